@@ -1,0 +1,28 @@
+#include "config/types.h"
+
+#include <algorithm>
+
+#include "absl/strings/string_view.h"
+
+namespace ironlb::config {
+namespace {
+
+template <typename T>
+const T* FindByName(const std::vector<T>& list, absl::string_view name) {
+  auto it = std::find_if(list.begin(), list.end(), [&](const T& o) { return o.meta.name == name; });
+  return it == list.end() ? nullptr : &*it;
+}
+
+}  // namespace
+
+const AddressPool* Config::FindPool(absl::string_view name) const {
+  return FindByName(pools, name);
+}
+const BGPPeer* Config::FindPeer(absl::string_view name) const {
+  return FindByName(bgp_peers, name);
+}
+const BFDProfile* Config::FindBfdProfile(absl::string_view name) const {
+  return FindByName(bfd_profiles, name);
+}
+
+}  // namespace ironlb::config

@@ -1,0 +1,160 @@
+// ironlb's configuration model (API group ironlb.io, version v1alpha1). The same kinds come
+// from CRDs in Kubernetes or from YAML files in a directory. Field names follow MetalLB's.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "common/ip.h"
+#include "config/label_selector.h"
+
+namespace ironlb::config {
+
+inline constexpr char kApiVersion[] = "ironlb.io/v1alpha1";
+
+// Where an object came from, for messages: "pools.yaml:12" or "AddressPool/lan" (API).
+struct ObjectSource {
+  std::string file;  // empty for objects read from the API
+  int line = 0;      // 1-based; 0 when unknown
+};
+
+struct ObjectMeta {
+  std::string name;
+  std::string namespace_;
+  std::map<std::string, std::string> labels;
+  ObjectSource source;
+};
+
+// TCP MSS clamp: a fixed value, or the route MTU ("pmtu").
+struct TcpMss {
+  bool pmtu = false;
+  uint16_t value = 0;  // 536..65495 when !pmtu
+  friend bool operator==(const TcpMss&, const TcpMss&) = default;
+};
+
+struct ServiceAllocation {
+  std::optional<int32_t> priority;  // lower first; unset sorts last
+  std::vector<std::string> namespaces;
+  std::vector<LabelSelector> namespace_selectors;
+  std::vector<LabelSelector> service_selectors;
+};
+
+struct AddressPool {
+  ObjectMeta meta;
+  std::vector<std::string> address_texts;  // as written, for messages
+  std::vector<IpRange> ranges;
+  bool auto_assign = true;
+  bool avoid_buggy_ips = false;
+  std::optional<ServiceAllocation> service_allocation;
+  bool allow_sharing_across_namespaces = false;
+  std::optional<TcpMss> tcp_mss;
+};
+
+struct L2Advertisement {
+  ObjectMeta meta;
+  std::vector<std::string> ip_address_pools;
+  std::vector<LabelSelector> ip_address_pool_selectors;
+  std::vector<LabelSelector> node_selectors;
+  std::vector<std::string> interfaces;  // names or patterns with '*'
+};
+
+// A BGP community: standard (a:b, or a well-known name) or large (large:a:b:c).
+struct Community {
+  bool large = false;
+  uint32_t global = 0;  // large only
+  uint32_t high = 0;    // standard: first 16 bits; large: local data 1
+  uint32_t low = 0;     // standard: last 16 bits; large: local data 2
+  std::string text;     // as written
+  friend bool operator==(const Community& a, const Community& b) {
+    return a.large == b.large && a.global == b.global && a.high == b.high && a.low == b.low;
+  }
+};
+
+struct BGPAdvertisement {
+  ObjectMeta meta;
+  std::vector<std::string> ip_address_pools;
+  std::vector<LabelSelector> ip_address_pool_selectors;
+  std::optional<int> aggregation_length;     // 1..32, default 32
+  std::optional<int> aggregation_length_v6;  // 1..128, default 128
+  std::optional<uint32_t> local_pref;
+  std::vector<Community> communities;
+  std::vector<std::string> peers;  // BGPPeer names; empty = all peers
+  std::vector<LabelSelector> node_selectors;
+};
+
+struct SecretRef {
+  std::string name;
+  std::string namespace_;
+  std::string key = "password";
+};
+
+struct BGPPeer {
+  ObjectMeta meta;
+  uint32_t my_asn = 0;
+  uint32_t peer_asn = 0;
+  IpAddress peer_address;
+  uint16_t peer_port = 179;
+  std::optional<IpAddress> source_address;
+  uint32_t hold_time_s = 90;
+  uint32_t keepalive_time_s = 30;
+  std::string password;
+  std::optional<SecretRef> password_secret;
+  bool ebgp_multihop = false;
+  std::string bfd_profile;
+  std::vector<LabelSelector> node_selectors;
+  std::string vrf;
+};
+
+struct BFDProfile {
+  ObjectMeta meta;
+  uint32_t receive_interval_ms = 300;
+  uint32_t transmit_interval_ms = 300;
+  uint32_t detect_multiplier = 3;
+  std::optional<uint32_t> echo_interval_ms;
+  bool echo_mode = false;
+  bool passive_mode = false;
+  std::optional<uint32_t> minimum_ttl;
+};
+
+enum class Protocol { kTCP, kUDP };
+absl::string_view ProtocolName(Protocol p);
+
+// An explicit port published by a PortForward group: outside port -> address:targetPort.
+struct ForwardTarget {
+  Protocol protocol = Protocol::kTCP;
+  uint16_t port = 0;
+  IpAddress address;
+  uint16_t target_port = 0;  // defaults to port
+};
+
+enum class SourceNat { kAuto, kAlways, kNever };
+
+// Router hosts: a named group of ports published on outside interfaces/addresses.
+struct PortForward {
+  ObjectMeta meta;
+  std::vector<std::string> interfaces;  // outside interfaces
+  std::vector<IpAddress> addresses;     // outside addresses
+  std::vector<LabelSelector> service_selectors;
+  std::vector<ForwardTarget> targets;
+  SourceNat source_nat = SourceNat::kAuto;
+};
+
+struct Config {
+  std::vector<AddressPool> pools;
+  std::vector<L2Advertisement> l2_advertisements;
+  std::vector<BGPAdvertisement> bgp_advertisements;
+  std::vector<BGPPeer> bgp_peers;
+  std::vector<BFDProfile> bfd_profiles;
+  std::vector<PortForward> port_forwards;
+
+  const AddressPool* FindPool(absl::string_view name) const;
+  const BGPPeer* FindPeer(absl::string_view name) const;
+  const BFDProfile* FindBfdProfile(absl::string_view name) const;
+};
+
+}  // namespace ironlb::config

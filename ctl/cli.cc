@@ -1,0 +1,73 @@
+#include "ctl/cli.h"
+
+#include "ctl/validate_command.h"
+
+namespace ironlb::ctl {
+
+const char kMainHelp[] = R"(ironlbctl checks and explains ironlb, the bare-metal load balancer.
+
+Usage:
+  ironlbctl COMMAND [flags]
+
+Commands:
+  validate   check a configuration directory and summarise what it defines
+  help       show help for a command (ironlbctl help validate)
+
+Flags for every command:
+  --config-dir DIR    ironlb's YAML configuration directory
+  -o, --output FMT    table (default) or json
+
+Run "ironlbctl COMMAND --help" for the flags and output of one command.
+)";
+
+const char* HelpFor(const std::string& command) {
+  if (command == "validate") return kValidateHelp;
+  return nullptr;
+}
+
+int Dispatch(const std::vector<std::string>& args, const GlobalOptions& options, std::ostream& out,
+             std::ostream& err) {
+  if (args.empty()) {
+    err << kMainHelp;
+    return 2;
+  }
+  const std::string& command = args[0];
+  if (command == "help") {
+    if (args.size() < 2) {
+      out << kMainHelp;
+      return 0;
+    }
+    if (const char* h = HelpFor(args[1])) {
+      out << h;
+      return 0;
+    }
+    err << "ironlbctl: no command named \"" << args[1] << "\"\n\n" << kMainHelp;
+    return 2;
+  }
+  if (command == "validate") {
+    if (args.size() > 1) {
+      err << "ironlbctl validate: unexpected argument \"" << args[1] << "\"\n\n" << kValidateHelp;
+      return 2;
+    }
+    return RunValidate({.config_dir = options.config_dir, .output = options.output}, out, err);
+  }
+  err << "ironlbctl: no command named \"" << command << "\"\n\n" << kMainHelp;
+  return 2;
+}
+
+std::vector<std::string> NormalizeShortFlags(const std::vector<std::string>& argv) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < argv.size(); ++i) {
+    const std::string& a = argv[i];
+    if (a == "-o" && i + 1 < argv.size()) {
+      out.push_back("--output=" + argv[++i]);
+    } else if (a.size() > 2 && a.rfind("-o", 0) == 0 && a[2] != '-') {
+      out.push_back("--output=" + a.substr(2));
+    } else {
+      out.push_back(a);
+    }
+  }
+  return out;
+}
+
+}  // namespace ironlb::ctl

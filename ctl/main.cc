@@ -1,0 +1,36 @@
+// ironlbctl: validate, plan and explain ironlb. Only flag parsing here; commands in cli.cc.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "ctl/cli.h"
+
+ABSL_FLAG(std::string, config_dir, "", "ironlb's YAML configuration directory.");
+ABSL_FLAG(std::string, output, "table", "Output format: table or json.");
+
+int main(int argc, char** argv) {
+  std::vector<std::string> raw(argv, argv + argc);
+  // Help comes before flag parsing so that it never fails and always shows our own text.
+  std::string command;
+  for (size_t i = 1; i < raw.size(); ++i) {
+    if (raw[i] == "--help" || raw[i] == "-h" || raw[i] == "-help") {
+      const char* h = command.empty() ? nullptr : ironlb::ctl::HelpFor(command);
+      std::cout << (h ? h : ironlb::ctl::kMainHelp);
+      return 0;
+    }
+    if (command.empty() && !raw[i].empty() && raw[i][0] != '-') command = raw[i];
+  }
+  std::vector<std::string> args = ironlb::ctl::NormalizeShortFlags(raw);
+  std::vector<char*> cargs;
+  for (auto& a : args) cargs.push_back(a.data());
+  absl::SetProgramUsageMessage(ironlb::ctl::kMainHelp);
+  std::vector<char*> positional =
+      absl::ParseCommandLine(static_cast<int>(cargs.size()), cargs.data());
+  std::vector<std::string> rest(positional.begin() + 1, positional.end());
+  return ironlb::ctl::Dispatch(
+      rest, {.config_dir = absl::GetFlag(FLAGS_config_dir), .output = absl::GetFlag(FLAGS_output)},
+      std::cout, std::cerr);
+}

@@ -1,0 +1,19 @@
+// `ironlbctl validate`: reads a config directory and reports every problem, one per line.
+#pragma once
+
+#include <ostream>
+#include <string>
+
+namespace ironlb::ctl {
+
+extern const char kValidateHelp[];
+
+struct ValidateOptions {
+  std::string config_dir;
+  std::string output = "table";  // table | json
+};
+
+// Returns the exit code: 0 valid (warnings allowed), 1 errors, 2 bad usage.
+int RunValidate(const ValidateOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace ironlb::ctl

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs everything ironlb needs to build and test, on Debian bookworm, as root.
+# Idempotent: a second run installs nothing and takes a couple of seconds.
+set -euo pipefail
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps.sh: run me as root (apt-get needs it)" >&2
+  exit 1
+fi
+
+# Build tools and libraries (the -dev packages ironlb links against).
+build_pkgs=(
+  build-essential cmake ninja-build pkg-config git
+  clang clang-format clang-tidy libclang-rt-14-dev
+  libabsl-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
+  libyaml-cpp-dev nlohmann-json3-dev libcpp-httplib-dev libcurl4-openssl-dev libssl-dev
+  libmnl-dev libnftnl-dev
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
+)
+# Tools the netns/lab tests drive: the real kernel and real peers.
+test_pkgs=(
+  iproute2 nftables iputils-ping arping ndisc6 tcpdump tshark
+  socat procps psmisc util-linux curl ethtool
+)
+
+missing=()
+for p in "${build_pkgs[@]}" "${test_pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "install-deps.sh: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  # tshark asks whether non-root users may capture; answer no without a prompt.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "install-deps.sh: all packages present"
+fi

@@ -5,10 +5,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
-#include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/string_view.h"
+#include "common/flags.h"
 #include "common/log.h"
 
 namespace ironlb {
@@ -22,7 +23,7 @@ void InitProgram(int argc, char** argv, absl::string_view name, const char* usag
       std::exit(0);
     }
   }
-  absl::ParseCommandLine(argc, argv);
+  ParseFlags(std::vector<std::string>(argv, argv + argc));
   if (absl::Status st = log::ConfigureFromFlags(); !st.ok()) {
     std::fprintf(stderr, "%.*s: %.*s\n", static_cast<int>(name.size()), name.data(),
                  static_cast<int>(st.message().size()), st.message().data());

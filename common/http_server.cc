@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include <chrono>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -86,6 +88,11 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(absl::string_view 
   }
   s->port_ = port;
   s->thread_ = std::thread([self] { self->server_->listen_after_bind(); });
+  // stop() is a no-op until the listener runs; wait for it (bounded) so that a Stop() right
+  // after Start() cannot leave the thread listening forever.
+  for (int i = 0; i < 5000 && !s->server_->is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   return s;
 }
 

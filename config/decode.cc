@@ -14,7 +14,9 @@ const FieldPath kSpec = kRoot.Key("spec");
 
 ObjectMeta DecodeMeta(const Json& obj, const Document& doc, FieldContext& ctx) {
   ObjectMeta meta;
-  meta.source = {doc.file, doc.line};
+  meta.source = {
+      doc.file, doc.line,
+      doc.file.empty() ? nullptr : std::make_shared<const std::map<std::string, int>>(doc.lines)};
   const FieldPath mp = kRoot.Key("metadata");
   const Json* m = ReadObject(obj, kRoot, "metadata", ctx);
   if (m == nullptr) {
@@ -343,7 +345,7 @@ void DecodeObject(const Document& doc, Config* config, std::vector<RawObject>* o
   }
   const bool ours = api_version.rfind("ironlb.io/", 0) == 0;
   if (!ours) {
-    others->push_back({obj, {doc.file, doc.line}});
+    others->push_back({obj, {doc.file, doc.line, nullptr}});
     return;
   }
   std::string name = "?";

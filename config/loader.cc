@@ -16,8 +16,9 @@ namespace fs = std::filesystem;
 void ConfigReader::AddDocument(const Document& doc) {
   const nlohmann::json& obj = doc.object;
   // A v1 List (kubectl get -o yaml) holds its objects under items.
-  if (obj.is_object() && obj.value("kind", "") == "List" && obj.contains("items") &&
-      obj["items"].is_array()) {
+  const auto kind = obj.is_object() ? obj.find("kind") : obj.end();
+  if (kind != obj.end() && kind->is_string() && kind->get<std::string>() == "List" &&
+      obj.contains("items") && obj["items"].is_array()) {
     for (size_t i = 0; i < obj["items"].size(); ++i) {
       Document item;
       item.object = obj["items"][i];

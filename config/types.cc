@@ -15,6 +15,25 @@ const T* FindByName(const std::vector<T>& list, absl::string_view name) {
 
 }  // namespace
 
+int ObjectSource::LineOf(absl::string_view field) const {
+  if (!field_lines) return line;
+  std::string pointer;
+  for (char c : field) {
+    if (c == '.' || c == '[') {
+      pointer.push_back('/');
+    } else if (c != ']') {
+      pointer.push_back(c);
+    }
+  }
+  if (!pointer.empty()) pointer.insert(pointer.begin(), '/');
+  while (!pointer.empty()) {
+    auto it = field_lines->find(pointer);
+    if (it != field_lines->end()) return it->second;
+    pointer.resize(pointer.rfind('/'));
+  }
+  return line;
+}
+
 const AddressPool* Config::FindPool(absl::string_view name) const {
   return FindByName(pools, name);
 }

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -21,6 +22,12 @@ inline constexpr char kApiVersion[] = "ironlb.io/v1alpha1";
 struct ObjectSource {
   std::string file;  // empty for objects read from the API
   int line = 0;      // 1-based; 0 when unknown
+  // JSON pointer of a field ("/spec/addresses/1") -> its line, for messages about fields that
+  // are found wrong only when objects are compared (overlaps, references).
+  std::shared_ptr<const std::map<std::string, int>> field_lines;
+
+  // The line of `field` ("spec.addresses[1]"), of its nearest ancestor, or of the object.
+  int LineOf(absl::string_view field) const;
 };
 
 struct ObjectMeta {

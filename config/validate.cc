@@ -21,7 +21,8 @@ class Reporter {
  public:
   explicit Reporter(std::vector<Diagnostic>* out) : out_(out) {}
   void Error(absl::string_view kind, const ObjectMeta& m, std::string field, std::string msg) {
-    out_->push_back({Diagnostic::Severity::kError, m.source.file, m.source.line,
+    const int line = m.source.LineOf(field);
+    out_->push_back({Diagnostic::Severity::kError, m.source.file, line,
                      absl::StrCat(kind, "/", m.name), std::move(field), std::move(msg)});
   }
 

@@ -1,21 +1,26 @@
 #include "config/yaml_documents.h"
 
-#include <yaml-cpp/yaml.h>
+#include <yaml.h>
 
+#include <memory>
 #include <regex>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "absl/strings/string_view.h"
+
+// The YAML parser is libyaml (Debian's libyaml-dev), not yaml-cpp: yaml-cpp 0.7 loops forever
+// on some malformed inputs (found by test/fuzz/config_fuzz), and a daemon must not hang on a
+// typo in its configuration. libyaml is the parser PyYAML and many others rely on.
 
 namespace ironlb::config {
 namespace {
 
 // A configuration is shallow and small; these bound the work an adversarial file can cause
-// (deep nesting, alias "billion laughs" expansion).
+// (deep nesting, alias "billion laughs" expansion, alias cycles).
 constexpr int kMaxDepth = 64;
-constexpr int64_t kMaxNodesPerDocument = 2'000'000;
+// Values reached a second time through an alias; plain documents of any size are not limited.
+constexpr int64_t kMaxAliasExpansion = 100'000;
 
 class TooBig : public std::exception {
  public:
@@ -53,47 +58,70 @@ nlohmann::json ResolvePlainScalar(const std::string& s) {
 }
 
 struct Converter {
+  yaml_document_t* ydoc;
   Document* doc;
-  int64_t nodes = 0;
+  std::vector<bool> seen = std::vector<bool>(ydoc->nodes.top - ydoc->nodes.start, false);
+  int64_t alias_expansion = 0;
 
-  nlohmann::json Convert(const YAML::Node& node, const std::string& pointer, int depth) {
-    const int line = node.Mark().line + 1;
-    if (++nodes > kMaxNodesPerDocument) {
-      throw TooBig("the document expands to too many values (aliases?)", line);
+  static int LineOf(const yaml_node_t* n) { return static_cast<int>(n->start_mark.line) + 1; }
+
+  std::string ScalarText(const yaml_node_t* n) {
+    return std::string(reinterpret_cast<const char*>(n->data.scalar.value), n->data.scalar.length);
+  }
+
+  nlohmann::json Convert(const yaml_node_t* node, const std::string& pointer, int depth) {
+    const int line = LineOf(node);
+    const size_t index = static_cast<size_t>(node - ydoc->nodes.start);
+    if (index < seen.size() && seen[index] && ++alias_expansion > kMaxAliasExpansion) {
+      throw TooBig("aliases expand the document to too many values", line);
     }
-    if (depth > kMaxDepth) throw TooBig("the document is nested too deeply", line);
-    switch (node.Type()) {
-      case YAML::NodeType::Undefined:
-      case YAML::NodeType::Null:
-        return nullptr;
-      case YAML::NodeType::Scalar:
-        if (node.Tag() == "!") return node.Scalar();  // quoted: always a string
-        return ResolvePlainScalar(node.Scalar());
-      case YAML::NodeType::Sequence: {
+    if (index < seen.size()) seen[index] = true;
+    if (depth > kMaxDepth)
+      throw TooBig("the document is nested too deeply (or aliases itself)", line);
+    switch (node->type) {
+      case YAML_SCALAR_NODE:
+        if (node->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) return ScalarText(node);
+        return ResolvePlainScalar(ScalarText(node));
+      case YAML_SEQUENCE_NODE: {
         nlohmann::json arr = nlohmann::json::array();
         size_t i = 0;
-        for (const auto& item : node) {
+        for (yaml_node_item_t* it = node->data.sequence.items.start;
+             it < node->data.sequence.items.top; ++it) {
+          const yaml_node_t* item = yaml_document_get_node(ydoc, *it);
+          if (item == nullptr) continue;
           const std::string child = absl::StrCat(pointer, "/", i++);
-          doc->lines.emplace(child, item.Mark().line + 1);
+          doc->lines.emplace(child, LineOf(item));
           arr.push_back(Convert(item, child, depth + 1));
         }
         return arr;
       }
-      case YAML::NodeType::Map: {
+      case YAML_MAPPING_NODE: {
         nlohmann::json obj = nlohmann::json::object();
-        for (const auto& kv : node) {
-          if (!kv.first.IsScalar()) {
-            throw TooBig("a mapping key must be a plain word", kv.first.Mark().line + 1);
+        for (yaml_node_pair_t* p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top;
+             ++p) {
+          const yaml_node_t* key = yaml_document_get_node(ydoc, p->key);
+          const yaml_node_t* value = yaml_document_get_node(ydoc, p->value);
+          if (key == nullptr || value == nullptr) continue;
+          if (key->type != YAML_SCALAR_NODE) {
+            throw TooBig("a mapping key must be a plain word", LineOf(key));
           }
-          const std::string key = kv.first.Scalar();
-          const std::string child = absl::StrCat(pointer, "/", EscapePointerToken(key));
-          doc->lines.emplace(child, kv.first.Mark().line + 1);
-          obj[key] = Convert(kv.second, child, depth + 1);
+          const std::string k = ScalarText(key);
+          const std::string child = absl::StrCat(pointer, "/", EscapePointerToken(k));
+          doc->lines.emplace(child, LineOf(key));
+          obj[k] = Convert(value, child, depth + 1);
         }
         return obj;
       }
+      default:
+        return nullptr;
     }
-    return nullptr;
+  }
+};
+
+struct ParserDeleter {
+  void operator()(yaml_parser_t* p) const {
+    yaml_parser_delete(p);
+    delete p;
   }
 };
 
@@ -113,18 +141,33 @@ int Document::LineOf(absl::string_view pointer) const {
 std::vector<Document> ReadYamlDocuments(absl::string_view text, const std::string& file,
                                         std::vector<Diagnostic>* diagnostics) {
   std::vector<Document> docs;
-  std::vector<YAML::Node> nodes;
-  try {
-    nodes = YAML::LoadAll(std::string(text));
-  } catch (const YAML::Exception& e) {
-    diagnostics->push_back({Diagnostic::Severity::kError, file, e.mark.line + 1, "", "",
-                            absl::StrCat("not valid YAML: ", e.msg)});
+  std::unique_ptr<yaml_parser_t, ParserDeleter> parser(new yaml_parser_t);
+  if (!yaml_parser_initialize(parser.get())) {
+    diagnostics->push_back({Diagnostic::Severity::kError, file, 0, "", "", "out of memory"});
     return docs;
   }
-  for (const auto& node : nodes) {
-    const int line = node.Mark().line + 1;
-    if (node.IsNull()) continue;  // empty document ("---" twice, or a file of comments)
-    if (!node.IsMap()) {
+  yaml_parser_set_input_string(parser.get(), reinterpret_cast<const unsigned char*>(text.data()),
+                               text.size());
+  while (true) {
+    yaml_document_t ydoc;
+    if (!yaml_parser_load(parser.get(), &ydoc)) {
+      // A syntax error ends the stream: libyaml cannot resynchronise after one.
+      const yaml_mark_t& mark = parser->problem_mark;
+      diagnostics->push_back(
+          {Diagnostic::Severity::kError, file, static_cast<int>(mark.line) + 1, "", "",
+           absl::StrCat("not valid YAML: ", parser->problem ? parser->problem : "syntax error",
+                        parser->context ? absl::StrCat(" (", parser->context, ")") : "")});
+      return docs;
+    }
+    std::unique_ptr<yaml_document_t, void (*)(yaml_document_t*)> guard(&ydoc, yaml_document_delete);
+    const yaml_node_t* root = yaml_document_get_root_node(&ydoc);
+    if (root == nullptr) return docs;  // end of the stream
+    const int line = Converter::LineOf(root);
+    const bool empty_scalar = root->type == YAML_SCALAR_NODE &&
+                              root->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+                              root->data.scalar.length == 0;
+    if (empty_scalar) continue;  // an empty document ("---" twice)
+    if (root->type != YAML_MAPPING_NODE) {
       diagnostics->push_back({Diagnostic::Severity::kError, file, line, "", "",
                               "each YAML document must be an object with apiVersion and kind"});
       continue;
@@ -132,20 +175,15 @@ std::vector<Document> ReadYamlDocuments(absl::string_view text, const std::strin
     Document doc;
     doc.file = file;
     doc.line = line;
-    Converter conv{&doc};
+    Converter conv{&ydoc, &doc};
     try {
-      doc.object = conv.Convert(node, "", 0);
+      doc.object = conv.Convert(root, "", 0);
     } catch (const TooBig& e) {
       diagnostics->push_back({Diagnostic::Severity::kError, file, e.line(), "", "", e.what()});
-      continue;
-    } catch (const YAML::Exception& e) {
-      diagnostics->push_back({Diagnostic::Severity::kError, file, e.mark.line + 1, "", "",
-                              absl::StrCat("not valid YAML: ", e.msg)});
       continue;
     }
     docs.push_back(std::move(doc));
   }
-  return docs;
 }
 
 }  // namespace ironlb::config

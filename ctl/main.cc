@@ -4,8 +4,8 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "common/flags.h"
 #include "ctl/cli.h"
 
 ABSL_FLAG(std::string, config_dir, "", "ironlb's YAML configuration directory.");
@@ -23,13 +23,8 @@ int main(int argc, char** argv) {
     }
     if (command.empty() && !raw[i].empty() && raw[i][0] != '-') command = raw[i];
   }
-  std::vector<std::string> args = ironlb::ctl::NormalizeShortFlags(raw);
-  std::vector<char*> cargs;
-  for (auto& a : args) cargs.push_back(a.data());
   absl::SetProgramUsageMessage(ironlb::ctl::kMainHelp);
-  std::vector<char*> positional =
-      absl::ParseCommandLine(static_cast<int>(cargs.size()), cargs.data());
-  std::vector<std::string> rest(positional.begin() + 1, positional.end());
+  const std::vector<std::string> rest = ironlb::ParseFlags(ironlb::ctl::NormalizeShortFlags(raw));
   return ironlb::ctl::Dispatch(
       rest, {.config_dir = absl::GetFlag(FLAGS_config_dir), .output = absl::GetFlag(FLAGS_output)},
       std::cout, std::cerr);

@@ -37,6 +37,15 @@ std::string Join(const std::vector<std::string>& v, absl::string_view all = "all
   return v.empty() ? std::string(all) : absl::StrJoin(v, ",");
 }
 
+std::string SelectedPools(const config::Config& c, const std::vector<std::string>& names,
+                          const std::vector<config::LabelSelector>& selectors) {
+  std::vector<std::string> out;
+  for (const config::AddressPool* p : config::PoolsSelectedBy(c, names, selectors)) {
+    out.push_back(p->meta.name);
+  }
+  return Join(out, "none");
+}
+
 void PrintSummary(const config::Config& c, std::ostream& out) {
   if (!c.pools.empty()) {
     Table t({"POOL", "ADDRESSES", "SIZE", "AUTO-ASSIGN", "SHARING", "TCP-MSS"});
@@ -58,8 +67,8 @@ void PrintSummary(const config::Config& c, std::ostream& out) {
   if (!c.l2_advertisements.empty()) {
     Table t({"L2ADVERTISEMENT", "POOLS", "INTERFACES", "NODES"});
     for (const auto& a : c.l2_advertisements) {
-      t.AddRow({a.meta.name, Join(a.ip_address_pools), Join(a.interfaces, "any"),
-                a.node_selectors.empty() ? "all" : "selected"});
+      t.AddRow({a.meta.name, SelectedPools(c, a.ip_address_pools, a.ip_address_pool_selectors),
+                Join(a.interfaces, "any"), a.node_selectors.empty() ? "all" : "selected"});
     }
     out << "\n";
     t.Print(out);
@@ -69,8 +78,8 @@ void PrintSummary(const config::Config& c, std::ostream& out) {
     for (const auto& a : c.bgp_advertisements) {
       std::vector<std::string> comms;
       for (const auto& cm : a.communities) comms.push_back(cm.text);
-      t.AddRow({a.meta.name, Join(a.ip_address_pools), Join(a.peers), Join(comms, "-"),
-                a.local_pref ? absl::StrCat(*a.local_pref) : "-"});
+      t.AddRow({a.meta.name, SelectedPools(c, a.ip_address_pools, a.ip_address_pool_selectors),
+                Join(a.peers), Join(comms, "-"), a.local_pref ? absl::StrCat(*a.local_pref) : "-"});
     }
     out << "\n";
     t.Print(out);

@@ -36,17 +36,23 @@ function(ironlb_binary name)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS})
 endfunction()
 
-# ironlb_test(name LABEL unit|netns|lab SOURCES ... DEPS ... [TIMEOUT s]): one gtest binary
-# registered with CTest under its label.
+# ironlb_test(name LABEL unit|netns|lab SOURCES ... DEPS ... [TIMEOUT s] [IN_NETNS]): one gtest
+# binary registered with CTest under its label. IN_NETNS runs the whole binary inside a fresh
+# network namespace (test/support/in-netns.sh) that is deleted afterwards.
 function(ironlb_test name)
-  cmake_parse_arguments(ARG "" "LABEL;TIMEOUT" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "IN_NETNS" "LABEL;TIMEOUT" "SOURCES;DEPS" ${ARGN})
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 120)
   endif()
   add_executable(${name} ${ARG_SOURCES})
   ironlb_set_options(${name})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} ironlb_test_support GTest::gmock GTest::gtest_main)
-  add_test(NAME ${name} COMMAND ${name})
+  if(ARG_IN_NETNS)
+    add_test(NAME ${name} COMMAND ${PROJECT_SOURCE_DIR}/test/support/in-netns.sh
+                                  $<TARGET_FILE:${name}>)
+  else()
+    add_test(NAME ${name} COMMAND ${name})
+  endif()
   set_tests_properties(${name} PROPERTIES LABELS ${ARG_LABEL} TIMEOUT ${ARG_TIMEOUT}
     ENVIRONMENT "IRONLB_SOURCE_DIR=${PROJECT_SOURCE_DIR};IRONLB_BINARY_DIR=${PROJECT_BINARY_DIR}")
 endfunction()

@@ -38,3 +38,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
 else
   echo "install-deps.sh: all packages present"
 fi
+
+# FRRouting with the gRPC northbound, built from Debian's source package (not in Debian's
+# binary package). Skipped when already built.
+bash "$(dirname "$0")/build-frr.sh"

@@ -1,0 +1,44 @@
+// The speakers' heartbeat on each layer-2 segment they announce on (VRRP-style): who is alive,
+// since when (incarnation), and whether it is leaving. Built and parsed here as bytes; sending
+// is someone else's job. Every advert is authenticated with HMAC-SHA256 over a shared key, so
+// a stranger on the LAN cannot make a node look alive, or steal VIPs, with forged adverts.
+//
+// Wire format (network byte order), version 1:
+//   "ILB1" | version u8 | flags u8 (bit 0: leaving) | interval_ms u16 | incarnation u64 |
+//   sequence u64 | tcp_port u16 | name_len u8 | name | label_count u8 |
+//   (key_len u8 | key | value_len u8 | value)* | HMAC-SHA256 (32 bytes) over all before it
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace ironlb::speaker {
+
+struct Advert {
+  std::string node;
+  bool leaving = false;      // graceful stop: take my VIPs now
+  uint16_t interval_ms = 0;  // how often this node sends
+  uint64_t incarnation = 0;  // changes whenever the speaker restarts (larger = newer)
+  uint64_t sequence = 0;     // increases with every advert of one incarnation
+  uint16_t tcp_port = 0;     // where the node accepts liveness connections; 0 = none
+  std::map<std::string, std::string> labels;  // node labels, for node selectors
+
+  friend bool operator==(const Advert&, const Advert&) = default;
+};
+
+inline constexpr size_t kAdvertMacBytes = 32;
+inline constexpr size_t kMaxAdvertBytes = 1400;  // fits one Ethernet frame over UDP
+
+// Encodes and signs. Fails when the advert does not fit one frame (names or labels too long).
+absl::StatusOr<std::vector<uint8_t>> BuildAdvert(const Advert& advert, absl::string_view key);
+
+// Verifies and decodes. Anything malformed, truncated or wrongly signed is an error saying
+// which; nothing about an unauthenticated packet is trusted.
+absl::StatusOr<Advert> ParseAdvert(const uint8_t* data, size_t len, absl::string_view key);
+
+}  // namespace ironlb::speaker

@@ -1,0 +1,167 @@
+// The layer-2 core as pure logic: who owns a VIP, what an advert says, who is alive.
+#include <map>
+#include <random>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "speaker/advert.h"
+#include "speaker/membership.h"
+#include "speaker/owner_election.h"
+#include "test/support/status_matchers.h"
+
+namespace ironlb::speaker {
+namespace {
+
+using ::ironlb::testing::IsOk;
+using ::ironlb::testing::StatusIs;
+using ::testing::ElementsAre;
+
+IpAddress Vip(int i) { return IpAddress::FromValue(IpFamily::kV4, (10u << 24) | (20u << 16) | i); }
+
+TEST(OwnerElectionTest, EveryoneAgreesWhateverTheOrderOfNodes) {
+  const std::vector<std::string> a = {"node-a", "node-b", "node-c"};
+  const std::vector<std::string> b = {"node-c", "node-a", "node-b"};
+  for (int i = 0; i < 200; ++i) EXPECT_EQ(OwnerFor(Vip(i), a), OwnerFor(Vip(i), b));
+  EXPECT_EQ(OwnerFor(Vip(1), {}), std::nullopt);
+  EXPECT_EQ(OwnerFor(Vip(1), {"only"}), "only");
+}
+
+TEST(OwnerElectionTest, WeightsAreFixedAcrossBuilds) {
+  // Speakers of different versions must agree: pin the hash.
+  EXPECT_EQ(RendezvousWeight("node-a", *IpAddress::Parse("192.0.2.10")),
+            RendezvousWeight("node-a", *IpAddress::Parse("192.0.2.10")));
+  EXPECT_NE(RendezvousWeight("node-a", *IpAddress::Parse("192.0.2.10")),
+            RendezvousWeight("node-a", *IpAddress::Parse("192.0.2.11")));
+  EXPECT_EQ(RendezvousWeight("node-a", *IpAddress::Parse("192.0.2.10")), 5623941686896063634ULL)
+      << std::hex << RendezvousWeight("node-a", *IpAddress::Parse("192.0.2.10"));
+}
+
+TEST(OwnerElectionTest, SpreadsVipsEvenlyAndMovesOnlyWhatMustMove) {
+  std::vector<std::string> nodes;
+  for (int n = 0; n < 5; ++n) nodes.push_back(absl::StrCat("node-", n));
+  std::map<int, std::string> before;
+  std::map<std::string, int> count;
+  const int kVips = 5000;
+  for (int i = 0; i < kVips; ++i) {
+    before[i] = *OwnerFor(Vip(i), nodes);
+    ++count[before[i]];
+  }
+  for (const auto& [n, c] : count) {
+    EXPECT_GT(c, kVips / 5 * 8 / 10) << n;  // within 20% of a fair share
+    EXPECT_LT(c, kVips / 5 * 12 / 10) << n;
+  }
+  // node-2 leaves: only its VIPs move.
+  std::vector<std::string> without = nodes;
+  without.erase(without.begin() + 2);
+  for (int i = 0; i < kVips; ++i) {
+    const std::string now = *OwnerFor(Vip(i), without);
+    if (before[i] != "node-2") EXPECT_EQ(now, before[i]) << i;
+  }
+  // node-9 joins: VIPs move only to node-9.
+  std::vector<std::string> with = nodes;
+  with.push_back("node-9");
+  int moved = 0;
+  for (int i = 0; i < kVips; ++i) {
+    const std::string now = *OwnerFor(Vip(i), with);
+    if (now != before[i]) {
+      EXPECT_EQ(now, "node-9");
+      ++moved;
+    }
+  }
+  EXPECT_GT(moved, kVips / 6 * 8 / 10);
+  EXPECT_LT(moved, kVips / 6 * 12 / 10);
+  // The preference order starts with the owner and holds every node once.
+  const auto order = PreferenceOrder(Vip(7), nodes);
+  EXPECT_EQ(order.front(), *OwnerFor(Vip(7), nodes));
+  EXPECT_EQ(std::set<std::string>(order.begin(), order.end()).size(), nodes.size());
+}
+
+Advert SampleAdvert() {
+  Advert a;
+  a.node = "node-a";
+  a.interval_ms = 50;
+  a.incarnation = 1700000000123456789ULL;
+  a.sequence = 42;
+  a.tcp_port = 7946;
+  a.labels = {{"kubernetes.io/hostname", "node-a"}, {"zone", "rack1"}};
+  return a;
+}
+
+TEST(AdvertTest, RoundTripsWithTheRightKey) {
+  auto bytes = BuildAdvert(SampleAdvert(), "s3cret");
+  ASSERT_THAT(bytes, IsOk());
+  auto back = ParseAdvert(bytes->data(), bytes->size(), "s3cret");
+  ASSERT_THAT(back, IsOk());
+  EXPECT_EQ(*back, SampleAdvert());
+  Advert leaving = SampleAdvert();
+  leaving.leaving = true;
+  auto lb = BuildAdvert(leaving, "s3cret");
+  EXPECT_TRUE(ParseAdvert(lb->data(), lb->size(), "s3cret")->leaving);
+}
+
+TEST(AdvertTest, RejectsForgedTamperedAndMalformedPackets) {
+  auto bytes = *BuildAdvert(SampleAdvert(), "s3cret");
+  EXPECT_THAT(ParseAdvert(bytes.data(), bytes.size(), "other-key"),
+              StatusIs(absl::StatusCode::kPermissionDenied, "signature does not match"));
+  for (size_t i = 4; i < bytes.size(); ++i) {  // any flipped bit breaks the signature
+    auto t = bytes;
+    t[i] ^= 0x01;
+    EXPECT_FALSE(ParseAdvert(t.data(), t.size(), "s3cret").ok()) << i;
+  }
+  for (size_t n = 0; n < bytes.size(); ++n) {  // every truncation is refused
+    EXPECT_FALSE(ParseAdvert(bytes.data(), n, "s3cret").ok()) << n;
+  }
+  std::vector<uint8_t> junk(100, 0xAB);
+  EXPECT_THAT(ParseAdvert(junk.data(), junk.size(), "s3cret"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "not an ironlb advert"));
+  Advert big = SampleAdvert();
+  for (int i = 0; i < 20; ++i) big.labels[absl::StrCat("k", i)] = std::string(100, 'v');
+  EXPECT_THAT(BuildAdvert(big, "k"), StatusIs(absl::StatusCode::kInvalidArgument, "one frame"));
+}
+
+TEST(MembershipTest, JoinsRefreshesExpiresAndIgnoresReplays) {
+  const absl::Time t0 = absl::FromUnixSeconds(1000);
+  Membership m("node-a", absl::Milliseconds(150));
+  Advert b = SampleAdvert();
+  b.node = "node-b";
+  EXPECT_EQ(m.OnAdvert(b, t0), Membership::Verdict::kJoined);
+  EXPECT_THAT(m.Alive(), ElementsAre("node-a", "node-b"));
+  EXPECT_EQ(m.OnAdvert(b, t0), Membership::Verdict::kStale);  // same sequence: a replay
+  b.sequence++;
+  EXPECT_EQ(m.OnAdvert(b, t0 + absl::Milliseconds(50)), Membership::Verdict::kRefreshed);
+  EXPECT_TRUE(m.Expire(t0 + absl::Milliseconds(199)).empty());
+  EXPECT_THAT(m.Expire(t0 + absl::Milliseconds(201)), ElementsAre("node-b"));
+  EXPECT_THAT(m.Alive(), ElementsAre("node-a"));
+  // A replay of its old advert cannot resurrect it; a newer one can.
+  EXPECT_EQ(m.OnAdvert(b, t0 + absl::Milliseconds(300)), Membership::Verdict::kStale);
+  b.sequence++;
+  EXPECT_EQ(m.OnAdvert(b, t0 + absl::Milliseconds(300)), Membership::Verdict::kJoined);
+  // Restart: a new incarnation starts its sequence again and is accepted.
+  Advert restarted = b;
+  restarted.incarnation++;
+  restarted.sequence = 1;
+  EXPECT_EQ(m.OnAdvert(restarted, t0 + absl::Milliseconds(310)), Membership::Verdict::kRefreshed);
+  EXPECT_EQ(m.OnAdvert(SampleAdvert(), t0), Membership::Verdict::kSelf);
+}
+
+TEST(MembershipTest, LeavingAndLostConnectionsRemoveAtOnce) {
+  const absl::Time t0 = absl::FromUnixSeconds(1000);
+  Membership m("node-a", absl::Milliseconds(150));
+  Advert b = SampleAdvert();
+  b.node = "node-b";
+  Advert c = SampleAdvert();
+  c.node = "node-c";
+  m.OnAdvert(b, t0);
+  m.OnAdvert(c, t0);
+  b.sequence++;
+  b.leaving = true;
+  EXPECT_EQ(m.OnAdvert(b, t0), Membership::Verdict::kLeft);
+  EXPECT_TRUE(m.OnConnectionLost("node-c"));
+  EXPECT_FALSE(m.OnConnectionLost("node-c"));
+  EXPECT_THAT(m.Alive(), ElementsAre("node-a"));
+}
+
+}  // namespace
+}  // namespace ironlb::speaker

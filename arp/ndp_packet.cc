@@ -23,7 +23,7 @@ bool IsUnspecified(const IpAddress& a) { return a.value() == 0; }
 }  // namespace
 
 IpAddress SolicitedNodeAddress(const IpAddress& address) {
-  uint128 prefix = uint128{0xff02} << 112 | uint128{1} << 16 | uint128{0xff} << 24;
+  uint128 prefix = uint128{0xff02} << 112 | uint128{1} << 32 | uint128{0xff} << 24;
   return IpAddress::FromValue(IpFamily::kV6, prefix | (address.value() & 0xffffff));
 }
 

@@ -181,6 +181,9 @@ absl::StatusOr<NdpMessage> ParseNdp(absl::Span<const uint8_t> frame) {
   m.solicited = (icmp[4] & 0x40) != 0;
   m.override_flag = (icmp[4] & 0x20) != 0;
   m.target = LoadV6(icmp + 8);
+  if (IsMulticast(m.ip_source)) {
+    return Malformed(absl::StrCat("source ", m.ip_source.ToString(), " is multicast"));
+  }
   if (IsMulticast(m.target)) {
     return Malformed(absl::StrCat("target ", m.target.ToString(), " is multicast"));
   }

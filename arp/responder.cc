@@ -34,7 +34,8 @@ std::optional<Frame> AnswerFor(absl::Span<const uint8_t> frame, const ResponderC
     if (ndp->type != NdpType::kNeighborSolicitation) return std::nullopt;
     Bump(counters.ns_seen);
     if (!context.owns(ndp->target)) return std::nullopt;
-    if (ndp->link_layer_option && ndp->link_layer_option->is_multicast()) return std::nullopt;
+    // Nowhere to send the answer: the asker's link-layer address must be unicast.
+    if (ndp->link_layer_option.value_or(ndp->eth_source).is_multicast()) return std::nullopt;
     return BuildSolicitedAdvertisement(context.own_mac, *ndp, context.router);
   }
   return std::nullopt;  // the kernel filter lets nothing else through

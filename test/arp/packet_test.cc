@@ -196,6 +196,8 @@ TEST(PacketTest, MalformedNdpIsRejectedNamingTheField) {
   dad_wrong_group.ip_destination = Ip("ff02::1");
   NdpMessage multicast_target = ClientSolicitation();
   multicast_target.target = Ip("ff02::1");
+  NdpMessage multicast_source = ClientSolicitation();
+  multicast_source.ip_source = Ip("ff02::2");
   NdpMessage solicited_to_all = ClientSolicitation();
   solicited_to_all.type = NdpType::kNeighborAdvertisement;
   solicited_to_all.solicited = true;
@@ -217,6 +219,8 @@ TEST(PacketTest, MalformedNdpIsRejectedNamingTheField) {
        "target ff02::1 is multicast"},
       {"dad wrong group", Truncate(BuildNdp(dad_wrong_group), kNdpFrameLen - 8),
        "not sent to the target's"},
+      {"multicast source", Truncate(BuildNdp(multicast_source), kNdpFrameLen),
+       "source ff02::2 is multicast"},
       {"multicast solicited", Truncate(BuildNdp(solicited_to_all), kNdpFrameLen), "Solicited flag"},
   };
   for (const Malformed& c : cases) {

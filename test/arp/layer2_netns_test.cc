@@ -3,6 +3,7 @@
 // would: its neighbour table, and answers to arping / ndisc6.
 #include <net/if.h>
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -178,6 +179,35 @@ TEST_F(Layer2NetnsTest, FollowsInterfaceDownUpMacChangeAndNewInterfaces) {
   EXPECT_TRUE(announced_on("eth1"));
   ASSERT_EQ(Lab::Exec(lab_->speaker(0), "ip link del eth1"), 0);
   EXPECT_TRUE(withdrawn_from("eth1"));
+}
+
+TEST_F(Layer2NetnsTest, LinkMonitorFollowsAddressChanges) {
+  auto speaker = StartSpeaker(0);
+  ASSERT_NE(speaker, nullptr);
+  auto eth0_has = [&](const IpAddress& ip) {
+    for (const auto& entry : speaker->Links()) {
+      const Link& l = entry.second;
+      if (l.name == "eth0" &&
+          std::find(l.addresses.begin(), l.addresses.end(), ip) != l.addresses.end()) {
+        return true;
+      }
+    }
+    return false;
+  };
+  auto wait_for = [&](const IpAddress& ip, bool present) {
+    for (int i = 0; i < 60; ++i) {
+      if (eth0_has(ip) == present) return true;
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
+  };
+  ASSERT_EQ(Lab::Exec(lab_->speaker(0), "ip addr add 10.77.0.50/24 dev eth0"), 0);
+  ASSERT_EQ(Lab::Exec(lab_->speaker(0), "ip addr add fd00:77::50/64 dev eth0 nodad"), 0);
+  EXPECT_TRUE(wait_for(Ip("10.77.0.50"), true));
+  EXPECT_TRUE(wait_for(Ip("fd00:77::50"), true));
+  ASSERT_EQ(Lab::Exec(lab_->speaker(0), "ip addr del 10.77.0.50/24 dev eth0"), 0);
+  EXPECT_TRUE(wait_for(Ip("10.77.0.50"), false));
+  EXPECT_TRUE(eth0_has(Ip("fd00:77::50")));
 }
 
 TEST_F(Layer2NetnsTest, KernelFilterPassesOnlyRequestsAndMalformedOnesAreCounted) {

@@ -49,6 +49,7 @@ absl::StatusOr<std::unique_ptr<Lab>> Lab::Create(int speakers) {
                    " sysctl -qw net.ipv6.conf.default.addr_gen_mode=1"),
       absl::StrCat("ip -n ", lab->client_,
                    " link add br0 type bridge forward_delay 0 mcast_snooping 1"),
+      absl::StrCat("ip -n ", lab->client_, " link set br0 address ", ClientMac().ToString()),
       absl::StrCat("ip -n ", lab->client_, " addr add 10.77.0.1/24 dev br0"),
       absl::StrCat("ip -n ", lab->client_, " addr add fd00:77::1/64 dev br0 nodad"),
       absl::StrCat("ip -n ", lab->client_, " link set br0 up"),

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <future>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -31,6 +32,8 @@ class Lab {
 
   const std::string& client() const { return client_; }
   const std::string& speaker(int i) const { return speakers_[static_cast<size_t>(i)]; }
+  // The client's br0 MAC: 02:00:00:77:00:fe.
+  static MacAddress ClientMac() { return MacAddress({0x02, 0x00, 0x00, 0x77, 0x00, 0xfe}); }
   // eth0's MAC in speaker `i`: 02:00:00:77:00:<i+1>.
   static MacAddress SpeakerMac(int i);
   // `command` inside namespace `ns`.
@@ -63,6 +66,12 @@ class Speaker {
   }
   void SetOwnedVips(std::vector<VipClaim> claims) {
     Call([&claims](Layer2Service& s) { s.SetOwnedVips(claims); });
+  }
+  // What the LinkMonitor currently knows, by ifindex.
+  std::map<int, Link> Links() {
+    std::promise<std::map<int, Link>> p;
+    loop_->Post([this, &p] { p.set_value(monitor_->links()); });
+    return p.get_future().get();
   }
   Layer2Counters::Snapshot Counters() {
     return Call([](Layer2Service& s) { return s.counters().Read(); });

@@ -69,10 +69,8 @@ void Layer2Service::LinkChanged(const Link& link) {
   auto [it, inserted] = links_.try_emplace(link.ifindex);
   LinkState& state = it->second;
   bool mac_changed = !inserted && state.link.mac != link.mac;
-  bool renamed = !inserted && state.link.name != link.name;
-  if (renamed || mac_changed) {
-    // A renamed interface may match other claims; a new MAC needs a fresh socket-less start
-    // only for the announcements, which Reconcile's re-announce covers.
+  if (!inserted && (mac_changed || state.link.name != link.name)) {
+    // A new name may match other claims (Reconcile sees to that); a new MAC must be announced.
     IRONLB_LOG(kInfo, "layer2: interface changed")
         .With("interface", link.name)
         .With("mac", link.mac.ToString());

@@ -152,6 +152,9 @@ int LinkMonitor::OnMessage(const nlmsghdr* nlh, void* self) {
 void LinkMonitor::HandleLink(const nlmsghdr* nlh) {
   if (mnl_nlmsg_get_payload_len(nlh) < sizeof(ifinfomsg)) return;
   const auto* ifi = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(nlh));
+  // AF_BRIDGE messages describe bridge-port state; an RTM_DELLINK among them only means the
+  // interface left a bridge, not that it vanished.
+  if (ifi->ifi_family == AF_BRIDGE) return;
   if (nlh->nlmsg_type == RTM_DELLINK) {
     if (links_.erase(ifi->ifi_index) > 0 && callbacks_.removed) callbacks_.removed(ifi->ifi_index);
     return;

@@ -181,6 +181,33 @@ TEST_F(Layer2NetnsTest, FollowsInterfaceDownUpMacChangeAndNewInterfaces) {
   EXPECT_TRUE(withdrawn_from("eth1"));
 }
 
+TEST_F(Layer2NetnsTest, ManyIpv6VipsFallBackToLinkLayerMembershipsAndStillAnswer) {
+  // Per-socket membership memory small enough that IPv6 joins run out after a few groups.
+  ASSERT_EQ(Lab::Exec(lab_->speaker(0), "sysctl -qw net.core.optmem_max=2048"), 0);
+  auto speaker = StartSpeaker(0);
+  ASSERT_NE(speaker, nullptr);
+  std::vector<VipClaim> claims;
+  for (int i = 1; i <= 64; ++i) {
+    claims.push_back(
+        {IpAddress::FromValue(IpFamily::kV6, Ip("fd00:77::1:0").value() + i), {"eth0"}});
+  }
+  speaker->SetOwnedVips(claims);
+  std::string maddr;
+  Lab::Exec(lab_->speaker(0), "ip maddr show dev eth0", &maddr);
+  // The first groups are joined through IPv6 (an inet6 entry), the last one only at the
+  // link layer (a link entry without its inet6 twin).
+  EXPECT_THAT(maddr, HasSubstr("inet6 ff02::1:ff01:1\n"));
+  EXPECT_THAT(maddr, HasSubstr("33:33:ff:01:00:40"));
+  EXPECT_THAT(maddr, Not(HasSubstr("ff02::1:ff01:40"))) << maddr;
+  std::string out;
+  EXPECT_TRUE(Ndisc6("fd00:77::1:40", &out)) << out;
+  EXPECT_TRUE(Ndisc6("fd00:77::1:1", &out)) << out;
+  speaker->SetOwnedVips({});
+  Lab::Exec(lab_->speaker(0), "ip maddr show dev eth0", &maddr);
+  EXPECT_THAT(maddr, Not(HasSubstr("ff02::1:ff01:1")));
+  EXPECT_THAT(maddr, Not(HasSubstr("33:33:ff:01:00:40")));
+}
+
 TEST_F(Layer2NetnsTest, LinkMonitorFollowsAddressChanges) {
   auto speaker = StartSpeaker(0);
   ASSERT_NE(speaker, nullptr);

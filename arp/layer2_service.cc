@@ -131,7 +131,7 @@ void Layer2Service::Reconcile(LinkState& state, bool reannounce) {
   }
 }
 
-bool Layer2Service::Gain(LinkState& state, const IpAddress& vip,
+void Layer2Service::Gain(LinkState& state, const IpAddress& vip,
                          std::vector<Announcer::Claim>& announce) {
   if (vip.is_v6()) {
     IpAddress group = SolicitedNodeAddress(vip);
@@ -145,7 +145,6 @@ bool Layer2Service::Gain(LinkState& state, const IpAddress& vip,
   uint64_t generation = next_generation_++;
   state.vips[vip] = generation;
   announce.push_back({state.link.ifindex, vip, generation});
-  return true;
 }
 
 void Layer2Service::Release(LinkState& state, const IpAddress& vip) {

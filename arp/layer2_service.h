@@ -79,7 +79,7 @@ class Layer2Service {
   // when `reannounce` (its MAC changed).
   void Reconcile(LinkState& state, bool reannounce);
   void Release(LinkState& state, const IpAddress& vip);
-  bool Gain(LinkState& state, const IpAddress& vip, std::vector<Announcer::Claim>& announce);
+  void Gain(LinkState& state, const IpAddress& vip, std::vector<Announcer::Claim>& announce);
   absl::Status OpenSocket(LinkState& state);
   void CloseSocket(LinkState& state);
   void OnReadable(int ifindex);

@@ -1,0 +1,49 @@
+// Talking to one FRR daemon over its vty Unix socket, the way vtysh does, without running
+// vtysh: each command goes out NUL-terminated; the daemon answers with its text output and a
+// 4-byte trailer (three NULs and the command's result code). Used for what FRR has no
+// northbound model for (bgpd's `router bgp` and neighbors) and for JSON `show` output.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace ironlb::bgp {
+
+class VtyClient {
+ public:
+  // Connects to `socket_path` (e.g. /var/run/frr/bgpd.vty) and enters enable mode. `daemon`
+  // names the daemon in messages; every exchange is bounded by `timeout`.
+  static absl::StatusOr<std::unique_ptr<VtyClient>> Connect(std::string daemon,
+                                                            std::string socket_path,
+                                                            absl::Duration timeout);
+  ~VtyClient();
+  VtyClient(const VtyClient&) = delete;
+  VtyClient& operator=(const VtyClient&) = delete;
+
+  // Runs one command in the current node and returns its output. A result other than success
+  // is an error holding the command and FRR's own words.
+  absl::StatusOr<std::string> Execute(absl::string_view command);
+
+  // Runs `lines` in configure mode, in order, then leaves it ("end"), even after a failure.
+  // Stops at the first line FRR refuses and says which.
+  absl::Status Configure(const std::vector<std::string>& lines);
+
+ private:
+  VtyClient(std::string daemon, int fd, absl::Duration timeout)
+      : daemon_(std::move(daemon)), fd_(fd), timeout_(timeout) {}
+  absl::StatusOr<std::pair<int, std::string>> Exchange(absl::string_view command);
+
+  std::string daemon_;
+  int fd_;
+  absl::Duration timeout_;
+};
+
+// FRR's command result codes (lib/command.h) that mean "done".
+bool VtyResultOk(int code);
+
+}  // namespace ironlb::bgp

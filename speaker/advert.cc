@@ -89,6 +89,14 @@ absl::StatusOr<std::vector<uint8_t>> BuildAdvert(const Advert& a, absl::string_v
   w.U64(a.incarnation);
   w.U64(a.sequence);
   w.U16(a.tcp_port);
+  if (!a.address) {
+    w.U8(0);
+  } else {
+    w.U8(a.address->is_v4() ? 4 : 6);
+    const auto b = a.address->bytes();
+    w.Bytes(
+        absl::string_view(reinterpret_cast<const char*>(b.data()), a.address->is_v4() ? 4 : 16));
+  }
   w.U8(static_cast<uint8_t>(a.node.size()));
   w.Bytes(a.node);
   w.U8(static_cast<uint8_t>(a.labels.size()));
@@ -127,12 +135,26 @@ absl::StatusOr<Advert> ParseAdvert(const uint8_t* data, size_t len, absl::string
   }
   Reader r(data + 4, body - 4);
   Advert a;
-  uint8_t version, flags, name_len, label_count;
+  uint8_t version, flags, family, name_len, label_count;
   if (!r.U8(version) || version != kVersion) {
     return absl::InvalidArgumentError(absl::StrCat("advert: version ", version, " is not 1"));
   }
   if (!r.U8(flags) || !r.U16(a.interval_ms) || !r.U64(a.incarnation) || !r.U64(a.sequence) ||
-      !r.U16(a.tcp_port) || !r.U8(name_len) || !r.Str(name_len, a.node) || !r.U8(label_count)) {
+      !r.U16(a.tcp_port) || !r.U8(family)) {
+    return absl::InvalidArgumentError("advert: truncated header");
+  }
+  if (family == 4 || family == 6) {
+    std::string raw;
+    if (!r.Str(family == 4 ? 4 : 16, raw)) {
+      return absl::InvalidArgumentError("advert: truncated address");
+    }
+    auto addr = IpAddress::FromBytes(reinterpret_cast<const uint8_t*>(raw.data()), raw.size());
+    if (!addr.ok()) return addr.status();
+    a.address = *addr;
+  } else if (family != 0) {
+    return absl::InvalidArgumentError(absl::StrCat("advert: address family ", family, "?"));
+  }
+  if (!r.U8(name_len) || !r.Str(name_len, a.node) || !r.U8(label_count)) {
     return absl::InvalidArgumentError("advert: truncated header");
   }
   if (a.node.empty()) return absl::InvalidArgumentError("advert: empty node name");

@@ -5,27 +5,31 @@
 //
 // Wire format (network byte order), version 1:
 //   "ILB1" | version u8 | flags u8 (bit 0: leaving) | interval_ms u16 | incarnation u64 |
-//   sequence u64 | tcp_port u16 | name_len u8 | name | label_count u8 |
+//   sequence u64 | tcp_port u16 | address family u8 (0 none, 4, 6) | address (0/4/16 bytes) |
+//   name_len u8 | name | label_count u8 |
 //   (key_len u8 | key | value_len u8 | value)* | HMAC-SHA256 (32 bytes) over all before it
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/ip.h"
 
 namespace ironlb::speaker {
 
 struct Advert {
   std::string node;
-  bool leaving = false;      // graceful stop: take my VIPs now
-  uint16_t interval_ms = 0;  // how often this node sends
-  uint64_t incarnation = 0;  // changes whenever the speaker restarts (larger = newer)
-  uint64_t sequence = 0;     // increases with every advert of one incarnation
-  uint16_t tcp_port = 0;     // where the node accepts liveness connections; 0 = none
+  bool leaving = false;              // graceful stop: take my VIPs now
+  uint16_t interval_ms = 0;          // how often this node sends
+  uint64_t incarnation = 0;          // changes whenever the speaker restarts (larger = newer)
+  uint64_t sequence = 0;             // increases with every advert of one incarnation
+  uint16_t tcp_port = 0;             // where the node accepts liveness connections; 0 = none
+  std::optional<IpAddress> address;  // the node's address for them on this segment
   std::map<std::string, std::string> labels;  // node labels, for node selectors
 
   friend bool operator==(const Advert&, const Advert&) = default;

@@ -85,6 +85,7 @@ Advert SampleAdvert() {
   a.incarnation = 1700000000123456789ULL;
   a.sequence = 42;
   a.tcp_port = 7946;
+  a.address = *IpAddress::Parse("10.0.0.2");
   a.labels = {{"kubernetes.io/hostname", "node-a"}, {"zone", "rack1"}};
   return a;
 }
@@ -97,8 +98,13 @@ TEST(AdvertTest, RoundTripsWithTheRightKey) {
   EXPECT_EQ(*back, SampleAdvert());
   Advert leaving = SampleAdvert();
   leaving.leaving = true;
+  leaving.address = *IpAddress::Parse("fd00::2");
   auto lb = BuildAdvert(leaving, "s3cret");
-  EXPECT_TRUE(ParseAdvert(lb->data(), lb->size(), "s3cret")->leaving);
+  EXPECT_EQ(*ParseAdvert(lb->data(), lb->size(), "s3cret"), leaving);
+  Advert bare = SampleAdvert();
+  bare.address.reset();
+  auto bb = BuildAdvert(bare, "s3cret");
+  EXPECT_EQ(*ParseAdvert(bb->data(), bb->size(), "s3cret"), bare);
 }
 
 TEST(AdvertTest, RejectsForgedTamperedAndMalformedPackets) {

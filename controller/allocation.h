@@ -23,8 +23,7 @@ struct Allocation {
   std::string release_reason;
 
   bool SameOutcome(const Allocation& o) const {
-    return status == o.status && addresses == o.addresses && pool == o.pool &&
-           reason == o.reason;
+    return status == o.status && addresses == o.addresses && pool == o.pool && reason == o.reason;
   }
 };
 

@@ -48,8 +48,8 @@ std::optional<std::string> PairConflict(const Holder& a, const Holder& b, const 
     } else if (*j < *i) {
       ++j;
     } else {
-      return absl::StrCat("port ", PortProtocolName(i->protocol), "/", i->port,
-                          " already used on ", ip, " by ", (*b.key));
+      return absl::StrCat("port ", PortProtocolName(i->protocol), "/", i->port, " already used on ",
+                          ip, " by ", (*b.key));
     }
   }
   return std::nullopt;

@@ -82,7 +82,8 @@ Choice Placement::Keep(const std::vector<IpAddress>& addrs) const {
   if (addrs.empty()) return Fail("");
   if (!intent_.error.empty()) return Fail(intent_.error);
   if (!intent_.requested.empty() && Sorted(addrs) != Sorted(intent_.requested)) {
-    return Fail(absl::StrCat(intent_.requested_field, " now requests ", JoinIps(intent_.requested)));
+    return Fail(
+        absl::StrCat(intent_.requested_field, " now requests ", JoinIps(intent_.requested)));
   }
   if (auto wrong = WrongFamilies(addrs)) return Fail(*wrong);
   std::optional<PoolIndex> pool;
@@ -90,8 +91,8 @@ Choice Placement::Keep(const std::vector<IpAddress>& addrs) const {
     std::optional<PoolIndex> p = catalog_.PoolOf(ip);
     if (!p) return Fail(absl::StrCat(ip.ToString(), " is in no pool"));
     if (pool && *pool != *p) {
-      return Fail(absl::StrCat(addrs[0].ToString(), " and ", ip.ToString(),
-                               " are in different pools"));
+      return Fail(
+          absl::StrCat(addrs[0].ToString(), " and ", ip.ToString(), " are in different pools"));
     }
     pool = p;
     if (!intent_.pool.empty() && catalog_.name(*p) != intent_.pool) {

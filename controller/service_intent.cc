@@ -55,8 +55,8 @@ ServiceIntent IntentOf(const Service& s, const std::optional<std::string>& lb_cl
   ServiceIntent in;
   if (s.type != "LoadBalancer") {
     in.served = false;
-    in.not_served_reason = absl::StrCat("spec.type is ", s.type.empty() ? "unset" : s.type,
-                                        ", not LoadBalancer");
+    in.not_served_reason =
+        absl::StrCat("spec.type is ", s.type.empty() ? "unset" : s.type, ", not LoadBalancer");
     return in;
   }
   if (s.load_balancer_class != lb_class) {
@@ -84,8 +84,8 @@ ServiceIntent IntentOf(const Service& s, const std::optional<std::string>& lb_cl
 
   std::vector<std::string> texts;
   if (addresses && !s.load_balancer_ip.empty()) {
-    in.error = absl::StrCat("both ", field,
-                            " and spec.loadBalancerIP request addresses; set only one");
+    in.error =
+        absl::StrCat("both ", field, " and spec.loadBalancerIP request addresses; set only one");
     return in;
   }
   if (addresses) {
@@ -124,8 +124,7 @@ ServiceIntent IntentOf(const Service& s, const std::optional<std::string>& lb_cl
     for (IpFamily f : req_families) {
       if (std::find(in.families.begin(), in.families.end(), f) == in.families.end()) {
         in.error = absl::StrCat(in.requested_field, " requests an ", IpFamilyName(f),
-                                " address but spec.ipFamilies does not include ",
-                                IpFamilyName(f));
+                                " address but spec.ipFamilies does not include ", IpFamilyName(f));
         return in;
       }
     }

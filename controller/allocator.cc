@@ -104,6 +104,13 @@ void Allocator::Finish(Entry& e, const Allocation& before) {
   }
 }
 
+std::vector<IpAddress> Allocator::Held(const Entry& e) {
+  if (e.decided && e.allocation.status == AllocationStatus::kAssigned) {
+    return e.allocation.addresses;
+  }
+  return e.service.current;
+}
+
 const Allocation& Allocator::Upsert(const Service& service) {
   const std::string key = service.Key();
   auto it = entries_.find(key);
@@ -111,7 +118,9 @@ const Allocation& Allocator::Upsert(const Service& service) {
   Allocation before;
   if (it != entries_.end()) {
     before = it->second.allocation;
-    if (it->second.decided) held = it->second.allocation.addresses;
+    if (it->second.decided && before.status == AllocationStatus::kAssigned) {
+      held = before.addresses;
+    }
     Release(it->second);
   }
   Entry& e = Store(service);
@@ -164,7 +173,7 @@ void Allocator::ReconcileAll() {
   // a Service already holds; then everyone else, in name order.
   for (auto it = entries_.begin(); it != entries_.end(); ++it) {
     Entry& e = it->second;
-    std::vector<IpAddress> held = e.decided ? e.allocation.addresses : e.service.current;
+    std::vector<IpAddress> held = Held(e);
     Allocation before = e.allocation;
     std::string why;
     if (TryKeep(e, held, &why)) {
@@ -184,7 +193,9 @@ void Allocator::RetryPending() {
   for (const std::string& key : keys) {
     Entry& e = entries_.at(key);
     const Allocation before = e.allocation;
-    Place(e, {}, "");
+    const std::vector<IpAddress> held = Held(e);
+    std::string why;
+    if (!TryKeep(e, held, &why)) Place(e, held, why);
     Finish(e, before);
   }
 }

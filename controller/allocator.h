@@ -1,8 +1,8 @@
 // The allocation engine: holds the pools, namespace labels and Services, and keeps every
 // Service's LoadBalancer IPs decided. Pure: no I/O, no clocks, no randomness.
 //
-// Rules of stability: an address a Service holds (from an earlier decision, or from its
-// status.loadBalancer.ingress when the engine first sees it) is kept as long as it is valid
+// Rules of stability: an address a Service holds (from the engine's decision, or else from its
+// status.loadBalancer.ingress) is kept as long as it is valid
 // for that Service; otherwise it is released and the Service placed again, with the reason
 // recorded. Batch operations (SetConfig, SetNamespaceLabels, UpsertAll) first keep every valid
 // holding in Service name order, then place the rest in name order, so their result does not
@@ -56,9 +56,12 @@ class Allocator {
     ServiceIntent intent;
     Holder holder;
     Allocation allocation;
-    bool decided = false;  // false until the engine first decided it: then `current` counts
+    bool decided = false;  // false until the engine first decided it
   };
 
+  // The addresses a Service holds: the engine's while it has assigned some, else those of
+  // its status (the engine's own earlier writes, or what a restart found).
+  static std::vector<IpAddress> Held(const Entry& e);
   Entry& Store(const Service& service);
   void Release(Entry& e);
   void Commit(Entry& e, const std::vector<IpAddress>& addresses, PoolIndex pool);

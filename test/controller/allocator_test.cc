@@ -120,11 +120,12 @@ TEST(AllocatorTest, TypeChangeReleasesAndFreesForOthers) {
 
 TEST(AllocatorTest, StatsCountWithoutEnumerating) {
   Allocator a;
-  a.SetConfig(Pools({P("big4", {"10.0.0.0/8"}).AvoidBuggyIps(),
-                     P("big6", {"fd00::/64"}).NoAutoAssign()}));
+  a.SetConfig(
+      Pools({P("big4", {"10.0.0.0/8"}).AvoidBuggyIps(), P("big6", {"fd00::/64"}).NoAutoAssign()}));
   a.Upsert(S("ns/a"));
-  a.Upsert(S("ns/b").Annotation("ironlb.io/pool", "big6").Families({IpFamily::kV6},
-                                                                    FamilyPolicy::kSingleStack));
+  a.Upsert(S("ns/b")
+               .Annotation("ironlb.io/pool", "big6")
+               .Families({IpFamily::kV6}, FamilyPolicy::kSingleStack));
   auto stats = a.Stats();
   ASSERT_EQ(stats.size(), 2u);
   EXPECT_EQ(stats[0].pool, "big4");

@@ -119,7 +119,10 @@ Choice Placement::ChooseRequested() const {
                                catalog_.name(*p), "\")"));
     }
     pool = p;
-    if (auto why = WhyNotIn(*p, ip)) return Fail(absl::StrCat("requested ", *why));
+    if (!catalog_.Admits(*p, service_, namespace_labels_)) {
+      return Fail(absl::StrCat("requested ", ip.ToString(), ": ", NotAdmitted(*p)));
+    }
+    if (auto why = WhyNotIn(*p, ip)) return Fail(*why);
   }
   return Choice{Placed{intent_.requested, *pool}, ""};
 }

@@ -1,5 +1,8 @@
 #include "ctl/cli.h"
 
+#include <algorithm>
+
+#include "ctl/plan_command.h"
 #include "ctl/validate_command.h"
 
 namespace ironlb::ctl {
@@ -11,6 +14,7 @@ Usage:
 
 Commands:
   validate   check a configuration directory and summarise what it defines
+  plan       show which LoadBalancer IPs Service manifests would get (offline)
   help       show help for a command (ironlbctl help validate)
 
 Flags for every command:
@@ -22,6 +26,7 @@ Run "ironlbctl COMMAND --help" for the flags and output of one command.
 
 const char* HelpFor(const std::string& command) {
   if (command == "validate") return kValidateHelp;
+  if (command == "plan") return kPlanHelp;
   return nullptr;
 }
 
@@ -51,6 +56,15 @@ int Dispatch(const std::vector<std::string>& args, const GlobalOptions& options,
     }
     return RunValidate({.config_dir = options.config_dir, .output = options.output}, out, err);
   }
+  if (command == "plan") {
+    PlanOptions plan{.config_dir = options.config_dir, .output = options.output};
+    if (!options.services.empty()) plan.service_paths.push_back(options.services);
+    plan.service_paths.insert(plan.service_paths.end(), args.begin() + 1, args.end());
+    if (!options.load_balancer_class.empty()) {
+      plan.load_balancer_class = options.load_balancer_class;
+    }
+    return RunPlan(plan, out, err);
+  }
   err << "ironlbctl: no command named \"" << command << "\"\n\n" << kMainHelp;
   return 2;
 }
@@ -63,6 +77,15 @@ std::vector<std::string> NormalizeShortFlags(const std::vector<std::string>& arg
       out.push_back("--output=" + argv[++i]);
     } else if (a.size() > 2 && a.rfind("-o", 0) == 0 && a[2] != '-') {
       out.push_back("--output=" + a.substr(2));
+    } else if (a == "--") {
+      out.insert(out.end(), argv.begin() + static_cast<std::ptrdiff_t>(i), argv.end());
+      break;
+    } else if (a.size() > 2 && a.rfind("--", 0) == 0) {
+      // Flag names are written with dashes on the command line, underscores in Abseil.
+      std::string flag = a;
+      const size_t end = std::min(flag.find('='), flag.size());
+      std::replace(flag.begin() + 2, flag.begin() + static_cast<std::ptrdiff_t>(end), '-', '_');
+      out.push_back(flag);
     } else {
       out.push_back(a);
     }

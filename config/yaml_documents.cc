@@ -1,8 +1,12 @@
 #include "config/yaml_documents.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
+#include <map>
+#include <optional>
 #include <regex>
+#include <sstream>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -16,17 +20,6 @@ namespace {
 // (deep nesting, alias "billion laughs" expansion).
 constexpr int kMaxDepth = 64;
 constexpr int64_t kMaxNodesPerDocument = 2'000'000;
-
-class TooBig : public std::exception {
- public:
-  explicit TooBig(std::string what, int line) : what_(std::move(what)), line_(line) {}
-  const char* what() const noexcept override { return what_.c_str(); }
-  int line() const { return line_; }
-
- private:
-  std::string what_;
-  int line_;
-};
 
 std::string EscapePointerToken(absl::string_view key) {
   return absl::StrReplaceAll(key, {{"~", "~0"}, {"/", "~1"}});
@@ -52,49 +45,187 @@ nlohmann::json ResolvePlainScalar(const std::string& s) {
   return s;
 }
 
-struct Converter {
-  Document* doc;
-  int64_t nodes = 0;
+// Builds JSON documents straight from the parser's events. (YAML::LoadAll is not used: in
+// yaml-cpp 0.7 some malformed input makes it produce empty documents forever, see
+// jbeder/yaml-cpp#1319; driving the parser ourselves lets us notice and stop.)
+class JsonBuilder : public YAML::EventHandler {
+ public:
+  explicit JsonBuilder(const std::string& file) : file_(file) {}
 
-  nlohmann::json Convert(const YAML::Node& node, const std::string& pointer, int depth) {
-    const int line = node.Mark().line + 1;
-    if (++nodes > kMaxNodesPerDocument) {
-      throw TooBig("the document expands to too many values (aliases?)", line);
-    }
-    if (depth > kMaxDepth) throw TooBig("the document is nested too deeply", line);
-    switch (node.Type()) {
-      case YAML::NodeType::Undefined:
-      case YAML::NodeType::Null:
-        return nullptr;
-      case YAML::NodeType::Scalar:
-        if (node.Tag() == "!") return node.Scalar();  // quoted: always a string
-        return ResolvePlainScalar(node.Scalar());
-      case YAML::NodeType::Sequence: {
-        nlohmann::json arr = nlohmann::json::array();
-        size_t i = 0;
-        for (const auto& item : node) {
-          const std::string child = absl::StrCat(pointer, "/", i++);
-          doc->lines.emplace(child, item.Mark().line + 1);
-          arr.push_back(Convert(item, child, depth + 1));
-        }
-        return arr;
-      }
-      case YAML::NodeType::Map: {
-        nlohmann::json obj = nlohmann::json::object();
-        for (const auto& kv : node) {
-          if (!kv.first.IsScalar()) {
-            throw TooBig("a mapping key must be a plain word", kv.first.Mark().line + 1);
-          }
-          const std::string key = kv.first.Scalar();
-          const std::string child = absl::StrCat(pointer, "/", EscapePointerToken(key));
-          doc->lines.emplace(child, kv.first.Mark().line + 1);
-          obj[key] = Convert(kv.second, child, depth + 1);
-        }
-        return obj;
-      }
-    }
-    return nullptr;
+  // The document just handled, or why it is unusable. `null_root` marks an empty document.
+  Document& document() { return doc_; }
+  const std::string& error() const { return error_; }
+  int error_line() const { return error_line_; }
+  bool null_root() const { return root_is_null_; }
+  size_t null_root_pos() const { return null_pos_; }
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    doc_ = Document{};
+    doc_.file = file_;
+    doc_.line = mark.line + 1;
+    stack_.clear();
+    anchors_.clear();
+    error_.clear();
+    nodes_ = 0;
+    root_is_null_ = false;
   }
+  void OnDocumentEnd() override {}
+
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    if (stack_.empty()) {
+      root_is_null_ = true;
+      null_pos_ = static_cast<size_t>(mark.pos);
+    }
+    Attach(mark, anchor, nullptr, 1, nullptr);
+  }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    auto it = anchors_.find(anchor);
+    if (it == anchors_.end()) return Fail(mark, "an alias refers to an unknown anchor");
+    Attach(mark, YAML::NullAnchor, it->second.first, it->second.second, nullptr);
+  }
+  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                const std::string& value) override {
+    // Quoted scalars carry the tag "!": always text.
+    Attach(mark, anchor, tag == "!" ? nlohmann::json(value) : ResolvePlainScalar(value), 1, &value);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    Open(mark, anchor, nlohmann::json::array());
+  }
+  void OnSequenceEnd() override { Close(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    Open(mark, anchor, nlohmann::json::object());
+  }
+  void OnMapEnd() override { Close(); }
+
+ private:
+  struct Frame {
+    nlohmann::json value;
+    std::string pointer;
+    YAML::anchor_t anchor = YAML::NullAnchor;
+    int64_t nodes_before = 0;
+    bool has_key = false;
+    std::string key;
+    int key_line = 0;
+  };
+
+  void Fail(const YAML::Mark& mark, std::string message) {
+    if (!error_.empty()) return;
+    error_ = std::move(message);
+    error_line_ = mark.line + 1;
+  }
+
+  // Where the next value goes: its JSON pointer, recording its line. False when the value
+  // is a mapping key (then `raw` is taken as the key) or the document is already bad.
+  bool Place(const YAML::Mark& mark, bool is_scalar, const std::string* raw, std::string* ptr) {
+    if (stack_.empty()) {
+      *ptr = "";
+      return true;
+    }
+    Frame& top = stack_.back();
+    if (top.value.is_object()) {
+      if (!top.has_key) {
+        if (!is_scalar || raw == nullptr) {
+          Fail(mark, "a mapping key must be a plain word");
+          return false;
+        }
+        top.has_key = true;
+        top.key = *raw;
+        top.key_line = mark.line + 1;
+        return false;
+      }
+      *ptr = absl::StrCat(top.pointer, "/", EscapePointerToken(top.key));
+      doc_.lines.emplace(*ptr, top.key_line);
+      return true;
+    }
+    *ptr = absl::StrCat(top.pointer, "/", top.value.size());
+    doc_.lines.emplace(*ptr, mark.line + 1);
+    return true;
+  }
+
+  void Count(const YAML::Mark& mark, int64_t n) {
+    nodes_ += n;
+    if (nodes_ > kMaxNodesPerDocument) {
+      Fail(mark, "the document expands to too many values (aliases?)");
+    }
+  }
+
+  void Attach(const YAML::Mark& mark, YAML::anchor_t anchor, nlohmann::json value, int64_t nodes,
+              const std::string* raw) {
+    if (!error_.empty()) return;
+    std::string ptr;
+    if (!Place(mark, raw != nullptr, raw, &ptr)) return;
+    Count(mark, nodes);
+    if (!error_.empty()) return;
+    if (anchor != YAML::NullAnchor) anchors_[anchor] = {value, nodes};
+    Store(std::move(value));
+  }
+
+  void Store(nlohmann::json value) {
+    if (stack_.empty()) {
+      doc_.object = std::move(value);
+      return;
+    }
+    Frame& top = stack_.back();
+    if (top.value.is_object()) {
+      top.value[top.key] = std::move(value);
+      top.has_key = false;
+    } else {
+      top.value.push_back(std::move(value));
+    }
+  }
+
+  void Open(const YAML::Mark& mark, YAML::anchor_t anchor, nlohmann::json empty) {
+    if (!error_.empty()) {
+      ++ignored_depth_;
+      return;
+    }
+    std::string ptr;
+    if (!Place(mark, false, nullptr, &ptr)) {
+      ++ignored_depth_;
+      return;
+    }
+    Count(mark, 1);
+    if (static_cast<int>(stack_.size()) >= kMaxDepth)
+      Fail(mark, "the document is nested too deeply");
+    if (!error_.empty()) {
+      ++ignored_depth_;
+      return;
+    }
+    Frame f;
+    f.value = std::move(empty);
+    f.pointer = std::move(ptr);
+    f.anchor = anchor;
+    f.nodes_before = nodes_;
+    stack_.push_back(std::move(f));
+  }
+
+  void Close() {
+    if (ignored_depth_ > 0) {
+      --ignored_depth_;
+      return;
+    }
+    if (stack_.empty()) return;
+    Frame f = std::move(stack_.back());
+    stack_.pop_back();
+    if (!error_.empty()) return;
+    if (f.anchor != YAML::NullAnchor) {
+      anchors_[f.anchor] = {f.value, nodes_ - f.nodes_before + 1};
+    }
+    Store(std::move(f.value));
+  }
+
+  const std::string& file_;
+  Document doc_;
+  std::vector<Frame> stack_;
+  std::map<YAML::anchor_t, std::pair<nlohmann::json, int64_t>> anchors_;
+  std::string error_;
+  int error_line_ = 0;
+  int64_t nodes_ = 0;
+  int ignored_depth_ = 0;
+  bool root_is_null_ = false;
+  size_t null_pos_ = 0;
 };
 
 }  // namespace
@@ -113,37 +244,48 @@ int Document::LineOf(absl::string_view pointer) const {
 std::vector<Document> ReadYamlDocuments(absl::string_view text, const std::string& file,
                                         std::vector<Diagnostic>* diagnostics) {
   std::vector<Document> docs;
-  std::vector<YAML::Node> nodes;
+  std::istringstream in{std::string(text)};
+  JsonBuilder builder(file);
+  // Every real document consumes input; this bounds the loop even if the parser stops doing so.
+  const size_t max_documents = text.size() / 3 + 2;
+  std::optional<size_t> last_null_pos;
   try {
-    nodes = YAML::LoadAll(std::string(text));
+    YAML::Parser parser(in);
+    for (size_t n = 0; parser.HandleNextDocument(builder); ++n) {
+      if (n >= max_documents) {
+        diagnostics->push_back({Diagnostic::Severity::kError, file, 0, "", "",
+                                "not valid YAML: the parser stopped making progress"});
+        break;
+      }
+      if (!builder.error().empty()) {
+        diagnostics->push_back(
+            {Diagnostic::Severity::kError, file, builder.error_line(), "", "", builder.error()});
+        last_null_pos.reset();
+        continue;
+      }
+      Document& doc = builder.document();
+      if (builder.null_root()) {
+        // An empty document ("---" twice, or a file of comments) is skipped; the same empty
+        // document again at the same place is yaml-cpp looping on malformed input.
+        if (last_null_pos == builder.null_root_pos()) {
+          diagnostics->push_back({Diagnostic::Severity::kError, file, doc.line, "", "",
+                                  "not valid YAML: the parser stopped making progress"});
+          break;
+        }
+        last_null_pos = builder.null_root_pos();
+        continue;
+      }
+      last_null_pos.reset();
+      if (!doc.object.is_object()) {
+        diagnostics->push_back({Diagnostic::Severity::kError, file, doc.line, "", "",
+                                "each YAML document must be an object with apiVersion and kind"});
+        continue;
+      }
+      docs.push_back(std::move(doc));
+    }
   } catch (const YAML::Exception& e) {
     diagnostics->push_back({Diagnostic::Severity::kError, file, e.mark.line + 1, "", "",
                             absl::StrCat("not valid YAML: ", e.msg)});
-    return docs;
-  }
-  for (const auto& node : nodes) {
-    const int line = node.Mark().line + 1;
-    if (node.IsNull()) continue;  // empty document ("---" twice, or a file of comments)
-    if (!node.IsMap()) {
-      diagnostics->push_back({Diagnostic::Severity::kError, file, line, "", "",
-                              "each YAML document must be an object with apiVersion and kind"});
-      continue;
-    }
-    Document doc;
-    doc.file = file;
-    doc.line = line;
-    Converter conv{&doc};
-    try {
-      doc.object = conv.Convert(node, "", 0);
-    } catch (const TooBig& e) {
-      diagnostics->push_back({Diagnostic::Severity::kError, file, e.line(), "", "", e.what()});
-      continue;
-    } catch (const YAML::Exception& e) {
-      diagnostics->push_back({Diagnostic::Severity::kError, file, e.mark.line + 1, "", "",
-                              absl::StrCat("not valid YAML: ", e.msg)});
-      continue;
-    }
-    docs.push_back(std::move(doc));
   }
   return docs;
 }

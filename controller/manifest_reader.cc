@@ -135,14 +135,34 @@ void ReadStatus(const Json& obj, Service& s, FieldContext& ctx) {
   }
 }
 
+// Manifests are shallow; deeper input is refused before anything walks it recursively (the
+// YAML reader applies the same bound).
+constexpr int kMaxDepth = 64;
+
+bool TooDeep(const Json& root) {
+  std::vector<std::pair<const Json*, int>> stack = {{&root, 0}};
+  while (!stack.empty()) {
+    auto [j, depth] = stack.back();
+    stack.pop_back();
+    if (depth > kMaxDepth) return true;
+    if (j->is_structured()) {
+      for (const Json& child : *j) stack.push_back({&child, depth + 1});
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 void ManifestReader::AddService(const Document& doc) {
   const Json& obj = doc.object;
-  const Json* meta = obj.is_object() ? &obj["metadata"] : nullptr;
   std::string label = "Service";
-  if (meta && meta->is_object() && meta->contains("name") && (*meta)["name"].is_string()) {
-    label = absl::StrCat("Service/", (*meta)["name"].get<std::string>().substr(0, 253));
+  auto meta = obj.find("metadata");
+  if (meta != obj.end() && meta->is_object()) {
+    auto name = meta->find("name");
+    if (name != meta->end() && name->is_string()) {
+      label = absl::StrCat("Service/", name->get<std::string>().substr(0, 253));
+    }
   }
   FieldContext ctx(doc, label, &result_.diagnostics);
   Service s;
@@ -240,6 +260,11 @@ void ManifestReader::AddText(absl::string_view text, const std::string& file) {
         detail = absl::StrCat("not valid JSON at byte ", e.byte);
       }
       result_.diagnostics.push_back(FileError(file, 0, detail));
+      return;
+    }
+    if (TooDeep(j)) {
+      result_.diagnostics.push_back(
+          FileError(file, 0, absl::StrCat("nested more than ", kMaxDepth, " levels deep")));
       return;
     }
     Document doc;

@@ -133,6 +133,14 @@ TEST(ManifestReaderTest, BadJsonSaysWhere) {
   EXPECT_THAT(Errors(m), HasSubstr("x.json: not valid JSON at byte 21"));
 }
 
+TEST(ManifestReaderTest, DeepJsonIsRefused) {
+  const std::string deep = std::string(20000, '[') + std::string(20000, ']');
+  ServiceManifests m =
+      Read("{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":" + deep + "}", "deep.json");
+  EXPECT_FALSE(m.ok());
+  EXPECT_THAT(Errors(m), HasSubstr("deep.json: nested more than 64 levels deep"));
+}
+
 TEST(ManifestReaderTest, OneBadServiceDoesNotHideTheOthers) {
   ServiceManifests m = Read(R"(apiVersion: v1
 kind: Service

@@ -81,6 +81,10 @@ class JsonBuilder : public YAML::EventHandler {
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
     auto it = anchors_.find(anchor);
     if (it == anchors_.end()) return Fail(mark, "an alias refers to an unknown anchor");
+    // Checked before the copy, so that an expansion bomb costs nothing.
+    if (nodes_ + it->second.second > kMaxNodesPerDocument) {
+      return Fail(mark, "the document expands to too many values (aliases?)");
+    }
     Attach(mark, YAML::NullAnchor, it->second.first, it->second.second, nullptr);
   }
   void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,

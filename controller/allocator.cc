@@ -116,7 +116,9 @@ const Allocation& Allocator::Upsert(const Service& service) {
   auto it = entries_.find(key);
   std::vector<IpAddress> held = service.current;
   Allocation before;
+  std::optional<Service> old_spec;
   if (it != entries_.end()) {
+    old_spec = it->second.service;
     before = it->second.allocation;
     if (it->second.decided && before.status == AllocationStatus::kAssigned) {
       held = before.addresses;
@@ -127,7 +129,12 @@ const Allocation& Allocator::Upsert(const Service& service) {
   std::string why;
   if (!TryKeep(e, held, &why)) Place(e, held, why);
   Finish(e, before);
-  if (!e.allocation.released.empty()) RetryPending();
+  // Released addresses, or a changed Service (fewer ports, another sharing key or policy),
+  // may make room for a pending Service.
+  if (!pending_.empty() &&
+      (!e.allocation.released.empty() || (old_spec && !(*old_spec == e.service)))) {
+    RetryPending();
+  }
   return e.allocation;
 }
 

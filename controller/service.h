@@ -46,6 +46,8 @@ struct Service {
 
   // "namespace/name": the identity used in results and messages.
   std::string Key() const { return namespace_ + "/" + name; }
+
+  friend bool operator==(const Service&, const Service&) = default;
 };
 
 // Annotation names; the MetalLB spellings are accepted so that existing manifests work.

@@ -37,7 +37,8 @@ class Allocator {
 
   // Adds or updates a Service and decides it; freed addresses go to pending Services.
   const Allocation& Upsert(const Service& service);
-  // Adds or updates many Services as one batch (a restart, `ironlbctl plan`).
+  // Adds or updates many Services as one batch. A controller feeds its initial listing
+  // through here, so that every Service's status is known before anything new is placed.
   void UpsertAll(const std::vector<Service>& services);
   void Delete(const std::string& key);
 
@@ -47,7 +48,8 @@ class Allocator {
   std::vector<PoolStats> Stats() const;
   size_t service_count() const { return entries_.size(); }
 
-  // Keys of Services whose outcome changed since the last call, sorted.
+  // Keys of Services whose outcome changed since the last call, sorted; deleted Services are
+  // included (Find returns nullptr for them).
   std::vector<std::string> TakeChanged();
 
  private:

@@ -74,13 +74,15 @@ ServiceIntent IntentOf(const Service& s, const std::optional<std::string>& lb_cl
 
   std::string field;
   std::optional<std::string> addresses = Annotation(s, kAddressesAnnotations, &in.error, &field);
-  if (auto pool = Annotation(s, kPoolAnnotations, &in.error)) in.pool = *pool;
+  std::string pool_field;
+  if (auto pool = Annotation(s, kPoolAnnotations, &in.error, &pool_field)) {
+    if (pool->empty() && in.error.empty()) {
+      in.error = absl::StrCat("annotation ", pool_field, " is empty");
+    }
+    in.pool = *pool;
+  }
   if (auto key = Annotation(s, kSharingAnnotations, &in.error)) in.sharing_key = *key;
   if (!in.error.empty()) return in;
-  if (in.pool.empty() && s.annotations.count(std::string(kPoolAnnotations[0])) > 0) {
-    in.error = "annotation ironlb.io/pool is empty";
-    return in;
-  }
 
   std::vector<std::string> texts;
   if (addresses && !s.load_balancer_ip.empty()) {

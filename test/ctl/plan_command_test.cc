@@ -1,6 +1,9 @@
 // `ironlbctl plan` end to end through the dispatcher: files on disk in, lines out.
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -156,6 +159,26 @@ TEST_F(PlanCommandTest, UsageErrors) {
   EXPECT_THAT(err_.str(), HasSubstr("--services"));
   EXPECT_EQ(Run({"plan", (dir_ / "services.yaml").string()}, "yaml"), 2);
   EXPECT_NE(HelpFor("plan"), nullptr);
+}
+
+// The real binary: flags with dashes, --services followed by several paths.
+TEST_F(PlanCommandTest, BinaryTakesSeveralServicePathsAfterTheFlag) {
+  const char* bin = std::getenv("IRONLB_BINARY_DIR");
+  ASSERT_NE(bin, nullptr);
+  const std::string cmd = std::string(bin) + "/ctl/ironlbctl plan --config-dir " +
+                          (dir_ / "cfg").string() + " --services " +
+                          (dir_ / "services.yaml").string() + " " + (dir_ / "list.json").string() +
+                          " -o json 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string text;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) text.append(buf, n);
+  EXPECT_EQ(pclose(p), 0) << text;
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 6) << text;
+  EXPECT_THAT(text, HasSubstr(R"({"service":"kube-system/dns","addresses":["192.0.2.10"])"));
+  EXPECT_THAT(text, HasSubstr(R"({"service":"web/ingress","addresses":["192.0.2.11"])"));
 }
 
 TEST(NormalizeShortFlagsTest, DashedFlagNamesBecomeAbseilNames) {

@@ -8,11 +8,11 @@ std::vector<std::string> DashesToUnderscores(const std::vector<std::string>& arg
   std::vector<std::string> out;
   bool positional_only = false;
   for (const std::string& a : args) {
+    if (a == "--") positional_only = true;
     if (positional_only || a.size() < 3 || a[0] != '-') {
       out.push_back(a);
       continue;
     }
-    if (a == "--") positional_only = true;
     const size_t start = a[1] == '-' ? 2 : 1;
     const size_t end = std::min(a.find('='), a.size());
     std::string b = a;

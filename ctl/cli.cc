@@ -1,5 +1,6 @@
 #include "ctl/cli.h"
 
+#include "ctl/plan_command.h"
 #include "ctl/validate_command.h"
 
 namespace ironlb::ctl {
@@ -11,6 +12,7 @@ Usage:
 
 Commands:
   validate   check a configuration directory and summarise what it defines
+  plan       show which LoadBalancer IPs Service manifests would get (offline)
   help       show help for a command (ironlbctl help validate)
 
 Flags for every command:
@@ -22,6 +24,7 @@ Run "ironlbctl COMMAND --help" for the flags and output of one command.
 
 const char* HelpFor(const std::string& command) {
   if (command == "validate") return kValidateHelp;
+  if (command == "plan") return kPlanHelp;
   return nullptr;
 }
 
@@ -50,6 +53,15 @@ int Dispatch(const std::vector<std::string>& args, const GlobalOptions& options,
       return 2;
     }
     return RunValidate({.config_dir = options.config_dir, .output = options.output}, out, err);
+  }
+  if (command == "plan") {
+    PlanOptions plan{.config_dir = options.config_dir, .output = options.output};
+    if (!options.services.empty()) plan.service_paths.push_back(options.services);
+    plan.service_paths.insert(plan.service_paths.end(), args.begin() + 1, args.end());
+    if (!options.load_balancer_class.empty()) {
+      plan.load_balancer_class = options.load_balancer_class;
+    }
+    return RunPlan(plan, out, err);
   }
   err << "ironlbctl: no command named \"" << command << "\"\n\n" << kMainHelp;
   return 2;

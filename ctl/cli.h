@@ -12,6 +12,8 @@ extern const char kMainHelp[];
 struct GlobalOptions {
   std::string config_dir;
   std::string output = "table";
+  std::string services;             // the value of --services (plan); more paths are positional
+  std::string load_balancer_class;  // plan: the class ironlb serves; empty = no class
 };
 
 // The help text of `command`, or nullptr when there is no such command.
@@ -21,7 +23,8 @@ const char* HelpFor(const std::string& command);
 int Dispatch(const std::vector<std::string>& args, const GlobalOptions& options, std::ostream& out,
              std::ostream& err);
 
-// Rewrites "-o X" and "-oX" into "--output=X", the spelling Abseil's flag parser knows.
+// Rewrites "-o X" and "-oX" into "--output=X", and "--config-dir" into "--config_dir": the
+// spellings Abseil's flag parser knows.
 std::vector<std::string> NormalizeShortFlags(const std::vector<std::string>& argv);
 
 }  // namespace ironlb::ctl

@@ -10,6 +10,10 @@
 
 ABSL_FLAG(std::string, config_dir, "", "ironlb's YAML configuration directory.");
 ABSL_FLAG(std::string, output, "table", "Output format: table or json.");
+ABSL_FLAG(std::string, services, "",
+          "plan: a Service manifest file or directory; further paths follow as arguments.");
+ABSL_FLAG(std::string, load_balancer_class, "",
+          "plan: the spec.loadBalancerClass ironlb serves (default: Services without one).");
 
 int main(int argc, char** argv) {
   std::vector<std::string> raw(argv, argv + argc);
@@ -25,7 +29,10 @@ int main(int argc, char** argv) {
   }
   absl::SetProgramUsageMessage(ironlb::ctl::kMainHelp);
   const std::vector<std::string> rest = ironlb::ParseFlags(ironlb::ctl::NormalizeShortFlags(raw));
-  return ironlb::ctl::Dispatch(
-      rest, {.config_dir = absl::GetFlag(FLAGS_config_dir), .output = absl::GetFlag(FLAGS_output)},
-      std::cout, std::cerr);
+  return ironlb::ctl::Dispatch(rest,
+                               {.config_dir = absl::GetFlag(FLAGS_config_dir),
+                                .output = absl::GetFlag(FLAGS_output),
+                                .services = absl::GetFlag(FLAGS_services),
+                                .load_balancer_class = absl::GetFlag(FLAGS_load_balancer_class)},
+                               std::cout, std::cerr);
 }

@@ -1,0 +1,24 @@
+// `ironlbctl plan`: the allocation the controller would make for the given Service manifests,
+// decided offline by the same engine (controller/allocator.h).
+#pragma once
+
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace ironlb::ctl {
+
+extern const char kPlanHelp[];
+
+struct PlanOptions {
+  std::string config_dir;
+  std::vector<std::string> service_paths;  // files or directories of manifests
+  std::string output = "table";            // table | json
+  std::optional<std::string> load_balancer_class;
+};
+
+// Returns the exit code: 0 planned (pending Services included), 1 invalid input, 2 bad usage.
+int RunPlan(const PlanOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace ironlb::ctl

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# ironlb's demo: builds ironlbctl and shows what the example homelab configuration defines.
+# ironlb's demo: builds ironlbctl, shows what the example homelab configuration defines, and
+# which LoadBalancer IPs the example Services would get from it.
 # Needs root only to install missing packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,3 +12,7 @@ ninja -C build/release ironlbctl >/dev/null
 
 echo "== ironlbctl validate --config-dir examples/homelab"
 build/release/ctl/ironlbctl validate --config-dir examples/homelab
+
+echo
+echo "== ironlbctl plan --config-dir examples/homelab --services examples/services"
+build/release/ctl/ironlbctl plan --config-dir examples/homelab --services examples/services

@@ -1,0 +1,62 @@
+// Keeps the kernel's `inet ironlb` table equal to a DesiredState: reads what the kernel holds,
+// diffs, and applies the difference as one atomic batch. Unchanged structure means only set
+// elements change; a table someone deleted or edited is rebuilt inside the same batch. Other
+// tables are never read into or touched.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "nft/desired_state.h"
+#include "nft/kernel_state.h"
+#include "nft/netlink_transport.h"
+#include "nft/ruleset_spec.h"
+
+namespace ironlb::nft {
+
+struct ReconcileResult {
+  size_t operations = 0;  // netlink operations in the batch; 0 = kernel already matched
+  bool rebuilt = false;   // the table was (re)created from scratch
+  size_t elements_added = 0;
+  size_t elements_removed = 0;
+};
+
+struct ForwardCounter {
+  std::string name;  // PortForwardEntry::name
+  uint64_t packets = 0;
+  uint64_t bytes = 0;
+};
+
+class Reconciler {
+ public:
+  // `transport` must outlive the reconciler.
+  explicit Reconciler(NetlinkTransport* transport);
+
+  // Validates `desired` (nothing reaches the kernel when it is bad), then converges.
+  absl::StatusOr<ReconcileResult> Reconcile(const DesiredState& desired);
+  // Removes ironlb's table completely (no-op when absent).
+  absl::Status Cleanup();
+  // Per-forward counters of the forwards in `desired` (new connections forwarded: the DNAT
+  // lookup runs on each connection's first packet).
+  absl::StatusOr<std::vector<ForwardCounter>> ReadForwardCounters(const DesiredState& desired);
+
+ private:
+  // The kernel's current table: from the cache when nobody committed since our last batch
+  // (same ruleset generation), else read back in full.
+  absl::StatusOr<const KernelState*> CurrentKernelState();
+  bool StructureMatches(const RulesetSpec& want, const KernelState& have) const;
+
+  NetlinkTransport* transport_;
+  uint32_t seq_;
+  std::optional<KernelState> cache_;
+  uint32_t cache_generation_ = 0;
+  // Canonical rule text of the fixed structure, computed once.
+  std::map<std::string, std::vector<std::vector<std::string>>> canonical_rules_;
+};
+
+}  // namespace ironlb::nft

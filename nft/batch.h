@@ -45,7 +45,7 @@ class Batch {
   std::string OperationFor(uint32_t seq) const;
   std::vector<uint32_t> OperationSequences() const;
 
-  static constexpr size_t kElementsPerMessage = 1024;
+  static constexpr size_t kElementsPerMessage = 512;
 
  private:
   void* NextMessageBuffer();

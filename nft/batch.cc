@@ -110,6 +110,20 @@ void Batch::AddElements(const SetSpec& set, const std::vector<const std::string*
   }
 }
 
+void Batch::AddElements(const std::string& set,
+                        const std::vector<std::pair<std::string, std::string>>& elements) {
+  for (size_t start = 0; start < elements.size(); start += kElementsPerMessage) {
+    const size_t end = std::min(elements.size(), start + kElementsPerMessage);
+    SetPtr s = MakeSetRef(set, SetIdFor(set));
+    for (size_t i = start; i < end; ++i) AddElement(s.get(), elements[i].first, elements[i].second);
+    nlmsghdr* nlh =
+        nftnl_nlmsg_build_hdr(static_cast<char*>(NextMessageBuffer()), NFT_MSG_NEWSETELEM,
+                              NFPROTO_INET, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, seq_);
+    nftnl_set_elems_nlmsg_build_payload(nlh, s.get());
+    Commit(absl::StrCat("add ", end - start, " element(s) to ", Object(set)));
+  }
+}
+
 void Batch::DeleteElements(const std::string& set, const std::vector<std::string>& keys) {
   for (size_t start = 0; start < keys.size(); start += kElementsPerMessage) {
     const size_t end = std::min(keys.size(), start + kElementsPerMessage);

@@ -32,6 +32,8 @@ class Batch {
   void AddRule(const RuleSpec& rule);
   // Elements go in messages of at most kElementsPerMessage each.
   void AddElements(const SetSpec& set, const std::vector<const std::string*>& keys);
+  void AddElements(const std::string& set,
+                   const std::vector<std::pair<std::string, std::string>>& elements);
   void DeleteElements(const std::string& set, const std::vector<std::string>& keys);
 
   // Number of operations between BEGIN and END.

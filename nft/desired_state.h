@@ -21,6 +21,8 @@ struct ClampedVip {
   IpAddress vip;
   uint32_t mss = 0;
   bool pmtu = false;
+
+  friend bool operator==(const ClampedVip&, const ClampedVip&) = default;
 };
 
 enum class L4Protocol : uint8_t { kTcp = 6, kUdp = 17 };
@@ -38,6 +40,8 @@ struct PortForwardEntry {
   uint16_t target_port = 0;
   // Masquerade forwarded connections so replies return through this router.
   bool source_nat = false;
+
+  friend bool operator==(const PortForwardEntry&, const PortForwardEntry&) = default;
 };
 
 struct DesiredState {
@@ -45,10 +49,18 @@ struct DesiredState {
   std::vector<PortForwardEntry> forwards;
   // Local TCP ports that only loopback traffic may reach.
   std::vector<uint16_t> guarded_tcp_ports;
+
+  friend bool operator==(const DesiredState&, const DesiredState&) = default;
 };
 
 // Rejects bad entries before anything reaches the kernel; the message names the entry and field.
 // Exact duplicates are allowed (they collapse); conflicting duplicates are not.
 absl::Status ValidateDesiredState(const DesiredState& state);
+
+// Checks of one entry on its own (no duplicate detection); `index` names unnamed forwards.
+absl::Status ValidateClampedVip(const ClampedVip& vip);
+absl::Status ValidateForward(const PortForwardEntry& forward, size_t index);
+// "port forward web (192.0.2.1 tcp/80)"
+std::string ForwardLabel(const PortForwardEntry& forward, size_t index);
 
 }  // namespace ironlb::nft

@@ -9,6 +9,7 @@
 #include "common/errno_status.h"
 #include "common/status_macros.h"
 #include "nft/batch.h"
+#include "nft/element_changes.h"
 #include "nft/nftnl_objects.h"
 
 namespace ironlb::nft {
@@ -41,9 +42,9 @@ bool Reconciler::StructureMatches(const RulesetSpec& want, const KernelState& ha
   return have.rules == canonical_rules_;
 }
 
-absl::StatusOr<const KernelState*> Reconciler::CurrentKernelState() {
-  IRONLB_ASSIGN_OR_RETURN(uint32_t generation, ReadGeneration(*transport_, &seq_));
+absl::StatusOr<const KernelState*> Reconciler::CurrentKernelState(uint32_t generation) {
   if (cache_ && generation == cache_generation_) return &*cache_;
+  last_desired_.reset();
   IRONLB_ASSIGN_OR_RETURN(KernelState state, ReadKernelState(*transport_, &seq_));
   // Re-check: a commit by someone else while we were reading makes the snapshot unreliable.
   IRONLB_ASSIGN_OR_RETURN(uint32_t after, ReadGeneration(*transport_, &seq_));
@@ -53,11 +54,60 @@ absl::StatusOr<const KernelState*> Reconciler::CurrentKernelState() {
 }
 
 absl::StatusOr<ReconcileResult> Reconciler::Reconcile(const DesiredState& desired) {
-  IRONLB_RETURN_IF_ERROR(ValidateDesiredState(desired));
+  // Bad input never reaches the kernel: with a remembered state, the entries that changed
+  // (and whatever they could collide with) are checked; otherwise everything is.
+  std::optional<absl::StatusOr<ElementChanges>> small;
+  if (cache_ && last_desired_) {
+    small = desired == *last_desired_ ? absl::StatusOr<ElementChanges>(ElementChanges{})
+                                      : SmallElementChanges(*last_desired_, desired, cache_->sets);
+    if (small.has_value() && !small->ok()) return small->status();
+  }
+  if (!small.has_value()) IRONLB_RETURN_IF_ERROR(ValidateDesiredState(desired));
+  IRONLB_ASSIGN_OR_RETURN(uint32_t generation, ReadGeneration(*transport_, &seq_));
+  if (small.has_value() && cache_ && generation == cache_generation_) {
+    return ApplySmallChanges(**small, desired);
+  }
+  return ReconcileAll(desired, generation);
+}
+
+absl::StatusOr<ReconcileResult> Reconciler::ApplySmallChanges(const ElementChanges& changes,
+                                                              const DesiredState& desired) {
+  ReconcileResult result;
+  Batch batch(seq_);
+  for (const auto& [set, keys] : changes.remove) {
+    batch.DeleteElements(set, keys);
+    result.elements_removed += keys.size();
+  }
+  for (const auto& [set, elements] : changes.add) {
+    batch.AddElements(set, elements);
+    result.elements_added += elements.size();
+  }
+  result.operations = batch.operation_count();
+  KernelState applied = std::move(*cache_);
+  for (SetSpec& s : applied.sets) {
+    auto removed = changes.remove.find(s.name);
+    if (removed != changes.remove.end()) {
+      for (const std::string& key : removed->second) s.elements.erase(key);
+    }
+    auto added = changes.add.find(s.name);
+    if (added != changes.add.end()) {
+      for (const auto& [key, data] : added->second) s.elements[key] = data;
+    }
+  }
+  if (result.operations == 0) {
+    cache_ = std::move(applied);
+    last_desired_ = desired;
+    return result;
+  }
+  IRONLB_RETURN_IF_ERROR(CommitAndRemember(batch, result, std::move(applied), desired));
+  return result;
+}
+
+absl::StatusOr<ReconcileResult> Reconciler::ReconcileAll(const DesiredState& desired,
+                                                         uint32_t generation) {
   RulesetSpec want = BuildRuleset(desired);
   if (canonical_rules_.empty()) canonical_rules_ = CanonicalRules(want);
-  IRONLB_ASSIGN_OR_RETURN(const KernelState* have, CurrentKernelState());
-
+  IRONLB_ASSIGN_OR_RETURN(const KernelState* have, CurrentKernelState(generation));
   ReconcileResult result;
   Batch batch(seq_);
   if (!StructureMatches(want, *have)) {
@@ -106,29 +156,46 @@ absl::StatusOr<ReconcileResult> Reconciler::Reconcile(const DesiredState& desire
     }
   }
   result.operations = batch.operation_count();
-  if (result.operations == 0) return result;
-  seq_ = batch.end_seq() + 1;
-  const uint32_t generation_before = cache_generation_;
-  absl::Status committed = CommitBatch(*transport_, batch);
-  cache_.reset();
-  if (!committed.ok()) return committed;
-  // Our commit bumps the generation by exactly one; anything else means someone else
-  // committed too, so the next reconcile reads the kernel again.
   KernelState applied;
   applied.table_exists = true;
   applied.chains = want.chains;
   applied.rules = canonical_rules_;
   applied.sets = std::move(want.sets);
+  if (result.operations == 0) {
+    if (cache_generation_ != 0) {
+      cache_ = std::move(applied);
+      last_desired_ = desired;
+    }
+    return result;
+  }
+  IRONLB_RETURN_IF_ERROR(CommitAndRemember(batch, result, std::move(applied), desired));
+  return result;
+}
+
+absl::Status Reconciler::CommitAndRemember(Batch& batch, ReconcileResult& result,
+                                           KernelState applied, const DesiredState& desired) {
+  seq_ = batch.end_seq() + 1;
+  const uint32_t generation_before = cache_generation_;
+  cache_.reset();
+  last_desired_.reset();
+  const absl::Time commit_start = absl::Now();
+  absl::Status committed = CommitBatch(*transport_, batch);
+  result.commit_time = absl::Now() - commit_start;
+  if (!committed.ok()) return committed;
+  // Our commit bumps the generation by exactly one; anything else means someone else
+  // committed too, so the next reconcile reads the kernel again.
   IRONLB_ASSIGN_OR_RETURN(uint32_t generation, ReadGeneration(*transport_, &seq_));
   if (generation_before != 0 && generation == generation_before + 1) {
     cache_ = std::move(applied);
     cache_generation_ = generation;
+    last_desired_ = desired;
   }
-  return result;
+  return absl::OkStatus();
 }
 
 absl::Status Reconciler::Cleanup() {
   cache_.reset();
+  last_desired_.reset();
   IRONLB_ASSIGN_OR_RETURN(KernelState state, ReadKernelState(*transport_, &seq_));
   if (!state.table_exists) return absl::OkStatus();
   Batch batch(seq_);

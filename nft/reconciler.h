@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "nft/desired_state.h"
 #include "nft/kernel_state.h"
 #include "nft/netlink_transport.h"
@@ -19,11 +20,17 @@
 
 namespace ironlb::nft {
 
+class Batch;
+struct ElementChanges;
+
 struct ReconcileResult {
   size_t operations = 0;  // netlink operations in the batch; 0 = kernel already matched
   bool rebuilt = false;   // the table was (re)created from scratch
   size_t elements_added = 0;
   size_t elements_removed = 0;
+  // Time spent in the kernel transaction (send batch, read every ACK), as opposed to reading
+  // state and computing the difference.
+  absl::Duration commit_time;
 };
 
 struct ForwardCounter {
@@ -47,14 +54,25 @@ class Reconciler {
 
  private:
   // The kernel's current table: from the cache when nobody committed since our last batch
-  // (same ruleset generation), else read back in full.
-  absl::StatusOr<const KernelState*> CurrentKernelState();
+  // (`generation` unchanged), else read back in full.
+  absl::StatusOr<const KernelState*> CurrentKernelState(uint32_t generation);
+  // Fast path: only the elements of the few entries that changed since our last commit.
+  absl::StatusOr<ReconcileResult> ApplySmallChanges(const ElementChanges& changes,
+                                                    const DesiredState& desired);
+  // Full path for a validated `desired`: build everything, diff all elements (or rebuild).
+  absl::StatusOr<ReconcileResult> ReconcileAll(const DesiredState& desired, uint32_t generation);
+  // Sends `batch`; on success records what the kernel now holds (`applied`) for the next call.
+  absl::Status CommitAndRemember(Batch& batch, ReconcileResult& result, KernelState applied,
+                                 const DesiredState& desired);
   bool StructureMatches(const RulesetSpec& want, const KernelState& have) const;
 
   NetlinkTransport* transport_;
   uint32_t seq_;
+  // What the kernel held after our last commit, valid while the ruleset generation is
+  // cache_generation_, and the desired state it was built from.
   std::optional<KernelState> cache_;
   uint32_t cache_generation_ = 0;
+  std::optional<DesiredState> last_desired_;
   // Canonical rule text of the fixed structure, computed once.
   std::map<std::string, std::vector<std::vector<std::string>>> canonical_rules_;
 };

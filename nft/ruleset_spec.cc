@@ -44,8 +44,12 @@ std::string BigEndianKeyUserdata() {
 }
 
 std::string AddressBytes(const IpAddress& a) {
-  auto b = a.bytes();
-  return std::string(reinterpret_cast<const char*>(b.data()), a.is_v4() ? 4 : 16);
+  if (a.is_v4()) {
+    const in_addr v4 = a.ToV4();
+    return std::string(reinterpret_cast<const char*>(&v4), 4);
+  }
+  const in6_addr v6 = a.ToV6();
+  return std::string(reinterpret_cast<const char*>(&v6), 16);
 }
 
 // Fields of a concatenation sit in 4-byte aligned register slots, zero padded.
@@ -175,6 +179,15 @@ std::string ForwardKey(const PortForwardEntry& f) {
   return first + Pad4(std::string(1, static_cast<char>(f.protocol))) + Pad4(Port(f.port));
 }
 
+std::string SnatKey(const PortForwardEntry& f) {
+  return AddressBytes(f.target_address) + Pad4(std::string(1, static_cast<char>(f.protocol))) +
+         Pad4(Port(f.target_port));
+}
+
+std::string VipKey(const IpAddress& vip) { return AddressBytes(vip); }
+
+std::string MssData(uint32_t mss) { return Port(static_cast<uint16_t>(mss)); }
+
 std::string ForwardData(const PortForwardEntry& f) {
   return AddressBytes(f.target_address) + Pad4(Port(f.target_port));
 }
@@ -206,31 +219,48 @@ RulesetSpec BuildRuleset(const DesiredState& state) {
       s.userdata = BigEndianKeyUserdata();
     }
   }
-  auto set = [&r](const char* name) -> SetSpec& {
-    for (SetSpec& s : r.sets) {
-      if (s.name == name) return s;
+  // Elements are collected per set, sorted, and inserted in order: much cheaper than inserting
+  // 20,000 keys at random into the sorted map.
+  std::vector<std::vector<std::pair<std::string, std::string>>> pending(r.sets.size());
+  auto set = [&r, &pending](const char* name) -> std::vector<std::pair<std::string, std::string>>& {
+    for (size_t i = 0; i < r.sets.size(); ++i) {
+      if (r.sets[i].name == name) return pending[i];
     }
     __builtin_unreachable();
   };
-
+  auto& mss4 = set(kMss4);
+  auto& mss6 = set(kMss6);
+  auto& pmtu4 = set(kPmtu4);
+  auto& pmtu6 = set(kPmtu6);
+  auto& snat4 = set(kSnat4);
+  auto& snat6 = set(kSnat6);
+  mss4.reserve(state.clamped_vips.size());
   for (const ClampedVip& c : state.clamped_vips) {
     const bool v6 = c.vip.is_v6();
     if (c.pmtu) {
-      set(v6 ? kPmtu6 : kPmtu4).elements[AddressBytes(c.vip)] = "";
+      (v6 ? pmtu6 : pmtu4).emplace_back(AddressBytes(c.vip), "");
     } else {
-      set(v6 ? kMss6 : kMss4).elements[AddressBytes(c.vip)] = Port(static_cast<uint16_t>(c.mss));
+      (v6 ? mss6 : mss4).emplace_back(AddressBytes(c.vip), Port(static_cast<uint16_t>(c.mss)));
     }
   }
+  auto& fwd4 = set(kFwd4);
+  fwd4.reserve(state.forwards.size());
   for (const PortForwardEntry& f : state.forwards) {
-    set(ForwardSetName(f)).elements[ForwardKey(f)] = ForwardData(f);
-    if (f.source_nat) {
-      std::string key = AddressBytes(f.target_address) +
-                        Pad4(std::string(1, static_cast<char>(f.protocol))) +
-                        Pad4(Port(f.target_port));
-      set(f.target_address.is_v6() ? kSnat6 : kSnat4).elements[key] = "";
-    }
+    auto& target =
+        f.outside_address ? (f.target_address.is_v6() ? set(kFwd6) : fwd4) : set(ForwardSetName(f));
+    target.emplace_back(ForwardKey(f), ForwardData(f));
+    if (f.source_nat) (f.target_address.is_v6() ? snat6 : snat4).emplace_back(SnatKey(f), "");
   }
-  for (uint16_t port : state.guarded_tcp_ports) set(kGuardTcp).elements[Port(port)] = "";
+  auto& guard = set(kGuardTcp);
+  for (uint16_t port : state.guarded_tcp_ports) guard.emplace_back(Port(port), "");
+  for (size_t i = 0; i < r.sets.size(); ++i) {
+    auto& v = pending[i];
+    // Stable: of exact duplicates (validated to carry equal data) the first wins.
+    std::stable_sort(v.begin(), v.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto& [key, data] : v)
+      r.sets[i].elements.emplace_hint(r.sets[i].elements.end(), std::move(key), std::move(data));
+  }
 
   constexpr int32_t kMangle = -150, kDstNat = -100, kSrcNat = 100, kFilter = 0;
   r.chains = {

@@ -6,10 +6,10 @@
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <string>
 #include <vector>
 
+#include "absl/container/btree_map.h"
 #include "nft/desired_state.h"
 
 struct nftnl_rule;
@@ -41,7 +41,7 @@ struct SetSpec {
   std::string userdata;
   bool element_counters = false;  // every element carries a counter (forward metrics)
   // Key bytes -> data bytes (empty for plain sets), as the kernel stores them.
-  std::map<std::string, std::string> elements;
+  absl::btree_map<std::string, std::string> elements;
 
   bool is_map() const { return data_len != 0; }
   // Compares the definition, not the elements.
@@ -79,5 +79,10 @@ std::string ForwardKey(const PortForwardEntry& f);
 std::string ForwardData(const PortForwardEntry& f);
 // The set (kFwd4, kFwd6, kFwdIf4, kFwdIf6) that holds `f`.
 const char* ForwardSetName(const PortForwardEntry& f);
+// Source-NAT set element of `f`: target address . protocol . target port.
+std::string SnatKey(const PortForwardEntry& f);
+// Address bytes as set keys hold them; MSS as map data (big endian).
+std::string VipKey(const IpAddress& vip);
+std::string MssData(uint32_t mss);
 
 }  // namespace ironlb::nft

@@ -161,7 +161,7 @@ int Main() {
       apply_ms, nft_ms, kRuns, nft_ms / apply_ms);
 
   // One element added/removed with 10,000 present.
-  std::vector<double> add_ms, remove_ms;
+  std::vector<double> add_ms, remove_ms, add_commit_ms, remove_commit_ms;
   {
     ScopedNetns ns("ilbbenchinc");
     std::unique_ptr<MnlTransport> transport;
@@ -183,10 +183,12 @@ int Main() {
       add_ms.push_back(MsSince(t0));
       if (!a.ok()) Die(a.status());
       if (a->operations != 1) Die(absl::InternalError("add was not one operation"));
+      add_commit_ms.push_back(absl::ToDoubleMilliseconds(a->commit_time));
       t0 = Clock::now();
       auto d = r.Reconcile(big);
       remove_ms.push_back(MsSince(t0));
       if (!d.ok()) Die(d.status());
+      remove_commit_ms.push_back(absl::ToDoubleMilliseconds(d->commit_time));
     }
   }
   std::printf(
@@ -228,10 +230,12 @@ int Main() {
   std::printf(
       "{\"bench\":\"nft_apply\",\"apply_10k_fwd_10k_vip_ms\":%.1f,\"nft_f_same_ruleset_ms\":%.1f,"
       "\"nft_f_over_ironlb_ratio\":%.2f,\"add_one_forward_ms\":%.3f,\"remove_one_forward_ms\":%."
-      "3f,\"tcp_10_fwd_mbps\":%.0f,\"tcp_10k_fwd_mbps\":%.0f,\"tcp_10k_over_10_ratio\":%.3f,"
+      "3f,\"add_one_commit_ms\":%.3f,\"remove_one_commit_ms\":%.3f,\"tcp_10_fwd_mbps\":%.0f,\"tcp_"
+      "10k_fwd_mbps\":%.0f,\"tcp_10k_over_10_ratio\":%.3f,"
       "\"peak_rss_mb\":%.1f,\"cpu_shared\":true}\n",
-      apply_ms, nft_ms, nft_ms / apply_ms, Median(add_ms), Median(remove_ms), small_tput,
-      large_tput, large_tput / small_tput, ru.ru_maxrss / 1024.0);
+      apply_ms, nft_ms, nft_ms / apply_ms, Median(add_ms), Median(remove_ms), Median(add_commit_ms),
+      Median(remove_commit_ms), small_tput, large_tput, large_tput / small_tput,
+      ru.ru_maxrss / 1024.0);
   return 0;
 }
 

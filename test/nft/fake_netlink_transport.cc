@@ -68,6 +68,13 @@ size_t FakeNetlinkTransport::element_count(const std::string& set) const {
   return it == state_.sets.end() ? 0 : it->second.elements.size();
 }
 
+std::map<std::string, std::map<std::string, std::string>> FakeNetlinkTransport::AllElements()
+    const {
+  std::map<std::string, std::map<std::string, std::string>> out;
+  for (const auto& [name, set] : state_.sets) out[name] = set.elements;
+  return out;
+}
+
 void FakeNetlinkTransport::DeleteTableBehindOurBack() {
   state_ = State();
   ++generation_;

@@ -32,6 +32,8 @@ class FakeNetlinkTransport : public NetlinkTransport {
   int dumps() const { return dumps_; }
   bool table_exists() const { return state_.table; }
   size_t element_count(const std::string& set) const;
+  // Every set's elements (key -> data), for comparing two fakes.
+  std::map<std::string, std::map<std::string, std::string>> AllElements() const;
   // nlmsg types of the operations (between BEGIN and END) of the last batch.
   const std::vector<uint16_t>& last_batch_types() const { return last_batch_types_; }
 

@@ -173,6 +173,105 @@ TEST(NftReconcilerTest, BadInputIsRejectedBeforeTheKernelNamingTheEntry) {
   EXPECT_EQ(fake.element_count(kFwd4), 1u);
 }
 
+TEST(NftReconcilerTest, SmallChangesAreValidatedToo) {
+  FakeNetlinkTransport fake;
+  Reconciler r(&fake);
+  DesiredState s = Sample();
+  ASSERT_THAT(r.Reconcile(s), IsOk());
+  const int batches = fake.batches();
+  s.forwards.push_back(Forward("clash", "198.51.100.1", 80, "10.0.0.7", 80));
+  EXPECT_THAT(r.Reconcile(s),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "port forward clash (198.51.100.1 tcp/80): outside port already forwarded "
+                       "to 10.0.0.5:8080 by port forward web"));
+  s.forwards.back() = Forward("zero", "198.51.100.1", 0, "10.0.0.7", 80);
+  EXPECT_THAT(r.Reconcile(s), StatusIs(absl::StatusCode::kInvalidArgument, "port forward zero"));
+  s.forwards.pop_back();
+  s.clamped_vips.push_back({*IpAddress::Parse("192.0.2.10"), 1300, false});
+  EXPECT_THAT(r.Reconcile(s),
+              StatusIs(absl::StatusCode::kInvalidArgument, "clamped VIP 192.0.2.10: listed twice"));
+  EXPECT_EQ(fake.batches(), batches);
+}
+
+// The fast path (few entries changed) must leave exactly the elements a from-scratch reconcile
+// of the same state leaves: random edits, including shared source-NAT targets, duplicates,
+// VIPs moving between fixed MSS and pmtu, and changes larger than the fast-path limit.
+TEST(NftReconcilerTest, FastPathEqualsFullReconcileUnderRandomEdits) {
+  FakeNetlinkTransport fake;
+  Reconciler r(&fake);
+  DesiredState s;
+  for (int i = 0; i < 200; ++i) {
+    s.forwards.push_back(
+        Forward("f" + std::to_string(i), "198.51.100.1", static_cast<uint16_t>(1000 + i),
+                "10.0.0." + std::to_string(i % 7 + 1), static_cast<uint16_t>(80 + i % 3)));
+    s.forwards.back().source_nat = i % 2 == 0;
+    s.clamped_vips.push_back(
+        {*IpAddress::Parse("192.0.2." + std::to_string(i + 1)), 1200u + i % 5, i % 4 == 0});
+  }
+  ASSERT_THAT(r.Reconcile(s), IsOk());
+  uint32_t rng = 12345;
+  auto next = [&rng](uint32_t n) {
+    rng = rng * 1103515245u + 12345u;
+    return n == 0 ? 0u : (rng >> 8) % n;
+  };
+  int fast_batches = 0;
+  for (int step = 0; step < 300; ++step) {
+    SCOPED_TRACE(step);
+    DesiredState t = s;
+    const uint32_t kind = next(8);
+    const size_t fi = next(static_cast<uint32_t>(t.forwards.size()));
+    const size_t vi = next(static_cast<uint32_t>(t.clamped_vips.size()));
+    switch (kind) {
+      case 0:  // new forward at the end
+        t.forwards.push_back(Forward("n" + std::to_string(step), "198.51.100.2",
+                                     static_cast<uint16_t>(2000 + step), "10.0.0.9", 443));
+        t.forwards.back().source_nat = next(2) == 0;
+        break;
+      case 1:  // remove one in the middle
+        t.forwards.erase(t.forwards.begin() + static_cast<long>(fi));
+        break;
+      case 2:  // retarget / toggle snat
+        t.forwards[fi].target_port = static_cast<uint16_t>(t.forwards[fi].target_port + 1);
+        t.forwards[fi].source_nat = !t.forwards[fi].source_nat;
+        break;
+      case 3:  // exact duplicate
+        t.forwards.push_back(t.forwards[fi]);
+        break;
+      case 4:  // VIP between fixed and pmtu, or new MSS
+        t.clamped_vips[vi].pmtu = !t.clamped_vips[vi].pmtu;
+        t.clamped_vips[vi].mss = 1300 + next(100);
+        break;
+      case 5:  // VIP removed
+        t.clamped_vips.erase(t.clamped_vips.begin() + static_cast<long>(vi));
+        break;
+      case 6:  // big change: beyond the fast-path limit
+        if (t.forwards.size() > 120) {
+          t.forwards.resize(t.forwards.size() - 80);
+        } else {
+          for (int k = 0; k < 80; ++k) {
+            t.forwards.push_back(Forward("b" + std::to_string(step * 100 + k), "198.51.100.3",
+                                         static_cast<uint16_t>(10000 + step * 100 + k), "10.0.0.8",
+                                         80));
+          }
+        }
+        break;
+      default:  // VIP duplicate
+        t.clamped_vips.push_back(t.clamped_vips[vi]);
+        break;
+    }
+    if (!ValidateDesiredState(t).ok()) continue;
+    auto res = r.Reconcile(t);
+    ASSERT_THAT(res, IsOk());
+    if (res->operations > 0 && !res->rebuilt) ++fast_batches;
+    s = t;
+    FakeNetlinkTransport fresh;
+    Reconciler scratch(&fresh);
+    ASSERT_THAT(scratch.Reconcile(s), IsOk());
+    ASSERT_EQ(fake.AllElements(), fresh.AllElements());
+  }
+  EXPECT_GT(fast_batches, 100);
+}
+
 TEST(NftReconcilerTest, CleanupRemovesTheTable) {
   FakeNetlinkTransport fake;
   Reconciler r(&fake);

@@ -17,20 +17,29 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "nft/nftnl_objects.h"
+#include "nft/reply_check.h"
 
 namespace ironlb::nft {
 namespace {
 
 // Copies a reply into aligned storage before libnftnl/libmnl walk it, and checks the header.
-absl::StatusOr<std::vector<uint64_t>> AlignedMessage(const std::string& msg, const char* what) {
+// libnftnl copies string attributes with strdup without checking they are NUL-terminated
+// inside the attribute (found by fuzzing): the zeroed word after the message keeps a malformed
+// string from running past our buffer; such a name is then garbage and simply not ours.
+absl::StatusOr<std::vector<uint64_t>> AlignedMessage(const std::string& msg, const char* what,
+                                                     ReplyKind kind) {
   if (msg.size() < sizeof(nlmsghdr)) {
     return absl::InvalidArgumentError(absl::StrCat("nft: short ", what, " message"));
   }
-  std::vector<uint64_t> buf((msg.size() + 7) / 8);
+  std::vector<uint64_t> buf((msg.size() + 7) / 8 + 1);
   std::memcpy(buf.data(), msg.data(), msg.size());
   const auto* nlh = reinterpret_cast<const nlmsghdr*>(buf.data());
   if (nlh->nlmsg_len != msg.size() || nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(nfgenmsg)) {
     return absl::InvalidArgumentError(absl::StrCat("nft: malformed ", what, " message"));
+  }
+  if (!WellFormedReply(nlh, kind)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("nft: malformed ", what, " message from the kernel (attribute shapes)"));
   }
   return buf;
 }
@@ -70,7 +79,7 @@ const SetSpec* KernelState::FindSet(absl::string_view name) const {
 
 absl::Status ParseTables(const std::vector<std::string>& msgs, KernelState* state) {
   for (const std::string& msg : msgs) {
-    IRONLB_ASSIGN_OR_RETURN(auto buf, AlignedMessage(msg, "table"));
+    IRONLB_ASSIGN_OR_RETURN(auto buf, AlignedMessage(msg, "table", ReplyKind::kTable));
     TablePtr t(nftnl_table_alloc());
     if (nftnl_table_nlmsg_parse(reinterpret_cast<const nlmsghdr*>(buf.data()), t.get()) < 0) {
       return absl::InvalidArgumentError("nft: unparseable table message");
@@ -85,7 +94,7 @@ absl::Status ParseTables(const std::vector<std::string>& msgs, KernelState* stat
 
 absl::Status ParseChains(const std::vector<std::string>& msgs, KernelState* state) {
   for (const std::string& msg : msgs) {
-    IRONLB_ASSIGN_OR_RETURN(auto buf, AlignedMessage(msg, "chain"));
+    IRONLB_ASSIGN_OR_RETURN(auto buf, AlignedMessage(msg, "chain", ReplyKind::kChain));
     ChainPtr c(nftnl_chain_alloc());
     if (nftnl_chain_nlmsg_parse(reinterpret_cast<const nlmsghdr*>(buf.data()), c.get()) < 0) {
       return absl::InvalidArgumentError("nft: unparseable chain message");
@@ -101,7 +110,7 @@ absl::Status ParseChains(const std::vector<std::string>& msgs, KernelState* stat
 
 absl::Status ParseSets(const std::vector<std::string>& msgs, KernelState* state) {
   for (const std::string& msg : msgs) {
-    IRONLB_ASSIGN_OR_RETURN(auto buf, AlignedMessage(msg, "set"));
+    IRONLB_ASSIGN_OR_RETURN(auto buf, AlignedMessage(msg, "set", ReplyKind::kSet));
     SetPtr s(nftnl_set_alloc());
     if (nftnl_set_nlmsg_parse(reinterpret_cast<const nlmsghdr*>(buf.data()), s.get()) < 0) {
       return absl::InvalidArgumentError("nft: unparseable set message");
@@ -117,9 +126,16 @@ absl::Status ParseSets(const std::vector<std::string>& msgs, KernelState* state)
 
 absl::Status ParseRules(const std::vector<std::string>& msgs, KernelState* state) {
   for (const std::string& msg : msgs) {
-    IRONLB_ASSIGN_OR_RETURN(auto buf, AlignedMessage(msg, "rule"));
+    auto buf = AlignedMessage(msg, "rule", ReplyKind::kRule);
+    if (!buf.ok()) {
+      // The dump is filtered to our table, so this is a rule someone put there with an
+      // expression ironlb does not use (or garbage): record it so the structure comparison
+      // fails and the table is rebuilt without it.
+      state->rules["(foreign)"].push_back({std::string(buf.status().message())});
+      continue;
+    }
     RulePtr r(nftnl_rule_alloc());
-    if (nftnl_rule_nlmsg_parse(reinterpret_cast<const nlmsghdr*>(buf.data()), r.get()) < 0) {
+    if (nftnl_rule_nlmsg_parse(reinterpret_cast<const nlmsghdr*>(buf->data()), r.get()) < 0) {
       return absl::InvalidArgumentError("nft: unparseable rule message");
     }
     if (!nftnl_rule_is_set(r.get(), NFTNL_RULE_TABLE) ||
@@ -136,7 +152,7 @@ absl::Status ParseRules(const std::vector<std::string>& msgs, KernelState* state
 absl::Status ParseElements(const std::vector<std::string>& msgs, SetSpec* set,
                            std::map<std::string, ElementCounter>* counters) {
   for (const std::string& msg : msgs) {
-    IRONLB_ASSIGN_OR_RETURN(auto buf, AlignedMessage(msg, "set element"));
+    IRONLB_ASSIGN_OR_RETURN(auto buf, AlignedMessage(msg, "set element", ReplyKind::kElements));
     SetPtr s(nftnl_set_alloc());
     if (nftnl_set_elems_nlmsg_parse(reinterpret_cast<const nlmsghdr*>(buf.data()), s.get()) < 0) {
       return absl::InvalidArgumentError(
@@ -179,7 +195,7 @@ absl::Status ParseElements(const std::vector<std::string>& msgs, SetSpec* set,
 
 absl::StatusOr<uint32_t> ParseGeneration(const std::vector<std::string>& msgs) {
   for (const std::string& msg : msgs) {
-    IRONLB_ASSIGN_OR_RETURN(auto buf, AlignedMessage(msg, "generation"));
+    IRONLB_ASSIGN_OR_RETURN(auto buf, AlignedMessage(msg, "generation", ReplyKind::kGeneration));
     nftnl_gen* g = nftnl_gen_alloc();
     const int rc = nftnl_gen_nlmsg_parse(reinterpret_cast<const nlmsghdr*>(buf.data()), g);
     const bool has = rc >= 0 && nftnl_gen_is_set(g, NFTNL_GEN_ID);

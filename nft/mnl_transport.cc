@@ -137,7 +137,11 @@ absl::StatusOr<std::vector<NetlinkAck>> MnlTransport::SendBatch(const std::strin
   std::vector<char> buf(256 * 1024);
   const int fd = mnl_socket_get_fd(socket_);
   for (int rounds = 0; rounds < 1000000; ++rounds) {
-    ssize_t n = recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
+    sockaddr_nl from{};
+    socklen_t from_len = sizeof(from);
+    ssize_t n = recvfrom(fd, buf.data(), buf.size(), MSG_DONTWAIT,
+                         reinterpret_cast<sockaddr*>(&from), &from_len);
+    if (n >= 0 && from.nl_pid != 0) continue;  // only the kernel answers batches
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) return acks;
       if (errno == EINTR) continue;

@@ -130,7 +130,8 @@ TEST_F(NftNetnsTest, TamperingIsRepairedAndOtherTablesAreUntouched) {
        {"nft flush chain inet ironlb port_guard", "nft delete table inet ironlb",
         "nft flush map inet ironlb fwd4", "nft delete element inet ironlb guard_tcp { 50051 }",
         "nft add element inet ironlb guard_tcp { 22 }",
-        "nft add rule inet ironlb mss_forward accept", "nft add chain inet ironlb sneaky",
+        "nft add rule inet ironlb mss_forward accept",
+        "nft add rule inet ironlb port_guard log prefix sneaky", "nft add chain inet ironlb sneaky",
         "nft chain inet ironlb port_guard { policy drop \\; }"}) {
     SCOPED_TRACE(tamper);
     ASSERT_THAT(Sh(netns_.Exec() + tamper), IsOk());

@@ -34,13 +34,15 @@ bool ParseNetlinkError(const void* msg, size_t len, NetlinkAck* out) {
   nlmsgerr err;
   std::memcpy(&err, static_cast<const char*>(msg) + sizeof(nlmsghdr), sizeof(err));
   out->seq = nlh->nlmsg_seq;
-  out->error = err.error < 0 ? -err.error : err.error;
+  // 64-bit: -INT_MIN must not overflow (found by fuzzing).
+  const int64_t e = err.error < 0 ? -static_cast<int64_t>(err.error) : err.error;
+  out->error = static_cast<int>(std::min<int64_t>(e, INT32_MAX));
   out->ext_ack_text.clear();
   if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS)) return true;
   // Without NLM_F_CAPPED the kernel echoes the whole offending request before the TLVs.
   size_t offset = sizeof(nlmsghdr) + sizeof(nlmsgerr);
   if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
-    if (err.msg.nlmsg_len < sizeof(nlmsghdr)) return true;
+    if (err.msg.nlmsg_len < sizeof(nlmsghdr) || err.msg.nlmsg_len > nlh->nlmsg_len) return true;
     offset += NLMSG_ALIGN(err.msg.nlmsg_len) - sizeof(nlmsghdr);
   }
   while (offset + sizeof(nlattr) <= nlh->nlmsg_len) {

@@ -1,0 +1,117 @@
+#include "nft/desired_state.h"
+
+#include <net/if.h>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "nft/ruleset_spec.h"
+
+namespace ironlb::nft {
+namespace {
+
+bool IsUnspecified(const IpAddress& a) { return a.value() == 0; }
+
+}  // namespace
+
+std::string ForwardLabel(const PortForwardEntry& f, size_t index) {
+  std::string where = f.outside_address ? f.outside_address->ToString() : f.outside_interface;
+  return absl::StrCat("port forward ", f.name.empty() ? absl::StrCat("#", index) : f.name, " (",
+                      where, " ", L4ProtocolName(f.protocol), "/", f.port, ")");
+}
+
+// Labels are only built on error: validation runs over every entry on every reconcile.
+absl::Status ValidateForward(const PortForwardEntry& f, size_t index) {
+  auto label = [&] { return ForwardLabel(f, index); };
+  if (f.outside_address) {
+    if (!f.outside_interface.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(label(), ": set either outside address or outside interface, not both"));
+    }
+    if (IsUnspecified(*f.outside_address)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(label(), ": outside address must not be the unspecified address"));
+    }
+    if (f.outside_address->family() != f.target_address.family()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(label(), ": target address ", f.target_address.ToString(), " is ",
+                       IpFamilyName(f.target_address.family()), " but the outside address is ",
+                       IpFamilyName(f.outside_address->family())));
+    }
+  } else {
+    if (f.outside_interface.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(label(), ": needs an outside address or an outside interface"));
+    }
+    if (f.outside_interface.size() >= IFNAMSIZ) {
+      return absl::InvalidArgumentError(absl::StrCat(label(), ": outside interface name \"",
+                                                     f.outside_interface, "\" is longer than ",
+                                                     IFNAMSIZ - 1, " characters"));
+    }
+  }
+  if (f.protocol != L4Protocol::kTcp && f.protocol != L4Protocol::kUdp) {
+    return absl::InvalidArgumentError(absl::StrCat(label(), ": protocol must be tcp or udp"));
+  }
+  if (f.port == 0) return absl::InvalidArgumentError(absl::StrCat(label(), ": port must not be 0"));
+  if (f.target_port == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(label(), ": target port must not be 0"));
+  }
+  if (IsUnspecified(f.target_address)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(label(), ": target address must not be the unspecified address"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateClampedVip(const ClampedVip& c) {
+  auto label = [&c] { return absl::StrCat("clamped VIP ", c.vip.ToString()); };
+  if (IsUnspecified(c.vip)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(label(), ": the unspecified address cannot be a VIP"));
+  }
+  if (!c.pmtu && (c.mss < kMinMss || c.mss > kMaxMss)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(label(), ": MSS ", c.mss, " is outside ", kMinMss, "..", kMaxMss));
+  }
+  return absl::OkStatus();
+}
+
+absl::string_view L4ProtocolName(L4Protocol p) { return p == L4Protocol::kUdp ? "udp" : "tcp"; }
+
+absl::Status ValidateDesiredState(const DesiredState& state) {
+  absl::flat_hash_map<IpAddress, const ClampedVip*> vips;
+  vips.reserve(state.clamped_vips.size());
+  for (const ClampedVip& c : state.clamped_vips) {
+    if (absl::Status s = ValidateClampedVip(c); !s.ok()) return s;
+    auto [it, inserted] = vips.emplace(c.vip, &c);
+    if (!inserted && (it->second->pmtu != c.pmtu || (!c.pmtu && it->second->mss != c.mss))) {
+      return absl::InvalidArgumentError(absl::StrCat("clamped VIP ", c.vip.ToString(),
+                                                     ": listed twice with different MSS settings"));
+    }
+  }
+  // Key: the forward's map element key, plus its map (interface-keyed forwards have one map
+  // per family).
+  absl::flat_hash_map<std::string, std::pair<const PortForwardEntry*, size_t>> keys;
+  keys.reserve(state.forwards.size());
+  for (size_t i = 0; i < state.forwards.size(); ++i) {
+    const PortForwardEntry& f = state.forwards[i];
+    if (absl::Status s = ValidateForward(f, i); !s.ok()) return s;
+    std::string key = ForwardKey(f);
+    key += ForwardSetName(f);
+    auto [it, inserted] = keys.emplace(std::move(key), std::make_pair(&f, i));
+    if (inserted) continue;
+    const PortForwardEntry& prev = *it->second.first;
+    if (prev.target_address != f.target_address || prev.target_port != f.target_port ||
+        prev.source_nat != f.source_nat) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(ForwardLabel(f, i), ": outside port already forwarded to ",
+                       prev.target_address.ToString(), ":", prev.target_port, " by ",
+                       ForwardLabel(prev, it->second.second)));
+    }
+  }
+  for (uint16_t port : state.guarded_tcp_ports) {
+    if (port == 0) return absl::InvalidArgumentError("port guard: port must not be 0");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace ironlb::nft

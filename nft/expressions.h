@@ -1,0 +1,39 @@
+// Small builders that append one libnftnl expression to a rule, the way nft itself encodes
+// them. Registers are given as 4-byte slots counted from the start of NFT_REG_1.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+struct nftnl_rule;
+
+namespace ironlb::nft::expr {
+
+inline constexpr int kIfnameLen = 16;
+
+// The register number the kernel reports back for 4-byte slot `slot` (nft_dump_register):
+// 16-byte aligned slots as NFT_REG_1..4, the rest as NFT_REG32_xx.
+uint32_t Register(int slot);
+
+void MetaLoad(nftnl_rule* r, uint32_t key, int slot);
+void CmpU8(nftnl_rule* r, uint32_t op, int slot, uint8_t value);
+void CmpBytes(nftnl_rule* r, uint32_t op, int slot, const std::string& value);
+void PayloadLoad(nftnl_rule* r, uint32_t base, uint32_t offset, uint32_t len, int slot);
+// reg = (reg & mask) ^ 0 on one byte.
+void BitwiseU8(nftnl_rule* r, int slot, uint8_t mask);
+void CtLoad(nftnl_rule* r, uint32_t key, uint8_t direction, int slot);
+// ct status & bits != 0
+void CtStatusAny(nftnl_rule* r, uint32_t bits);
+// Looks up `set` keyed by `slot`; for maps, the value lands in `dreg_slot`.
+void Lookup(nftnl_rule* r, const std::string& set, int slot, std::optional<int> dreg_slot);
+void RtTcpMssLoad(nftnl_rule* r, int slot);
+void HtonU16(nftnl_rule* r, int slot);
+// tcp option maxseg size set <slot>
+void TcpMssWrite(nftnl_rule* r, int slot);
+void Dnat(nftnl_rule* r, uint32_t family, int addr_slot, int proto_slot);
+void Masquerade(nftnl_rule* r);
+void Jump(nftnl_rule* r, const std::string& chain);
+void Verdict(nftnl_rule* r, int verdict);
+
+}  // namespace ironlb::nft::expr

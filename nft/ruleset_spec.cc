@@ -1,0 +1,306 @@
+#include "nft/ruleset_spec.h"
+
+#include <arpa/inet.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_tables.h>
+#include <netinet/tcp.h>
+
+#include <cstring>
+
+#include "nft/expressions.h"
+
+namespace ironlb::nft {
+namespace {
+
+constexpr uint8_t kCtDirOriginal = 0;  // kCtDirOriginal (kernel-internal enum)
+
+// nftables' datatype ids (nftables include/datatype.h); concatenations shift by 6 bits per
+// field. `nft list` uses them to print keys and values.
+constexpr uint32_t kTypeInteger = 4;
+constexpr uint32_t kTypeIpv4 = 7;
+constexpr uint32_t kTypeIpv6 = 8;
+constexpr uint32_t kTypeInetProto = 12;
+constexpr uint32_t kTypeInetService = 13;
+constexpr uint32_t kTypeIfname = 41;
+
+constexpr uint32_t Concat(std::initializer_list<uint32_t> types) {
+  uint32_t t = 0;
+  for (uint32_t x : types) t = (t << 6) | x;
+  return t;
+}
+
+// Set userdata as nft writes it (nftnl_udata TLVs): key and data byte order are big endian,
+// so `nft list` prints the MSS map's integer values as numbers, not byte-swapped.
+std::string MssMapUserdata() {
+  const unsigned char kBytes[] = {0, 4, 2, 0, 0, 0, 1, 4, 2, 0, 0, 0};
+  return std::string(reinterpret_cast<const char*>(kBytes), sizeof(kBytes));
+}
+std::string BigEndianKeyUserdata() {
+  const unsigned char kBytes[] = {0, 4, 2, 0, 0, 0};
+  return std::string(reinterpret_cast<const char*>(kBytes), sizeof(kBytes));
+}
+
+std::string AddressBytes(const IpAddress& a) {
+  if (a.is_v4()) {
+    const in_addr v4 = a.ToV4();
+    return std::string(reinterpret_cast<const char*>(&v4), 4);
+  }
+  const in6_addr v6 = a.ToV6();
+  return std::string(reinterpret_cast<const char*>(&v6), 16);
+}
+
+// Fields of a concatenation sit in 4-byte aligned register slots, zero padded.
+std::string Pad4(std::string s) {
+  s.resize((s.size() + 3) / 4 * 4, '\0');
+  return s;
+}
+std::string Port(uint16_t port) {
+  uint16_t be = htons(port);
+  return std::string(reinterpret_cast<const char*>(&be), 2);
+}
+std::string Ifname(const std::string& name) {
+  std::string s = name;
+  s.resize(expr::kIfnameLen, '\0');
+  return s;
+}
+
+SetSpec MakeSet(const char* name, uint32_t key_type, uint32_t key_len) {
+  SetSpec s;
+  s.name = name;
+  s.key_type = key_type;
+  s.key_len = key_len;
+  return s;
+}
+
+SetSpec MakeMap(const char* name, uint32_t key_type, uint32_t key_len, uint32_t data_type,
+                uint32_t data_len) {
+  SetSpec s = MakeSet(name, key_type, key_len);
+  s.flags = NFT_SET_MAP;
+  s.data_type = data_type;
+  s.data_len = data_len;
+  return s;
+}
+
+void AddMssRules(RulesetSpec& r, bool v6) {
+  const char* mss = v6 ? kMss6 : kMss4;
+  const char* pmtu = v6 ? kPmtu6 : kPmtu4;
+  const uint8_t nfproto = v6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
+  const uint32_t ct_key = v6 ? NFT_CT_DST_IP6 : NFT_CT_DST_IP;
+  // tcp flags & (syn|rst) == syn: SYN and SYN-ACK, both directions of the connection.
+  auto syn_match = [nfproto](nftnl_rule* rule) {
+    expr::MetaLoad(rule, NFT_META_NFPROTO, 0);
+    expr::CmpU8(rule, NFT_CMP_EQ, 0, nfproto);
+    expr::MetaLoad(rule, NFT_META_L4PROTO, 0);
+    expr::CmpU8(rule, NFT_CMP_EQ, 0, IPPROTO_TCP);
+    expr::PayloadLoad(rule, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, 0);
+    expr::BitwiseU8(rule, 0, 0x02 | 0x04);
+    expr::CmpU8(rule, NFT_CMP_EQ, 0, 0x02);
+  };
+  r.rules.push_back({"mss_clamp", [=](nftnl_rule* rule) {
+                       syn_match(rule);
+                       expr::CtLoad(rule, ct_key, kCtDirOriginal, 0);
+                       expr::Lookup(rule, mss, 0, 0);
+                       expr::TcpMssWrite(rule, 0);
+                     }});
+  r.rules.push_back({"mss_pmtu", [=](nftnl_rule* rule) {
+                       syn_match(rule);
+                       expr::CtLoad(rule, ct_key, kCtDirOriginal, 0);
+                       expr::Lookup(rule, pmtu, 0, std::nullopt);
+                       expr::RtTcpMssLoad(rule, 0);
+                       expr::HtonU16(rule, 0);
+                       expr::TcpMssWrite(rule, 0);
+                     }});
+}
+
+// dnat ip[6] to <key> map @set, key = (ip daddr | iifname) . meta l4proto . th dport.
+void AddDnatRule(RulesetSpec& r, const char* set, bool v6, bool by_interface) {
+  r.rules.push_back({"fwd_prerouting", [=](nftnl_rule* rule) {
+                       expr::MetaLoad(rule, NFT_META_NFPROTO, 0);
+                       expr::CmpU8(rule, NFT_CMP_EQ, 0, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
+                       int first_len;
+                       if (by_interface) {
+                         expr::MetaLoad(rule, NFT_META_IIFNAME, 0);
+                         first_len = expr::kIfnameLen;
+                       } else {
+                         expr::PayloadLoad(rule, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 24 : 16,
+                                           v6 ? 16 : 4, 0);
+                         first_len = v6 ? 16 : 4;
+                       }
+                       const int proto_slot = first_len / 4;
+                       expr::MetaLoad(rule, NFT_META_L4PROTO, proto_slot);
+                       expr::PayloadLoad(rule, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, proto_slot + 1);
+                       expr::Lookup(rule, set, 0, 0);
+                       expr::Dnat(rule, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4, 0, v6 ? 4 : 1);
+                     }});
+}
+
+void AddSnatRule(RulesetSpec& r, const char* set, bool v6) {
+  r.rules.push_back({"fwd_postrouting", [=](nftnl_rule* rule) {
+                       expr::CtStatusAny(rule, IPS_DST_NAT);
+                       expr::MetaLoad(rule, NFT_META_NFPROTO, 0);
+                       expr::CmpU8(rule, NFT_CMP_EQ, 0, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
+                       expr::PayloadLoad(rule, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 24 : 16,
+                                         v6 ? 16 : 4, 0);
+                       const int proto_slot = v6 ? 4 : 1;
+                       expr::MetaLoad(rule, NFT_META_L4PROTO, proto_slot);
+                       expr::PayloadLoad(rule, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, proto_slot + 1);
+                       expr::Lookup(rule, set, 0, std::nullopt);
+                       expr::Masquerade(rule);
+                     }});
+}
+
+}  // namespace
+
+bool SetSpec::SameDefinition(const SetSpec& o) const {
+  return name == o.name && flags == o.flags && key_type == o.key_type && key_len == o.key_len &&
+         data_type == o.data_type && data_len == o.data_len &&
+         element_counters == o.element_counters && userdata == o.userdata;
+}
+
+const SetSpec* RulesetSpec::FindSet(absl::string_view name) const {
+  for (const SetSpec& s : sets) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+const char* ForwardSetName(const PortForwardEntry& f) {
+  const bool v6 = f.target_address.is_v6();
+  if (f.outside_address) return v6 ? kFwd6 : kFwd4;
+  return v6 ? kFwdIf6 : kFwdIf4;
+}
+
+std::string ForwardKey(const PortForwardEntry& f) {
+  std::string first =
+      f.outside_address ? AddressBytes(*f.outside_address) : Ifname(f.outside_interface);
+  return first + Pad4(std::string(1, static_cast<char>(f.protocol))) + Pad4(Port(f.port));
+}
+
+std::string SnatKey(const PortForwardEntry& f) {
+  return AddressBytes(f.target_address) + Pad4(std::string(1, static_cast<char>(f.protocol))) +
+         Pad4(Port(f.target_port));
+}
+
+std::string VipKey(const IpAddress& vip) { return AddressBytes(vip); }
+
+std::string MssData(uint32_t mss) { return Port(static_cast<uint16_t>(mss)); }
+
+std::string ForwardData(const PortForwardEntry& f) {
+  return AddressBytes(f.target_address) + Pad4(Port(f.target_port));
+}
+
+RulesetSpec BuildRuleset(const DesiredState& state) {
+  RulesetSpec r;
+  const uint32_t fwd4_key = Concat({kTypeIpv4, kTypeInetProto, kTypeInetService});
+  const uint32_t fwd6_key = Concat({kTypeIpv6, kTypeInetProto, kTypeInetService});
+  const uint32_t fwdif_key = Concat({kTypeIfname, kTypeInetProto, kTypeInetService});
+  const uint32_t data4 = Concat({kTypeIpv4, kTypeInetService});
+  const uint32_t data6 = Concat({kTypeIpv6, kTypeInetService});
+
+  r.sets.push_back(MakeMap(kMss4, kTypeIpv4, 4, kTypeInteger, 2));
+  r.sets.push_back(MakeMap(kMss6, kTypeIpv6, 16, kTypeInteger, 2));
+  r.sets[0].userdata = r.sets[1].userdata = MssMapUserdata();
+  r.sets.push_back(MakeSet(kPmtu4, kTypeIpv4, 4));
+  r.sets.push_back(MakeSet(kPmtu6, kTypeIpv6, 16));
+  r.sets.push_back(MakeMap(kFwd4, fwd4_key, 12, data4, 8));
+  r.sets.push_back(MakeMap(kFwd6, fwd6_key, 24, data6, 20));
+  r.sets.push_back(MakeMap(kFwdIf4, fwdif_key, 24, data4, 8));
+  r.sets.push_back(MakeMap(kFwdIf6, fwdif_key, 24, data6, 20));
+  for (size_t i = 4; i < 8; ++i) r.sets[i].element_counters = true;
+  r.sets.push_back(MakeSet(kSnat4, fwd4_key, 12));
+  r.sets.push_back(MakeSet(kSnat6, fwd6_key, 24));
+  r.sets.push_back(MakeSet(kGuardTcp, kTypeInetService, 2));
+  for (SetSpec& s : r.sets) {
+    if (s.userdata.empty() &&
+        (s.key_type == kTypeIpv4 || s.key_type == kTypeIpv6 || s.key_type == kTypeInetService)) {
+      s.userdata = BigEndianKeyUserdata();
+    }
+  }
+  // Elements are collected per set, sorted, and inserted in order: much cheaper than inserting
+  // 20,000 keys at random into the sorted map.
+  std::vector<std::vector<std::pair<std::string, std::string>>> pending(r.sets.size());
+  auto set = [&r, &pending](const char* name) -> std::vector<std::pair<std::string, std::string>>& {
+    for (size_t i = 0; i < r.sets.size(); ++i) {
+      if (r.sets[i].name == name) return pending[i];
+    }
+    __builtin_unreachable();
+  };
+  auto& mss4 = set(kMss4);
+  auto& mss6 = set(kMss6);
+  auto& pmtu4 = set(kPmtu4);
+  auto& pmtu6 = set(kPmtu6);
+  auto& snat4 = set(kSnat4);
+  auto& snat6 = set(kSnat6);
+  mss4.reserve(state.clamped_vips.size());
+  for (const ClampedVip& c : state.clamped_vips) {
+    const bool v6 = c.vip.is_v6();
+    if (c.pmtu) {
+      (v6 ? pmtu6 : pmtu4).emplace_back(AddressBytes(c.vip), "");
+    } else {
+      (v6 ? mss6 : mss4).emplace_back(AddressBytes(c.vip), Port(static_cast<uint16_t>(c.mss)));
+    }
+  }
+  auto& fwd4 = set(kFwd4);
+  fwd4.reserve(state.forwards.size());
+  for (const PortForwardEntry& f : state.forwards) {
+    auto& target =
+        f.outside_address ? (f.target_address.is_v6() ? set(kFwd6) : fwd4) : set(ForwardSetName(f));
+    target.emplace_back(ForwardKey(f), ForwardData(f));
+    if (f.source_nat) (f.target_address.is_v6() ? snat6 : snat4).emplace_back(SnatKey(f), "");
+  }
+  auto& guard = set(kGuardTcp);
+  for (uint16_t port : state.guarded_tcp_ports) guard.emplace_back(Port(port), "");
+  for (size_t i = 0; i < r.sets.size(); ++i) {
+    auto& v = pending[i];
+    // Stable: of exact duplicates (validated to carry equal data) the first wins.
+    std::stable_sort(v.begin(), v.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto& [key, data] : v)
+      r.sets[i].elements.emplace_hint(r.sets[i].elements.end(), std::move(key), std::move(data));
+  }
+
+  constexpr int32_t kMangle = -150, kDstNat = -100, kSrcNat = 100, kFilter = 0;
+  r.chains = {
+      {"mss_clamp", false, "", 0, 0},
+      {"mss_pmtu", false, "", 0, 0},
+      {"mss_input", true, "filter", NF_INET_LOCAL_IN, kMangle},
+      {"mss_forward", true, "filter", NF_INET_FORWARD, kMangle},
+      {"mss_output", true, "filter", NF_INET_LOCAL_OUT, kMangle},
+      {"fwd_prerouting", true, "nat", NF_INET_PRE_ROUTING, kDstNat},
+      {"fwd_postrouting", true, "nat", NF_INET_POST_ROUTING, kSrcNat},
+      {"port_guard", true, "filter", NF_INET_LOCAL_IN, kFilter},
+  };
+  // Locally served VIPs see the client's SYN on input and send the SYN-ACK on output; routed
+  // or DNATed connections pass forward both ways. `rt mtu` needs a route, which input packets
+  // do not have yet (the kernel refuses it there), so pmtu clamping is forward/output only.
+  for (const char* chain : {"mss_input", "mss_forward", "mss_output"}) {
+    r.rules.push_back({chain, [](nftnl_rule* rule) { expr::Jump(rule, "mss_clamp"); }});
+  }
+  for (const char* chain : {"mss_forward", "mss_output"}) {
+    r.rules.push_back({chain, [](nftnl_rule* rule) { expr::Jump(rule, "mss_pmtu"); }});
+  }
+  AddMssRules(r, false);
+  AddMssRules(r, true);
+  AddDnatRule(r, kFwd4, false, false);
+  AddDnatRule(r, kFwd6, true, false);
+  AddDnatRule(r, kFwdIf4, false, true);
+  AddDnatRule(r, kFwdIf6, true, true);
+  AddSnatRule(r, kSnat4, false);
+  AddSnatRule(r, kSnat6, true);
+  // iifname != "lo" tcp dport @guard_tcp drop
+  r.rules.push_back({"port_guard", [](nftnl_rule* rule) {
+                       expr::MetaLoad(rule, NFT_META_IIFNAME, 0);
+                       expr::CmpBytes(rule, NFT_CMP_NEQ, 0, Ifname("lo"));
+                       expr::MetaLoad(rule, NFT_META_L4PROTO, 0);
+                       expr::CmpU8(rule, NFT_CMP_EQ, 0, IPPROTO_TCP);
+                       expr::PayloadLoad(rule, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, 0);
+                       expr::Lookup(rule, kGuardTcp, 0, std::nullopt);
+                       expr::Verdict(rule, NF_DROP);
+                     }});
+  return r;
+}
+
+}  // namespace ironlb::nft

@@ -1,0 +1,88 @@
+// The `inet ironlb` table as plain data: sets/maps with their elements, chains, and rules
+// (each rule a pure function filling a libnftnl rule). Built from a validated DesiredState;
+// the structure is fixed, only set elements depend on the desired state, so changes to VIPs
+// and forwards are element changes.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/container/btree_map.h"
+#include "nft/desired_state.h"
+
+struct nftnl_rule;
+
+namespace ironlb::nft {
+
+inline constexpr char kTableName[] = "ironlb";
+
+// Set names (also used by tests and by the counter readout).
+inline constexpr char kMss4[] = "mss4";
+inline constexpr char kMss6[] = "mss6";
+inline constexpr char kPmtu4[] = "pmtu4";
+inline constexpr char kPmtu6[] = "pmtu6";
+inline constexpr char kFwd4[] = "fwd4";
+inline constexpr char kFwd6[] = "fwd6";
+inline constexpr char kFwdIf4[] = "fwdif4";
+inline constexpr char kFwdIf6[] = "fwdif6";
+inline constexpr char kSnat4[] = "snat4";
+inline constexpr char kSnat6[] = "snat6";
+inline constexpr char kGuardTcp[] = "guard_tcp";
+
+struct SetSpec {
+  std::string name;
+  uint32_t flags = 0;  // NFT_SET_MAP for maps
+  uint32_t key_type = 0;
+  uint32_t key_len = 0;
+  uint32_t data_type = 0;
+  uint32_t data_len = 0;
+  std::string userdata;
+  bool element_counters = false;  // every element carries a counter (forward metrics)
+  // Key bytes -> data bytes (empty for plain sets), as the kernel stores them.
+  absl::btree_map<std::string, std::string> elements;
+
+  bool is_map() const { return data_len != 0; }
+  // Compares the definition, not the elements.
+  bool SameDefinition(const SetSpec& o) const;
+};
+
+struct ChainSpec {
+  std::string name;
+  bool base = false;  // base chains have a hook
+  std::string type;   // "filter" / "nat"
+  uint32_t hook = 0;
+  int32_t priority = 0;
+
+  friend bool operator==(const ChainSpec&, const ChainSpec&) = default;
+};
+
+struct RuleSpec {
+  std::string chain;
+  std::function<void(nftnl_rule*)> add_expressions;
+};
+
+struct RulesetSpec {
+  std::vector<SetSpec> sets;
+  std::vector<ChainSpec> chains;
+  std::vector<RuleSpec> rules;
+
+  const SetSpec* FindSet(absl::string_view name) const;
+};
+
+// The complete table for `state`, which must have passed ValidateDesiredState.
+RulesetSpec BuildRuleset(const DesiredState& state);
+
+// Element encodings, shared with the counter readout and tests.
+std::string ForwardKey(const PortForwardEntry& f);
+std::string ForwardData(const PortForwardEntry& f);
+// The set (kFwd4, kFwd6, kFwdIf4, kFwdIf6) that holds `f`.
+const char* ForwardSetName(const PortForwardEntry& f);
+// Source-NAT set element of `f`: target address . protocol . target port.
+std::string SnatKey(const PortForwardEntry& f);
+// Address bytes as set keys hold them; MSS as map data (big endian).
+std::string VipKey(const IpAddress& vip);
+std::string MssData(uint32_t mss);
+
+}  // namespace ironlb::nft

@@ -99,6 +99,9 @@ absl::StatusOr<std::vector<uint8_t>> BuildAdvert(const Advert& a, absl::string_v
   }
   w.U8(static_cast<uint8_t>(a.node.size()));
   w.Bytes(a.node);
+  if (a.interface.size() > 15) return absl::InvalidArgumentError("advert: interface name > 15");
+  w.U8(static_cast<uint8_t>(a.interface.size()));
+  w.Bytes(a.interface);
   w.U8(static_cast<uint8_t>(a.labels.size()));
   for (const auto& [k, v] : a.labels) {
     if (k.size() > 255 || v.size() > 255) {
@@ -135,7 +138,7 @@ absl::StatusOr<Advert> ParseAdvert(const uint8_t* data, size_t len, absl::string
   }
   Reader r(data + 4, body - 4);
   Advert a;
-  uint8_t version, flags, family, name_len, label_count;
+  uint8_t version, flags, family, name_len, if_len, label_count;
   if (!r.U8(version) || version != kVersion) {
     return absl::InvalidArgumentError(absl::StrCat("advert: version ", version, " is not 1"));
   }
@@ -154,7 +157,8 @@ absl::StatusOr<Advert> ParseAdvert(const uint8_t* data, size_t len, absl::string
   } else if (family != 0) {
     return absl::InvalidArgumentError(absl::StrCat("advert: address family ", family, "?"));
   }
-  if (!r.U8(name_len) || !r.Str(name_len, a.node) || !r.U8(label_count)) {
+  if (!r.U8(name_len) || !r.Str(name_len, a.node) || !r.U8(if_len) || !r.Str(if_len, a.interface) ||
+      !r.U8(label_count)) {
     return absl::InvalidArgumentError("advert: truncated header");
   }
   if (a.node.empty()) return absl::InvalidArgumentError("advert: empty node name");

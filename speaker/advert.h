@@ -6,7 +6,7 @@
 // Wire format (network byte order), version 1:
 //   "ILB1" | version u8 | flags u8 (bit 0: leaving) | interval_ms u16 | incarnation u64 |
 //   sequence u64 | tcp_port u16 | address family u8 (0 none, 4, 6) | address (0/4/16 bytes) |
-//   name_len u8 | name | label_count u8 |
+//   name_len u8 | name | interface_len u8 | interface | label_count u8 |
 //   (key_len u8 | key | value_len u8 | value)* | HMAC-SHA256 (32 bytes) over all before it
 #pragma once
 
@@ -24,6 +24,7 @@ namespace ironlb::speaker {
 
 struct Advert {
   std::string node;
+  std::string interface;             // the sender's name for its port on this segment
   bool leaving = false;              // graceful stop: take my VIPs now
   uint16_t interval_ms = 0;          // how often this node sends
   uint64_t incarnation = 0;          // changes whenever the speaker restarts (larger = newer)

@@ -50,6 +50,7 @@ Segment::~Segment() {
 void Segment::SendAdvert(bool leaving) {
   Advert a;
   a.node = options_.node;
+  a.interface = ifname_;
   a.leaving = leaving;
   a.interval_ms = static_cast<uint16_t>(options_.interval.count());
   a.incarnation = options_.incarnation;

@@ -81,6 +81,7 @@ TEST(OwnerElectionTest, SpreadsVipsEvenlyAndMovesOnlyWhatMustMove) {
 Advert SampleAdvert() {
   Advert a;
   a.node = "node-a";
+  a.interface = "enp3s0";
   a.interval_ms = 50;
   a.incarnation = 1700000000123456789ULL;
   a.sequence = 42;

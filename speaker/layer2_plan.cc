@@ -1,0 +1,75 @@
+#include "speaker/layer2_plan.h"
+
+#include <algorithm>
+
+#include "arp/link.h"
+#include "config/validate.h"
+#include "speaker/owner_election.h"
+
+namespace ironlb::speaker {
+
+std::vector<Layer2Vip> Layer2Vips(const config::Config& config,
+                                  const controller::PlanOutput& plan) {
+  // Pool name -> advertisements selecting it.
+  std::map<std::string, std::vector<const config::L2Advertisement*>> by_pool;
+  for (const config::L2Advertisement& adv : config.l2_advertisements) {
+    for (const config::AddressPool* pool :
+         config::PoolsSelectedBy(config, adv.ip_address_pools, adv.ip_address_pool_selectors)) {
+      by_pool[pool->meta.name].push_back(&adv);
+    }
+  }
+  std::map<IpAddress, Layer2Vip> vips;
+  for (const controller::PlannedService& s : plan.services) {
+    if (s.allocation.status != controller::AllocationStatus::kAssigned) continue;
+    auto advs = by_pool.find(s.allocation.pool);
+    if (advs == by_pool.end()) continue;  // BGP-only pool, or not announced at all
+    for (const IpAddress& ip : s.allocation.addresses) {
+      Layer2Vip& v = vips[ip];
+      v.vip = ip;
+      v.pool = s.allocation.pool;
+      v.advertisements = advs->second;
+      v.services.push_back(s.service);
+    }
+  }
+  std::vector<Layer2Vip> out;
+  out.reserve(vips.size());
+  for (auto& [ip, v] : vips) {
+    std::sort(v.services.begin(), v.services.end());
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+bool Eligible(const Layer2Vip& vip, const SegmentView::Member& member,
+              const std::vector<std::string>& excluded_interfaces) {
+  return std::any_of(vip.advertisements.begin(), vip.advertisements.end(),
+                     [&](const config::L2Advertisement* adv) {
+                       return arp::InterfaceSelected(member.interface, adv->interfaces,
+                                                     excluded_interfaces) &&
+                              config::AnyMatches(adv->node_selectors, member.labels);
+                     });
+}
+
+std::vector<arp::VipClaim> ClaimsFor(const std::string& self, const std::vector<Layer2Vip>& vips,
+                                     const std::vector<SegmentView>& segments,
+                                     const std::vector<std::string>& excluded_interfaces) {
+  std::map<IpAddress, std::vector<std::string>> claimed;  // vip -> our interfaces
+  for (const SegmentView& seg : segments) {
+    auto me = seg.alive.find(self);
+    if (me == seg.alive.end()) continue;
+    for (const Layer2Vip& vip : vips) {
+      if (!Eligible(vip, me->second, excluded_interfaces)) continue;
+      std::vector<std::string> eligible;
+      for (const auto& [node, member] : seg.alive) {
+        if (Eligible(vip, member, excluded_interfaces)) eligible.push_back(node);
+      }
+      if (OwnerFor(vip.vip, eligible) == self) claimed[vip.vip].push_back(seg.ifname);
+    }
+  }
+  std::vector<arp::VipClaim> out;
+  out.reserve(claimed.size());
+  for (auto& [vip, ifaces] : claimed) out.push_back({vip, std::move(ifaces)});
+  return out;
+}
+
+}  // namespace ironlb::speaker

@@ -140,21 +140,23 @@ LeaderElector::Attempt LeaderElector::TryAcquireOrRenew() {
       it != old_spec.end() && it->is_number_integer() && it->get<int64_t>() > 0) {
     holder_duration_s = it->get<int64_t>();
   }
+  bool held_by_other = false;
+  bool new_leader = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     // Our own writes are not news; another's record changing restarts its expiry clock.
     const std::string record = old_spec.dump();
     if (record != observed_record_) {
-      if (holder != observed_holder_ && config_.on_new_leader) config_.on_new_leader(holder);
+      new_leader = holder != observed_holder_;
       observed_record_ = record;
       observed_holder_ = holder;
       observed_time_ = now;
     }
-    if (!holder.empty() && holder != config_.identity &&
-        observed_time_ + absl::Seconds(holder_duration_s) > now) {
-      return Attempt::kHeldByOther;
-    }
+    held_by_other = !holder.empty() && holder != config_.identity &&
+                    observed_time_ + absl::Seconds(holder_duration_s) > now;
   }
+  if (new_leader && config_.on_new_leader) config_.on_new_leader(holder);
+  if (held_by_other) return Attempt::kHeldByOther;
   int64_t transitions = 0;
   if (const auto it = old_spec.find("leaseTransitions");
       it != old_spec.end() && it->is_number_integer()) {
@@ -176,12 +178,14 @@ LeaderElector::Attempt LeaderElector::TryAcquireOrRenew() {
     }
     return Attempt::kFailed;
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    observed_holder_ = config_.identity;
+    observed_record_ = (*written)["spec"].dump();
+    observed_time_ = now;
+    last_lease_ = *written;
+  }
   if (holder != config_.identity && config_.on_new_leader) config_.on_new_leader(config_.identity);
-  observed_holder_ = config_.identity;
-  observed_record_ = (*written)["spec"].dump();
-  observed_time_ = now;
-  last_lease_ = *written;
   return Attempt::kHeld;
 }
 

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/flags/flag.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -11,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "kube/client.h"
 #include "kube/client_config.h"
+#include "kube/client_flags.h"
 #include "test/kube/fake_api_server.h"
 #include "test/kube/kube_test_util.h"
 #include "test/support/status_matchers.h"
@@ -192,6 +194,41 @@ TEST(InClusterTest, NeedsTheServiceEnvironmentAndToken) {
   EXPECT_EQ(config->server, "https://[fd00::1]:443");
   EXPECT_EQ(config->default_namespace, "ironlb-system");
   EXPECT_EQ(config->ca_pem, "CA");
+}
+
+TEST(ClientFlagsTest, KubeconfigFlagThenEnvironmentThenInCluster) {
+  TempDir dir;
+  dir.Write("a.yaml", kGood);
+  dir.Write("token", "t");
+  dir.Write("ca.crt", "CA");
+  const InClusterEnvironment pod{.host = "10.96.0.1",
+                                 .port = "443",
+                                 .token_file = dir.File("token"),
+                                 .ca_file = dir.File("ca.crt"),
+                                 .namespace_file = dir.File("namespace")};
+  absl::SetFlag(&FLAGS_kubeconfig, dir.File("a.yaml"));
+  absl::SetFlag(&FLAGS_context, "viewer@lab");
+  auto flagged = ClientConfigFromFlags("/elsewhere", pod);
+  ASSERT_THAT(flagged, IsOk());
+  EXPECT_EQ(flagged->token, "abc.def");
+
+  absl::SetFlag(&FLAGS_kubeconfig, "");
+  absl::SetFlag(&FLAGS_context, "");
+  auto from_env = ClientConfigFromFlags(dir.File("a.yaml") + ":/second", pod);
+  ASSERT_THAT(from_env, IsOk());
+  EXPECT_EQ(from_env->server, "https://10.0.0.1:6443");
+
+  auto in_pod = ClientConfigFromFlags("", pod);
+  ASSERT_THAT(in_pod, IsOk());
+  EXPECT_EQ(in_pod->server, "https://10.96.0.1:443");
+  EXPECT_EQ(in_pod->token_file, dir.File("token"));
+
+  EXPECT_THAT(ClientConfigFromFlags("", InClusterEnvironment{}),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "pass --kubeconfig"));
+  absl::SetFlag(&FLAGS_context, "x");
+  EXPECT_THAT(ClientConfigFromFlags("", pod),
+              StatusIs(absl::StatusCode::kInvalidArgument, "--context: needs a kubeconfig"));
+  absl::SetFlag(&FLAGS_context, "");
 }
 
 // A real TLS server with a CA, server and client certificates made for this test.

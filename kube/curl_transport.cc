@@ -159,6 +159,9 @@ absl::StatusOr<HttpResponse> CurlTransport::Perform(const HttpRequest& request, 
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME,
                      static_cast<long>(std::max<int64_t>(1, timeout_ms / 1000)));
+    curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);  // notice a dead peer under a quiet watch
+    curl_easy_setopt(curl, CURLOPT_TCP_KEEPIDLE, 30L);
+    curl_easy_setopt(curl, CURLOPT_TCP_KEEPINTVL, 10L);
     curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &Call::Progress);
     curl_easy_setopt(curl, CURLOPT_XFERINFODATA, call);

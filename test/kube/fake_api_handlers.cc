@@ -154,10 +154,14 @@ void FakeApiServer::HandleWatch(const Target& t, const httplib::Request& req,
                        absl::StrCat("resourceVersion: invalid value \"", from, "\"")));
       return;
     } else if (state->cursor < compacted_) {
-      state->pending.push_back(
-          Line("ERROR", StatusJson(410, "Expired",
-                                   absl::StrCat("too old resource version: ", state->cursor, " (",
-                                                compacted_ + 1, ")"))));
+      const json gone = StatusJson(
+          410, "Expired",
+          absl::StrCat("too old resource version: ", state->cursor, " (", compacted_ + 1, ")"));
+      if (gone_as_http_status_) {
+        Reply(res, 410, gone);
+        return;
+      }
+      state->pending.push_back(Line("ERROR", gone));
       state->end_after_pending = true;
     }
   }

@@ -139,6 +139,11 @@ void FakeApiServer::SetBookmarks(bool enabled) {
   bookmarks_ = enabled;
 }
 
+void FakeApiServer::SetGoneAsHttpStatus(bool http_status) {
+  std::lock_guard<std::mutex> lock(mu_);
+  gone_as_http_status_ = http_status;
+}
+
 void FakeApiServer::SetWatchesUnavailable(bool unavailable) {
   std::lock_guard<std::mutex> lock(mu_);
   watches_unavailable_ = unavailable;

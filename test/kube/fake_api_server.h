@@ -80,6 +80,9 @@ class FakeApiServer {
   void FailNextRequests(int count, int http_status);  // non-watch requests answer this Status
   void DropWatches();                                 // cuts every open watch mid-stream
   void SetBookmarks(bool enabled);
+  // Too-old watches get an HTTP 410 answer instead of a 200 stream with an ERROR event (API
+  // servers without the watch cache answer that way).
+  void SetGoneAsHttpStatus(bool http_status);
   // While set, watch requests are answered 503 (an API server that lists but cannot watch).
   void SetWatchesUnavailable(bool unavailable);
 
@@ -136,6 +139,7 @@ class FakeApiServer {
   int64_t drop_generation_ = 0;
   bool bookmarks_ = true;
   bool watches_unavailable_ = false;
+  bool gone_as_http_status_ = false;
   bool stopping_ = false;
   std::vector<RecordedRequest> requests_;
   std::atomic<int> open_watches_{0};

@@ -173,7 +173,11 @@ TEST_F(InformerTest, ResumesAfterDroppedConnectionWithoutLosingOrRepeatingEvents
   EXPECT_EQ(informer.store().size(), 3u + 5u);
 }
 
-TEST_F(InformerTest, GoneAfterCompactionRelistsAndReportsTheDifference) {
+class InformerGoneTest : public InformerTest, public ::testing::WithParamInterface<bool> {};
+
+// Both ways a server says 410: an ERROR event in the stream (watch cache) or the HTTP status.
+TEST_P(InformerGoneTest, GoneAfterCompactionRelistsAndReportsTheDifference) {
+  server_->SetGoneAsHttpStatus(GetParam());
   server_->SetBookmarks(false);
   for (int i = 0; i < 4; ++i) server_->Put(kServices, Service("default", absl::StrCat("s", i)));
   Informer informer(client_.get(), FastOptions(), recorder_.Handlers());
@@ -203,6 +207,24 @@ TEST_F(InformerTest, GoneAfterCompactionRelistsAndReportsTheDifference) {
   server_->Put(kServices, Service("default", "s2", "web", 82));
   ASSERT_TRUE(Eventually([&] { return recorder_.size() == 8; }));
   EXPECT_EQ(recorder_.events().back(), "MODIFIED default/s2 82");
+}
+
+INSTANTIATE_TEST_SUITE_P(ErrorEventOrHttpStatus, InformerGoneTest, ::testing::Bool());
+
+TEST_F(InformerTest, SilentWatchIsReopenedAfterTheIdleTimeout) {
+  server_->SetBookmarks(false);  // nothing at all flows on a quiet watch
+  server_->Put(kServices, Service("default", "a"));
+  InformerOptions options = FastOptions();
+  options.idle_timeout = absl::Seconds(1);
+  Informer informer(client_.get(), options, recorder_.Handlers());
+  informer.Start();
+  ASSERT_TRUE(informer.WaitForSync(absl::Seconds(10)));
+  ASSERT_TRUE(Eventually([&] { return Watches(*server_).size() >= 2; }, absl::Seconds(5)));
+  auto watches = Watches(*server_);
+  EXPECT_EQ(watches[1].params["resourceVersion"], watches[0].params["resourceVersion"]);
+  server_->Put(kServices, Service("default", "b"));
+  ASSERT_TRUE(Eventually([&] { return recorder_.size() == 2; }));
+  EXPECT_EQ(Lists(*server_), 1);
 }
 
 TEST_F(InformerTest, BookmarksAdvanceTheResumeVersionWithoutEvents) {

@@ -98,7 +98,7 @@ TEST_F(LeaderElectionTest, ExactlyOneLeadsAndTheOtherTakesOverAfterExpiry) {
   EXPECT_GE(takeover, absl::Seconds(2) - absl::Milliseconds(500));
   EXPECT_LE(takeover, absl::Seconds(5));
   EXPECT_EQ(Holder(), standby_id);
-  EXPECT_EQ(standby.started, 1);
+  EXPECT_TRUE(Eventually([&] { return standby.started == 1; }));  // the callback follows
   const json taken = *server_->Object(kLeases, "ironlb-system", "ironlb-controller");
   EXPECT_EQ(taken["spec"]["leaseTransitions"], 1);
   EXPECT_EQ(standby.elector->ObservedLeader(), standby_id);
@@ -134,10 +134,10 @@ TEST_F(LeaderElectionTest, LeaderThatCannotRenewStepsDown) {
   ASSERT_TRUE(Eventually([&] { return !a.elector->IsLeader(); }, absl::Seconds(5)));
   // It gives up within the renew deadline (plus one retry), before the lease can expire.
   EXPECT_LT(absl::Now() - failing, absl::Seconds(2));
-  EXPECT_EQ(a.stopped, 1);
+  EXPECT_TRUE(Eventually([&] { return a.stopped == 1; }));
   server_->FailNextRequests(0, 503);
   ASSERT_TRUE(Eventually([&] { return a.elector->IsLeader(); }));
-  EXPECT_EQ(a.started, 2);
+  EXPECT_TRUE(Eventually([&] { return a.started == 2; }));
 }
 
 TEST(LeaderElectorConfigTest, RejectsInconsistentDurations) {

@@ -3,7 +3,6 @@
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 #include <vector>
 
 #include "absl/strings/escaping.h"
@@ -106,12 +105,21 @@ class Reader {
 }  // namespace
 
 absl::StatusOr<std::string> ReadFileToString(const std::string& path, absl::string_view what) {
+  // Bounded: a kubeconfig naming /dev/zero as its CA must be an error, not a hang.
+  constexpr size_t kMaxBytes = 16 << 20;
   std::ifstream in(path, std::ios::binary);
   if (!in) return ErrnoToStatus(errno, absl::StrCat(what, " ", path));
-  std::ostringstream out;
-  out << in.rdbuf();
+  std::string out;
+  char buffer[65536];
+  while (in.read(buffer, sizeof(buffer)) || in.gcount() > 0) {
+    out.append(buffer, static_cast<size_t>(in.gcount()));
+    if (out.size() > kMaxBytes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, " ", path, ": larger than ", kMaxBytes, " bytes"));
+    }
+  }
   if (in.bad()) return ErrnoToStatus(errno, absl::StrCat(what, " ", path));
-  return out.str();
+  return out;
 }
 
 absl::StatusOr<ClientConfig> ParseKubeconfig(absl::string_view text, absl::string_view file,

@@ -170,6 +170,14 @@ INSTANTIATE_TEST_SUITE_P(
                 "users[1].name: missing"}),
     [](const ::testing::TestParamInfo<BadCase>& info) { return std::string(info.param.name); });
 
+TEST(KubeconfigTest, EndlessFileIsAnErrorNotAHang) {
+  const std::string text = absl::StrReplaceAll(
+      kGood, {{"certificate-authority-data: Q0EtUEVN", "certificate-authority: /dev/zero"}});
+  EXPECT_THAT(ParseKubeconfig(text, "k.yaml", ""),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "clusters[0].cluster.certificate-authority: file /dev/zero: larger than"));
+}
+
 TEST(KubeconfigTest, MissingFileIsNamed) {
   EXPECT_THAT(LoadKubeconfig("/nonexistent/kubeconfig", ""),
               StatusIs(absl::StatusCode::kNotFound, "kubeconfig /nonexistent/kubeconfig"));

@@ -1,6 +1,7 @@
 #include "kube/curl_transport.h"
 
 #include <curl/curl.h>
+#include <signal.h>
 
 #include <algorithm>
 #include <cstring>
@@ -76,7 +77,15 @@ CurlTransport::CurlTransport(const ClientConfig& config)
 
 absl::StatusOr<std::unique_ptr<CurlTransport>> CurlTransport::Create(const ClientConfig& config) {
   if (config.server.empty()) return absl::InvalidArgumentError("kube client: no server");
-  std::call_once(curl_init_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  std::call_once(curl_init_once, [] {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    // With CURLOPT_NOSIGNAL (needed in threads) OpenSSL's write to a peer that hung up raises
+    // SIGPIPE, whose default action kills the daemon; a failed request is the right outcome.
+    struct sigaction current {};
+    if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
+      signal(SIGPIPE, SIG_IGN);
+    }
+  });
   auto transport = std::unique_ptr<CurlTransport>(new CurlTransport(config));
   // A missing token file is a configuration error worth reporting at start-up.
   IRONLB_RETURN_IF_ERROR(transport->token_.Get().status());

@@ -1,5 +1,6 @@
 // The real Transport: libcurl with TLS from the ClientConfig (CA, client certificate, bearer
-// token). Idle easy handles are pooled so connections (and TLS sessions) are reused.
+// token). Idle easy handles are pooled so connections (and TLS sessions) are reused. The first
+// Create() sets SIGPIPE to ignored if it still has its default (process-killing) action.
 #pragma once
 
 #include <memory>

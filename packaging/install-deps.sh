@@ -21,6 +21,7 @@ build_pkgs=(
 test_pkgs=(
   iproute2 nftables iputils-ping arping ndisc6 tcpdump tshark
   socat procps psmisc util-linux curl ethtool
+  openssl  # the kube/ TLS tests make a throwaway CA and certificates
 )
 
 missing=()

@@ -1,0 +1,322 @@
+#include "test/kube/fake_api_server.h"
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "kube/kube_time.h"
+#include "test/kube/fake_api_internal.h"
+#include "test/kube/fake_selectors.h"
+
+namespace ironlb::kube::testing {
+namespace {
+
+using nlohmann::json;
+
+const std::map<std::string, std::string>& Kinds() {
+  static const auto* kinds = new std::map<std::string, std::string>{
+      {"services", "Service"},
+      {"endpointslices", "EndpointSlice"},
+      {"nodes", "Node"},
+      {"namespaces", "Namespace"},
+      {"events", "Event"},
+      {"leases", "Lease"},
+      {"configmaps", "ConfigMap"},
+      {"pods", "Pod"},
+      {"ipaddresspools", "IPAddressPool"},
+      {"l2advertisements", "L2Advertisement"},
+      {"bgpadvertisements", "BGPAdvertisement"},
+      {"bgppeers", "BGPPeer"},
+      {"bfdprofiles", "BFDProfile"},
+      {"portforwards", "PortForward"},
+  };
+  return *kinds;
+}
+
+}  // namespace
+
+std::string CollectionOf(const std::string& api_version, const std::string& plural) {
+  return absl::StrCat(api_version, "/", plural);
+}
+
+FakeApiServer::FakeApiServer(Options options) : options_(std::move(options)) {}
+
+absl::StatusOr<std::unique_ptr<FakeApiServer>> FakeApiServer::Start(Options options) {
+  auto server = std::unique_ptr<FakeApiServer>(new FakeApiServer(std::move(options)));
+  const Options& o = server->options_;
+  if (!o.cert_file.empty()) {
+    server->tls_ = true;
+    server->server_ = std::make_unique<httplib::SSLServer>(
+        o.cert_file.c_str(), o.key_file.c_str(),
+        o.client_ca_file.empty() ? nullptr : o.client_ca_file.c_str());
+  } else {
+    server->server_ = std::make_unique<httplib::Server>();
+  }
+  if (!server->server_->is_valid()) {
+    return absl::InternalError("fake API server: bad TLS certificate or key");
+  }
+  // Watches hold a thread each for their whole life.
+  server->server_->new_task_queue = [] { return new httplib::ThreadPool(64); };
+  FakeApiServer* self = server.get();
+  auto handler = [self](const httplib::Request& req, httplib::Response& res) {
+    self->Handle(req, res);
+  };
+  server->server_->Get(R"(/.*)", handler);
+  server->server_->Post(R"(/.*)", handler);
+  server->server_->Put(R"(/.*)", handler);
+  server->server_->Patch(R"(/.*)", handler);
+  server->server_->Delete(R"(/.*)", handler);
+  server->port_ = server->server_->bind_to_any_port("127.0.0.1");
+  if (server->port_ <= 0) return absl::InternalError("fake API server: cannot bind 127.0.0.1");
+  server->thread_ = std::thread([self] { self->server_->listen_after_bind(); });
+  for (int i = 0; i < 500 && !server->server_->is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return server;
+}
+
+FakeApiServer::~FakeApiServer() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::string FakeApiServer::url() const {
+  return absl::StrCat(tls_ ? "https" : "http", "://127.0.0.1:", port_);
+}
+
+int64_t FakeApiServer::resource_version() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return rv_;
+}
+
+void FakeApiServer::Compact() {
+  std::lock_guard<std::mutex> lock(mu_);
+  compacted_ = rv_;
+  log_.clear();
+  for (auto it = snapshots_.begin(); it != snapshots_.end();) {
+    it = it->first.second <= compacted_ ? snapshots_.erase(it) : std::next(it);
+  }
+}
+
+void FakeApiServer::SetTokens(std::set<std::string> tokens) {
+  std::lock_guard<std::mutex> lock(mu_);
+  tokens_ = std::move(tokens);
+}
+
+void FakeApiServer::SetResponseDelay(absl::Duration delay) {
+  std::lock_guard<std::mutex> lock(mu_);
+  delay_ = delay;
+}
+
+void FakeApiServer::FailNextRequests(int count, int http_status) {
+  std::lock_guard<std::mutex> lock(mu_);
+  fail_count_ = count;
+  fail_status_ = http_status;
+}
+
+void FakeApiServer::DropWatches() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++drop_generation_;
+  }
+  changed_.notify_all();
+}
+
+void FakeApiServer::SetBookmarks(bool enabled) {
+  std::lock_guard<std::mutex> lock(mu_);
+  bookmarks_ = enabled;
+}
+
+void FakeApiServer::SetGoneAsHttpStatus(bool http_status) {
+  std::lock_guard<std::mutex> lock(mu_);
+  gone_as_http_status_ = http_status;
+}
+
+void FakeApiServer::SetWatchesUnavailable(bool unavailable) {
+  std::lock_guard<std::mutex> lock(mu_);
+  watches_unavailable_ = unavailable;
+}
+
+std::vector<FakeApiServer::RecordedRequest> FakeApiServer::Requests() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return requests_;
+}
+
+json FakeApiServer::CommitLocked(const std::string& collection, const std::string& type,
+                                 json object, const json& previous) {
+  ++rv_;
+  object["metadata"]["resourceVersion"] = absl::StrCat(rv_);
+  const std::string key = KeyOf(Meta(object, "namespace"), Meta(object, "name"));
+  if (type == "DELETED") {
+    collections_[collection].erase(key);
+  } else {
+    collections_[collection][key] = object;
+  }
+  log_.push_back(LogEntry{rv_, collection, type, object, previous});
+  changed_.notify_all();
+  return object;
+}
+
+json FakeApiServer::Put(const std::string& collection, json object) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::string key = KeyOf(Meta(object, "namespace"), Meta(object, "name"));
+  Collection& c = collections_[collection];
+  const auto it = c.find(key);
+  if (it == c.end()) {
+    object["metadata"]["uid"] =
+        absl::StrCat("00000000-0000-4000-8000-", 100000000000 + ++uid_counter_);
+    object["metadata"]["creationTimestamp"] = FormatApiTime(absl::Now());
+    return CommitLocked(collection, "ADDED", std::move(object), nullptr);
+  }
+  const json previous = it->second;
+  object["metadata"]["uid"] = previous["metadata"]["uid"];
+  object["metadata"]["creationTimestamp"] = previous["metadata"]["creationTimestamp"];
+  return CommitLocked(collection, "MODIFIED", std::move(object), previous);
+}
+
+bool FakeApiServer::Remove(const std::string& collection, const std::string& ns,
+                           const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Collection& c = collections_[collection];
+  const auto it = c.find(KeyOf(ns, name));
+  if (it == c.end()) return false;
+  const json previous = it->second;
+  CommitLocked(collection, "DELETED", previous, previous);
+  return true;
+}
+
+std::optional<json> FakeApiServer::Object(const std::string& collection, const std::string& ns,
+                                          const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto c = collections_.find(collection);
+  if (c == collections_.end()) return std::nullopt;
+  const auto it = c->second.find(KeyOf(ns, name));
+  if (it == c->second.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<json> FakeApiServer::Objects(const std::string& collection) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<json> out;
+  const auto c = collections_.find(collection);
+  if (c == collections_.end()) return out;
+  for (const auto& entry : c->second) out.push_back(entry.second);
+  return out;
+}
+
+void FakeApiServer::Handle(const httplib::Request& req, httplib::Response& res) {
+  RecordedRequest record{req.method, req.path, {}, ""};
+  for (const auto& [k, v] : req.params) record.params[k] = v;
+  const std::string auth = req.get_header_value("Authorization");
+  if (absl::StartsWith(auth, "Bearer ")) record.token = auth.substr(7);
+  const bool watch = record.params.count("watch") > 0 &&
+                     (record.params["watch"] == "true" || record.params["watch"] == "1");
+  absl::Duration delay;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    requests_.push_back(record);
+    delay = delay_;
+    if (!tokens_.empty() && tokens_.count(record.token) == 0) {
+      Reply(res, 401, StatusJson(401, "Unauthorized", "Unauthorized"));
+      return;
+    }
+    if (watch && watches_unavailable_) {
+      Reply(res, 503, StatusJson(503, "ServiceUnavailable", "watches are unavailable (injected)"));
+      return;
+    }
+    if (fail_count_ > 0 && !watch) {
+      --fail_count_;
+      const int code = fail_status_;
+      Reply(res, code,
+            StatusJson(code, code == 503 ? "ServiceUnavailable" : "InternalError",
+                       absl::StrCat("injected failure (HTTP ", code, ")")));
+      return;
+    }
+  }
+  if (delay > absl::ZeroDuration()) absl::SleepFor(delay);
+
+  // Route: /api/v1/... or /apis/{group}/{version}/...
+  std::vector<std::string> segs = absl::StrSplit(req.path.substr(1), '/', absl::SkipEmpty());
+  Target t;
+  size_t i = 0;
+  if (segs.size() >= 2 && segs[0] == "api") {
+    t.api_version = segs[1];
+    i = 2;
+  } else if (segs.size() >= 3 && segs[0] == "apis") {
+    t.api_version = absl::StrCat(segs[1], "/", segs[2]);
+    i = 3;
+  } else {
+    Reply(res, 404,
+          StatusJson(404, "NotFound", "the server could not find the requested resource"));
+    return;
+  }
+  std::vector<std::string> rest(segs.begin() + static_cast<long>(i), segs.end());
+  if (rest.size() >= 3 && rest[0] == "namespaces") {
+    t.ns = rest[1];
+    rest.erase(rest.begin(), rest.begin() + 2);
+  }
+  if (rest.empty() || rest.size() > 3) {
+    Reply(res, 404,
+          StatusJson(404, "NotFound", "the server could not find the requested resource"));
+    return;
+  }
+  t.plural = rest[0];
+  if (rest.size() >= 2) t.name = rest[1];
+  if (rest.size() == 3) t.subresource = rest[2];
+  t.namespaced = !ClusterScoped(t.plural);
+  const auto kind = Kinds().find(t.plural);
+  t.kind = kind != Kinds().end() ? kind->second : t.plural;
+  t.collection = CollectionOf(t.api_version, t.plural);
+  if ((t.namespaced && !t.name.empty() && t.ns.empty()) || (!t.namespaced && !t.ns.empty()) ||
+      (!t.subresource.empty() && t.subresource != "status")) {
+    Reply(res, 404,
+          StatusJson(404, "NotFound", "the server could not find the requested resource"));
+    return;
+  }
+
+  if (req.method == "GET" && t.name.empty()) {
+    if (watch) {
+      HandleWatch(t, req, res);
+    } else {
+      HandleList(t, req, res);
+    }
+  } else if (req.method == "GET") {
+    std::lock_guard<std::mutex> lock(mu_);
+    const auto& c = collections_[t.collection];
+    const auto it = c.find(KeyOf(t.ns, t.name));
+    if (it == c.end()) {
+      Reply(
+          res, 404,
+          StatusJson(404, "NotFound", absl::StrCat(t.Qualified(), " not found"), t.name, t.plural));
+    } else {
+      Reply(res, 200, it->second);
+    }
+  } else if (req.method == "POST" && t.name.empty()) {
+    HandleCreate(t, req, res);
+  } else if (req.method == "PUT" && !t.name.empty()) {
+    HandleUpdate(t, req, res);
+  } else if (req.method == "PATCH" && !t.name.empty()) {
+    HandlePatch(t, req, res);
+  } else if (req.method == "DELETE" && !t.name.empty()) {
+    HandleDelete(t, res);
+  } else {
+    Reply(res, 405,
+          StatusJson(405, "MethodNotAllowed",
+                     absl::StrCat("the server does not allow this method on the "
+                                  "requested resource")));
+  }
+}
+
+}  // namespace ironlb::kube::testing

@@ -1,0 +1,151 @@
+// A Kubernetes API server for tests, on 127.0.0.1 and a random port, speaking the real
+// protocol with real JSON shapes so the kube/ client is tested against what it will meet:
+//  - one global, monotonically increasing resourceVersion; every write bumps it
+//  - list with limit/continue over a consistent snapshot, list kinds ("ServiceList") and
+//    metadata.resourceVersion; continue tokens expire with compaction (410)
+//  - watch: chunked, one WatchEvent JSON per line, from a resourceVersion, BOOKMARKs when
+//    allowWatchBookmarks, timeoutSeconds; an ERROR event with a 410 Status ("too old resource
+//    version") for versions older than the compaction point
+//  - writes: create (409 AlreadyExists), PUT with resourceVersion precondition (409 Conflict),
+//    the status subresource (PUT .../status changes only status, PUT of the object ignores
+//    status), JSON merge patch, delete; Events and Leases are ordinary resources
+//  - bearer token checking, TLS with client-certificate verification
+//  - faults on demand: slow responses, dropped watch connections, 5xx answers
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "nlohmann/json.hpp"
+
+namespace httplib {
+class Server;
+struct Request;
+struct Response;
+}  // namespace httplib
+
+namespace ironlb::kube::testing {
+
+class FakeApiServer {
+ public:
+  struct Options {
+    // TLS: server certificate and key (PEM files); with client_ca_file, client certificates
+    // signed by it are required.
+    std::string cert_file;
+    std::string key_file;
+    std::string client_ca_file;
+    absl::Duration bookmark_interval = absl::Milliseconds(100);
+  };
+  struct RecordedRequest {
+    std::string method;
+    std::string path;  // without the query
+    std::map<std::string, std::string> params;
+    std::string token;  // bearer token sent, "" if none
+  };
+
+  static absl::StatusOr<std::unique_ptr<FakeApiServer>> Start(Options options);
+  static absl::StatusOr<std::unique_ptr<FakeApiServer>> Start() { return Start(Options{}); }
+  ~FakeApiServer();
+
+  // "http://127.0.0.1:port" or "https://127.0.0.1:port".
+  std::string url() const;
+
+  // Direct access to the store, bypassing HTTP (as another client writing would).
+  // `collection` is "v1/services" or "coordination.k8s.io/v1/leases".
+  nlohmann::json Put(const std::string& collection, nlohmann::json object);  // create or replace
+  bool Remove(const std::string& collection, const std::string& ns, const std::string& name);
+  std::optional<nlohmann::json> Object(const std::string& collection, const std::string& ns,
+                                       const std::string& name) const;
+  std::vector<nlohmann::json> Objects(const std::string& collection) const;
+  int64_t resource_version() const;
+
+  // History before the current resourceVersion is forgotten: watches and continue tokens
+  // from before get 410 Gone.
+  void Compact();
+  // Accepted bearer tokens; empty means no authentication.
+  void SetTokens(std::set<std::string> tokens);
+  // Faults.
+  void SetResponseDelay(absl::Duration delay);
+  void FailNextRequests(int count, int http_status);  // non-watch requests answer this Status
+  void DropWatches();                                 // cuts every open watch mid-stream
+  void SetBookmarks(bool enabled);
+  // Too-old watches get an HTTP 410 answer instead of a 200 stream with an ERROR event (API
+  // servers without the watch cache answer that way).
+  void SetGoneAsHttpStatus(bool http_status);
+  // While set, watch requests are answered 503 (an API server that lists but cannot watch).
+  void SetWatchesUnavailable(bool unavailable);
+
+  std::vector<RecordedRequest> Requests() const;
+  int open_watches() const { return open_watches_.load(); }
+
+ private:
+  struct Target;
+  struct LogEntry {
+    int64_t rv;
+    std::string collection;
+    std::string type;  // ADDED, MODIFIED, DELETED
+    nlohmann::json object;
+    nlohmann::json previous;  // null for ADDED
+  };
+  using Collection = std::map<std::string, nlohmann::json>;  // key "ns/name" or "name"
+
+  explicit FakeApiServer(Options options);
+  void Handle(const httplib::Request& req, httplib::Response& res);
+  void HandleList(const Target& t, const httplib::Request& req, httplib::Response& res);
+  void HandleWatch(const Target& t, const httplib::Request& req, httplib::Response& res);
+  void HandleCreate(const Target& t, const httplib::Request& req, httplib::Response& res);
+  void HandleUpdate(const Target& t, const httplib::Request& req, httplib::Response& res);
+  void HandlePatch(const Target& t, const httplib::Request& req, httplib::Response& res);
+  void HandleDelete(const Target& t, httplib::Response& res);
+  // Stores `object` under the lock, logs the event and wakes watchers.
+  nlohmann::json CommitLocked(const std::string& collection, const std::string& type,
+                              nlohmann::json object, const nlohmann::json& previous);
+  // Turns `body` (the desired object) into the stored one under the status subresource's rules,
+  // checks the `precondition` resourceVersion (if not empty) and writes; answers `res`.
+  // mu_ held.
+  void WriteUpdate(const Target& t, const nlohmann::json& body, const std::string& precondition,
+                   httplib::Response& res);
+
+  Options options_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+  bool tls_ = false;
+
+  mutable std::mutex mu_;
+  std::condition_variable changed_;
+  std::map<std::string, Collection> collections_;
+  std::vector<LogEntry> log_;
+  // Snapshots taken for paged lists, by (collection, resourceVersion).
+  std::map<std::pair<std::string, int64_t>, std::shared_ptr<const Collection>> snapshots_;
+  int64_t rv_ = 1;
+  int64_t compacted_ = 0;  // versions <= this are gone
+  int64_t uid_counter_ = 0;
+  std::set<std::string> tokens_;
+  absl::Duration delay_ = absl::ZeroDuration();
+  int fail_count_ = 0;
+  int fail_status_ = 500;
+  int64_t drop_generation_ = 0;
+  bool bookmarks_ = true;
+  bool watches_unavailable_ = false;
+  bool gone_as_http_status_ = false;
+  bool stopping_ = false;
+  std::vector<RecordedRequest> requests_;
+  std::atomic<int> open_watches_{0};
+};
+
+// The collection id of a resource: "v1/services", "discovery.k8s.io/v1/endpointslices".
+std::string CollectionOf(const std::string& api_version, const std::string& plural);
+
+}  // namespace ironlb::kube::testing

@@ -1,0 +1,154 @@
+// Two candidates against the fake API server's Lease: exactly one leads; when the leader stops
+// renewing, the other takes over only after the lease has expired; a released lease is taken
+// at once.
+#include <atomic>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "kube/kube_time.h"
+#include "kube/leader_elector.h"
+#include "test/kube/fake_api_server.h"
+#include "test/kube/kube_test_util.h"
+#include "test/support/status_matchers.h"
+
+namespace ironlb::kube::testing {
+namespace {
+
+using ::ironlb::testing::IsOk;
+using ::ironlb::testing::StatusIs;
+using nlohmann::json;
+
+constexpr char kLeases[] = "coordination.k8s.io/v1/leases";
+
+struct Candidate {
+  std::atomic<int> started{0};
+  std::atomic<int> stopped{0};
+  std::unique_ptr<LeaderElector> elector;
+};
+
+class LeaderElectionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto server = FakeApiServer::Start();
+    ASSERT_THAT(server, IsOk());
+    server_ = *std::move(server);
+    client_a_ = ClientFor(*server_);
+    client_b_ = ClientFor(*server_);
+  }
+  void Make(Candidate& c, Client* client, const std::string& identity, bool release) {
+    LeaderElectionConfig config{.lease_namespace = "ironlb-system",
+                                .lease_name = "ironlb-controller",
+                                .identity = identity,
+                                .lease_duration = absl::Seconds(2),
+                                .renew_deadline = absl::Milliseconds(1500),
+                                .retry_period = absl::Milliseconds(200),
+                                .release_on_stop = release,
+                                .on_started_leading = [&c] { ++c.started; },
+                                .on_stopped_leading = [&c] { ++c.stopped; }};
+    auto elector = LeaderElector::Create(client, config);
+    ASSERT_THAT(elector, IsOk());
+    c.elector = *std::move(elector);
+  }
+  std::string Holder() {
+    auto lease = server_->Object(kLeases, "ironlb-system", "ironlb-controller");
+    return lease ? (*lease)["spec"].value("holderIdentity", "") : "";
+  }
+  std::unique_ptr<FakeApiServer> server_;
+  std::unique_ptr<Client> client_a_;
+  std::unique_ptr<Client> client_b_;
+};
+
+TEST_F(LeaderElectionTest, ExactlyOneLeadsAndTheOtherTakesOverAfterExpiry) {
+  Candidate a, b;
+  Make(a, client_a_.get(), "node-a", /*release=*/false);
+  Make(b, client_b_.get(), "node-b", /*release=*/false);
+  a.elector->Start();
+  b.elector->Start();
+  ASSERT_TRUE(Eventually([&] { return a.elector->IsLeader() || b.elector->IsLeader(); }));
+  // For a few lease periods, never two leaders and always the Lease's holder.
+  const absl::Time until = absl::Now() + absl::Seconds(3);
+  while (absl::Now() < until) {
+    ASSERT_FALSE(a.elector->IsLeader() && b.elector->IsLeader());
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  Candidate& leader = a.elector->IsLeader() ? a : b;
+  Candidate& standby = a.elector->IsLeader() ? b : a;
+  const std::string leader_id = a.elector->IsLeader() ? "node-a" : "node-b";
+  const std::string standby_id = a.elector->IsLeader() ? "node-b" : "node-a";
+  EXPECT_EQ(Holder(), leader_id);
+  EXPECT_EQ(leader.started, 1);
+  EXPECT_EQ(standby.started, 0);
+
+  const json lease = *server_->Object(kLeases, "ironlb-system", "ironlb-controller");
+  EXPECT_EQ(lease["spec"]["leaseDurationSeconds"], 2);
+  EXPECT_EQ(lease["spec"]["leaseTransitions"], 0);
+  const std::string micro = "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6}Z";
+  EXPECT_THAT(lease["spec"]["renewTime"].get<std::string>(), ::testing::MatchesRegex(micro));
+  EXPECT_THAT(lease["spec"]["acquireTime"].get<std::string>(), ::testing::MatchesRegex(micro));
+  auto renewed = ParseApiTime(lease["spec"]["renewTime"].get<std::string>(), "renewTime");
+  ASSERT_THAT(renewed, IsOk());
+  EXPECT_LT(absl::Now() - *renewed, absl::Seconds(1));  // the leader keeps renewing
+
+  // The leader dies without releasing: the standby must wait out the lease, then take it.
+  const absl::Time died = absl::Now();
+  leader.elector->Stop();
+  EXPECT_EQ(leader.stopped, 1);
+  ASSERT_TRUE(Eventually([&] { return standby.elector->IsLeader(); }, absl::Seconds(8)));
+  const absl::Duration takeover = absl::Now() - died;
+  EXPECT_GE(takeover, absl::Seconds(2) - absl::Milliseconds(500));
+  EXPECT_LE(takeover, absl::Seconds(5));
+  EXPECT_EQ(Holder(), standby_id);
+  EXPECT_TRUE(Eventually([&] { return standby.started == 1; }));  // the callback follows
+  const json taken = *server_->Object(kLeases, "ironlb-system", "ironlb-controller");
+  EXPECT_EQ(taken["spec"]["leaseTransitions"], 1);
+  EXPECT_EQ(standby.elector->ObservedLeader(), standby_id);
+  standby.elector->Stop();
+}
+
+TEST_F(LeaderElectionTest, ReleasedLeaseIsTakenAtOnce) {
+  Candidate a, b;
+  Make(a, client_a_.get(), "node-a", /*release=*/true);
+  a.elector->Start();
+  ASSERT_TRUE(Eventually([&] { return a.elector->IsLeader(); }));
+  Make(b, client_b_.get(), "node-b", /*release=*/true);
+  b.elector->Start();
+  absl::SleepFor(absl::Milliseconds(500));
+  EXPECT_FALSE(b.elector->IsLeader());
+  EXPECT_EQ(b.elector->ObservedLeader(), "node-a");
+
+  const absl::Time stepped_down = absl::Now();
+  a.elector->Stop();
+  EXPECT_EQ(a.stopped, 1);
+  ASSERT_TRUE(Eventually([&] { return b.elector->IsLeader(); }, absl::Seconds(5)));
+  EXPECT_LT(absl::Now() - stepped_down, absl::Milliseconds(1500));  // no lease expiry wait
+  EXPECT_EQ(Holder(), "node-b");
+}
+
+TEST_F(LeaderElectionTest, LeaderThatCannotRenewStepsDown) {
+  Candidate a;
+  Make(a, client_a_.get(), "node-a", /*release=*/false);
+  a.elector->Start();
+  ASSERT_TRUE(Eventually([&] { return a.elector->IsLeader(); }));
+  server_->FailNextRequests(1000, 503);  // the API server is unreachable for the leader
+  const absl::Time failing = absl::Now();
+  ASSERT_TRUE(Eventually([&] { return !a.elector->IsLeader(); }, absl::Seconds(5)));
+  // It gives up within the renew deadline (plus one retry), before the lease can expire.
+  EXPECT_LT(absl::Now() - failing, absl::Seconds(2));
+  EXPECT_TRUE(Eventually([&] { return a.stopped == 1; }));
+  server_->FailNextRequests(0, 503);
+  ASSERT_TRUE(Eventually([&] { return a.elector->IsLeader(); }));
+  EXPECT_TRUE(Eventually([&] { return a.started == 2; }));
+}
+
+TEST(LeaderElectorConfigTest, RejectsInconsistentDurations) {
+  LeaderElectionConfig config{.lease_namespace = "ns", .lease_name = "l", .identity = "me"};
+  config.renew_deadline = config.lease_duration;
+  EXPECT_THAT(LeaderElector::Create(nullptr, config),
+              StatusIs(absl::StatusCode::kInvalidArgument, "lease duration > renew deadline"));
+  config = LeaderElectionConfig{.lease_namespace = "ns", .lease_name = "l"};
+  EXPECT_THAT(LeaderElector::Create(nullptr, config),
+              StatusIs(absl::StatusCode::kInvalidArgument, "identity"));
+}
+
+}  // namespace
+}  // namespace ironlb::kube::testing

@@ -177,7 +177,8 @@ void Allocator::ReconcileAll() {
   };
   std::vector<Unplaced> unplaced;
   // First every valid holding, in name order, so that no new placement can take an address
-  // a Service already holds; then everyone else, in name order.
+  // a Service already holds; then Services asking for exact addresses, so that an automatic
+  // choice never takes an address somebody asked for; then everyone else; each in name order.
   for (auto it = entries_.begin(); it != entries_.end(); ++it) {
     Entry& e = it->second;
     std::vector<IpAddress> held = Held(e);
@@ -189,6 +190,8 @@ void Allocator::ReconcileAll() {
       unplaced.push_back({&e, std::move(held), std::move(why), std::move(before)});
     }
   }
+  std::stable_partition(unplaced.begin(), unplaced.end(),
+                        [](const Unplaced& u) { return !u.entry->intent.requested.empty(); });
   for (Unplaced& u : unplaced) {
     Place(*u.entry, u.held, u.why);
     Finish(*u.entry, u.before);

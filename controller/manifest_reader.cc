@@ -243,6 +243,9 @@ void ManifestReader::AddDocument(const Document& doc) {
     result_.diagnostics.push_back(FileError(doc.file, doc.line, "the object has no kind"));
     return;
   }
+  // ironlb's own kinds sit beside Services in a standalone speaker's directory; config/ reads
+  // them.
+  if (absl::StartsWith(api, "ironlb.io/")) return;
   result_.diagnostics.push_back({Diagnostic::Severity::kWarning, doc.file, doc.line,
                                  absl::StrCat(kind.substr(0, 64)), "",
                                  "ignored: only v1 Services and Namespaces are read here"});

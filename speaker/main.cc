@@ -1,19 +1,38 @@
-// ironlb-speaker: announces LoadBalancer IPs from every node (or router host). Only flag
+// ironlb-speaker: announces LoadBalancer IPs from this node (layer 2 for now). Only flag
 // parsing and wiring here.
+#include <signal.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "arp/counters.h"
+#include "arp/event_loop.h"
+#include "arp/raw_packet_socket.h"
 #include "common/daemon.h"
 #include "common/http_server.h"
 #include "common/log.h"
 #include "config/config_reloader.h"
+#include "controller/manifest_reader.h"
+#include "controller/plan.h"
+#include "speaker/layer2_speaker.h"
 
-ABSL_FLAG(std::string, config_dir, "", "Directory of ironlb YAML configuration (*.yaml, *.yml).");
+ABSL_FLAG(std::string, config_dir, "",
+          "Directory of ironlb YAML configuration (*.yaml, *.yml), and in standalone mode the "
+          "v1 Service manifests to announce.");
 ABSL_FLAG(std::string, node_name, "", "This node's name (default: the host name).");
+ABSL_FLAG(std::string, node_labels, "",
+          "This node's labels for nodeSelectors, as key=value,key=value.");
+ABSL_FLAG(std::string, layer2_key_file, "",
+          "File holding the key shared by all speakers; signs layer-2 adverts.");
+ABSL_FLAG(int, liveness_port, 7946,
+          "TCP port, on each layer-2 interface's own address, for the speakers' liveness links.");
 ABSL_FLAG(std::string, metrics_address, "127.0.0.1:7473",
           "Where /metrics, /healthz and /readyz are served. Loopback by default.");
 
@@ -22,14 +41,25 @@ namespace {
 constexpr char kUsage[] = R"(ironlb-speaker announces LoadBalancer IPs from this node.
 
 Usage:
-  ironlb-speaker --config-dir DIR [--node-name NAME] [--metrics-address HOST:PORT]
+  ironlb-speaker --config-dir DIR --layer2-key-file FILE [--node-name NAME]
+                 [--node-labels k=v,...] [--metrics-address HOST:PORT]
 
-It reads the configuration in DIR, keeps the last good configuration when a reload (SIGHUP)
-finds errors, and serves /healthz, /readyz and /metrics. SIGTERM or SIGINT stops it.
+Standalone mode: DIR holds ironlb's configuration (AddressPool, L2Advertisement, ...) and the
+v1 Service manifests (type LoadBalancer) to announce; their addresses come from the
+ironlb.io/addresses annotation, their status, or the allocation engine. Every speaker of the
+LAN reads the same DIR (copy it to each host) and shares the same key.
+
+Layer 2: on every interface an L2Advertisement selects, the speakers exchange signed adverts
+(EtherType 0x88B5) and keep a TCP liveness link to each other (--liveness-port), so exactly
+one healthy node answers ARP/NDP for each VIP, and a dead one is replaced in well under a
+second. SIGTERM hands this node's VIPs over before stopping; SIGHUP reloads DIR.
 
 Flags:
-  --config-dir DIR              ironlb YAML configuration (AddressPool, L2Advertisement, ...)
+  --config-dir DIR              configuration and Service manifests
+  --layer2-key-file FILE        shared key (any secret text; same on every speaker)
   --node-name NAME              default: the host name
+  --node-labels k=v,...         labels for nodeSelectors
+  --liveness-port PORT          default 7946
   --metrics-address HOST:PORT   default 127.0.0.1:7473
   --log-level debug|info|warn|error   default info
   --log-format logfmt|json            default logfmt
@@ -39,6 +69,46 @@ std::string HostName() {
   char buf[256] = {};
   if (gethostname(buf, sizeof(buf) - 1) != 0) return "";
   return buf;
+}
+
+absl::StatusOr<ironlb::config::Labels> ParseLabels(const std::string& text) {
+  ironlb::config::Labels out;
+  for (absl::string_view kv : absl::StrSplit(text, ',', absl::SkipEmpty())) {
+    const size_t eq = kv.find('=');
+    if (eq == absl::string_view::npos || eq == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--node-labels: \"", kv, "\" is not key=value"));
+    }
+    out[std::string(kv.substr(0, eq))] = std::string(kv.substr(eq + 1));
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> ReadKey(const std::string& path) {
+  if (path.empty()) return std::string();
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("--layer2-key-file: cannot read ", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string key = ss.str();
+  while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
+  if (key.size() < 16) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--layer2-key-file: the key in ", path, " is shorter than 16 characters"));
+  }
+  return key;
+}
+
+// The Services of the config directory, allocated; logs manifest problems.
+ironlb::controller::PlanOutput PlanServices(const ironlb::config::LoadResult& config,
+                                            const std::string& dir) {
+  ironlb::controller::ManifestReader reader;
+  reader.AddPath(dir);
+  ironlb::controller::ServiceManifests manifests = std::move(reader).Finish();
+  for (const auto& d : manifests.diagnostics) {
+    IRONLB_LOG(kWarn, "service manifest problem").With("where", d.ToString());
+  }
+  return ironlb::controller::Plan(config.config, manifests.namespaces, manifests.services);
 }
 
 }  // namespace
@@ -52,9 +122,24 @@ int main(int argc, char** argv) {
   }
   std::string node = absl::GetFlag(FLAGS_node_name);
   if (node.empty()) node = HostName();
+  auto labels = ParseLabels(absl::GetFlag(FLAGS_node_labels));
+  auto key = ReadKey(absl::GetFlag(FLAGS_layer2_key_file));
+  const int liveness_port = absl::GetFlag(FLAGS_liveness_port);
+  for (const absl::Status& st : {labels.status(), key.status()}) {
+    if (!st.ok()) {
+      std::fprintf(stderr, "ironlb-speaker: %s\n", std::string(st.message()).c_str());
+      return 2;
+    }
+  }
+  if (liveness_port < 1 || liveness_port > 65535) {
+    std::fprintf(stderr, "ironlb-speaker: --liveness-port must be 1..65535\n");
+    return 2;
+  }
   auto signals = ironlb::SignalSet::Create();
-  if (!signals.ok()) {
-    IRONLB_LOG(kError, "cannot set up signal handling").With("error", signals.status());
+  auto loop = ironlb::arp::EventLoop::Create();
+  if (!signals.ok() || !loop.ok()) {
+    IRONLB_LOG(kError, "cannot start the event loop")
+        .With("error", signals.ok() ? loop.status() : signals.status());
     return 1;
   }
 
@@ -62,6 +147,35 @@ int main(int argc, char** argv) {
   ironlb::RegisterBuildInfo(registry, "speaker");
   ironlb::config::ConfigReloader config(dir, registry);
   config.Reload();
+
+  ironlb::arp::RawPacketSocketFactory sockets;
+  std::unique_ptr<ironlb::speaker::Layer2Speaker> layer2;
+  auto apply = [&] {
+    auto current = config.store().current();
+    if (!current) return;
+    const bool wants_l2 = !current->config.l2_advertisements.empty();
+    if (wants_l2 && !layer2) {
+      if (key->empty()) {
+        IRONLB_LOG(kError, "layer 2 is configured but no key was given; nothing is announced")
+            .With("action", "pass --layer2-key-file with the key shared by all speakers");
+        return;
+      }
+      auto l2 = ironlb::speaker::Layer2Speaker::Create(
+          loop->get(), &sockets,
+          {.node = node,
+           .labels = *labels,
+           .key = *key,
+           .liveness_port = static_cast<uint16_t>(liveness_port)});
+      if (!l2.ok()) {
+        IRONLB_LOG(kError, "layer 2 cannot start").With("error", l2.status());
+        return;
+      }
+      layer2 = std::move(*l2);
+      ironlb::arp::RegisterLayer2Metrics(registry, layer2->counters());
+    }
+    if (layer2) layer2->SetDesired(current, PlanServices(*current, dir));
+  };
+  apply();
 
   auto http = ironlb::HttpServer::Start(
       absl::GetFlag(FLAGS_metrics_address),
@@ -78,7 +192,36 @@ int main(int argc, char** argv) {
       .With("version", ironlb::kVersion)
       .With("node", node)
       .With("metrics_port", (*http)->port());
-  ironlb::RunUntilStopped(**signals, {.on_reload = [&config] { config.Reload(); }});
+
+  ironlb::arp::EventLoop* l = loop->get();
+  bool stopping = false;
+  absl::Status watched = l->Watch((*signals)->fd(), [&] {
+    auto sig = (*signals)->Wait(absl::ZeroDuration());
+    if (!sig.ok() || *sig == 0) return;
+    if (*sig == SIGHUP) {
+      IRONLB_LOG(kInfo, "reloading").With("signal", "SIGHUP");
+      config.Reload();
+      apply();
+      return;
+    }
+    if (stopping) return;
+    stopping = true;
+    IRONLB_LOG(kInfo, "stopping: handing VIPs over")
+        .With("signal", *sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    if (layer2) {
+      layer2->Shutdown([l] { l->Stop(); });
+    } else {
+      l->Stop();
+    }
+  });
+  if (!watched.ok()) {
+    IRONLB_LOG(kError, "cannot watch signals").With("error", watched);
+    return 1;
+  }
+  if (absl::Status st = l->Run(); !st.ok()) {
+    IRONLB_LOG(kError, "event loop failed").With("error", st);
+  }
+  layer2.reset();
   (*http)->Stop();
   IRONLB_LOG(kInfo, "ironlb-speaker stopped");
   return 0;

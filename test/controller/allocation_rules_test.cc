@@ -140,6 +140,11 @@ std::vector<Scenario> Scenarios() {
        {kLan},
        {S("ns/a").Annotation("metallb.universe.tf/loadBalancerIPs", "192.0.2.7")},
        {{"ns/a", "assigned", "192.0.2.7", "lan"}}},
+      {"RequestedAddressIsNeverTakenByAnAutomaticChoice",
+       // ns/a sorts first and wants any address; ns/z asked for the pool's first one.
+       {kLan},
+       {S("ns/a"), S("ns/z").Annotation("ironlb.io/addresses", "192.0.2.0")},
+       {{"ns/a", "assigned", "192.0.2.1", "lan"}, {"ns/z", "assigned", "192.0.2.0", "lan"}}},
       {"RequestedBySpecLoadBalancerIp",
        {kLan},
        {S("ns/a").LoadBalancerIp("192.0.2.3")},

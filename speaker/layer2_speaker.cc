@@ -1,0 +1,159 @@
+#include "speaker/layer2_speaker.h"
+
+#include "common/log.h"
+
+namespace ironlb::speaker {
+
+absl::StatusOr<std::unique_ptr<Layer2Speaker>> Layer2Speaker::Create(
+    arp::EventLoop* loop, arp::PacketSocketFactory* sockets, Layer2SpeakerOptions options) {
+  if (options.key.empty()) {
+    return absl::InvalidArgumentError(
+        "layer 2 needs the speakers' shared key (--layer2-key-file): adverts are signed with it");
+  }
+  std::unique_ptr<Layer2Speaker> s(new Layer2Speaker(loop, std::move(options)));
+  auto l2 = arp::Layer2Service::Create(loop, sockets, s->options_.arp);
+  if (!l2.ok()) return l2.status();
+  s->layer2_ = std::move(*l2);
+  Layer2Speaker* raw = s.get();
+  auto links = arp::LinkMonitor::Create(
+      loop, {.changed = [raw](const arp::Link& l) { raw->OnLinkChanged(l); },
+             .removed = [raw](int ifindex) { raw->OnLinkRemoved(ifindex); }});
+  if (!links.ok()) return links.status();
+  s->links_ = std::move(*links);
+  return s;
+}
+
+Layer2Speaker::~Layer2Speaker() {
+  segments_.clear();
+  links_.reset();
+}
+
+bool Layer2Speaker::WantsSegment(const arp::Link& link) const {
+  if (!config_ || !link.CanAnnounce()) return false;
+  for (const auto& adv : config_->config.l2_advertisements) {
+    if (arp::InterfaceSelected(link.name, adv.interfaces, options_.arp.excluded_interfaces)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void Layer2Speaker::OnLinkChanged(const arp::Link& link) {
+  layer2_->LinkChanged(link);
+  SyncSegments();
+}
+
+void Layer2Speaker::OnLinkRemoved(int ifindex) {
+  layer2_->LinkRemoved(ifindex);
+  SyncSegments();
+}
+
+void Layer2Speaker::SyncSegments() {
+  if (stopping_ || !links_) return;
+  bool changed = false;
+  // Drop segments whose interface went away, went down or is no longer wanted.
+  for (auto it = segments_.begin(); it != segments_.end();) {
+    auto link = links_->links().find(it->first);
+    if (link == links_->links().end() || !WantsSegment(link->second)) {
+      IRONLB_LOG(kInfo, "layer 2: leaving segment").With("interface", it->second.segment->ifname());
+      it = segments_.erase(it);
+      changed = true;
+    } else {
+      ++it;
+    }
+  }
+  for (const auto& [ifindex, link] : links_->links()) {
+    if (segments_.count(ifindex) > 0 || !WantsSegment(link)) continue;
+    SegmentState st;
+    std::optional<IpAddress> address;
+    for (const IpAddress& a : link.addresses) {
+      if (a.is_v4()) {
+        address = a;
+        break;
+      }
+      if (!address) address = a;
+    }
+    SegmentState* slot = &segments_[ifindex];
+    if (address) {
+      auto mesh = LivenessMesh::Create(loop_, options_.node, options_.key, *address,
+                                       options_.liveness_port, [slot](const std::string& peer) {
+                                         if (slot->segment) slot->segment->PeerLost(peer);
+                                       });
+      if (mesh.ok()) {
+        st.mesh = std::move(*mesh);
+      } else {
+        IRONLB_LOG(kWarn, "layer 2: no liveness listener; a killed peer is noticed by silence")
+            .With("interface", link.name)
+            .With("error", mesh.status());
+      }
+    }
+    SegmentOptions opts{.node = options_.node,
+                        .key = options_.key,
+                        .labels = options_.labels,
+                        .incarnation = static_cast<uint64_t>(absl::ToUnixNanos(absl::Now())),
+                        .interval = options_.interval,
+                        .dead_after = options_.dead_after};
+    auto seg = Segment::Create(loop_, ifindex, link.name, link.mac.bytes(), address, st.mesh.get(),
+                               st.mesh ? st.mesh->port() : 0, opts, [this] { Recompute(); });
+    if (!seg.ok()) {
+      IRONLB_LOG(kError, "layer 2: cannot join segment")
+          .With("interface", link.name)
+          .With("error", seg.status());
+      segments_.erase(ifindex);
+      continue;
+    }
+    st.segment = std::move(*seg);
+    *slot = std::move(st);
+    IRONLB_LOG(kInfo, "layer 2: joined segment").With("interface", link.name);
+    changed = true;
+  }
+  if (changed) Recompute();
+}
+
+void Layer2Speaker::SetDesired(std::shared_ptr<const config::LoadResult> config,
+                               const controller::PlanOutput& plan) {
+  vips_ = Layer2Vips(config->config, plan);
+  config_ = std::move(config);
+  SyncSegments();
+  Recompute();
+}
+
+void Layer2Speaker::Recompute() {
+  if (stopping_) return;
+  std::vector<SegmentView> views;
+  for (const auto& [ifindex, st] : segments_) {
+    if (!st.segment) continue;
+    SegmentView v;
+    v.ifname = st.segment->ifname();
+    v.alive[options_.node] = {st.segment->ifname(), options_.labels};
+    for (const std::string& node : st.segment->Alive()) {
+      if (node == options_.node) continue;
+      const Membership::Member* m = st.segment->membership().Find(node);
+      if (m != nullptr) v.alive[node] = {m->last.interface, m->last.labels};
+    }
+    views.push_back(std::move(v));
+  }
+  layer2_->SetOwnedVips(ClaimsFor(options_.node, vips_, views, options_.arp.excluded_interfaces));
+}
+
+std::map<std::string, std::vector<std::string>> Layer2Speaker::Members() const {
+  std::map<std::string, std::vector<std::string>> out;
+  for (const auto& [ifindex, st] : segments_) {
+    if (st.segment) out[st.segment->ifname()] = st.segment->Alive();
+  }
+  return out;
+}
+
+void Layer2Speaker::Shutdown(std::function<void()> done) {
+  for (auto& [ifindex, st] : segments_) {
+    if (st.segment) st.segment->Leave();
+  }
+  stopping_ = true;
+  loop_->RunAfter(options_.leave_grace, [this, done = std::move(done)] {
+    layer2_->SetOwnedVips({});
+    segments_.clear();
+    if (done) done();
+  });
+}
+
+}  // namespace ironlb::speaker

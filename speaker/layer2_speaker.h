@@ -1,0 +1,81 @@
+// The layer-2 half of the speaker, on one event loop: a Segment (adverts + membership) and a
+// liveness mesh on every interface an L2Advertisement may use, ownership recomputed whenever
+// membership or the VIPs change, and arp/ told the result. Graceful stop tells the segment we
+// are leaving, keeps answering while the others take over, then lets go.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "arp/event_loop.h"
+#include "arp/layer2_service.h"
+#include "arp/link_monitor.h"
+#include "config/loader.h"
+#include "speaker/layer2_plan.h"
+#include "speaker/liveness_mesh.h"
+#include "speaker/segment.h"
+
+namespace ironlb::speaker {
+
+struct Layer2SpeakerOptions {
+  std::string node;
+  config::Labels labels;
+  std::string key;                // shared by the cluster's speakers; signs adverts
+  uint16_t liveness_port = 7946;  // TCP, on each segment's own address
+  std::chrono::milliseconds interval{40};
+  std::chrono::milliseconds dead_after{160};
+  // After announcing we leave, how long we keep answering so the new owners' gratuitous
+  // packets land first: no gap for clients.
+  std::chrono::milliseconds leave_grace{300};
+  arp::Layer2Options arp;
+};
+
+class Layer2Speaker {
+ public:
+  // Must be called on the loop's thread, in the namespace whose interfaces it serves.
+  static absl::StatusOr<std::unique_ptr<Layer2Speaker>> Create(arp::EventLoop* loop,
+                                                               arp::PacketSocketFactory* sockets,
+                                                               Layer2SpeakerOptions options);
+  ~Layer2Speaker();
+
+  // The configuration and the Services' allocation now in force (config kept alive here).
+  void SetDesired(std::shared_ptr<const config::LoadResult> config,
+                  const controller::PlanOutput& plan);
+  // Leaves every segment, waits leave_grace, releases every VIP, then calls `done`.
+  void Shutdown(std::function<void()> done);
+
+  // VIPs owned now, per interface (for status, metrics and tests).
+  std::map<std::string, std::vector<IpAddress>> Owned() const { return layer2_->Announced(); }
+  // Alive members per interface.
+  std::map<std::string, std::vector<std::string>> Members() const;
+  const arp::Layer2Counters& counters() const { return layer2_->counters(); }
+
+ private:
+  struct SegmentState {
+    std::unique_ptr<LivenessMesh> mesh;
+    std::unique_ptr<Segment> segment;
+  };
+  Layer2Speaker(arp::EventLoop* loop, Layer2SpeakerOptions options)
+      : loop_(loop), options_(std::move(options)) {}
+  void OnLinkChanged(const arp::Link& link);
+  void OnLinkRemoved(int ifindex);
+  bool WantsSegment(const arp::Link& link) const;
+  void SyncSegments();
+  void Recompute();
+
+  arp::EventLoop* loop_;
+  Layer2SpeakerOptions options_;
+  std::unique_ptr<arp::Layer2Service> layer2_;
+  std::unique_ptr<arp::LinkMonitor> links_;
+  std::shared_ptr<const config::LoadResult> config_;
+  std::vector<Layer2Vip> vips_;
+  std::map<int, SegmentState> segments_;  // by ifindex
+  bool stopping_ = false;
+};
+
+}  // namespace ironlb::speaker

@@ -1,0 +1,169 @@
+// Three real ironlb-speaker daemons on one LAN (namespaces on a bridge), standalone mode:
+// exactly one answers ARP for each VIP; when it is killed another takes over; a graceful stop
+// hands over first. The client is a plain kernel with arping.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "test/arp/netns_lab.h"
+#include "test/support/status_matchers.h"
+
+namespace ironlb::speaker {
+namespace {
+
+using ::ironlb::testing::IsOk;
+namespace lab = ::ironlb::arp::testing;
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+constexpr char kConfig[] = R"(apiVersion: ironlb.io/v1alpha1
+kind: AddressPool
+metadata: {name: lan}
+spec: {addresses: [10.77.0.100-10.77.0.120]}
+---
+apiVersion: ironlb.io/v1alpha1
+kind: L2Advertisement
+metadata: {name: lan}
+spec: {ipAddressPools: [lan], interfaces: [eth0]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop, annotations: {ironlb.io/addresses: 10.77.0.100}}
+spec: {type: LoadBalancer, ports: [{protocol: TCP, port: 80}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: shop}
+spec: {type: LoadBalancer, ports: [{protocol: TCP, port: 443}]}
+)";
+
+class SpeakerL2LabTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto l = lab::Lab::Create(3);
+    ASSERT_THAT(l, IsOk());
+    lab_ = std::move(*l);
+    dir_ = fs::temp_directory_path() / absl::StrCat("ironlb-l2lab-", getpid());
+    fs::create_directories(dir_);
+    std::ofstream(dir_ / "config.yaml") << kConfig;
+    std::ofstream(dir_ / "key") << "a-shared-key-for-the-lab-speakers\n";
+    for (int i = 0; i < 3; ++i) {
+      ASSERT_EQ(lab::Lab::Exec(lab_->speaker(i),
+                               absl::StrCat("ip addr add 10.77.0.", 11 + i, "/24 dev eth0")),
+                0);
+      Start(i);
+    }
+  }
+  void TearDown() override {
+    for (auto& [i, pid] : pids_) {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+    }
+    if (HasFailure()) {  // the speakers' own account of what happened
+      for (int i = 0; i < 3; ++i) {
+        std::ifstream in(dir_ / absl::StrCat("speaker", i, ".log"));
+        std::cout << "---- speaker " << i << " log\n" << in.rdbuf() << "\n";
+      }
+    }
+    fs::remove_all(dir_);
+  }
+  void Start(int i) {
+    const std::string bin =
+        absl::StrCat(std::getenv("IRONLB_BINARY_DIR"), "/speaker/ironlb-speaker");
+    const std::string log = (dir_ / absl::StrCat("speaker", i, ".log")).string();
+    const pid_t pid = fork();
+    if (pid == 0) {
+      const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      dup2(fd, STDERR_FILENO);
+      execlp("ip", "ip", "netns", "exec", lab_->speaker(i).c_str(), bin.c_str(), "--config-dir",
+             dir_.c_str(), "--layer2-key-file", (dir_ / "key").c_str(), "--node-name",
+             absl::StrCat("node-", i).c_str(), "--metrics-address", "127.0.0.1:0", nullptr);
+      _exit(127);
+    }
+    pids_[i] = pid;
+  }
+  int StopWith(int i, int sig) {
+    kill(pids_[i], sig);
+    int status = 0;
+    for (int n = 0; n < 100; ++n) {
+      if (waitpid(pids_[i], &status, WNOHANG) == pids_[i]) {
+        pids_.erase(i);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return -1;
+  }
+  // MACs that answer one ARP request for `vip` from the client (arping -c 1).
+  std::set<std::string> Answerers(const std::string& vip) {
+    std::string out;
+    lab::Lab::Exec(lab_->client(), absl::StrCat("arping -c 1 -w 0.1 -I br0 ", vip), &out);
+    std::set<std::string> macs;
+    static const std::regex kMac(R"(from ([0-9a-f]{2}(:[0-9a-f]{2}){5}))", std::regex::icase);
+    for (std::sregex_iterator it(out.begin(), out.end(), kMac), end; it != end; ++it) {
+      macs.insert((*it)[1].str());
+    }
+    return macs;
+  }
+  // Waits (bounded) until exactly one MAC answers for `vip`, other than `not_mac`.
+  std::string WaitForOwner(const std::string& vip, const std::string& not_mac,
+                           std::chrono::milliseconds limit) {
+    const auto end = Clock::now() + limit;
+    while (Clock::now() < end) {
+      const auto macs = Answerers(vip);
+      if (macs.size() == 1 && *macs.begin() != not_mac) return *macs.begin();
+    }
+    return "";
+  }
+  int IndexOf(const std::string& mac) {
+    for (int i = 0; i < 3; ++i) {
+      if (lab::Lab::SpeakerMac(i).ToString() == mac) return i;
+    }
+    return -1;
+  }
+  std::unique_ptr<lab::Lab> lab_;
+  fs::path dir_;
+  std::map<int, pid_t> pids_;
+};
+
+TEST_F(SpeakerL2LabTest, OneOwnerPerVipAndTakeoverOnKillAndGracefulStop) {
+  const std::string owner = WaitForOwner("10.77.0.100", "", std::chrono::seconds(10));
+  ASSERT_FALSE(owner.empty()) << "no single owner for 10.77.0.100";
+  // The auto-allocated Service got the next address and is answered by exactly one node too.
+  ASSERT_FALSE(WaitForOwner("10.77.0.101", "", std::chrono::seconds(5)).empty());
+  for (int n = 0; n < 5; ++n) EXPECT_EQ(Answerers("10.77.0.100").size(), 1u);
+
+  const int victim = IndexOf(owner);
+  ASSERT_GE(victim, 0);
+  const auto killed = Clock::now();
+  EXPECT_EQ(StopWith(victim, SIGKILL), 128 + SIGKILL);
+  const std::string heir = WaitForOwner("10.77.0.100", owner, std::chrono::seconds(3));
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - killed);
+  ASSERT_FALSE(heir.empty()) << "nobody took 10.77.0.100 over";
+  RecordProperty("kill_takeover_ms", std::to_string(took.count()));
+  EXPECT_LT(took.count(), 1000);
+
+  // Graceful stop of the new owner: the last node takes over, the stopped one is silent.
+  const int second = IndexOf(heir);
+  EXPECT_EQ(StopWith(second, SIGTERM), 0);
+  const std::string last = WaitForOwner("10.77.0.100", heir, std::chrono::seconds(3));
+  ASSERT_FALSE(last.empty());
+  EXPECT_NE(last, owner);
+  EXPECT_EQ(Answerers("10.77.0.100"), std::set<std::string>{last});
+}
+
+}  // namespace
+}  // namespace ironlb::speaker

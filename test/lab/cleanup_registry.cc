@@ -54,7 +54,8 @@ void CleanupRegistry::InstallSignalHandlers() {
   sa.sa_handler = OnSignal;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = SA_RESETHAND;
-  for (int sig : {SIGINT, SIGTERM, SIGABRT, SIGHUP}) sigaction(sig, &sa, nullptr);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGABRT, SIGSEGV, SIGBUS, SIGFPE})
+    sigaction(sig, &sa, nullptr);
 }
 
 void CleanupRegistry::AddNamespace(const std::string& name) {

@@ -1,6 +1,7 @@
 // Last-resort teardown for the lab: every namespace and process the lab creates is recorded
-// here, and SIGINT/SIGTERM/SIGABRT (a test interrupted, a CHECK failing) deletes the namespaces
-// by name and SIGKILLs the processes by PID before the signal's default action proceeds.
+// here, and SIGINT/SIGTERM/SIGHUP (a test interrupted) or SIGABRT/SIGSEGV/SIGBUS/SIGFPE (a
+// test crashing) deletes the namespaces by name and SIGKILLs the processes by PID before the
+// signal's default action proceeds.
 // Normal teardown is the owners' destructors; they deregister what they have removed.
 #pragma once
 

@@ -24,10 +24,14 @@ ProbeResult At(absl::Time t0, int sent_ms, int done_ms, bool ok, std::string hos
 TEST(FailoverTest, MeasuresFromEventToFirstAnswerFromAnotherHost) {
   const absl::Time t0 = absl::FromUnixSeconds(1000);
   const std::vector<ProbeResult> results = {
-      At(t0, 0, 1, true, "s0"),     At(t0, 10, 11, true, "s0"),   At(t0, 20, 520, false, ""),
-      At(t0, 30, 530, false, ""),   At(t0, 240, 241, true, "s0"),  // the old owner still answering
-                                                                   // (split brain) does not count
-      At(t0, 250, 252, true, "s1"), At(t0, 260, 261, true, "s1"),
+      At(t0, 0, 1, true, "s0"),
+      At(t0, 10, 11, true, "s0"),
+      At(t0, 20, 520, false, ""),
+      At(t0, 30, 530, false, ""),
+      At(t0, 240, 241, true, "s0"),  // the old owner still answering
+                                     // (split brain) does not count
+      At(t0, 250, 252, true, "s1"),
+      At(t0, 260, 261, true, "s1"),
   };
   auto d = FailoverTime(results, t0 + absl::Milliseconds(15), "s0");
   ASSERT_THAT(d.status(), IsOk());

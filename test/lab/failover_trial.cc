@@ -1,12 +1,24 @@
 #include "test/lab/failover_trial.h"
 
+#include <random>
+
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "test/lab/failover.h"
 
 namespace ironlb::lab {
 
-const char* FailureName(Failure f) { return f == Failure::kKill ? "kill" : "linkdown"; }
+const char* FailureName(Failure f) {
+  switch (f) {
+    case Failure::kKill:
+      return "kill";
+    case Failure::kLinkDown:
+      return "linkdown";
+    case Failure::kStop:
+      return "stop";
+  }
+  return "?";
+}
 
 absl::Status WaitForServingHost(const Lab& lab, const std::string& vip, uint16_t port,
                                 Protocol protocol, const Host& expected, absl::Duration timeout,
@@ -32,17 +44,35 @@ absl::StatusOr<TrialResult> RunFailoverTrial(Lab& lab, VipHolder& holder, Failur
   IRONLB_RETURN_IF_ERROR(WaitForServingHost(lab, holder.vip(), options.port, options.protocol,
                                             owner, options.settle_timeout));
   ProbeOptions probe{.vip = holder.vip(), .port = options.port, .protocol = options.protocol};
-  probe.max_duration = options.before_event + options.failover_timeout + absl::Seconds(1);
+  probe.max_duration =
+      options.before_event + options.jitter + options.failover_timeout + absl::Seconds(1);
   IRONLB_ASSIGN_OR_RETURN(auto prober, Prober::Start(lab.client().netns, probe));
-  absl::SleepFor(options.before_event);
+  absl::Duration wait = options.before_event;
+  if (options.jitter > absl::ZeroDuration()) {
+    static std::mt19937_64 rng(std::random_device{}());
+    std::uniform_int_distribution<int64_t> extra(0, absl::ToInt64Microseconds(options.jitter) - 1);
+    wait += absl::Microseconds(extra(rng));
+  }
+  absl::SleepFor(wait);
 
   // The event's time is taken just before the failure is caused, so the figure includes the
   // few milliseconds the failure itself takes to happen (ip link set for a link cut).
   const absl::Time event = absl::Now();
-  if (failure == Failure::kKill) {
-    holder.Kill(owner);
-  } else {
-    IRONLB_RETURN_IF_ERROR(lab.CutLink(owner));
+  absl::Status caused;
+  switch (failure) {
+    case Failure::kKill:
+      holder.Kill(owner);
+      break;
+    case Failure::kLinkDown:
+      caused = lab.CutLink(owner);
+      break;
+    case Failure::kStop:
+      caused = holder.Stop(owner);
+      break;
+  }
+  if (!caused.ok()) {
+    (void)holder.Restore(owner);
+    return caused;
   }
   auto answer = prober->WaitForAnswerFrom(event, owner.name, options.failover_timeout);
   prober->Stop();

@@ -1,6 +1,7 @@
 // One failover measurement in the lab, for any VipHolder: wait until the preferred owner serves
 // the VIP, probe every 10 ms from the client, fail the owner (SIGKILL of its daemon, or its
-// link cut), wait for the first answer from another host, then bring the owner back.
+// link cut, or a graceful stop), wait for the first answer from another host, then bring the
+// owner back.
 #pragma once
 
 #include <cstdint>
@@ -14,8 +15,10 @@
 
 namespace ironlb::lab {
 
-enum class Failure { kKill, kLinkDown };
-const char* FailureName(Failure f);  // "kill", "linkdown"
+// kKill: SIGKILL of the owner's daemon (a crash on a live node); kLinkDown: the owner's cable
+// cut; kStop: graceful stop of the owner's daemon (SIGTERM), where users expect no gap.
+enum class Failure { kKill, kLinkDown, kStop };
+const char* FailureName(Failure f);  // "kill", "linkdown", "stop"
 
 struct TrialOptions {
   uint16_t port = 8080;
@@ -23,6 +26,9 @@ struct TrialOptions {
   absl::Duration settle_timeout = absl::Seconds(20);    // owner serving before the event
   absl::Duration failover_timeout = absl::Seconds(20);  // event to another host answering
   absl::Duration before_event = absl::Milliseconds(200);
+  // Plus a uniformly random extra wait in [0, jitter), so failures land at every phase of the
+  // holder's advert cycle rather than always at the same offset after a restart.
+  absl::Duration jitter = absl::Seconds(1);
 };
 
 struct TrialResult {

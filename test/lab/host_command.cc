@@ -10,6 +10,9 @@
 
 #include <array>
 #include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -167,12 +170,20 @@ void HostProcess::Signal(int sig) const {
 
 void HostProcess::Kill() {
   if (reaped_) return;
+  const std::vector<pid_t> descendants = Descendants();
   kill(-pid_, SIGKILL);
   kill(pid_, SIGKILL);
+  for (pid_t p : descendants) kill(p, SIGKILL);  // in case one left the process group
   while (waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
   }
   reaped_ = true;
   CleanupRegistry::RemoveProcess(pid_);
+  // SIGKILL is delivered asynchronously: wait (bounded) until the children are gone too, so
+  // that "killed" means gone when this returns.
+  const absl::Time deadline = absl::Now() + absl::Seconds(2);
+  for (pid_t p : descendants) {
+    while (!ProcessGone(p) && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(1));
+  }
 }
 
 bool HostProcess::Running() {
@@ -183,6 +194,39 @@ bool HostProcess::Running() {
     CleanupRegistry::RemoveProcess(pid_);
   }
   return !reaped_;
+}
+
+std::vector<pid_t> HostProcess::Descendants() const {
+  std::vector<pid_t> found;
+  std::vector<pid_t> todo = {pid_};
+  while (!todo.empty() && found.size() < 4096) {
+    const pid_t p = todo.back();
+    todo.pop_back();
+    std::error_code ec;
+    for (const auto& task :
+         std::filesystem::directory_iterator(absl::StrCat("/proc/", p, "/task"), ec)) {
+      std::ifstream children(task.path() / "children");
+      pid_t child;
+      while (children >> child) {
+        found.push_back(child);
+        todo.push_back(child);
+      }
+    }
+  }
+  return found;
+}
+
+bool ProcessGone(pid_t pid) {
+  std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
+  if (!stat.is_open()) return true;
+  std::stringstream text;
+  text << stat.rdbuf();
+  // Format: "pid (comm) S ..."; comm may hold spaces and parentheses, the state follows the
+  // last ')'.
+  const std::string s = text.str();
+  const size_t close_paren = s.rfind(')');
+  return close_paren == std::string::npos || s.size() < close_paren + 3 ||
+         s[close_paren + 2] == 'Z' || s[close_paren + 2] == 'X';
 }
 
 bool HostProcess::WaitExit(absl::Duration timeout) {

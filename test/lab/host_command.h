@@ -25,6 +25,9 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
                                          const std::string& netns = "",
                                          absl::Duration timeout = absl::Seconds(30));
 
+// Whether `pid` is gone: no such process, or only a zombie left for its parent to reap.
+bool ProcessGone(pid_t pid);
+
 // RunCommand that must exit 0; the error quotes the command and its output.
 absl::Status RunChecked(const std::vector<std::string>& argv, const std::string& netns = "");
 
@@ -49,6 +52,8 @@ class HostProcess {
   // SIGKILL to the whole process group at once (a crash: no goodbye from any of its
   // processes), then reaps. Idempotent.
   void Kill();
+  // The PIDs of its children, grandchildren, ... now (from /proc/<pid>/task/*/children).
+  std::vector<pid_t> Descendants() const;
   // True while the process has not exited (reaps it if it has).
   bool Running();
   // Waits up to `timeout` for it to exit; returns whether it did.

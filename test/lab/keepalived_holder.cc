@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 
@@ -32,10 +33,17 @@ std::string KeepalivedHolder::name() const {
 }
 
 int KeepalivedHolder::Priority(const Host& host) const {
+  // s0 254 (the owner), s1 250, s2 200, s3 150, ...: a backup's master-down timer is three
+  // adverts plus a skew of (256 - priority)/256 of one, so the next in line (s1) gets the
+  // shortest skew keepalived allows short of 255 (reserved for the address owner), the best
+  // case for the baseline. The others are 50 apart: with near-equal priorities two backups
+  // time out within a millisecond, both become master and both send gratuitous ARP, and the
+  // client can be left pointing at the one that then backs down.
   for (int i = 0; i < lab_->speaker_count(); ++i) {
-    if (lab_->speaker(i).name == host.name) return 200 - i;
+    if (lab_->speaker(i).name != host.name) continue;
+    return i == 0 ? 254 : std::max(1, 250 - 50 * (i - 1));
   }
-  return 100;
+  return 1;
 }
 
 std::string KeepalivedHolder::ConfigFor(const Host& host) const {
@@ -113,6 +121,15 @@ absl::Status KeepalivedHolder::Stop(const Host& host) {
     return absl::DeadlineExceededError(
         absl::StrCat("keepalived on ", host.name, " ignored SIGTERM for 5 s"));
   return absl::OkStatus();
+}
+
+std::vector<pid_t> KeepalivedHolder::Pids() const {
+  std::vector<pid_t> pids;
+  for (const auto& [host, daemon] : daemons_) {
+    pids.push_back(daemon->pid());
+    for (pid_t child : daemon->Descendants()) pids.push_back(child);
+  }
+  return pids;
 }
 
 bool KeepalivedHolder::HasVip(const Host& host) const {

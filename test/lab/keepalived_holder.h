@@ -1,12 +1,13 @@
 // keepalived (VRRPv3) holding one VIP on the lab's speaker hosts: the baseline the ironlb
-// speaker is compared with. Host s<i> gets priority 200 - i, with preemption, so s0 owns the
-// VIP whenever it is up. keepalived puts the VIP on eth0 (its normal setup), where the
-// kernel answers ARP for it; on becoming master it sends gratuitous ARPs.
+// speaker is compared with. Priorities s0 254, s1 250, s2 200, ... with preemption: s0 owns the
+// VIP whenever it is up and s1 is next in line. keepalived puts the VIP on eth0 (its normal setup),
+// where the kernel answers ARP for it; on becoming master it sends gratuitous ARPs.
 #pragma once
 
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "test/lab/host_command.h"
@@ -35,6 +36,8 @@ class KeepalivedHolder : public VipHolder {
 
   // The configuration written for `host` (exposed for tests and reports).
   std::string ConfigFor(const Host& host) const;
+  // PIDs of every keepalived process it runs now (parents and their VRRP children).
+  std::vector<pid_t> Pids() const;
   // Whether `host` has the VIP on its LAN interface now.
   bool HasVip(const Host& host) const;
 

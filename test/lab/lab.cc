@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 
 #include "absl/strings/ascii.h"
@@ -193,8 +194,12 @@ Lab::~Lab() {
     (void)RunCommand({"ip", "netns", "del", *it});
     CleanupRegistry::RemoveNamespace(*it);
   }
+  // IRONLB_LAB_KEEP_LOGS=1 keeps the logs and configs for a post-mortem.
+  const char* keep = std::getenv("IRONLB_LAB_KEEP_LOGS");
   std::error_code ec;
-  if (!work_dir_.empty()) std::filesystem::remove_all(work_dir_, ec);
+  if (!work_dir_.empty() && (keep == nullptr || std::string(keep) != "1")) {
+    std::filesystem::remove_all(work_dir_, ec);
+  }
 }
 
 std::vector<std::string> Lab::Namespaces() const { return namespaces_; }

@@ -63,7 +63,8 @@ class Lab {
   std::vector<std::string> Namespaces() const;
   // The speaker host whose LAN MAC is `mac`, or nullptr.
   const Host* HostByMac(const std::string& mac) const;
-  // Scratch directory for logs and configs of this lab (removed on destruction).
+  // Scratch directory for logs and configs of this lab (removed on destruction unless
+  // IRONLB_LAB_KEEP_LOGS=1).
   const std::string& work_dir() const { return work_dir_; }
   // PIDs of the backends (for tests of teardown).
   std::vector<pid_t> BackendPids() const;

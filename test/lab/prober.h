@@ -65,7 +65,7 @@ class Prober {
                                                 absl::Duration timeout) const;
 
  private:
-  Prober(ProbeOptions options) : options_(std::move(options)) {}
+  explicit Prober(ProbeOptions options) : options_(std::move(options)) {}
   void Run(std::string netns, std::promise<absl::Status>* started);
 
   const ProbeOptions options_;

@@ -20,7 +20,7 @@ build_pkgs=(
 # Tools the netns/lab tests drive: the real kernel and real peers.
 test_pkgs=(
   iproute2 nftables iputils-ping arping ndisc6 tcpdump tshark
-  socat procps psmisc util-linux curl ethtool
+  socat procps psmisc util-linux curl ethtool keepalived
   openssl  # the kube/ TLS tests make a throwaway CA and certificates
 )
 

@@ -1,0 +1,177 @@
+// Layer-2 failover baseline in the network lab (test/lab/): three speaker hosts on one LAN,
+// a client probing the VIP every 10 ms, and for each contender (keepalived VRRPv3 with its
+// default advert_int 1 and with advert_int 0.1) N trials of each failure: SIGKILL of the
+// owner's daemon, and the owner's link cut. Failover = from the failure to the first successful
+// answer served by another host. Prints median/p95/max per case and one JSON line.
+//
+// Contenders are VipHolder factories: issue 6 adds the ironlb speaker to the list and prints
+// ratios. The CPU is shared with other work; figures are noisy.
+//   l2_failover_baseline [--trials 20] [--max-seconds 1500] [--busy-threads 0]
+//                        [--contenders keepalived_1s,keepalived_100ms]
+#include <atomic>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/flags.h"
+#include "test/lab/failover.h"
+#include "test/lab/failover_trial.h"
+#include "test/lab/keepalived_holder.h"
+#include "test/lab/lab.h"
+
+ABSL_FLAG(int, trials, 20, "trials per contender and failure (SIGKILL, link cut)");
+ABSL_FLAG(int, max_seconds, 1500, "bound on the whole run; cases stop early and say so");
+ABSL_FLAG(int, busy_threads, 0,
+          "threads spinning on the CPU during the run, to measure on a loaded machine");
+ABSL_FLAG(std::string, contenders, "keepalived_1s,keepalived_100ms",
+          "comma-separated contenders to measure");
+
+namespace ironlb::lab {
+namespace {
+
+struct Contender {
+  std::string name;
+  std::function<std::unique_ptr<VipHolder>(Lab*)> make;
+};
+
+std::vector<Contender> AllContenders() {
+  return {
+      {"keepalived_1s",
+       [](Lab* lab) {
+         return std::make_unique<KeepalivedHolder>(
+             lab, KeepalivedOptions{.advert_interval = absl::Seconds(1)});
+       }},
+      {"keepalived_100ms",
+       [](Lab* lab) {
+         return std::make_unique<KeepalivedHolder>(
+             lab, KeepalivedOptions{.advert_interval = absl::Milliseconds(100)});
+       }},
+  };
+}
+
+struct CaseResult {
+  Summary summary;
+  int errors = 0;
+  double mean_failed_requests = 0;
+};
+
+CaseResult RunCase(Lab& lab, VipHolder& holder, Failure failure, int trials, absl::Time deadline) {
+  std::vector<double> ms;
+  CaseResult result;
+  double failed_requests = 0;
+  for (int i = 0; i < trials; ++i) {
+    if (absl::Now() >= deadline) {
+      printf("  %s %s: time budget reached after %d trials\n", holder.name().c_str(),
+             FailureName(failure), i);
+      break;
+    }
+    auto trial = RunFailoverTrial(lab, holder, failure);
+    if (!trial.ok()) {
+      ++result.errors;
+      printf("  %s %s trial %d: %s\n", holder.name().c_str(), FailureName(failure), i,
+             trial.status().ToString().c_str());
+      if (result.errors >= 3) break;
+      continue;
+    }
+    ms.push_back(absl::ToDoubleMilliseconds(trial->failover));
+    failed_requests += trial->failed_requests;
+    printf("  %s %s trial %2d: %7.1f ms (%s -> %s, %d failed requests)\n", holder.name().c_str(),
+           FailureName(failure), i, ms.back(), trial->old_owner.c_str(), trial->new_owner.c_str(),
+           trial->failed_requests);
+    fflush(stdout);
+  }
+  result.summary = Summarize(ms);
+  if (!ms.empty()) result.mean_failed_requests = failed_requests / static_cast<double>(ms.size());
+  return result;
+}
+
+int RunContenders(const std::vector<std::string>& wanted, int trials, absl::Time deadline,
+                  std::vector<std::string>& json) {
+  int exit_code = 0;
+  const std::vector<Contender> contenders = AllContenders();
+  for (const std::string& name : wanted) {
+    const Contender* contender = nullptr;
+    for (const Contender& c : contenders) {
+      if (c.name == name) contender = &c;
+    }
+    if (contender == nullptr) {
+      fprintf(stderr, "l2_failover_baseline: unknown contender \"%s\"\n", name.c_str());
+      return 2;
+    }
+    // A fresh lab per contender: nothing one daemon leaves behind can touch the next.
+    auto lab = Lab::Create({.speakers = 3});
+    if (!lab.ok()) {
+      fprintf(stderr, "l2_failover_baseline: %s\n", lab.status().ToString().c_str());
+      return 1;
+    }
+    std::unique_ptr<VipHolder> holder = contender->make(lab->get());
+    for (const Host& h : (*lab)->speakers()) {
+      if (absl::Status s = holder->Start(h); !s.ok()) {
+        fprintf(stderr, "l2_failover_baseline: %s\n", s.ToString().c_str());
+        return 1;
+      }
+    }
+    for (Failure f : {Failure::kKill, Failure::kLinkDown}) {
+      const CaseResult r = RunCase(**lab, *holder, f, trials, deadline);
+      const Summary& s = r.summary;
+      printf(
+          "%s %s: n=%d median=%.1f ms p95=%.1f ms max=%.1f ms (errors %d, %.1f failed "
+          "requests per trial)\n",
+          name.c_str(), FailureName(f), s.count, s.median, s.p95, s.max, r.errors,
+          r.mean_failed_requests);
+      fflush(stdout);
+      const std::string key = absl::StrCat(name, "_", FailureName(f));
+      json.push_back(absl::StrFormat("\"%s_median_ms\":%.1f", key, s.median));
+      json.push_back(absl::StrFormat("\"%s_p95_ms\":%.1f", key, s.p95));
+      json.push_back(absl::StrFormat("\"%s_max_ms\":%.1f", key, s.max));
+      json.push_back(absl::StrFormat("\"%s_trials\":%d", key, s.count));
+      json.push_back(
+          absl::StrFormat("\"%s_failed_requests_per_trial\":%.1f", key, r.mean_failed_requests));
+      if (s.count < trials) exit_code = 1;
+    }
+  }
+  return exit_code;
+}
+
+int Main(int argc, char** argv) {
+  ParseFlags(std::vector<std::string>(argv, argv + argc));
+  const int trials = absl::GetFlag(FLAGS_trials);
+  const absl::Time deadline = absl::Now() + absl::Seconds(absl::GetFlag(FLAGS_max_seconds));
+  const std::vector<std::string> wanted =
+      absl::StrSplit(absl::GetFlag(FLAGS_contenders), ',', absl::SkipEmpty());
+  std::vector<std::string> json = {"\"bench\":\"l2_failover_baseline\"",
+                                   absl::StrCat("\"trials_per_case\":", trials)};
+  json.push_back(absl::StrCat("\"busy_threads\":", absl::GetFlag(FLAGS_busy_threads)));
+  // Load, when asked for: spinning threads, bounded by the run itself.
+  std::atomic<bool> done{false};
+  std::vector<std::thread> load;
+  for (int i = 0; i < absl::GetFlag(FLAGS_busy_threads); ++i) {
+    load.emplace_back([&done] {
+      volatile uint64_t x = 0;
+      while (!done.load(std::memory_order_relaxed)) x = x + 1;
+    });
+  }
+  printf(
+      "l2_failover_baseline: %d trials per case, %d busy threads; the CPU is shared with "
+      "other work, figures are noisy\n",
+      trials, absl::GetFlag(FLAGS_busy_threads));
+  const int exit_code = RunContenders(wanted, trials, deadline, json);
+  done = true;
+  for (std::thread& t : load) t.join();
+  printf("{%s}\n", absl::StrJoin(json, ",").c_str());
+  return exit_code;
+}
+
+}  // namespace
+}  // namespace ironlb::lab
+
+int main(int argc, char** argv) { return ironlb::lab::Main(argc, argv); }

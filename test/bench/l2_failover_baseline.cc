@@ -25,6 +25,7 @@
 #include "common/flags.h"
 #include "test/lab/failover.h"
 #include "test/lab/failover_trial.h"
+#include "test/lab/ironlb_holder.h"
 #include "test/lab/keepalived_holder.h"
 #include "test/lab/lab.h"
 
@@ -54,6 +55,11 @@ std::vector<Contender> AllContenders() {
        [](Lab* lab) {
          return std::make_unique<KeepalivedHolder>(
              lab, KeepalivedOptions{.advert_interval = absl::Milliseconds(100)});
+       }},
+      {"ironlb",
+       [](Lab* lab) {
+         return std::make_unique<IronlbHolder>(
+             lab, IronlbHolderOptions{.speaker_binary = IRONLB_SPEAKER_BINARY});
        }},
   };
 }

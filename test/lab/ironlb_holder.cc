@@ -1,0 +1,90 @@
+#include "test/lab/ironlb_holder.h"
+
+#include <signal.h>
+
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "speaker/owner_election.h"
+
+namespace ironlb::lab {
+
+IronlbHolder::IronlbHolder(Lab* lab, IronlbHolderOptions options)
+    : lab_(lab), options_(std::move(options)), dir_(lab->work_dir() + "/ironlb-config") {}
+
+IronlbHolder::~IronlbHolder() { daemons_.clear(); }
+
+absl::Status IronlbHolder::WriteConfig() {
+  IRONLB_RETURN_IF_ERROR(RunChecked({"mkdir", "-p", dir_}));
+  std::ofstream cfg(dir_ + "/lab.yaml");
+  cfg << "apiVersion: ironlb.io/v1alpha1\nkind: AddressPool\nmetadata: {name: lab}\n"
+      << "spec: {addresses: [" << options_.vip << "/32]}\n---\n"
+      << "apiVersion: ironlb.io/v1alpha1\nkind: L2Advertisement\nmetadata: {name: lab}\n"
+      << "spec: {ipAddressPools: [lab], interfaces: [eth0]}\n---\n"
+      << "apiVersion: v1\nkind: Service\nmetadata:\n  name: backend\n  namespace: lab\n"
+      << "  annotations: {ironlb.io/addresses: \"" << options_.vip << "\"}\n"
+      << "spec: {type: LoadBalancer, ports: [{protocol: TCP, port: " << options_.port << "}]}\n";
+  std::ofstream key(dir_ + "/key");
+  key << "lab-speakers-shared-key-0123456789\n";
+  if (!cfg || !key) return absl::InternalError("ironlb holder: cannot write " + dir_);
+  return absl::OkStatus();
+}
+
+absl::Status IronlbHolder::Start(const Host& host) {
+  if (daemons_.empty()) IRONLB_RETURN_IF_ERROR(WriteConfig());
+  // The VIP on loopback: the backend answers on it; the kernel does not answer ARP for it
+  // (the lab sets arp_ignore), the speaker does when it owns it.
+  (void)lab_->AddVip(host, options_.vip);
+  IRONLB_ASSIGN_OR_RETURN(
+      auto daemon,
+      lab_->Spawn(host,
+                  {options_.speaker_binary, "--config-dir", dir_, "--layer2-key-file",
+                   dir_ + "/key", "--node-name", host.name, "--metrics-address", "127.0.0.1:0"},
+                  absl::StrCat("ironlb-speaker-", host.name)));
+  daemons_[host.name] = std::move(daemon);
+  absl::SleepFor(absl::Milliseconds(50));
+  if (!daemons_[host.name]->Running()) {
+    daemons_.erase(host.name);
+    return absl::InternalError(
+        absl::StrCat("ironlb-speaker on ", host.name, " exited at start; see ", lab_->work_dir()));
+  }
+  return absl::OkStatus();
+}
+
+void IronlbHolder::Kill(const Host& host) {
+  auto it = daemons_.find(host.name);
+  if (it != daemons_.end()) it->second->Kill();
+}
+
+absl::Status IronlbHolder::Stop(const Host& host) {
+  auto it = daemons_.find(host.name);
+  if (it == daemons_.end()) return absl::OkStatus();
+  it->second->Signal(SIGTERM);
+  const bool exited = it->second->WaitExit(absl::Seconds(5));
+  daemons_.erase(it);
+  if (!exited) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("ironlb-speaker on ", host.name, " ignored SIGTERM for 5 s"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status IronlbHolder::Restore(const Host& host) {
+  Kill(host);
+  daemons_.erase(host.name);
+  IRONLB_RETURN_IF_ERROR(lab_->RestoreLink(host));
+  return Start(host);
+}
+
+const Host& IronlbHolder::PreferredOwner() const {
+  std::vector<std::string> names;
+  for (const Host& h : lab_->speakers()) names.push_back(h.name);
+  const auto owner = speaker::OwnerFor(*IpAddress::Parse(options_.vip), names);
+  for (const Host& h : lab_->speakers()) {
+    if (owner && h.name == *owner) return h;
+  }
+  return lab_->speaker(0);
+}
+
+}  // namespace ironlb::lab

@@ -1,0 +1,45 @@
+// The ironlb speaker holding one VIP on the lab's speaker hosts, in standalone layer-2 mode:
+// one config directory (pool, L2Advertisement, a Service asking for the VIP) shared by every
+// host, as an operator would copy it. The VIP sits on each host's loopback (so the backend
+// answers on it) with arp_ignore set, and only the speaker answers ARP for it.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "test/lab/host_command.h"
+#include "test/lab/vip_holder.h"
+
+namespace ironlb::lab {
+
+struct IronlbHolderOptions {
+  std::string vip = "10.90.0.100";
+  uint16_t port = 8080;
+  std::string speaker_binary;  // path to ironlb-speaker
+};
+
+class IronlbHolder : public VipHolder {
+ public:
+  IronlbHolder(Lab* lab, IronlbHolderOptions options);
+  ~IronlbHolder() override;
+
+  std::string name() const override { return "ironlb"; }
+  std::string vip() const override { return options_.vip; }
+  absl::Status Start(const Host& host) override;
+  void Kill(const Host& host) override;
+  absl::Status Stop(const Host& host) override;
+  absl::Status Restore(const Host& host) override;
+  // The rendezvous winner among all speaker hosts.
+  const Host& PreferredOwner() const override;
+
+ private:
+  absl::Status WriteConfig();
+
+  Lab* lab_;
+  IronlbHolderOptions options_;
+  std::string dir_;
+  std::map<std::string, std::unique_ptr<HostProcess>> daemons_;  // by host name
+};
+
+}  // namespace ironlb::lab

@@ -84,7 +84,7 @@ absl::StatusOr<std::vector<uint8_t>> BuildAdvert(const Advert& a, absl::string_v
   Writer w;
   w.Bytes(absl::string_view(reinterpret_cast<const char*>(kMagic), 4));
   w.U8(kVersion);
-  w.U8(a.leaving ? 1 : 0);
+  w.U8(static_cast<uint8_t>((a.leaving ? 1 : 0) | (a.ready ? 2 : 0)));
   w.U16(a.interval_ms);
   w.U64(a.incarnation);
   w.U64(a.sequence);
@@ -163,6 +163,7 @@ absl::StatusOr<Advert> ParseAdvert(const uint8_t* data, size_t len, absl::string
   }
   if (a.node.empty()) return absl::InvalidArgumentError("advert: empty node name");
   a.leaving = (flags & 1) != 0;
+  a.ready = (flags & 2) != 0;
   for (int i = 0; i < label_count; ++i) {
     uint8_t kl, vl;
     std::string k, v;

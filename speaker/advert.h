@@ -4,8 +4,8 @@
 // a stranger on the LAN cannot make a node look alive, or steal VIPs, with forged adverts.
 //
 // Wire format (network byte order), version 1:
-//   "ILB1" | version u8 | flags u8 (bit 0: leaving) | interval_ms u16 | incarnation u64 |
-//   sequence u64 | tcp_port u16 | address family u8 (0 none, 4, 6) | address (0/4/16 bytes) |
+//   "ILB1" | version u8 | flags u8 (bit 0: leaving, bit 1: ready) | interval_ms u16 | incarnation
+//   u64 | sequence u64 | tcp_port u16 | address family u8 (0 none, 4, 6) | address (0/4/16 bytes) |
 //   name_len u8 | name | interface_len u8 | interface | label_count u8 |
 //   (key_len u8 | key | value_len u8 | value)* | HMAC-SHA256 (32 bytes) over all before it
 #pragma once
@@ -24,8 +24,11 @@ namespace ironlb::speaker {
 
 struct Advert {
   std::string node;
-  std::string interface;             // the sender's name for its port on this segment
-  bool leaving = false;              // graceful stop: take my VIPs now
+  std::string interface;  // the sender's name for its port on this segment
+  bool leaving = false;   // graceful stop: take my VIPs now
+  // False while the node is still listening after joining: nobody (itself included) counts it
+  // eligible yet, so a joining node never grabs VIPs before it knows who else is there.
+  bool ready = true;
   uint16_t interval_ms = 0;          // how often this node sends
   uint64_t incarnation = 0;          // changes whenever the speaker restarts (larger = newer)
   uint64_t sequence = 0;             // increases with every advert of one incarnation

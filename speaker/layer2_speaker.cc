@@ -125,11 +125,13 @@ void Layer2Speaker::Recompute() {
     if (!st.segment) continue;
     SegmentView v;
     v.ifname = st.segment->ifname();
-    v.alive[options_.node] = {st.segment->ifname(), options_.labels};
+    // Only ready members count, ourselves included: a node that just joined owns nothing
+    // until it has heard everybody, and nobody hands it VIPs before then.
+    if (st.segment->ready()) v.alive[options_.node] = {st.segment->ifname(), options_.labels};
     for (const std::string& node : st.segment->Alive()) {
       if (node == options_.node) continue;
       const Membership::Member* m = st.segment->membership().Find(node);
-      if (m != nullptr) v.alive[node] = {m->last.interface, m->last.labels};
+      if (m != nullptr && m->last.ready) v.alive[node] = {m->last.interface, m->last.labels};
     }
     views.push_back(std::move(v));
   }

@@ -38,13 +38,20 @@ absl::StatusOr<std::unique_ptr<Segment>> Segment::Create(
   if (absl::Status st = loop->Watch(raw->socket_->fd(), [raw] { raw->OnReadable(); }); !st.ok()) {
     return st;
   }
-  raw->Tick();  // first advert at once, then every interval
+  raw->Tick();  // first advert at once (not ready), then every interval
+  raw->ready_timer_ = loop->RunAfter(raw->options_.hold_off, [raw] {
+    raw->ready_timer_ = 0;
+    raw->ready_ = true;
+    raw->SendAdvert(false);  // tell the others at once, not at the next tick
+    if (raw->changed_) raw->changed_();
+  });
   return s;
 }
 
 Segment::~Segment() {
   loop_->Unwatch(socket_->fd());
   if (tick_ != 0) loop_->Cancel(tick_);
+  if (ready_timer_ != 0) loop_->Cancel(ready_timer_);
 }
 
 void Segment::SendAdvert(bool leaving) {
@@ -52,6 +59,7 @@ void Segment::SendAdvert(bool leaving) {
   a.node = options_.node;
   a.interface = ifname_;
   a.leaving = leaving;
+  a.ready = ready_;
   a.interval_ms = static_cast<uint16_t>(options_.interval.count());
   a.incarnation = options_.incarnation;
   a.sequence = ++sequence_;
@@ -98,6 +106,8 @@ void Segment::OnReadable() {
       continue;
     }
     ++counters_.adverts_received;
+    const Membership::Member* before = membership_.Find(advert->node);
+    const bool was_ready = before != nullptr && before->last.ready;
     switch (membership_.OnAdvert(*advert, absl::Now())) {
       case Membership::Verdict::kJoined:
         IRONLB_LOG(kInfo, "peer joined").With("interface", ifname_).With("peer", advert->node);
@@ -112,6 +122,8 @@ void Segment::OnReadable() {
         ++counters_.adverts_rejected;
         break;
       case Membership::Verdict::kRefreshed:
+        if (advert->ready != was_ready) changed = true;  // finished (or restarted) its hold-off
+        break;
       case Membership::Verdict::kSelf:
         break;
     }

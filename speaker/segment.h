@@ -31,6 +31,8 @@ struct SegmentOptions {
   // busy enough to delay three adverts in a row is not mistaken for a dead one.
   std::chrono::milliseconds interval{40};
   std::chrono::milliseconds dead_after{160};
+  // After joining, listen this long (hearing every live peer) before becoming eligible.
+  std::chrono::milliseconds hold_off{160};
 };
 
 struct SegmentCounters {
@@ -61,6 +63,8 @@ class Segment {
   void PeerLost(const std::string& node);
 
   std::vector<std::string> Alive() const { return membership_.Alive(); }
+  // True once the hold-off after joining has passed: we may own VIPs here.
+  bool ready() const { return ready_; }
   const Membership& membership() const { return membership_; }
   const SegmentCounters& counters() const { return counters_; }
   const std::string& ifname() const { return ifname_; }
@@ -87,6 +91,8 @@ class Segment {
   uint64_t sequence_ = 0;
   arp::EventLoop::TimerId tick_ = 0;
   bool leaving_ = false;
+  bool ready_ = false;
+  arp::EventLoop::TimerId ready_timer_ = 0;
 };
 
 }  // namespace ironlb::speaker

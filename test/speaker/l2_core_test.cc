@@ -102,6 +102,10 @@ TEST(AdvertTest, RoundTripsWithTheRightKey) {
   leaving.address = *IpAddress::Parse("fd00::2");
   auto lb = BuildAdvert(leaving, "s3cret");
   EXPECT_EQ(*ParseAdvert(lb->data(), lb->size(), "s3cret"), leaving);
+  Advert joining = SampleAdvert();
+  joining.ready = false;
+  auto jb = BuildAdvert(joining, "s3cret");
+  EXPECT_FALSE(ParseAdvert(jb->data(), jb->size(), "s3cret")->ready);
   Advert bare = SampleAdvert();
   bare.address.reset();
   auto bb = BuildAdvert(bare, "s3cret");

@@ -80,6 +80,9 @@ class Node {
   std::vector<std::string> Alive() {
     return Call([this] { return segment_->Alive(); });
   }
+  bool Ready() {
+    return Call([this] { return segment_->ready(); });
+  }
   SegmentCounters Counters() {
     return Call([this] { return segment_->counters(); });
   }
@@ -136,6 +139,10 @@ TEST_F(SegmentNetnsTest, MembersFindEachOtherAndNoticeSilenceAndLeaving) {
   for (Node* n : {&n0, &n1, &n2}) {
     EXPECT_GE(WaitAlive(*n, all, std::chrono::seconds(2)).count(), 0);
   }
+  // The hold-off after joining (160 ms) has passed by now: everyone is eligible.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_TRUE(n0.Ready());
+  EXPECT_TRUE(n2.Ready());
 
   // node-2's link is cut: the others expire it after dead_after (160 ms) of silence.
   ASSERT_EQ(lab::Lab::Exec(lab_->speaker(2), "ip link set eth0 down"), 0);

@@ -5,7 +5,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "config/validate.h"
@@ -14,23 +13,10 @@ namespace ironlb::config {
 namespace fs = std::filesystem;
 
 void ConfigReader::AddDocument(const Document& doc) {
-  const nlohmann::json& obj = doc.object;
   // A v1 List (kubectl get -o yaml) holds its objects under items.
-  const auto kind = obj.is_object() ? obj.find("kind") : obj.end();
-  if (kind != obj.end() && kind->is_string() && kind->get<std::string>() == "List" &&
-      obj.contains("items") && obj["items"].is_array()) {
-    for (size_t i = 0; i < obj["items"].size(); ++i) {
-      Document item;
-      item.object = obj["items"][i];
-      item.file = doc.file;
-      const std::string prefix = absl::StrCat("/items/", i);
-      item.line = doc.LineOf(prefix);
-      for (auto it = doc.lines.lower_bound(prefix); it != doc.lines.end(); ++it) {
-        if (!absl::StartsWith(it->first, prefix)) break;
-        const std::string rest = it->first.substr(prefix.size());
-        if (!rest.empty() && rest[0] != '/') continue;  // "/items/10" is not under "/items/1"
-        item.lines.emplace(rest, it->second);
-      }
+  if (auto items = ListItems(doc)) {
+    for (size_t i = 0; i < items->size(); ++i) {
+      const Document& item = (*items)[i];
       if (!item.object.is_object()) {
         result_.diagnostics.push_back({Diagnostic::Severity::kError, doc.file, item.line, "",
                                        absl::StrCat("items[", i, "]"),

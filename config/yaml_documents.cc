@@ -5,6 +5,7 @@
 #include <memory>
 #include <regex>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -136,6 +137,31 @@ int Document::LineOf(absl::string_view pointer) const {
     if (slash == std::string::npos) return line;
     p.resize(slash);
   }
+}
+
+std::optional<std::vector<Document>> ListItems(const Document& doc) {
+  const nlohmann::json& obj = doc.object;
+  const auto kind = obj.is_object() ? obj.find("kind") : obj.end();
+  if (kind == obj.end() || !kind->is_string() || kind->get<std::string>() != "List" ||
+      !obj.contains("items") || !obj["items"].is_array()) {
+    return std::nullopt;
+  }
+  std::vector<Document> items;
+  for (size_t i = 0; i < obj["items"].size(); ++i) {
+    Document item;
+    item.object = obj["items"][i];
+    item.file = doc.file;
+    const std::string prefix = absl::StrCat("/items/", i);
+    item.line = doc.LineOf(prefix);
+    for (auto it = doc.lines.lower_bound(prefix); it != doc.lines.end(); ++it) {
+      if (!absl::StartsWith(it->first, prefix)) break;
+      const std::string rest = it->first.substr(prefix.size());
+      if (!rest.empty() && rest[0] != '/') continue;  // "/items/10" is not under "/items/1"
+      item.lines.emplace(rest, it->second);
+    }
+    items.push_back(std::move(item));
+  }
+  return items;
 }
 
 std::vector<Document> ReadYamlDocuments(absl::string_view text, const std::string& file,

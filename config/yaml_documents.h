@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,10 @@ struct Document {
   // The line of `pointer`, or of its nearest ancestor that has one.
   int LineOf(absl::string_view pointer) const;
 };
+
+// When `doc` is a List (`kind: List` with `items`, as `kubectl get -o yaml` writes), its
+// items as documents of their own, each keeping its fields' lines; otherwise nullopt.
+std::optional<std::vector<Document>> ListItems(const Document& doc);
 
 // Parses every document of `text`. YAML syntax errors, documents that are not objects and
 // documents too deep or too large to be a configuration become diagnostics; documents before

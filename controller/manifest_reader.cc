@@ -219,22 +219,8 @@ void ManifestReader::AddDocument(const Document& doc) {
   const std::string api = obj.value("apiVersion", Json("")).is_string()
                               ? obj.value("apiVersion", Json("")).get<std::string>()
                               : std::string();
-  if (kind == "List" && obj.contains("items") && obj["items"].is_array()) {
-    const Json& items = obj["items"];
-    for (size_t i = 0; i < items.size(); ++i) {
-      Document item;
-      item.object = items[i];
-      item.file = doc.file;
-      const std::string prefix = absl::StrCat("/items/", i);
-      item.line = doc.LineOf(prefix);
-      for (auto it = doc.lines.lower_bound(prefix); it != doc.lines.end(); ++it) {
-        if (!absl::StartsWith(it->first, prefix)) break;
-        const std::string rest = it->first.substr(prefix.size());
-        if (!rest.empty() && rest[0] != '/') continue;
-        item.lines.emplace(rest, it->second);
-      }
-      AddDocument(item);
-    }
+  if (auto items = config::ListItems(doc)) {
+    for (const Document& item : *items) AddDocument(item);
     return;
   }
   if (api == "v1" && kind == "Service") return AddService(doc);

@@ -14,6 +14,7 @@
 #include "arp/ndp_packet.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "test/support/shell.h"
 
 namespace ironlb::arp {
 namespace {
@@ -48,12 +49,7 @@ std::vector<std::string> Tshark(const std::string& pcap, const std::string& fiel
                                  " -T fields -E separator=, "
                                  "-E occurrence=f ",
                                  fields, " 2>/dev/null");
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string text;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) text.append(buf.data(), n);
-  pclose(p);
+  const std::string text = ironlb::testing::RunShell(cmd);
   return absl::StrSplit(text, '\n', absl::SkipEmpty());
 }
 

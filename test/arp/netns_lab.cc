@@ -12,19 +12,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/errno_status.h"
+#include "test/support/shell.h"
 
 namespace ironlb::arp::testing {
 
 int Sh(const std::string& command, std::string* output) {
-  FILE* p = popen(absl::StrCat(command, " 2>&1").c_str(), "r");
-  if (p == nullptr) return -1;
-  std::string text;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) text.append(buf.data(), n);
-  int status = pclose(p);
-  if (output != nullptr) *output = text;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  int code = 0;
+  std::string text = ironlb::testing::RunShell(absl::StrCat(command, " 2>&1"), &code);
+  if (output != nullptr) *output = std::move(text);
+  return code;
 }
 
 int Lab::Exec(const std::string& ns, const std::string& command, std::string* out) {

@@ -13,6 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "test/support/frr_process.h"
+#include "test/support/shell.h"
 #include "test/support/status_matchers.h"
 
 namespace ironlb::bgp {
@@ -41,20 +42,10 @@ YangEdit RouteEdit(const std::string& prefix, const std::string& afi) {
           "unspec"};
 }
 
-std::string Shell(const std::string& cmd) {
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  pclose(p);
-  return out;
-}
-
 // Polls `cmd` until its output contains (or no longer contains) `text`; bounded to 5 s.
 bool EventuallyOutput(const std::string& cmd, const std::string& text, bool present = true) {
   for (int i = 0; i < 100; ++i) {
-    if ((Shell(cmd).find(text) != std::string::npos) == present) return true;
+    if ((ironlb::testing::RunShell(cmd).find(text) != std::string::npos) == present) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return false;

@@ -12,6 +12,7 @@
 #include "ctl/cli.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "test/support/shell.h"
 
 namespace ironlb::ctl {
 namespace {
@@ -170,13 +171,9 @@ TEST_F(PlanCommandTest, BinaryTakesSeveralServicePathsAfterTheFlag) {
                           (dir_ / "cfg").string() + " --services " +
                           (dir_ / "services.yaml").string() + " " + (dir_ / "list.json").string() +
                           " -o json 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  ASSERT_NE(p, nullptr);
-  std::string text;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) text.append(buf, n);
-  EXPECT_EQ(pclose(p), 0) << text;
+  int code = -1;
+  const std::string text = ironlb::testing::RunShell(cmd, &code);
+  EXPECT_EQ(code, 0) << text;
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 6) << text;
   EXPECT_THAT(text, HasSubstr(R"({"service":"kube-system/dns","addresses":["192.0.2.10"])"));
   EXPECT_THAT(text, HasSubstr(R"({"service":"web/ingress","addresses":["192.0.2.11"])"));

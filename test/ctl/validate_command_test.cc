@@ -15,6 +15,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "test/support/shell.h"
 
 namespace ironlb::ctl {
 namespace {
@@ -39,13 +40,9 @@ class ValidateCommandTest : public ::testing::Test {
     const char* bin = std::getenv("IRONLB_BINARY_DIR");
     EXPECT_NE(bin, nullptr);
     const std::string cmd = absl::StrCat(bin, "/ctl/ironlbctl ", args, " 2>&1");
-    FILE* p = popen(cmd.c_str(), "r");
-    std::string out;
-    std::array<char, 4096> buf;
-    size_t n;
-    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-    const int status = pclose(p);
-    return {WEXITSTATUS(status), out};
+    int code = -1;
+    std::string out = ironlb::testing::RunShell(cmd, &code);
+    return {code, std::move(out)};
   }
   fs::path dir_;
 };

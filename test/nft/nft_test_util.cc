@@ -10,18 +10,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "test/support/shell.h"
 
 namespace ironlb::nft::testing {
 
 absl::StatusOr<std::string> Run(const std::string& command, int timeout_seconds) {
   const std::string full = absl::StrCat("timeout ", timeout_seconds, " sh -c '", command, "' 2>&1");
-  FILE* p = popen(full.c_str(), "r");
-  if (p == nullptr) return absl::InternalError("popen failed");
-  std::string out;
-  char buf[65536];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
-  const int rc = pclose(p);
+  int rc = 0;
+  const std::string out = ironlb::testing::RunShell(full, &rc);
   if (rc != 0) {
     return absl::InternalError(absl::StrCat("command failed (", rc, "): ", command, "\n", out));
   }

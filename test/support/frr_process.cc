@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "test/support/shell.h"
 
 namespace ironlb::testing {
 
@@ -97,13 +98,7 @@ std::string FrrInstance::Vtysh(const std::vector<std::string>& commands) const {
       absl::StrCat(FrrPrefix(), "/bin/vtysh -N ", name_, " --config_dir /var/run/ironlb-frr");
   for (const auto& c : commands) absl::StrAppend(&cmd, " -c '", c, "'");
   absl::StrAppend(&cmd, " 2>&1");
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  pclose(p);
-  return out;
+  return RunShell(cmd);
 }
 
 int FreeLoopbackPort() {

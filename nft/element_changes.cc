@@ -103,6 +103,8 @@ absl::Status PlanForwards(const DesiredState& before, const DesiredState& after,
       }
       planner.Converge(ForwardSetName(*t), ForwardKey(*t),
                        first ? std::optional<std::string>(ForwardData(*first)) : std::nullopt);
+      planner.Converge(ForwardStatsSetName(*t), ForwardKey(*t),
+                       first ? std::optional<std::string>("") : std::nullopt);
     }
     if (t->source_nat &&
         std::none_of(snat_done.begin(), snat_done.end(),

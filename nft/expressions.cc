@@ -72,6 +72,13 @@ void CtLoad(nftnl_rule* r, uint32_t key, uint8_t direction, int slot) {
   Add(r, e);
 }
 
+void CtDirectionLoad(nftnl_rule* r, int slot) {
+  nftnl_expr* e = New("ct");
+  nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_DIRECTION);
+  nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, Register(slot));
+  Add(r, e);
+}
+
 void CtStatusAny(nftnl_rule* r, uint32_t bits) {
   nftnl_expr* e = New("ct");
   nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATUS);

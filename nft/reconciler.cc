@@ -207,7 +207,8 @@ absl::Status Reconciler::Cleanup() {
 absl::StatusOr<std::vector<ForwardCounter>> Reconciler::ReadForwardCounters(
     const DesiredState& desired) {
   std::map<std::string, std::map<std::string, ElementCounter>> by_set;
-  for (const char* name : {kFwd4, kFwd6, kFwdIf4, kFwdIf6}) {
+  for (const char* name :
+       {kFwd4, kFwd6, kFwdIf4, kFwdIf6, kFwdStats4, kFwdStats6, kFwdIfStats4, kFwdIfStats6}) {
     SetSpec set;
     set.name = name;
     IRONLB_RETURN_IF_ERROR(ReadSetElements(*transport_, &seq_, &set, &by_set[name]));
@@ -216,9 +217,10 @@ absl::StatusOr<std::vector<ForwardCounter>> Reconciler::ReadForwardCounters(
   for (const PortForwardEntry& f : desired.forwards) {
     ForwardCounter c;
     c.name = f.name;
-    const auto& set = by_set[ForwardSetName(f)];
-    auto it = set.find(ForwardKey(f));
-    if (it != set.end()) {
+    const auto& dnat = by_set[ForwardSetName(f)];
+    if (auto it = dnat.find(ForwardKey(f)); it != dnat.end()) c.connections = it->second.packets;
+    const auto& stats = by_set[ForwardStatsSetName(f)];
+    if (auto it = stats.find(ForwardKey(f)); it != stats.end()) {
       c.packets = it->second.packets;
       c.bytes = it->second.bytes;
     }

@@ -34,9 +34,10 @@ struct ReconcileResult {
 };
 
 struct ForwardCounter {
-  std::string name;  // PortForwardEntry::name
-  uint64_t packets = 0;
+  std::string name;      // PortForwardEntry::name
+  uint64_t packets = 0;  // every packet of its connections, both directions
   uint64_t bytes = 0;
+  uint64_t connections = 0;  // connections forwarded (the DNAT lookup's first packets)
 };
 
 class Reconciler {
@@ -48,8 +49,7 @@ class Reconciler {
   absl::StatusOr<ReconcileResult> Reconcile(const DesiredState& desired);
   // Removes ironlb's table completely (no-op when absent).
   absl::Status Cleanup();
-  // Per-forward counters of the forwards in `desired` (new connections forwarded: the DNAT
-  // lookup runs on each connection's first packet).
+  // Per-forward counters of the forwards in `desired`: traffic both ways, and connections.
   absl::StatusOr<std::vector<ForwardCounter>> ReadForwardCounters(const DesiredState& desired);
 
  private:

@@ -137,6 +137,35 @@ void AddDnatRule(RulesetSpec& r, const char* set, bool v6, bool by_interface) {
                      }});
 }
 
+// Counts every packet of forwarded connections: (ct original daddr | iifname/oifname) .
+// meta l4proto . ct original proto-dst @stats. Interface forwards use the outside interface,
+// which is the input interface of original-direction packets and the output one of replies.
+void AddStatsRules(RulesetSpec& r, bool v6) {
+  const uint8_t nfproto = v6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
+  r.rules.push_back({"fwd_stats", [=](nftnl_rule* rule) {
+                       expr::MetaLoad(rule, NFT_META_NFPROTO, 0);
+                       expr::CmpU8(rule, NFT_CMP_EQ, 0, nfproto);
+                       expr::CtLoad(rule, v6 ? NFT_CT_DST_IP6 : NFT_CT_DST_IP, kCtDirOriginal, 0);
+                       const int proto_slot = v6 ? 4 : 1;
+                       expr::MetaLoad(rule, NFT_META_L4PROTO, proto_slot);
+                       expr::CtLoad(rule, NFT_CT_PROTO_DST, kCtDirOriginal, proto_slot + 1);
+                       expr::Lookup(rule, v6 ? kFwdStats6 : kFwdStats4, 0, std::nullopt);
+                     }});
+  for (const uint8_t dir : {uint8_t{0}, uint8_t{1}}) {
+    r.rules.push_back({"fwd_stats", [=](nftnl_rule* rule) {
+                         expr::MetaLoad(rule, NFT_META_NFPROTO, 0);
+                         expr::CmpU8(rule, NFT_CMP_EQ, 0, nfproto);
+                         expr::CtDirectionLoad(rule, 0);
+                         expr::CmpU8(rule, NFT_CMP_EQ, 0, dir);
+                         expr::MetaLoad(rule, dir == 0 ? NFT_META_IIFNAME : NFT_META_OIFNAME, 0);
+                         const int proto_slot = expr::kIfnameLen / 4;
+                         expr::MetaLoad(rule, NFT_META_L4PROTO, proto_slot);
+                         expr::CtLoad(rule, NFT_CT_PROTO_DST, kCtDirOriginal, proto_slot + 1);
+                         expr::Lookup(rule, v6 ? kFwdIfStats6 : kFwdIfStats4, 0, std::nullopt);
+                       }});
+  }
+}
+
 void AddSnatRule(RulesetSpec& r, const char* set, bool v6) {
   r.rules.push_back({"fwd_postrouting", [=](nftnl_rule* rule) {
                        expr::CtStatusAny(rule, IPS_DST_NAT);
@@ -165,6 +194,12 @@ const SetSpec* RulesetSpec::FindSet(absl::string_view name) const {
     if (s.name == name) return &s;
   }
   return nullptr;
+}
+
+const char* ForwardStatsSetName(const PortForwardEntry& f) {
+  const bool v6 = f.target_address.is_v6();
+  if (f.outside_address) return v6 ? kFwdStats6 : kFwdStats4;
+  return v6 ? kFwdIfStats6 : kFwdIfStats4;
 }
 
 const char* ForwardSetName(const PortForwardEntry& f) {
@@ -213,6 +248,11 @@ RulesetSpec BuildRuleset(const DesiredState& state) {
   r.sets.push_back(MakeSet(kSnat4, fwd4_key, 12));
   r.sets.push_back(MakeSet(kSnat6, fwd6_key, 24));
   r.sets.push_back(MakeSet(kGuardTcp, kTypeInetService, 2));
+  r.sets.push_back(MakeSet(kFwdStats4, fwd4_key, 12));
+  r.sets.push_back(MakeSet(kFwdStats6, fwd6_key, 24));
+  r.sets.push_back(MakeSet(kFwdIfStats4, fwdif_key, 24));
+  r.sets.push_back(MakeSet(kFwdIfStats6, fwdif_key, 24));
+  for (size_t i = r.sets.size() - 4; i < r.sets.size(); ++i) r.sets[i].element_counters = true;
   for (SetSpec& s : r.sets) {
     if (s.userdata.empty() &&
         (s.key_type == kTypeIpv4 || s.key_type == kTypeIpv6 || s.key_type == kTypeInetService)) {
@@ -249,6 +289,7 @@ RulesetSpec BuildRuleset(const DesiredState& state) {
     auto& target =
         f.outside_address ? (f.target_address.is_v6() ? set(kFwd6) : fwd4) : set(ForwardSetName(f));
     target.emplace_back(ForwardKey(f), ForwardData(f));
+    set(ForwardStatsSetName(f)).emplace_back(ForwardKey(f), "");
     if (f.source_nat) (f.target_address.is_v6() ? snat6 : snat4).emplace_back(SnatKey(f), "");
   }
   auto& guard = set(kGuardTcp);
@@ -271,6 +312,7 @@ RulesetSpec BuildRuleset(const DesiredState& state) {
       {"mss_output", true, "filter", NF_INET_LOCAL_OUT, kMangle},
       {"fwd_prerouting", true, "nat", NF_INET_PRE_ROUTING, kDstNat},
       {"fwd_postrouting", true, "nat", NF_INET_POST_ROUTING, kSrcNat},
+      {"fwd_stats", true, "filter", NF_INET_FORWARD, kFilter},
       {"port_guard", true, "filter", NF_INET_LOCAL_IN, kFilter},
   };
   // Locally served VIPs see the client's SYN on input and send the SYN-ACK on output; routed
@@ -290,6 +332,8 @@ RulesetSpec BuildRuleset(const DesiredState& state) {
   AddDnatRule(r, kFwdIf6, true, true);
   AddSnatRule(r, kSnat4, false);
   AddSnatRule(r, kSnat6, true);
+  AddStatsRules(r, false);
+  AddStatsRules(r, true);
   // iifname != "lo" tcp dport @guard_tcp drop
   r.rules.push_back({"port_guard", [](nftnl_rule* rule) {
                        expr::MetaLoad(rule, NFT_META_IIFNAME, 0);

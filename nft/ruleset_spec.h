@@ -30,6 +30,13 @@ inline constexpr char kFwdIf6[] = "fwdif6";
 inline constexpr char kSnat4[] = "snat4";
 inline constexpr char kSnat6[] = "snat6";
 inline constexpr char kGuardTcp[] = "guard_tcp";
+// Per-forward traffic: every packet of a forwarded connection, both directions, matched by the
+// connection's original tuple in the forward hook (the DNAT maps' own counters see only each
+// connection's first packet).
+inline constexpr char kFwdStats4[] = "fwdstats4";
+inline constexpr char kFwdStats6[] = "fwdstats6";
+inline constexpr char kFwdIfStats4[] = "fwdifstats4";
+inline constexpr char kFwdIfStats6[] = "fwdifstats6";
 
 struct SetSpec {
   std::string name;
@@ -79,6 +86,8 @@ std::string ForwardKey(const PortForwardEntry& f);
 std::string ForwardData(const PortForwardEntry& f);
 // The set (kFwd4, kFwd6, kFwdIf4, kFwdIf6) that holds `f`.
 const char* ForwardSetName(const PortForwardEntry& f);
+// The traffic-counter set (kFwdStats4, ...) that holds `f`'s key.
+const char* ForwardStatsSetName(const PortForwardEntry& f);
 // Source-NAT set element of `f`: target address . protocol . target port.
 std::string SnatKey(const PortForwardEntry& f);
 // Address bytes as set keys hold them; MSS as map data (big endian).

@@ -182,7 +182,8 @@ int Main() {
       auto a = r.Reconcile(plus);
       add_ms.push_back(MsSince(t0));
       if (!a.ok()) Die(a.status());
-      if (a->operations != 1) Die(absl::InternalError("add was not one operation"));
+      // The DNAT map element and its traffic-counter element.
+      if (a->operations != 2) Die(absl::InternalError("add was not two element operations"));
       add_commit_ms.push_back(absl::ToDoubleMilliseconds(a->commit_time));
       t0 = Clock::now();
       auto d = r.Reconcile(big);

@@ -3,6 +3,7 @@
 // reconcile changes nothing; tampering is repaired; other tables are never touched.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "nft/batch.h"
@@ -46,7 +47,14 @@ class NftNetnsTest : public ::testing::Test {
     std::remove(file.c_str());
     auto j = ListRuleset(ref);
     EXPECT_THAT(j, IsOk());
-    return TableObjects(*j, "inet", "ironlb");
+    nlohmann::json objects = TableObjects(*j, "inet", "ironlb");
+    // The fwd_stats rules go where nft lists them: before the first port_guard rule.
+    auto it = std::find_if(objects.begin(), objects.end(), [](const nlohmann::json& o) {
+      return o.contains("rule") && o["rule"]["chain"] == "port_guard";
+    });
+    const nlohmann::json stats = testing::ForwardStatsRulesJson();
+    objects.insert(it, stats.begin(), stats.end());
+    return objects;
   }
 
   nlohmann::json Actual() {
@@ -96,16 +104,18 @@ TEST_F(NftNetnsTest, AddingOneForwardAddsOneElement) {
   auto r = reconciler_->Reconcile(state);
   ASSERT_THAT(r, IsOk());
   EXPECT_FALSE(r->rebuilt);
-  EXPECT_EQ(r->operations, 1u);
-  EXPECT_EQ(r->elements_added, 1u);
+  // One DNAT map element and its traffic-counter element, nothing else.
+  EXPECT_EQ(r->operations, 2u);
+  EXPECT_EQ(r->elements_added, 2u);
   EXPECT_EQ(Actual(), Intended(state));
 
   state.forwards.pop_back();
   state.forwards.pop_back();
   r = reconciler_->Reconcile(state);
   ASSERT_THAT(r, IsOk());
-  // fwd-999 used source NAT, so its snat4 element goes too.
-  EXPECT_EQ(r->elements_removed, 3u);
+  // Two DNAT elements and their two counter elements; fwd-999 used source NAT, so its snat4
+  // element goes too.
+  EXPECT_EQ(r->elements_removed, 5u);
   EXPECT_EQ(Actual(), Intended(state));
 }
 

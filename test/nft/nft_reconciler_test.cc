@@ -71,11 +71,15 @@ TEST(NftReconcilerTest, OneNewForwardIsOneElementOperation) {
   auto res = r.Reconcile(s);
   ASSERT_THAT(res, IsOk());
   EXPECT_FALSE(res->rebuilt);
-  EXPECT_EQ(res->operations, 1u);
-  EXPECT_EQ(fake.last_batch_types(), std::vector<uint16_t>{NFT_MSG_NEWSETELEM});
+  // Its DNAT map element and its traffic-counter element.
+  EXPECT_EQ(res->operations, 2u);
+  EXPECT_EQ(fake.last_batch_types(),
+            (std::vector<uint16_t>{NFT_MSG_NEWSETELEM, NFT_MSG_NEWSETELEM}));
   EXPECT_EQ(fake.element_count(kFwd4), 2u);
+  EXPECT_EQ(fake.element_count(kFwdStats4), 2u);
 
-  // Changing a target replaces that one element (delete + add), nothing else.
+  // Changing a target replaces that one element (delete + add), nothing else: the counter,
+  // keyed by the outside port, stays.
   s.forwards.back().target_port = 9443;
   res = r.Reconcile(s);
   ASSERT_THAT(res, IsOk());

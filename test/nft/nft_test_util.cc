@@ -59,7 +59,7 @@ std::string Elements(const std::vector<std::string>& items) {
 
 std::string NftText(const DesiredState& state) {
   std::vector<std::string> mss4, mss6, pmtu4, pmtu6, fwd4, fwd6, fwdif4, fwdif6, snat4, snat6,
-      guard;
+      guard, stats4, stats6, statsif4, statsif6;
   for (const ClampedVip& c : state.clamped_vips) {
     if (c.pmtu) {
       (c.vip.is_v4() ? pmtu4 : pmtu6).push_back(c.vip.ToString());
@@ -72,13 +72,15 @@ std::string NftText(const DesiredState& state) {
     std::string value = absl::StrCat(f.target_address.ToString(), " . ", f.target_port);
     std::string proto(L4ProtocolName(f.protocol));
     if (f.outside_address) {
-      (v6 ? fwd6 : fwd4)
-          .push_back(absl::StrCat(f.outside_address->ToString(), " . ", proto, " . ", f.port, " : ",
-                                  value));
+      const std::string key =
+          absl::StrCat(f.outside_address->ToString(), " . ", proto, " . ", f.port);
+      (v6 ? fwd6 : fwd4).push_back(absl::StrCat(key, " : ", value));
+      (v6 ? stats6 : stats4).push_back(key);
     } else {
-      (v6 ? fwdif6 : fwdif4)
-          .push_back(
-              absl::StrCat("\"", f.outside_interface, "\" . ", proto, " . ", f.port, " : ", value));
+      const std::string key =
+          absl::StrCat("\"", f.outside_interface, "\" . ", proto, " . ", f.port);
+      (v6 ? fwdif6 : fwdif4).push_back(absl::StrCat(key, " : ", value));
+      (v6 ? statsif6 : statsif4).push_back(key);
     }
     if (f.source_nat) {
       (v6 ? snat6 : snat4)
@@ -87,8 +89,8 @@ std::string NftText(const DesiredState& state) {
   }
   for (uint16_t p : state.guarded_tcp_ports) guard.push_back(absl::StrCat(p));
   // Exact duplicates collapse in ironlb; nft rejects them in one elements list.
-  for (auto* v :
-       {&mss4, &mss6, &pmtu4, &pmtu6, &fwd4, &fwd6, &fwdif4, &fwdif6, &snat4, &snat6, &guard}) {
+  for (auto* v : {&mss4, &mss6, &pmtu4, &pmtu6, &fwd4, &fwd6, &fwdif4, &fwdif6, &snat4, &snat6,
+                  &guard, &stats4, &stats6, &statsif4, &statsif6}) {
     std::sort(v->begin(), v->end());
     v->erase(std::unique(v->begin(), v->end()), v->end());
   }
@@ -116,6 +118,10 @@ std::string NftText(const DesiredState& state) {
   absl::StrAppend(&t, "set snat4 { type ", k4, "; ", Elements(snat4), "}\n");
   absl::StrAppend(&t, "set snat6 { type ", k6, "; ", Elements(snat6), "}\n");
   absl::StrAppend(&t, "set guard_tcp { type inet_service; ", Elements(guard), "}\n");
+  absl::StrAppend(&t, "set fwdstats4 { type ", k4, "; counter; ", Elements(stats4), "}\n");
+  absl::StrAppend(&t, "set fwdstats6 { type ", k6, "; counter; ", Elements(stats6), "}\n");
+  absl::StrAppend(&t, "set fwdifstats4 { type ", kif, "; counter; ", Elements(statsif4), "}\n");
+  absl::StrAppend(&t, "set fwdifstats6 { type ", kif, "; counter; ", Elements(statsif6), "}\n");
   absl::StrAppend(&t, "chain mss_clamp {\n",  //
                   "meta nfproto ipv4 ", syn,
                   " tcp option maxseg size set ct original ip daddr map @mss4\n",  //
@@ -143,9 +149,47 @@ std::string NftText(const DesiredState& state) {
                   "accept;\n",
                   "ct status dnat meta nfproto ipv4 ", p4, " @snat4 masquerade\n",
                   "ct status dnat meta nfproto ipv6 ", p6, " @snat6 masquerade\n}\n");
+  // The chain's rules are in ForwardStatsRulesJson(): nft 1.0.6 cannot parse
+  // `ct original proto-dst` inside a concatenation, though the kernel runs it.
+  absl::StrAppend(&t,
+                  "chain fwd_stats { type filter hook forward priority filter; policy accept;\n");
+  absl::StrAppend(&t, "}\n");
   absl::StrAppend(&t, "chain port_guard { type filter hook input priority filter; policy accept;\n",
                   "iifname != \"lo\" tcp dport @guard_tcp drop\n}\n}\n");
   return t;
+}
+
+nlohmann::json ForwardStatsRulesJson() {
+  using J = nlohmann::json;
+  auto match = [](J left, J right) {
+    return J{{"match", {{"left", std::move(left)}, {"op", "=="}, {"right", std::move(right)}}}};
+  };
+  auto ct = [](const char* key) { return J{{"ct", {{"dir", "original"}, {"key", key}}}}; };
+  auto meta = [](const char* key) { return J{{"meta", {{"key", key}}}}; };
+  auto rule = [](J expr) {
+    return J{{"rule",
+              {{"chain", "fwd_stats"},
+               {"expr", std::move(expr)},
+               {"family", "inet"},
+               {"table", "ironlb"}}}};
+  };
+  J rules = J::array();
+  for (const char* fam : {"4", "6"}) {
+    const std::string nf = std::string(fam) == "4" ? "ipv4" : "ipv6";
+    const char* daddr = std::string(fam) == "4" ? "ip daddr" : "ip6 daddr";
+    rules.push_back(
+        rule(J::array({match(meta("nfproto"), nf),
+                       match(J{{"concat", J::array({ct(daddr), meta("l4proto"), ct("proto-dst")})}},
+                             absl::StrCat("@fwdstats", fam))})));
+    for (const char* dir : {"original", "reply"}) {
+      const char* ifkey = std::string(dir) == "original" ? "iifname" : "oifname";
+      rules.push_back(rule(
+          J::array({match(meta("nfproto"), nf), match(J{{"ct", {{"key", "direction"}}}}, dir),
+                    match(J{{"concat", J::array({meta(ifkey), meta("l4proto"), ct("proto-dst")})}},
+                          absl::StrCat("@fwdifstats", fam))})));
+    }
+  }
+  return rules;
 }
 
 namespace {

@@ -37,6 +37,9 @@ class ScopedNetns {
 
 // The table ironlb builds for `state`, written as `nft -f` input.
 std::string NftText(const DesiredState& state);
+// The rules of chain fwd_stats as `nft -j list ruleset` shows them (NftText leaves the chain
+// empty: nft cannot parse them from text).
+nlohmann::json ForwardStatsRulesJson();
 
 // `nft -j list ruleset` in `netns` with handles removed and set elements sorted, so two
 // rulesets built independently compare equal when they mean the same.

@@ -49,10 +49,13 @@ int64_t RealtimeNs() {
   return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
 
-void Die(const std::string& what) {
-  fprintf(stderr, "arp_bench: %s\n", what.c_str());
-  exit(1);
-}
+// Thrown, not exit(): unwinding runs the lab's destructors, so a failed run leaves no
+// namespace or speaker thread behind.
+struct Fatal {
+  std::string message;
+};
+
+[[noreturn]] void Die(const std::string& what) { throw Fatal{what}; }
 
 // A client-side packet socket on br0 that sees every frame (no filter).
 int OpenClientSocket() {
@@ -283,4 +286,11 @@ int Main() {
 }  // namespace
 }  // namespace ironlb::arp
 
-int main() { return ironlb::arp::Main(); }
+int main() {
+  try {
+    return ironlb::arp::Main();
+  } catch (const ironlb::arp::Fatal& f) {
+    fprintf(stderr, "arp_bench: %s\n", f.message.c_str());
+    return 1;
+  }
+}

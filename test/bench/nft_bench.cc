@@ -37,10 +37,13 @@ double Median(std::vector<double> v) {
   return v.empty() ? 0 : v[v.size() / 2];
 }
 
-void Die(const absl::Status& s) {
-  std::fprintf(stderr, "nft_bench: %s\n", std::string(s.message()).c_str());
-  std::exit(1);
-}
+// Thrown, not exit(): unwinding runs the ScopedNetns destructors, so a failed run leaves no
+// namespace behind.
+struct Fatal {
+  std::string message;
+};
+
+[[noreturn]] void Die(const absl::Status& s) { throw Fatal{std::string(s.message())}; }
 
 // Applies `state` in a fresh namespace; returns the Reconcile wall time.
 double ApplyFromEmpty(const DesiredState& state) {
@@ -246,4 +249,11 @@ int Main() {
 }  // namespace
 }  // namespace ironlb::nft
 
-int main() { return ironlb::nft::Main(); }
+int main() {
+  try {
+    return ironlb::nft::Main();
+  } catch (const ironlb::nft::Fatal& f) {
+    std::fprintf(stderr, "nft_bench: %s\n", f.message.c_str());
+    return 1;
+  }
+}

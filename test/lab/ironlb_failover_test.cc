@@ -1,9 +1,15 @@
 // The ironlb speaker in the lab, measured like keepalived: after the owner's speaker is killed
 // or its cable is cut another host serves the VIP within the targets' reach; a graceful stop
 // loses no request at all; the returning owner gets back only the VIP it wins.
+#include <regex>
+#include <set>
+
+#include "absl/strings/ascii.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "speaker/owner_election.h"
 #include "test/lab/failover_trial.h"
+#include "test/lab/host_command.h"
 #include "test/lab/ironlb_holder.h"
 #include "test/lab/lab.h"
 #include "test/support/status_matchers.h"
@@ -51,6 +57,72 @@ TEST_F(IronlbFailoverTest, KillLinkCutAndGracefulStop) {
   EXPECT_THAT(WaitForServingHost(*lab_, holder_->vip(), 8080, Protocol::kTcp,
                                  holder_->PreferredOwner(), absl::Seconds(10)),
               IsOk());
+}
+
+}  // namespace
+}  // namespace ironlb::lab
+
+namespace ironlb::lab {
+namespace {
+
+// MACs answering ARP for `vip` from the client, over a few requests.
+std::set<std::string> ArpAnswerers(const Lab& lab, const std::string& vip) {
+  std::set<std::string> macs;
+  static const std::regex kMac(R"(from ([0-9a-f]{2}(:[0-9a-f]{2}){5}))", std::regex::icase);
+  for (int i = 0; i < 3; ++i) {
+    auto r =
+        lab.Run(lab.client(), {"arping", "-c", "1", "-w", "0.3", "-I", lab.client().lan_if, vip});
+    if (!r.ok()) continue;
+    for (std::sregex_iterator it(r->output.begin(), r->output.end(), kMac), end; it != end; ++it) {
+      macs.insert(absl::AsciiStrToLower((*it)[1].str()));
+    }
+  }
+  return macs;
+}
+
+TEST_F(IronlbFailoverTest, HealedPartitionLeavesOneOwner) {
+  std::vector<std::string> names;
+  for (const Host& h : lab_->speakers()) names.push_back(h.name);
+  const auto order = speaker::PreferenceOrder(*IpAddress::Parse(holder_->vip()), names);
+  const Host* first = nullptr;
+  const Host* second = nullptr;
+  for (const Host& h : lab_->speakers()) {
+    if (h.name == order[0]) first = &h;
+    if (h.name == order[1]) second = &h;
+  }
+  ASSERT_TRUE(first && second);
+  ASSERT_THAT(
+      WaitForServingHost(*lab_, holder_->vip(), 8080, Protocol::kTcp, *first, absl::Seconds(10)),
+      IsOk());
+
+  // Cut first <-> second at the switch (adverts and everything else); the third hears both.
+  const std::string table = "ironlb_partition";
+  auto sw = [&](std::vector<std::string> argv) {
+    std::vector<std::string> full = {"ip", "netns", "exec", lab_->switch_netns(), "nft"};
+    full.insert(full.end(), argv.begin(), argv.end());
+    return RunChecked(full);
+  };
+  ASSERT_THAT(sw({"add", "table", "bridge", table}), IsOk());
+  ASSERT_THAT(sw({"add", "chain", "bridge", table, "isolate",
+                  "{ type filter hook forward priority 0; policy accept; }"}),
+              IsOk());
+  for (const auto& [from, to] : {std::pair(first, second), std::pair(second, first)}) {
+    ASSERT_THAT(sw({"add", "rule", "bridge", table, "isolate", "iifname", from->switch_port,
+                    "oifname", to->switch_port, "drop"}),
+                IsOk());
+  }
+  // Each side now believes the other dead: both claim the VIP (split brain, as designed).
+  absl::SleepFor(absl::Milliseconds(600));
+  EXPECT_EQ(ArpAnswerers(*lab_, holder_->vip()), (std::set<std::string>{first->mac, second->mac}));
+
+  ASSERT_THAT(sw({"delete", "table", "bridge", table}), IsOk());
+  const absl::Time healed = absl::Now();
+  // Within a second: one owner answers ARP, and the client is served by it again.
+  ASSERT_THAT(
+      WaitForServingHost(*lab_, holder_->vip(), 8080, Protocol::kTcp, *first, absl::Seconds(1)),
+      IsOk());
+  EXPECT_LT(absl::Now() - healed, absl::Seconds(2));
+  EXPECT_EQ(ArpAnswerers(*lab_, holder_->vip()), std::set<std::string>{first->mac});
 }
 
 }  // namespace

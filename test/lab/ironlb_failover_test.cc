@@ -19,14 +19,16 @@ namespace {
 
 using ::ironlb::testing::IsOk;
 
-class IronlbFailoverTest : public ::testing::Test {
+// Every case for an IPv4 VIP (ARP) and an IPv6 VIP (NDP).
+class IronlbFailoverTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     auto l = Lab::Create({.speakers = 3});
     ASSERT_THAT(l, IsOk());
     lab_ = std::move(*l);
     holder_ = std::make_unique<IronlbHolder>(
-        lab_.get(), IronlbHolderOptions{.speaker_binary = IRONLB_SPEAKER_BINARY});
+        lab_.get(),
+        IronlbHolderOptions{.vip = GetParam(), .speaker_binary = IRONLB_SPEAKER_BINARY});
     for (const Host& h : lab_->speakers()) ASSERT_THAT(holder_->Start(h), IsOk());
   }
   void TearDown() override { holder_.reset(); }
@@ -34,7 +36,7 @@ class IronlbFailoverTest : public ::testing::Test {
   std::unique_ptr<IronlbHolder> holder_;
 };
 
-TEST_F(IronlbFailoverTest, KillLinkCutAndGracefulStop) {
+TEST_P(IronlbFailoverTest, KillLinkCutAndGracefulStop) {
   // Bounds well above the measured figures (ms: kill ~8, cut ~170) and below keepalived's
   // tuned VRRP for kill; a busy CI machine must not make them flaky.
   auto kill = RunFailoverTrial(*lab_, *holder_, Failure::kKill);
@@ -68,10 +70,16 @@ namespace {
 // MACs answering ARP for `vip` from the client, over a few requests.
 std::set<std::string> ArpAnswerers(const Lab& lab, const std::string& vip) {
   std::set<std::string> macs;
-  static const std::regex kMac(R"(from ([0-9a-f]{2}(:[0-9a-f]{2}){5}))", std::regex::icase);
+  // arping: "... from 02:..:.. (10.90.0.100)"; ndisc6: "Target link-layer address: 02:..".
+  static const std::regex kMac(R"((?:from|address:) ([0-9a-f]{2}(:[0-9a-f]{2}){5}))",
+                               std::regex::icase);
+  const bool v6 = vip.find(':') != std::string::npos;
   for (int i = 0; i < 3; ++i) {
-    auto r =
-        lab.Run(lab.client(), {"arping", "-c", "1", "-w", "0.3", "-I", lab.client().lan_if, vip});
+    // ndisc6 -m waits for every answer, not just the first.
+    auto r = v6 ? lab.Run(lab.client(),
+                          {"ndisc6", "-m", "-r", "1", "-w", "300", vip, lab.client().lan_if})
+                : lab.Run(lab.client(),
+                          {"arping", "-c", "1", "-w", "0.3", "-I", lab.client().lan_if, vip});
     if (!r.ok()) continue;
     for (std::sregex_iterator it(r->output.begin(), r->output.end(), kMac), end; it != end; ++it) {
       macs.insert(absl::AsciiStrToLower((*it)[1].str()));
@@ -80,7 +88,7 @@ std::set<std::string> ArpAnswerers(const Lab& lab, const std::string& vip) {
   return macs;
 }
 
-TEST_F(IronlbFailoverTest, HealedPartitionLeavesOneOwner) {
+TEST_P(IronlbFailoverTest, HealedPartitionLeavesOneOwner) {
   std::vector<std::string> names;
   for (const Host& h : lab_->speakers()) names.push_back(h.name);
   const auto order = speaker::PreferenceOrder(*IpAddress::Parse(holder_->vip()), names);
@@ -125,5 +133,14 @@ TEST_F(IronlbFailoverTest, HealedPartitionLeavesOneOwner) {
   EXPECT_EQ(ArpAnswerers(*lab_, holder_->vip()), std::set<std::string>{first->mac});
 }
 
+}  // namespace
+}  // namespace ironlb::lab
+
+namespace ironlb::lab {
+namespace {
+INSTANTIATE_TEST_SUITE_P(Families, IronlbFailoverTest,
+                         ::testing::Values("10.90.0.100", "fd00:90::100"), [](const auto& info) {
+                           return info.param.find(':') == std::string::npos ? "ipv4" : "ipv6";
+                         });
 }  // namespace
 }  // namespace ironlb::lab

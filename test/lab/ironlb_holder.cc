@@ -19,7 +19,8 @@ absl::Status IronlbHolder::WriteConfig() {
   IRONLB_RETURN_IF_ERROR(RunChecked({"mkdir", "-p", dir_}));
   std::ofstream cfg(dir_ + "/lab.yaml");
   cfg << "apiVersion: ironlb.io/v1alpha1\nkind: AddressPool\nmetadata: {name: lab}\n"
-      << "spec: {addresses: [" << options_.vip << "/32]}\n---\n"
+      << "spec: {addresses: [\"" << options_.vip
+      << (options_.vip.find(':') == std::string::npos ? "/32" : "/128") << "\"]}\n---\n"
       << "apiVersion: ironlb.io/v1alpha1\nkind: L2Advertisement\nmetadata: {name: lab}\n"
       << "spec: {ipAddressPools: [lab], interfaces: [eth0]}\n---\n"
       << "apiVersion: v1\nkind: Service\nmetadata:\n  name: backend\n  namespace: lab\n"

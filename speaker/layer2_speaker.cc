@@ -1,11 +1,14 @@
 #include "speaker/layer2_speaker.h"
 
+#include <algorithm>
+
 #include "common/log.h"
 
 namespace ironlb::speaker {
 
 absl::StatusOr<std::unique_ptr<Layer2Speaker>> Layer2Speaker::Create(
-    arp::EventLoop* loop, arp::PacketSocketFactory* sockets, Layer2SpeakerOptions options) {
+    arp::EventLoop* loop, arp::PacketSocketFactory* sockets, Layer2SpeakerOptions options,
+    metrics::Registry* registry) {
   if (options.key.empty()) {
     return absl::InvalidArgumentError(
         "layer 2 needs the speakers' shared key (--layer2-key-file): adverts are signed with it");
@@ -20,10 +23,31 @@ absl::StatusOr<std::unique_ptr<Layer2Speaker>> Layer2Speaker::Create(
              .removed = [raw](int ifindex) { raw->OnLinkRemoved(ifindex); }});
   if (!links.ok()) return links.status();
   s->links_ = std::move(*links);
+  if (registry != nullptr) {
+    auto m = std::make_unique<Metrics>();
+    m->owned = &registry->AddGauge("ironlb_l2_vips_owned",
+                                   "VIPs this node answers for, per interface.", {"interface"});
+    m->members =
+        &registry->AddGauge("ironlb_l2_members_alive",
+                            "Speakers alive on the segment (this one included).", {"interface"});
+    m->adverts = &registry->AddCounter(
+        "ironlb_l2_adverts_total",
+        "Speaker adverts per interface: sent, received, or rejected (bad signature, malformed "
+        "or replayed).",
+        {"interface", "direction"});
+    m->gained = &registry->AddCounter(
+        "ironlb_l2_vips_gained_total",
+        "VIPs this node took ownership of (start, takeover after a peer died or left, "
+        "rebalancing after a join).",
+        {"interface"});
+    s->metrics_ = std::move(m);
+    raw->UpdateMetrics();
+  }
   return s;
 }
 
 Layer2Speaker::~Layer2Speaker() {
+  if (metrics_timer_ != 0) loop_->Cancel(metrics_timer_);
   segments_.clear();
   links_.reset();
 }
@@ -135,7 +159,56 @@ void Layer2Speaker::Recompute() {
     }
     views.push_back(std::move(v));
   }
+  const auto before = layer2_->Announced();
   layer2_->SetOwnedVips(ClaimsFor(options_.node, vips_, views, options_.arp.excluded_interfaces));
+  if (metrics_) {
+    for (const auto& [ifname, vips] : layer2_->Announced()) {
+      auto it = before.find(ifname);
+      size_t gained = 0;
+      for (const IpAddress& v : vips) {
+        if (it == before.end() || !std::binary_search(it->second.begin(), it->second.end(), v)) {
+          ++gained;
+        }
+      }
+      if (gained > 0) metrics_->gained->WithLabels({ifname}).Increment(static_cast<double>(gained));
+    }
+    UpdateMetrics();
+  }
+}
+
+void Layer2Speaker::UpdateMetrics() {
+  if (!metrics_) return;
+  metrics_->owned->Clear();
+  for (const auto& [ifindex, st] : segments_) {  // 0 on every layer-2 interface, not absent
+    if (st.segment) metrics_->owned->WithLabels({st.segment->ifname()}).Set(0);
+  }
+  for (const auto& [ifname, vips] : layer2_->Announced()) {
+    metrics_->owned->WithLabels({ifname}).Set(static_cast<double>(vips.size()));
+  }
+  metrics_->members->Clear();
+  for (const auto& [ifindex, st] : segments_) {
+    if (!st.segment) continue;
+    const std::string& ifname = st.segment->ifname();
+    metrics_->members->WithLabels({ifname}).Set(static_cast<double>(st.segment->Alive().size()));
+    const SegmentCounters now = st.segment->counters();
+    SegmentCounters& was = metrics_->reported[ifname];
+    // Counters only grow; a segment that was recreated starts again from zero.
+    auto add = [&](const char* dir, uint64_t n, uint64_t& prev) {
+      if (n < prev) prev = 0;
+      if (n > prev)
+        metrics_->adverts->WithLabels({ifname, dir}).Increment(static_cast<double>(n - prev));
+      prev = n;
+    };
+    add("sent", now.adverts_sent, was.adverts_sent);
+    add("received", now.adverts_received, was.adverts_received);
+    add("rejected", now.adverts_rejected, was.adverts_rejected);
+  }
+  if (metrics_timer_ == 0) {
+    metrics_timer_ = loop_->RunAfter(std::chrono::seconds(1), [this] {
+      metrics_timer_ = 0;
+      UpdateMetrics();
+    });
+  }
 }
 
 std::map<std::string, std::vector<std::string>> Layer2Speaker::Members() const {

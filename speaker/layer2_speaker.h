@@ -15,6 +15,7 @@
 #include "arp/event_loop.h"
 #include "arp/layer2_service.h"
 #include "arp/link_monitor.h"
+#include "common/metrics.h"
 #include "config/loader.h"
 #include "speaker/layer2_plan.h"
 #include "speaker/liveness_mesh.h"
@@ -38,9 +39,10 @@ struct Layer2SpeakerOptions {
 class Layer2Speaker {
  public:
   // Must be called on the loop's thread, in the namespace whose interfaces it serves.
-  static absl::StatusOr<std::unique_ptr<Layer2Speaker>> Create(arp::EventLoop* loop,
-                                                               arp::PacketSocketFactory* sockets,
-                                                               Layer2SpeakerOptions options);
+  // `registry` (optional) gets the layer-2 metrics, updated from the loop's thread.
+  static absl::StatusOr<std::unique_ptr<Layer2Speaker>> Create(
+      arp::EventLoop* loop, arp::PacketSocketFactory* sockets, Layer2SpeakerOptions options,
+      metrics::Registry* registry = nullptr);
   ~Layer2Speaker();
 
   // The configuration and the Services' allocation now in force (config kept alive here).
@@ -67,6 +69,8 @@ class Layer2Speaker {
   bool WantsSegment(const arp::Link& link) const;
   void SyncSegments();
   void Recompute();
+  // Publishes state and counters as metrics (atomics: the HTTP thread reads them).
+  void UpdateMetrics();
 
   arp::EventLoop* loop_;
   Layer2SpeakerOptions options_;
@@ -76,6 +80,16 @@ class Layer2Speaker {
   std::vector<Layer2Vip> vips_;
   std::map<int, SegmentState> segments_;  // by ifindex
   bool stopping_ = false;
+
+  struct Metrics {
+    metrics::Family<metrics::Gauge>* owned = nullptr;
+    metrics::Family<metrics::Gauge>* members = nullptr;
+    metrics::Family<metrics::Counter>* adverts = nullptr;  // {interface, direction}
+    metrics::Family<metrics::Counter>* gained = nullptr;
+    std::map<std::string, SegmentCounters> reported;  // what was already added, per interface
+  };
+  std::unique_ptr<Metrics> metrics_;
+  arp::EventLoop::TimerId metrics_timer_ = 0;
 };
 
 }  // namespace ironlb::speaker

@@ -165,7 +165,8 @@ int main(int argc, char** argv) {
           {.node = node,
            .labels = *labels,
            .key = *key,
-           .liveness_port = static_cast<uint16_t>(liveness_port)});
+           .liveness_port = static_cast<uint16_t>(liveness_port)},
+          &registry);
       if (!l2.ok()) {
         IRONLB_LOG(kError, "layer 2 cannot start").With("error", l2.status());
         return;

@@ -5,6 +5,9 @@
 #include <set>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "speaker/owner_election.h"
@@ -138,6 +141,46 @@ TEST_P(IronlbFailoverTest, HealedPartitionLeavesOneOwner) {
 
 namespace ironlb::lab {
 namespace {
+
+// The value of one sample in `host`'s speaker /metrics (each lab host has its own loopback, so
+// every speaker serves 127.0.0.1:7473), or -1 when absent.
+double Metric(const Lab& lab, const Host& host, const std::string& sample) {
+  auto r = lab.Run(host, {"curl", "-s", "--max-time", "2", "http://127.0.0.1:7473/metrics"});
+  if (!r.ok()) return -1;
+  const std::string prefix = sample + " ";
+  for (absl::string_view line : absl::StrSplit(r->output, '\n')) {
+    if (absl::ConsumePrefix(&line, prefix)) {
+      double v;
+      if (absl::SimpleAtod(line, &v)) return v;
+    }
+  }
+  return -1;
+}
+
+TEST_P(IronlbFailoverTest, MetricsShowOwnersMembersAndAdverts) {
+  const Host& owner = holder_->PreferredOwner();
+  ASSERT_THAT(
+      WaitForServingHost(*lab_, holder_->vip(), 8080, Protocol::kTcp, owner, absl::Seconds(10)),
+      IsOk());
+  absl::SleepFor(absl::Milliseconds(1200));  // one metrics refresh after settling
+  const std::string eth0 = "{interface=\"eth0\"}";
+  for (const Host& h : lab_->speakers()) {
+    SCOPED_TRACE(h.name);
+    EXPECT_EQ(Metric(*lab_, h, "ironlb_l2_vips_owned" + eth0), h.name == owner.name ? 1 : 0);
+    EXPECT_EQ(Metric(*lab_, h, "ironlb_l2_members_alive" + eth0), 3);
+    EXPECT_GT(
+        Metric(*lab_, h, "ironlb_l2_adverts_total{interface=\"eth0\",direction=\"received\"}"), 10);
+  }
+  auto kill = RunFailoverTrial(*lab_, *holder_, Failure::kKill);
+  ASSERT_THAT(kill, IsOk());
+  const Host* heir = nullptr;
+  for (const Host& h : lab_->speakers()) {
+    if (h.name == kill->new_owner) heir = &h;
+  }
+  ASSERT_NE(heir, nullptr);
+  EXPECT_GE(Metric(*lab_, *heir, "ironlb_l2_vips_gained_total" + eth0), 1);
+}
+
 INSTANTIATE_TEST_SUITE_P(Families, IronlbFailoverTest,
                          ::testing::Values("10.90.0.100", "fd00:90::100"), [](const auto& info) {
                            return info.param.find(':') == std::string::npos ? "ipv4" : "ipv6";

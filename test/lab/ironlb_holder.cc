@@ -41,7 +41,7 @@ absl::Status IronlbHolder::Start(const Host& host) {
       auto daemon,
       lab_->Spawn(host,
                   {options_.speaker_binary, "--config-dir", dir_, "--layer2-key-file",
-                   dir_ + "/key", "--node-name", host.name, "--metrics-address", "127.0.0.1:0"},
+                   dir_ + "/key", "--node-name", host.name, "--metrics-address", "127.0.0.1:7473"},
                   absl::StrCat("ironlb-speaker-", host.name)));
   daemons_[host.name] = std::move(daemon);
   absl::SleepFor(absl::Milliseconds(50));

@@ -72,21 +72,18 @@ void CtLoad(nftnl_rule* r, uint32_t key, uint8_t direction, int slot) {
   Add(r, e);
 }
 
-void CtDirectionLoad(nftnl_rule* r, int slot) {
+void CtKeyLoad(nftnl_rule* r, uint32_t key, int slot) {
   nftnl_expr* e = New("ct");
-  nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_DIRECTION);
+  nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
   nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, Register(slot));
   Add(r, e);
 }
 
 void CtStatusAny(nftnl_rule* r, uint32_t bits) {
-  nftnl_expr* e = New("ct");
-  nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATUS);
-  nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, Register(0));
-  Add(r, e);
+  CtKeyLoad(r, NFT_CT_STATUS, 0);
   // ct status is a host-endian 32-bit word.
   const uint32_t zero = 0;
-  e = New("bitwise");
+  nftnl_expr* e = New("bitwise");
   nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, Register(0));
   nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, Register(0));
   nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 4);

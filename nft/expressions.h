@@ -23,8 +23,9 @@ void PayloadLoad(nftnl_rule* r, uint32_t base, uint32_t offset, uint32_t len, in
 // reg = (reg & mask) ^ 0 on one byte.
 void BitwiseU8(nftnl_rule* r, int slot, uint8_t mask);
 void CtLoad(nftnl_rule* r, uint32_t key, uint8_t direction, int slot);
-// ct direction (0 original, 1 reply) into `slot`; the kernel refuses a direction attribute here.
-void CtDirectionLoad(nftnl_rule* r, int slot);
+// A ct key that takes no direction (NFT_CT_DIRECTION, NFT_CT_STATUS, ...) into `slot`; the
+// kernel refuses a direction attribute for those.
+void CtKeyLoad(nftnl_rule* r, uint32_t key, int slot);
 // ct status & bits != 0
 void CtStatusAny(nftnl_rule* r, uint32_t bits);
 // Looks up `set` keyed by `slot`; for maps, the value lands in `dreg_slot`.

@@ -155,7 +155,7 @@ void AddStatsRules(RulesetSpec& r, bool v6) {
     r.rules.push_back({"fwd_stats", [=](nftnl_rule* rule) {
                          expr::MetaLoad(rule, NFT_META_NFPROTO, 0);
                          expr::CmpU8(rule, NFT_CMP_EQ, 0, nfproto);
-                         expr::CtDirectionLoad(rule, 0);
+                         expr::CtKeyLoad(rule, NFT_CT_DIRECTION, 0);
                          expr::CmpU8(rule, NFT_CMP_EQ, 0, dir);
                          expr::MetaLoad(rule, dir == 0 ? NFT_META_IIFNAME : NFT_META_OIFNAME, 0);
                          const int proto_slot = expr::kIfnameLen / 4;

@@ -42,6 +42,25 @@ const nlohmann::json* AtPath(const nlohmann::json& object, absl::string_view pat
 
 }  // namespace
 
+// key!=value, key==value or key=value (both selector kinds); false when `term` is none of them.
+bool Selector::ParseEqualityTerm(absl::string_view term, Term* t) {
+  size_t pos;
+  size_t skip;
+  if ((pos = term.find("!=")) != absl::string_view::npos) {
+    t->op = Term::Op::kNotEq;
+    skip = 2;
+  } else if ((pos = term.find("==")) != absl::string_view::npos) {
+    skip = 2;
+  } else if ((pos = term.find('=')) != absl::string_view::npos) {
+    skip = 1;
+  } else {
+    return false;
+  }
+  t->key = std::string(term.substr(0, pos));
+  t->values.emplace_back(term.substr(pos + skip));
+  return true;
+}
+
 absl::StatusOr<Selector> Selector::ParseLabels(absl::string_view text) {
   Selector s;
   for (const std::string& raw : SplitTerms(text)) {
@@ -64,16 +83,7 @@ absl::StatusOr<Selector> Selector::ParseLabels(absl::string_view text) {
       for (absl::string_view v : absl::StrSplit(set, ',')) {
         t.values.emplace_back(absl::StripAsciiWhitespace(v));
       }
-    } else if ((pos = term.find("!=")) != absl::string_view::npos) {
-      t.op = Term::Op::kNotEq;
-      t.key = std::string(term.substr(0, pos));
-      t.values.emplace_back(term.substr(pos + 2));
-    } else if ((pos = term.find("==")) != absl::string_view::npos) {
-      t.key = std::string(term.substr(0, pos));
-      t.values.emplace_back(term.substr(pos + 2));
-    } else if ((pos = term.find('=')) != absl::string_view::npos) {
-      t.key = std::string(term.substr(0, pos));
-      t.values.emplace_back(term.substr(pos + 1));
+    } else if (ParseEqualityTerm(term, &t)) {
     } else {
       t.op = Term::Op::kExists;
       t.key = std::string(term);
@@ -90,18 +100,7 @@ absl::StatusOr<Selector> Selector::ParseFields(absl::string_view text) {
   for (const std::string& raw : SplitTerms(text)) {
     const absl::string_view term = absl::StripAsciiWhitespace(raw);
     Term t;
-    size_t pos;
-    if ((pos = term.find("!=")) != absl::string_view::npos) {
-      t.op = Term::Op::kNotEq;
-      t.key = std::string(term.substr(0, pos));
-      t.values.emplace_back(term.substr(pos + 2));
-    } else if ((pos = term.find("==")) != absl::string_view::npos) {
-      t.key = std::string(term.substr(0, pos));
-      t.values.emplace_back(term.substr(pos + 2));
-    } else if ((pos = term.find('=')) != absl::string_view::npos) {
-      t.key = std::string(term.substr(0, pos));
-      t.values.emplace_back(term.substr(pos + 1));
-    } else {
+    if (!ParseEqualityTerm(term, &t)) {
       return absl::InvalidArgumentError(
           absl::StrCat("fieldSelector: \"", term, "\" is not field=value or field!=value"));
     }

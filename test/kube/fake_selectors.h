@@ -24,6 +24,7 @@ class Selector {
     Op op = Op::kEq;
     std::vector<std::string> values;
   };
+  static bool ParseEqualityTerm(absl::string_view term, Term* t);
   bool fields_ = false;
   std::vector<Term> terms_;
 };

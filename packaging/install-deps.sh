@@ -10,7 +10,7 @@ fi
 
 # Build tools and libraries (the -dev packages ironlb links against).
 build_pkgs=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git ccache
   clang clang-format clang-tidy libclang-rt-14-dev
   libabsl-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
   libyaml-dev nlohmann-json3-dev libcpp-httplib-dev libcurl4-openssl-dev libssl-dev

@@ -22,6 +22,8 @@
 #include "controller/manifest_reader.h"
 #include "controller/plan.h"
 #include "speaker/layer2_speaker.h"
+#include "speaker/mss_plan.h"
+#include "speaker/nft_programmer.h"
 
 ABSL_FLAG(std::string, config_dir, "",
           "Directory of ironlb YAML configuration (*.yaml, *.yml), and in standalone mode the "
@@ -99,16 +101,23 @@ absl::StatusOr<std::string> ReadKey(const std::string& path) {
   return key;
 }
 
-// The Services of the config directory, allocated; logs manifest problems.
-ironlb::controller::PlanOutput PlanServices(const ironlb::config::LoadResult& config,
-                                            const std::string& dir) {
+// The Services of the config directory and their allocation (parallel); logs manifest problems.
+struct PlannedServices {
+  std::vector<ironlb::controller::Service> services;
+  ironlb::controller::PlanOutput plan;
+};
+
+PlannedServices PlanServices(const ironlb::config::LoadResult& config, const std::string& dir) {
   ironlb::controller::ManifestReader reader;
   reader.AddPath(dir);
   ironlb::controller::ServiceManifests manifests = std::move(reader).Finish();
   for (const auto& d : manifests.diagnostics) {
     IRONLB_LOG(kWarn, "service manifest problem").With("where", d.ToString());
   }
-  return ironlb::controller::Plan(config.config, manifests.namespaces, manifests.services);
+  PlannedServices out;
+  out.plan = ironlb::controller::Plan(config.config, manifests.namespaces, manifests.services);
+  out.services = std::move(manifests.services);
+  return out;
 }
 
 }  // namespace
@@ -150,9 +159,25 @@ int main(int argc, char** argv) {
 
   ironlb::arp::RawPacketSocketFactory sockets;
   std::unique_ptr<ironlb::speaker::Layer2Speaker> layer2;
+  // nftables (MSS clamps): without it the speaker still announces, and says why it cannot clamp.
+  auto nft = ironlb::speaker::NftProgrammer::Create(loop->get(), &registry);
+  if (!nft.ok()) {
+    IRONLB_LOG(kError, "nftables unavailable: TCP MSS clamping is off")
+        .With("error", nft.status())
+        .With("action", "load the nf_tables module and give the speaker CAP_NET_ADMIN");
+  }
   auto apply = [&] {
     auto current = config.store().current();
     if (!current) return;
+    PlannedServices planned = PlanServices(*current, dir);
+    if (nft.ok()) {
+      ironlb::speaker::MssPlan mss =
+          ironlb::speaker::MssClamps(current->config, planned.services, planned.plan);
+      for (const std::string& p : mss.problems) {
+        IRONLB_LOG(kWarn, "TCP MSS clamp problem").With("problem", p);
+      }
+      (*nft)->SetClampedVips(std::move(mss.clamps));
+    }
     const bool wants_l2 = !current->config.l2_advertisements.empty();
     if (wants_l2 && !layer2) {
       if (key->empty()) {
@@ -174,7 +199,7 @@ int main(int argc, char** argv) {
       layer2 = std::move(*l2);
       ironlb::arp::RegisterLayer2Metrics(registry, layer2->counters());
     }
-    if (layer2) layer2->SetDesired(current, PlanServices(*current, dir));
+    if (layer2) layer2->SetDesired(current, planned.plan);
   };
   apply();
 
@@ -223,6 +248,7 @@ int main(int argc, char** argv) {
     IRONLB_LOG(kError, "event loop failed").With("error", st);
   }
   layer2.reset();
+  if (nft.ok()) nft->reset();
   (*http)->Stop();
   IRONLB_LOG(kInfo, "ironlb-speaker stopped");
   return 0;

@@ -24,6 +24,8 @@
 #include "speaker/layer2_speaker.h"
 #include "speaker/mss_plan.h"
 #include "speaker/nft_programmer.h"
+#include "speaker/status_server.h"
+#include "speaker/status_snapshot.h"
 
 ABSL_FLAG(std::string, config_dir, "",
           "Directory of ironlb YAML configuration (*.yaml, *.yml), and in standalone mode the "
@@ -37,6 +39,8 @@ ABSL_FLAG(int, liveness_port, 7946,
           "TCP port, on each layer-2 interface's own address, for the speakers' liveness links.");
 ABSL_FLAG(std::string, metrics_address, "127.0.0.1:7473",
           "Where /metrics, /healthz and /readyz are served. Loopback by default.");
+ABSL_FLAG(std::string, status_socket, "/run/ironlb/speaker.sock",
+          "Unix socket serving the live state to `ironlbctl status`; empty: none.");
 
 namespace {
 
@@ -63,6 +67,8 @@ Flags:
   --node-labels k=v,...         labels for nodeSelectors
   --liveness-port PORT          default 7946
   --metrics-address HOST:PORT   default 127.0.0.1:7473
+  --status-socket PATH          live state for `ironlbctl status`; default
+                                /run/ironlb/speaker.sock ("" for none)
   --log-level debug|info|warn|error   default info
   --log-format logfmt|json            default logfmt
 )";
@@ -159,6 +165,7 @@ int main(int argc, char** argv) {
 
   ironlb::arp::RawPacketSocketFactory sockets;
   std::unique_ptr<ironlb::speaker::Layer2Speaker> layer2;
+  std::vector<std::string> problems;  // shown by `ironlbctl status`
   // nftables (MSS clamps): without it the speaker still announces, and says why it cannot clamp.
   auto nft = ironlb::speaker::NftProgrammer::Create(loop->get(), &registry);
   if (!nft.ok()) {
@@ -179,10 +186,13 @@ int main(int argc, char** argv) {
       (*nft)->SetClampedVips(std::move(mss.clamps));
     }
     const bool wants_l2 = !current->config.l2_advertisements.empty();
+    problems.clear();
     if (wants_l2 && !layer2) {
       if (key->empty()) {
         IRONLB_LOG(kError, "layer 2 is configured but no key was given; nothing is announced")
             .With("action", "pass --layer2-key-file with the key shared by all speakers");
+        problems.push_back(
+            "layer 2 is configured but no --layer2-key-file was given; nothing is announced");
         return;
       }
       auto l2 = ironlb::speaker::Layer2Speaker::Create(
@@ -194,6 +204,7 @@ int main(int argc, char** argv) {
           &registry);
       if (!l2.ok()) {
         IRONLB_LOG(kError, "layer 2 cannot start").With("error", l2.status());
+        problems.push_back(absl::StrCat("layer 2 cannot start: ", l2.status().message()));
         return;
       }
       layer2 = std::move(*l2);
@@ -213,6 +224,25 @@ int main(int argc, char** argv) {
   if (!http.ok()) {
     IRONLB_LOG(kError, "cannot serve metrics").With("error", http.status());
     return 1;
+  }
+  const absl::Time started = absl::Now();
+  std::unique_ptr<ironlb::speaker::StatusServer> status;
+  if (const std::string path = absl::GetFlag(FLAGS_status_socket); !path.empty()) {
+    auto server = ironlb::speaker::StatusServer::Start(path, loop->get(), [&] {
+      return ironlb::speaker::BuildStatus({.node = node,
+                                           .started = started,
+                                           .config_dir = dir,
+                                           .config = &config.store(),
+                                           .layer2 = layer2.get(),
+                                           .nft = nft.ok() ? nft->get() : nullptr,
+                                           .problems = problems});
+    });
+    if (server.ok()) {
+      status = std::move(*server);
+    } else {  // announcing matters more than the status page
+      IRONLB_LOG(kError, "no status socket; `ironlbctl status` will not reach this speaker")
+          .With("error", server.status());
+    }
   }
   IRONLB_LOG(kInfo, "ironlb-speaker started")
       .With("version", ironlb::kVersion)
@@ -247,6 +277,7 @@ int main(int argc, char** argv) {
   if (absl::Status st = l->Run(); !st.ok()) {
     IRONLB_LOG(kError, "event loop failed").With("error", st);
   }
+  status.reset();
   layer2.reset();
   if (nft.ok()) nft->reset();
   (*http)->Stop();

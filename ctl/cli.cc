@@ -67,7 +67,9 @@ int Dispatch(const std::vector<std::string>& args, const GlobalOptions& options,
     return RunStatus(status, out, err);
   }
   if (command == "plan") {
-    PlanOptions plan{.config_dir = options.config_dir, .output = options.output};
+    PlanOptions plan{.config_dir = options.config_dir,
+                     .output = options.output,
+                     .standalone = options.standalone};
     if (!options.services.empty()) plan.service_paths.push_back(options.services);
     plan.service_paths.insert(plan.service_paths.end(), args.begin() + 1, args.end());
     if (!options.load_balancer_class.empty()) {

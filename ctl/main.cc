@@ -18,6 +18,9 @@ ABSL_FLAG(std::string, load_balancer_class, "",
 ABSL_FLAG(std::string, status_socket, "",
           "status: the speaker's unix socket (default /run/ironlb/speaker.sock).");
 
+ABSL_FLAG(bool, standalone, false,
+          "plan: choose automatic addresses as a standalone ironlb-speaker does.");
+
 int main(int argc, char** argv) {
   std::vector<std::string> raw(argv, argv + argc);
   // Help comes before flag parsing so that it never fails and always shows our own text.
@@ -37,6 +40,7 @@ int main(int argc, char** argv) {
                                 .output = absl::GetFlag(FLAGS_output),
                                 .services = absl::GetFlag(FLAGS_services),
                                 .load_balancer_class = absl::GetFlag(FLAGS_load_balancer_class),
-                                .status_socket = absl::GetFlag(FLAGS_status_socket)},
+                                .status_socket = absl::GetFlag(FLAGS_status_socket),
+                                .standalone = absl::GetFlag(FLAGS_standalone)},
                                std::cout, std::cerr);
 }

@@ -121,7 +121,10 @@ PlannedServices PlanServices(const ironlb::config::LoadResult& config, const std
     IRONLB_LOG(kWarn, "service manifest problem").With("where", d.ToString());
   }
   PlannedServices out;
-  out.plan = ironlb::controller::Plan(config.config, manifests.namespaces, manifests.services);
+  // Hashed choice: every speaker must agree on the addresses without sharing state, and adding
+  // or removing a Service must not move the others.
+  out.plan = ironlb::controller::Plan(config.config, manifests.namespaces, manifests.services,
+                                      std::nullopt, ironlb::controller::AddressChoice::kStableHash);
   out.services = std::move(manifests.services);
   return out;
 }

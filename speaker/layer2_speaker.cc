@@ -189,12 +189,12 @@ void Layer2Speaker::Recompute() {
 }
 
 Takeover Layer2Speaker::Explain(const SegmentView& view, const IpAddress& vip,
-                                const std::string& previous, bool segment_known) const {
+                                const std::string& previous, bool was_ready) const {
   Takeover t{.vip = vip, .interface = view.ifname, .previous_owner = previous, .at = absl::Now()};
   if (previous.empty()) {
-    t.cause = segment_known ? "assigned" : "start";
-    t.reason = segment_known ? "a new or newly eligible VIP; this node wins the hash"
-                             : "this node joined the segment and wins the hash";
+    t.cause = was_ready ? "assigned" : "start";
+    t.reason = was_ready ? "a new or newly eligible VIP; this node wins the hash"
+                         : "this node became ready on the segment and wins the hash";
     return t;
   }
   if (view.alive.count(previous) > 0) {
@@ -248,7 +248,7 @@ void Layer2Speaker::NoteTakeovers(const std::vector<SegmentView>& views) {
         if (it != known->second.end()) previous = it->second;
       }
       if (previous == options_.node) continue;
-      Takeover t = Explain(view, vip, previous, known != owners_.end());
+      Takeover t = Explain(view, vip, previous, ready_on_.count(view.ifname) > 0);
       IRONLB_LOG(kInfo, "layer 2: took over VIP")
           .With("vip", vip.ToString())
           .With("interface", view.ifname)
@@ -277,6 +277,10 @@ void Layer2Speaker::NoteTakeovers(const std::vector<SegmentView>& views) {
     it = still ? std::next(it) : owned_since_.erase(it);
   }
   owners_ = std::move(now_owners);
+  ready_on_.clear();
+  for (const SegmentView& view : views) {
+    if (view.alive.count(options_.node) > 0) ready_on_.insert(view.ifname);
+  }
 }
 
 std::vector<SegmentStatus> Layer2Speaker::Segments() const {

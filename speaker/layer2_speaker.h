@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -109,8 +110,9 @@ class Layer2Speaker {
   void Recompute();
   // Records the VIPs we just started owning on each segment, and why.
   void NoteTakeovers(const std::vector<SegmentView>& views);
+  // `was_ready`: we were eligible on this segment at the previous recompute.
   Takeover Explain(const SegmentView& view, const IpAddress& vip, const std::string& previous,
-                   bool segment_known) const;
+                   bool was_ready) const;
   // Publishes state and counters as metrics (atomics: the HTTP thread reads them).
   void UpdateMetrics();
 
@@ -124,6 +126,7 @@ class Layer2Speaker {
   bool stopping_ = false;
   // Owner of each VIP per interface at the last recompute.
   std::map<std::string, std::map<IpAddress, std::string>> owners_;
+  std::set<std::string> ready_on_;  // interfaces where we were ready at the last recompute
   std::deque<Takeover> takeovers_;
   std::map<std::pair<std::string, IpAddress>, Takeover> owned_since_;
 

@@ -19,9 +19,10 @@
 #include "common/http_server.h"
 #include "common/log.h"
 #include "config/config_reloader.h"
-#include "controller/manifest_reader.h"
-#include "controller/plan.h"
+#include "speaker/bgp_plan.h"
+#include "speaker/bgp_speaker.h"
 #include "speaker/layer2_speaker.h"
+#include "speaker/standalone_services.h"
 
 ABSL_FLAG(std::string, config_dir, "",
           "Directory of ironlb YAML configuration (*.yaml, *.yml), and in standalone mode the "
@@ -35,6 +36,14 @@ ABSL_FLAG(int, liveness_port, 7946,
           "TCP port, on each layer-2 interface's own address, for the speakers' liveness links.");
 ABSL_FLAG(std::string, metrics_address, "127.0.0.1:7473",
           "Where /metrics, /healthz and /readyz are served. Loopback by default.");
+ABSL_FLAG(std::string, frr_vty_dir, "/var/run/frr",
+          "BGP: directory of FRR's vty sockets (bgpd.vty); with FRR's -N NAME, /var/run/frr/NAME.");
+ABSL_FLAG(
+    std::string, frr_grpc_ports, "50051,50052,50053",
+    "BGP: loopback gRPC ports of FRR's staticd,bgpd,bfdd (their -M grpc:PORT); bfdd 0 = none.");
+ABSL_FLAG(std::string, local_services, "",
+          "BGP, standalone: Services (namespace/name,...) with externalTrafficPolicy Local that "
+          "this host serves; only those of them are announced from here.");
 
 namespace {
 
@@ -61,6 +70,9 @@ Flags:
   --node-labels k=v,...         labels for nodeSelectors
   --liveness-port PORT          default 7946
   --metrics-address HOST:PORT   default 127.0.0.1:7473
+  --frr-vty-dir DIR             BGP: FRR's vty sockets, default /var/run/frr
+  --frr-grpc-ports S,B,F        BGP: gRPC ports of staticd,bgpd,bfdd, default 50051,50052,50053
+  --local-services ns/name,...  BGP: Local-policy Services served on this host
   --log-level debug|info|warn|error   default info
   --log-format logfmt|json            default logfmt
 )";
@@ -97,18 +109,6 @@ absl::StatusOr<std::string> ReadKey(const std::string& path) {
         absl::StrCat("--layer2-key-file: the key in ", path, " is shorter than 16 characters"));
   }
   return key;
-}
-
-// The Services of the config directory, allocated; logs manifest problems.
-ironlb::controller::PlanOutput PlanServices(const ironlb::config::LoadResult& config,
-                                            const std::string& dir) {
-  ironlb::controller::ManifestReader reader;
-  reader.AddPath(dir);
-  ironlb::controller::ServiceManifests manifests = std::move(reader).Finish();
-  for (const auto& d : manifests.diagnostics) {
-    IRONLB_LOG(kWarn, "service manifest problem").With("where", d.ToString());
-  }
-  return ironlb::controller::Plan(config.config, manifests.namespaces, manifests.services);
 }
 
 }  // namespace
@@ -148,11 +148,32 @@ int main(int argc, char** argv) {
   ironlb::config::ConfigReloader config(dir, registry);
   config.Reload();
 
+  auto bgp_options = ironlb::speaker::ParseBgpFlags(absl::GetFlag(FLAGS_frr_vty_dir),
+                                                    absl::GetFlag(FLAGS_frr_grpc_ports));
+  if (!bgp_options.ok()) {
+    std::fprintf(stderr, "ironlb-speaker: %s\n",
+                 std::string(bgp_options.status().message()).c_str());
+    return 2;
+  }
+  ironlb::speaker::BgpNode bgp_node{.name = node, .labels = *labels};
+  for (absl::string_view s :
+       absl::StrSplit(absl::GetFlag(FLAGS_local_services), ',', absl::SkipEmpty())) {
+    bgp_node.local_endpoints.insert(std::string(s));
+  }
   ironlb::arp::RawPacketSocketFactory sockets;
   std::unique_ptr<ironlb::speaker::Layer2Speaker> layer2;
+  std::unique_ptr<ironlb::speaker::BgpSpeaker> bgp;
   auto apply = [&] {
     auto current = config.store().current();
     if (!current) return;
+    const auto services = ironlb::speaker::ReadStandaloneServices(*current, dir);
+    if (!current->config.bgp_peers.empty() && !bgp) {
+      bgp = std::make_unique<ironlb::speaker::BgpSpeaker>(*bgp_options, &registry);
+    }
+    if (bgp) {
+      bgp->SetDesired(
+          ironlb::speaker::PlanBgp(current->config, services.services, services.plan, bgp_node));
+    }
     const bool wants_l2 = !current->config.l2_advertisements.empty();
     if (wants_l2 && !layer2) {
       if (key->empty()) {
@@ -174,7 +195,7 @@ int main(int argc, char** argv) {
       layer2 = std::move(*l2);
       ironlb::arp::RegisterLayer2Metrics(registry, layer2->counters());
     }
-    if (layer2) layer2->SetDesired(current, PlanServices(*current, dir));
+    if (layer2) layer2->SetDesired(current, services.plan);
   };
   apply();
 
@@ -209,11 +230,14 @@ int main(int argc, char** argv) {
     stopping = true;
     IRONLB_LOG(kInfo, "stopping: handing VIPs over")
         .With("signal", *sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    if (layer2) {
-      layer2->Shutdown([l] { l->Stop(); });
-    } else {
-      l->Stop();
-    }
+    // Layer 2 hands over and BGP withdraws at the same time; stop when both are done.
+    auto pending = std::make_shared<int>((layer2 ? 1 : 0) + (bgp ? 1 : 0));
+    auto one_done = [l, pending] {
+      if (--*pending == 0) l->Stop();
+    };
+    if (layer2) layer2->Shutdown(one_done);
+    if (bgp) bgp->Shutdown([l, one_done] { l->Post(one_done); });
+    if (*pending == 0) l->Stop();
   });
   if (!watched.ok()) {
     IRONLB_LOG(kError, "cannot watch signals").With("error", watched);
@@ -223,6 +247,7 @@ int main(int argc, char** argv) {
     IRONLB_LOG(kError, "event loop failed").With("error", st);
   }
   layer2.reset();
+  bgp.reset();
   (*http)->Stop();
   IRONLB_LOG(kInfo, "ironlb-speaker stopped");
   return 0;

@@ -36,7 +36,10 @@ std::set<std::string> OwnedNeighbors(const BgpSkeleton& s) {
 }
 
 bool Owned(const std::string& line, const std::set<std::string>& owned_neighbors) {
-  if (absl::StartsWith(line, "redistribute static")) return true;
+  if (absl::StartsWith(line, "redistribute static") ||
+      absl::StartsWith(line, "redistribute connected")) {
+    return true;
+  }
   const std::string n = NeighborOf(line);
   return !n.empty() && owned_neighbors.count(n);
 }
@@ -73,6 +76,7 @@ BgpSkeleton DesiredSkeleton(const DesiredState& state) {
     global.insert(absl::StrCat(n, "timers ", p.keepalive_time_s, " ", p.hold_time_s));
     auto& af = s.lines[AfOf(p.address)];
     af.insert(absl::StrCat("redistribute static route-map ", kRedistributeRouteMap));
+    af.insert(absl::StrCat("redistribute connected route-map ", kRedistributeConnectedRouteMap));
     af.insert(n + "activate");
     af.insert(absl::StrCat(n, "route-map ", PeerRouteMapName(p.name), " out"));
   }

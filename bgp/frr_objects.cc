@@ -186,6 +186,27 @@ FrrObjects BuildObjects(const DesiredState& state) {
         entry + "/match-condition[condition='frr-route-map:match-tag']/rmap-match-condition/tag",
         absl::StrCat(kRouteTag)));
   }
+  {
+    const std::string rm = RouteMapXpath(kRedistributeConnectedRouteMap);
+    out.bgpd[rm];
+    int seq = 0;
+    for (IpFamily f : {IpFamily::kV4, IpFamily::kV6}) {
+      const std::string pl = f == IpFamily::kV4 ? "ironlb-announced-v4" : "ironlb-announced-v6";
+      std::vector<IpPrefix> prefixes;
+      for (const Announcement& a : state.announcements) {
+        if (a.prefix.family() == f) prefixes.push_back(a.prefix);
+      }
+      AddPrefixList(out.bgpd, f, pl, prefixes);
+      seq += 10;
+      const std::string entry = absl::StrCat(rm, "/entry[sequence='", seq, "']");
+      YangObject& o = out.bgpd[entry];
+      o.leaves.push_back(Set(entry + "/action", "permit"));
+      o.leaves.push_back(Set(absl::StrCat(entry, "/match-condition[condition='frr-route-map:",
+                                          f == IpFamily::kV4 ? "ipv4" : "ipv6",
+                                          "-prefix-list']/rmap-match-condition/list-name"),
+                             pl));
+    }
+  }
   for (const PeerSession& peer : state.peers) {
     std::map<std::string, std::vector<const Announcement*>> groups;
     std::map<std::string, RouteAttributes> attrs_by_key;

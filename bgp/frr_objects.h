@@ -3,6 +3,8 @@
 //
 // What ironlb owns in FRR (so it never touches the operator's own objects):
 //   staticd  static routes whose path carries tag kRouteTag (interface `lo`, see below)
+//            (a VIP that is a local address is sent from its connected route instead, filtered
+//            by the prefix-lists ironlb-announced-v4/-v6)
 //   bgpd     prefix-lists and route-maps whose name starts with "ironlb-"
 //   bfdd     BFD profiles whose name starts with "ironlb-"
 //
@@ -28,6 +30,10 @@ namespace ironlb::bgp {
 inline constexpr uint32_t kRouteTag = 7473;
 inline constexpr char kNamePrefix[] = "ironlb-";
 inline constexpr char kRedistributeRouteMap[] = "ironlb-redistribute";
+// A VIP that is also a local address (on lo, kube-ipvs0, ...) has a connected route that beats
+// the static one in zebra; such VIPs are redistributed as connected routes, but only when they
+// are in ironlb's list of announced prefixes.
+inline constexpr char kRedistributeConnectedRouteMap[] = "ironlb-redistribute-connected";
 
 // One YANG list entry (a route, a prefix-list entry, a route-map entry, a profile): the xpath
 // of the entry and the leaves to set under it. An object with no leaves is a container entry

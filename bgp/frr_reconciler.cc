@@ -1,5 +1,7 @@
 #include "bgp/frr_reconciler.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
@@ -97,6 +99,7 @@ absl::StatusOr<std::vector<std::string>> FrrReconciler::ApplySkeleton(const BgpS
 absl::StatusOr<ApplyResult> FrrReconciler::Apply(const DesiredState& desired, bool audit) {
   if (absl::Status st = ValidateDesiredState(desired); !st.ok()) return st;
   const FrrObjects objects = BuildObjects(desired);
+  last_desired_ = desired;
   ApplyResult result;
   std::vector<std::string> errors;
   absl::StatusCode code = absl::StatusCode::kOk;
@@ -127,18 +130,44 @@ absl::StatusOr<ApplyResult> FrrReconciler::Apply(const DesiredState& desired, bo
     note(vty.status());
   auto routes = ApplyObjects("staticd", clients_.staticd, StaticdConfigRoots(),
                              &OwnedStaticdObjects, objects.staticd, known_staticd_, audit);
-  if (routes.ok())
+  if (routes.ok()) {
     result.staticd_edits = *routes;
-  else
+  } else {
     note(routes.status());
+  }
+  // A VIP that is a local address reaches bgpd as a connected route, filtered by prefix-lists,
+  // and bgpd re-runs policy after a prefix-list change only on its route-map timer (5 s by
+  // default; 0 means never). So when prefixes went away, have bgpd re-run its outbound policy
+  // now: the withdrawal goes out at once, and no session is reset.
+  for (IpFamily f : {IpFamily::kV4, IpFamily::kV6}) {
+    if (!bgp.ok() || !announced_.count(f)) continue;
+    bool removed = false;
+    for (const std::string& p : announced_[f]) {
+      removed |= std::none_of(desired.announcements.begin(), desired.announcements.end(),
+                              [&](const Announcement& a) { return a.prefix.ToString() == p; });
+    }
+    if (!removed) continue;
+    const std::string cmd =
+        absl::StrCat("clear bgp ", f == IpFamily::kV4 ? "ipv4" : "ipv6", " unicast * soft out");
+    auto out = clients_.bgpd_vty->Execute(cmd);
+    if (out.ok()) {
+      result.vty_commands.push_back(cmd);
+    } else {
+      note(out.status());
+    }
+  }
+  announced_.clear();
+  for (const Announcement& a : desired.announcements) {
+    announced_[a.prefix.family()].insert(a.prefix.ToString());
+  }
   if (!errors.empty()) return absl::Status(code, absl::StrJoin(errors, "; "));
   return result;
 }
 
 absl::Status FrrReconciler::WithdrawAll() {
-  auto n = ApplyObjects("staticd", clients_.staticd, StaticdConfigRoots(), &OwnedStaticdObjects,
-                        ObjectSet{}, known_staticd_, /*audit=*/true);
-  return n.status();
+  DesiredState none = last_desired_.value_or(DesiredState{});
+  none.announcements.clear();
+  return Apply(none).status();
 }
 
 absl::StatusOr<FrrStatus> FrrReconciler::ReadStatus() {

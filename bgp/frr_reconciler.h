@@ -45,7 +45,8 @@ class FrrReconciler {
   // audited on the next pass.
   absl::StatusOr<ApplyResult> Apply(const DesiredState& desired, bool audit = false);
 
-  // Graceful stop: deletes every announced route (bgpd withdraws them), sessions stay up.
+  // Graceful stop: the last applied state without announcements — routes deleted, every
+  // peer's route-map empty, so bgpd withdraws everything; sessions stay up.
   absl::Status WithdrawAll();
 
   // Sessions and prefixes sent per ironlb peer (bgpd's JSON), routes in staticd, BFD sessions.
@@ -67,7 +68,10 @@ class FrrReconciler {
   std::optional<std::map<std::string, std::string>> known_staticd_;
   std::optional<std::map<std::string, std::string>> known_bgpd_;
   std::optional<std::map<std::string, std::string>> known_bfdd_;
-  std::optional<BgpSkeleton> known_skeleton_;  // what bgpd held after our last vty pass
+  std::optional<BgpSkeleton> known_skeleton_;
+  std::optional<DesiredState> last_desired_;
+  std::map<IpFamily, std::set<std::string>>
+      announced_;  // prefixes of the last pass  // what bgpd held after our last vty pass
 };
 
 }  // namespace ironlb::bgp

@@ -43,6 +43,7 @@ TEST(BgpSkeletonTest, RunningConfigRoundTripsAndChangesOnlyWhatDiffers) {
       " no bgp default ipv4-unicast\n neighbor 10.0.0.1 remote-as 64500\n"
       " neighbor 10.0.0.1 description ironlb:r1\n neighbor 10.0.0.1 timers 30 90\n"
       " neighbor 10.0.0.9 remote-as 65000\n !\n address-family ipv4 unicast\n"
+      "  redistribute connected route-map ironlb-redistribute-connected\n"
       "  redistribute static route-map ironlb-redistribute\n  neighbor 10.0.0.1 activate\n"
       "  neighbor 10.0.0.1 route-map ironlb-out-r1 out\n exit-address-family\nexit\n!\n"
       "router bgp 64512 vrf blue\n neighbor 10.9.9.9 remote-as 1\nexit\n";
@@ -64,6 +65,7 @@ TEST(BgpSkeletonTest, RunningConfigRoundTripsAndChangesOnlyWhatDiffers) {
   EXPECT_THAT(
       SkeletonCommands(have, DesiredSkeleton(DesiredState{})),
       ElementsAre("router bgp 64512", "no neighbor 10.0.0.1", "address-family ipv4 unicast",
+                  "no redistribute connected route-map ironlb-redistribute-connected",
                   "no redistribute static route-map ironlb-redistribute", "exit-address-family"));
 }
 

@@ -164,6 +164,7 @@ TEST_F(FrrReconcilerTest, RemovingOnePeerAndOneVipTouchesOnlyThem) {
   EXPECT_THAT(r->vty_commands,
               ::testing::ElementsAre(
                   "router bgp 64512", "no neighbor fd00:80::1", "address-family ipv6 unicast",
+                  "no redistribute connected route-map ironlb-redistribute-connected",
                   "no redistribute static route-map ironlb-redistribute", "exit-address-family"));
 
   // The operator's own neighbor and static route are not ironlb's and stay.

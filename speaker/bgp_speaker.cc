@@ -51,10 +51,14 @@ std::vector<uint16_t> FrrGrpcPorts(const BgpSpeakerOptions& options) {
 BgpSpeaker::BgpSpeaker(BgpSpeakerOptions options, metrics::Registry* registry)
     : options_(std::move(options)) {
   auto target = [this](int port) { return absl::StrCat(options_.grpc_host, ":", port); };
-  staticd_ = bgp::GrpcNorthboundClient::Create("staticd", target(options_.staticd_grpc_port));
-  bgpd_ = bgp::GrpcNorthboundClient::Create("bgpd", target(options_.bgpd_grpc_port));
+  // Generous deadlines: bgpd takes seconds to commit prefix-lists of a thousand VIPs (see
+  // docs/bgp.md), and these calls run on the worker thread, not the event loop.
+  const absl::Duration deadline = absl::Seconds(30);
+  staticd_ =
+      bgp::GrpcNorthboundClient::Create("staticd", target(options_.staticd_grpc_port), deadline);
+  bgpd_ = bgp::GrpcNorthboundClient::Create("bgpd", target(options_.bgpd_grpc_port), deadline);
   if (options_.bfdd_grpc_port != 0) {
-    bfdd_ = bgp::GrpcNorthboundClient::Create("bfdd", target(options_.bfdd_grpc_port));
+    bfdd_ = bgp::GrpcNorthboundClient::Create("bfdd", target(options_.bfdd_grpc_port), deadline);
   }
   vty_ = std::make_unique<bgp::SocketVtySession>("bgpd", options_.vty_dir + "/bgpd.vty");
   reconciler_ = std::make_unique<bgp::FrrReconciler>(

@@ -160,12 +160,14 @@ TEST_F(FrrReconcilerTest, RemovingOnePeerAndOneVipTouchesOnlyThem) {
   EXPECT_THAT(running, Not(HasSubstr("ironlb-out-edge-b")));
   EXPECT_THAT(running, HasSubstr("neighbor 10.80.0.1 password s3cret"));
   EXPECT_THAT(running, HasSubstr("ip route 10.81.0.10/32 lo tag 7473"));
-  // Only the removed peer (and the IPv6 family it alone used) was addressed.
+  // Only the removed peer (and the IPv6 family it alone used) was addressed; bgpd re-runs its
+  // IPv6 outbound policy because an IPv6 prefix went away.
   EXPECT_THAT(r->vty_commands,
               ::testing::ElementsAre(
                   "router bgp 64512", "no neighbor fd00:80::1", "address-family ipv6 unicast",
                   "no redistribute connected route-map ironlb-redistribute-connected",
-                  "no redistribute static route-map ironlb-redistribute", "exit-address-family"));
+                  "no redistribute static route-map ironlb-redistribute", "exit-address-family",
+                  "clear bgp ipv6 unicast * soft out"));
 
   // The operator's own neighbor and static route are not ironlb's and stay.
   frr_.Vtysh({"configure terminal", "router bgp 64512", "neighbor 10.80.0.9 remote-as 65000",

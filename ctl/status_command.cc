@@ -94,6 +94,23 @@ void PrintStatus(const status::v1::SpeakerState& s, std::ostream& out) {
     t.Print(out);
   }
 
+  if (s.bgp().enabled()) {
+    const auto& bgp = s.bgp();
+    out << "\nBGP (FRR " << (bgp.in_sync() ? "in sync" : "NOT in sync") << ", "
+        << bgp.static_routes() << " route(s) in staticd, BFD " << bgp.bfd_sessions_up() << "/"
+        << bgp.bfd_sessions() << " up):\n";
+    Table peers_table({"PEER", "ADDRESS", "FAMILY", "STATE", "PREFIXES SENT"});
+    for (const auto& p : bgp.peers()) {
+      peers_table.AddRow(
+          {p.name(), p.address(), p.family(), p.state(), std::to_string(p.prefixes_sent())});
+    }
+    if (peers_table.empty()) {
+      out << "  no peer yet\n";
+    } else {
+      peers_table.Print(out);
+    }
+  }
+
   const auto& nft = s.nft();
   out << "\nnftables: ";
   if (!nft.available()) {

@@ -19,11 +19,12 @@
 #include "common/http_server.h"
 #include "common/log.h"
 #include "config/config_reloader.h"
-#include "controller/manifest_reader.h"
-#include "controller/plan.h"
+#include "speaker/bgp_plan.h"
+#include "speaker/bgp_speaker.h"
 #include "speaker/layer2_speaker.h"
 #include "speaker/mss_plan.h"
 #include "speaker/nft_programmer.h"
+#include "speaker/standalone_services.h"
 #include "speaker/status_server.h"
 #include "speaker/status_snapshot.h"
 
@@ -41,6 +42,14 @@ ABSL_FLAG(std::string, metrics_address, "127.0.0.1:7473",
           "Where /metrics, /healthz and /readyz are served. Loopback by default.");
 ABSL_FLAG(std::string, status_socket, "/run/ironlb/speaker.sock",
           "Unix socket serving the live state to `ironlbctl status`; empty: none.");
+ABSL_FLAG(std::string, frr_vty_dir, "/var/run/frr",
+          "BGP: directory of FRR's vty sockets (bgpd.vty); with FRR's -N NAME, /var/run/frr/NAME.");
+ABSL_FLAG(
+    std::string, frr_grpc_ports, "50051,50052,50053",
+    "BGP: loopback gRPC ports of FRR's staticd,bgpd,bfdd (their -M grpc:PORT); bfdd 0 = none.");
+ABSL_FLAG(std::string, local_services, "",
+          "BGP, standalone: Services (namespace/name,...) with externalTrafficPolicy Local that "
+          "this host serves; only those of them are announced from here.");
 
 namespace {
 
@@ -69,6 +78,9 @@ Flags:
   --metrics-address HOST:PORT   default 127.0.0.1:7473
   --status-socket PATH          live state for `ironlbctl status`; default
                                 /run/ironlb/speaker.sock ("" for none)
+  --frr-vty-dir DIR             BGP: FRR's vty sockets, default /var/run/frr
+  --frr-grpc-ports S,B,F        BGP: gRPC ports of staticd,bgpd,bfdd, default 50051,50052,50053
+  --local-services ns/name,...  BGP: Local-policy Services served on this host
   --log-level debug|info|warn|error   default info
   --log-format logfmt|json            default logfmt
 )";
@@ -105,28 +117,6 @@ absl::StatusOr<std::string> ReadKey(const std::string& path) {
         absl::StrCat("--layer2-key-file: the key in ", path, " is shorter than 16 characters"));
   }
   return key;
-}
-
-// The Services of the config directory and their allocation (parallel); logs manifest problems.
-struct PlannedServices {
-  std::vector<ironlb::controller::Service> services;
-  ironlb::controller::PlanOutput plan;
-};
-
-PlannedServices PlanServices(const ironlb::config::LoadResult& config, const std::string& dir) {
-  ironlb::controller::ManifestReader reader;
-  reader.AddPath(dir);
-  ironlb::controller::ServiceManifests manifests = std::move(reader).Finish();
-  for (const auto& d : manifests.diagnostics) {
-    IRONLB_LOG(kWarn, "service manifest problem").With("where", d.ToString());
-  }
-  PlannedServices out;
-  // Hashed choice: every speaker must agree on the addresses without sharing state, and adding
-  // or removing a Service must not move the others.
-  out.plan = ironlb::controller::Plan(config.config, manifests.namespaces, manifests.services,
-                                      std::nullopt, ironlb::controller::AddressChoice::kStableHash);
-  out.services = std::move(manifests.services);
-  return out;
 }
 
 }  // namespace
@@ -166,6 +156,18 @@ int main(int argc, char** argv) {
   ironlb::config::ConfigReloader config(dir, registry);
   config.Reload();
 
+  auto bgp_options = ironlb::speaker::ParseBgpFlags(absl::GetFlag(FLAGS_frr_vty_dir),
+                                                    absl::GetFlag(FLAGS_frr_grpc_ports));
+  if (!bgp_options.ok()) {
+    std::fprintf(stderr, "ironlb-speaker: %s\n",
+                 std::string(bgp_options.status().message()).c_str());
+    return 2;
+  }
+  ironlb::speaker::BgpNode bgp_node{.name = node, .labels = *labels};
+  for (absl::string_view s :
+       absl::StrSplit(absl::GetFlag(FLAGS_local_services), ',', absl::SkipEmpty())) {
+    bgp_node.local_endpoints.insert(std::string(s));
+  }
   ironlb::arp::RawPacketSocketFactory sockets;
   std::unique_ptr<ironlb::speaker::Layer2Speaker> layer2;
   std::vector<std::string> problems;  // shown by `ironlbctl status`
@@ -176,17 +178,28 @@ int main(int argc, char** argv) {
         .With("error", nft.status())
         .With("action", "load the nf_tables module and give the speaker CAP_NET_ADMIN");
   }
+  std::unique_ptr<ironlb::speaker::BgpSpeaker> bgp;
   auto apply = [&] {
     auto current = config.store().current();
     if (!current) return;
-    PlannedServices planned = PlanServices(*current, dir);
+    const auto services = ironlb::speaker::ReadStandaloneServices(*current, dir);
     if (nft.ok()) {
       ironlb::speaker::MssPlan mss =
-          ironlb::speaker::MssClamps(current->config, planned.services, planned.plan);
+          ironlb::speaker::MssClamps(current->config, services.services, services.plan);
       for (const std::string& p : mss.problems) {
         IRONLB_LOG(kWarn, "TCP MSS clamp problem").With("problem", p);
       }
       (*nft)->SetClampedVips(std::move(mss.clamps));
+    }
+    if (!current->config.bgp_peers.empty() && !bgp) {
+      bgp = std::make_unique<ironlb::speaker::BgpSpeaker>(*bgp_options, &registry);
+      // FRR's gRPC listens on every address without TLS: only loopback may reach it.
+      if (nft.ok())
+        (*nft)->SetGuardedTcpPorts("frr-grpc", ironlb::speaker::FrrGrpcPorts(*bgp_options));
+    }
+    if (bgp) {
+      bgp->SetDesired(
+          ironlb::speaker::PlanBgp(current->config, services.services, services.plan, bgp_node));
     }
     const bool wants_l2 = !current->config.l2_advertisements.empty();
     problems.clear();
@@ -213,7 +226,7 @@ int main(int argc, char** argv) {
       layer2 = std::move(*l2);
       ironlb::arp::RegisterLayer2Metrics(registry, layer2->counters());
     }
-    if (layer2) layer2->SetDesired(current, planned.plan);
+    if (layer2) layer2->SetDesired(current, services.plan);
   };
   apply();
 
@@ -238,6 +251,7 @@ int main(int argc, char** argv) {
                                            .config = &config.store(),
                                            .layer2 = layer2.get(),
                                            .nft = nft.ok() ? nft->get() : nullptr,
+                                           .bgp = bgp.get(),
                                            .problems = problems});
     });
     if (server.ok()) {
@@ -267,11 +281,14 @@ int main(int argc, char** argv) {
     stopping = true;
     IRONLB_LOG(kInfo, "stopping: handing VIPs over")
         .With("signal", *sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    if (layer2) {
-      layer2->Shutdown([l] { l->Stop(); });
-    } else {
-      l->Stop();
-    }
+    // Layer 2 hands over and BGP withdraws at the same time; stop when both are done.
+    auto pending = std::make_shared<int>((layer2 ? 1 : 0) + (bgp ? 1 : 0));
+    auto one_done = [l, pending] {
+      if (--*pending == 0) l->Stop();
+    };
+    if (layer2) layer2->Shutdown(one_done);
+    if (bgp) bgp->Shutdown([l, one_done] { l->Post(one_done); });
+    if (*pending == 0) l->Stop();
   });
   if (!watched.ok()) {
     IRONLB_LOG(kError, "cannot watch signals").With("error", watched);
@@ -282,6 +299,7 @@ int main(int argc, char** argv) {
   }
   status.reset();
   layer2.reset();
+  bgp.reset();
   if (nft.ok()) nft->reset();
   (*http)->Stop();
   IRONLB_LOG(kInfo, "ironlb-speaker stopped");

@@ -53,6 +53,30 @@ void FillLayer2(const Layer2Speaker& l2, status::v1::SpeakerState& s) {
   for (const Takeover& t : l2.takeovers()) FillTakeover(t, s.add_takeovers());
 }
 
+void FillBgp(const BgpSpeaker& bgp, status::v1::SpeakerState& s) {
+  auto* out = s.mutable_bgp();
+  out->set_enabled(true);
+  const absl::Status err = bgp.LastError();
+  out->set_in_sync(err.ok());
+  if (!err.ok()) {
+    out->set_last_error(std::string(err.message()));
+    s.add_problems(absl::StrCat("BGP: FRR is not in sync: ", err.message()));
+  }
+  if (auto st = bgp.LastStatus()) {
+    out->set_static_routes(static_cast<uint32_t>(st->static_routes));
+    out->set_bfd_sessions_up(static_cast<uint32_t>(st->bfd_sessions_up));
+    out->set_bfd_sessions(static_cast<uint32_t>(st->bfd_sessions));
+    for (const bgp::PeerStatus& p : st->peers) {
+      auto* peer = out->add_peers();
+      peer->set_name(p.name);
+      peer->set_address(p.address);
+      peer->set_family(p.family);
+      peer->set_state(p.state);
+      peer->set_prefixes_sent(p.prefixes_sent);
+    }
+  }
+}
+
 }  // namespace
 
 status::v1::SpeakerState BuildStatus(const StatusParts& parts) {
@@ -85,6 +109,7 @@ status::v1::SpeakerState BuildStatus(const StatusParts& parts) {
   }
   for (const std::string& p : parts.problems) s.add_problems(p);
   if (parts.layer2 != nullptr) FillLayer2(*parts.layer2, s);
+  if (parts.bgp != nullptr) FillBgp(*parts.bgp, s);
   auto* nft = s.mutable_nft();
   nft->set_available(parts.nft != nullptr);
   if (parts.nft != nullptr) {

@@ -7,6 +7,7 @@
 #include "absl/time/time.h"
 #include "config/config_store.h"
 #include "proto/ironlb_status.pb.h"
+#include "speaker/bgp_speaker.h"
 #include "speaker/layer2_speaker.h"
 #include "speaker/nft_programmer.h"
 
@@ -19,6 +20,7 @@ struct StatusParts {
   const config::ConfigStore* config = nullptr;
   const Layer2Speaker* layer2 = nullptr;
   const NftProgrammer* nft = nullptr;
+  const BgpSpeaker* bgp = nullptr;
   std::vector<std::string> problems;  // found by the wiring (a missing key, say)
 };
 

@@ -22,6 +22,7 @@
 #include "controller/manifest_reader.h"
 #include "controller/plan.h"
 #include "speaker/layer2_speaker.h"
+#include "speaker/router_role.h"
 
 ABSL_FLAG(std::string, config_dir, "",
           "Directory of ironlb YAML configuration (*.yaml, *.yml), and in standalone mode the "
@@ -99,16 +100,20 @@ absl::StatusOr<std::string> ReadKey(const std::string& path) {
   return key;
 }
 
-// The Services of the config directory, allocated; logs manifest problems.
-ironlb::controller::PlanOutput PlanServices(const ironlb::config::LoadResult& config,
-                                            const std::string& dir) {
+// The Services of the config directory (into `services` when given), allocated; logs
+// manifest problems.
+ironlb::controller::PlanOutput PlanServices(
+    const ironlb::config::LoadResult& config, const std::string& dir,
+    std::vector<ironlb::controller::Service>* services = nullptr) {
   ironlb::controller::ManifestReader reader;
   reader.AddPath(dir);
   ironlb::controller::ServiceManifests manifests = std::move(reader).Finish();
   for (const auto& d : manifests.diagnostics) {
     IRONLB_LOG(kWarn, "service manifest problem").With("where", d.ToString());
   }
-  return ironlb::controller::Plan(config.config, manifests.namespaces, manifests.services);
+  auto plan = ironlb::controller::Plan(config.config, manifests.namespaces, manifests.services);
+  if (services != nullptr) *services = std::move(manifests.services);
+  return plan;
 }
 
 }  // namespace
@@ -150,9 +155,25 @@ int main(int argc, char** argv) {
 
   ironlb::arp::RawPacketSocketFactory sockets;
   std::unique_ptr<ironlb::speaker::Layer2Speaker> layer2;
+  std::unique_ptr<ironlb::speaker::RouterRole> router;
   auto apply = [&] {
     auto current = config.store().current();
     if (!current) return;
+    if (!current->config.port_forwards.empty() && !router) {
+      auto r = ironlb::speaker::RouterRole::Create(loop->get(), &registry, {});
+      if (r.ok()) {
+        router = std::move(*r);
+      } else {
+        IRONLB_LOG(kError, "router role cannot start: no port is forwarded")
+            .With("error", r.status())
+            .With("action", "run as root or with CAP_NET_ADMIN (ironlb-router.service does)");
+      }
+    }
+    if (router) {
+      std::vector<ironlb::controller::Service> services;
+      auto plan = PlanServices(*current, dir, &services);
+      (void)router->SetDesired(current->config, services, plan);
+    }
     const bool wants_l2 = !current->config.l2_advertisements.empty();
     if (wants_l2 && !layer2) {
       if (key->empty()) {

@@ -175,6 +175,12 @@ class Planner {
     e.target_address = want.target;
     e.target_port = want.target_port;
     e.source_nat = SourceNat(group, o, want.target);
+    // What nft/ would refuse (an interface name longer than the kernel's) stays out alone,
+    // instead of failing the whole table.
+    if (absl::Status st = nft::ValidateForward(e, plan_.desired.forwards.size()); !st.ok()) {
+      Problem(absl::StrCat("PortForward \"", group.meta.name, "\": ", st.message()));
+      return false;
+    }
     plan_.desired.forwards.push_back(std::move(e));
     plan_.info.push_back({group.meta.name, o.Text(), source});
     return true;

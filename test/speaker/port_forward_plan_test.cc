@@ -311,6 +311,20 @@ TEST(PortForwardPlanTest, BadInputIsReportedByNameAndTheRestIsForwarded) {
   EXPECT_THAT(p.plan.desired.clamped_vips, IsEmpty());
 }
 
+TEST(PortForwardPlanTest, AForwardTheKernelWouldRefuseStaysOutAlone) {
+  const std::string forwards = R"(apiVersion: ironlb.io/v1alpha1
+kind: PortForward
+metadata: {name: home}
+spec: {interfaces: [wan0, an-interface-name-too-long]}
+)";
+  Planned p = PlanFor(forwards, Svc("web", "  annotations: {ironlb.io/forward-from: home}\n",
+                                    "  ports: [{protocol: TCP, port: 80}]\n"));
+  EXPECT_THAT(p.lines, ElementsAre(StartsWith("wan0 tcp/80 -> ")));
+  ASSERT_EQ(p.plan.problems.size(), 1u);
+  EXPECT_THAT(p.plan.problems[0],
+              HasSubstr("outside interface name \"an-interface-name-too-long\" is longer than 15"));
+}
+
 TEST(PortForwardPlanTest, ServicesSharingAVipWithDifferentMssKeepTheOldersSetting) {
   const std::string spec1 = "  ports: [{protocol: TCP, port: 80}]\n";
   const std::string spec2 = "  ports: [{protocol: UDP, port: 80}]\n";

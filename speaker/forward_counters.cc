@@ -67,9 +67,14 @@ void ForwardCounters::Collect() {
   if (applied_.forwards.empty()) return;
   auto counters = reader_.ReadForwardCounters(applied_);
   if (!counters.ok()) {
-    IRONLB_LOG(kWarn, "cannot read port forward counters").With("error", counters.status());
+    // Once per distinct failure, not at every scrape.
+    if (last_error_ != counters.status().ToString()) {
+      last_error_ = counters.status().ToString();
+      IRONLB_LOG(kWarn, "cannot read port forward counters").With("error", counters.status());
+    }
     return;
   }
+  last_error_.clear();
   for (size_t i = 0; i < counters->size() && i < labels_.size(); ++i) {
     const nft::ForwardCounter& c = (*counters)[i];
     Seen& last = seen_[labels_[i]];

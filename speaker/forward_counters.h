@@ -42,6 +42,7 @@ class ForwardCounters {
   nft::DesiredState applied_;
   std::vector<std::vector<std::string>> labels_;  // per applied_.forwards entry
   std::map<std::vector<std::string>, Seen> seen_;
+  std::string last_error_;  // of the last failed read, logged once
   metrics::Family<metrics::Counter>* packets_ = nullptr;
   metrics::Family<metrics::Counter>* bytes_ = nullptr;
   metrics::Family<metrics::Counter>* connections_ = nullptr;

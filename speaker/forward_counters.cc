@@ -40,8 +40,8 @@ std::shared_ptr<ForwardCounters> ForwardCounters::Register(
 void ForwardCounters::SetApplied(const PortForwardPlan& plan) {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<std::vector<std::string>> labels;
-  for (size_t i = 0; i < plan.desired.forwards.size() && i < plan.info.size(); ++i) {
-    const nft::PortForwardEntry& f = plan.desired.forwards[i];
+  for (size_t i = 0; i < plan.forwards.size() && i < plan.info.size(); ++i) {
+    const nft::PortForwardEntry& f = plan.forwards[i];
     const ForwardInfo& info = plan.info[i];
     labels.push_back({info.group, info.outside, std::string(nft::L4ProtocolName(f.protocol)),
                       absl::StrCat(f.port), info.source,
@@ -58,7 +58,7 @@ void ForwardCounters::SetApplied(const PortForwardPlan& plan) {
     for (auto* family : {packets_, bytes_, connections_}) family->Remove(it->first);
     it = seen_.erase(it);
   }
-  applied_.forwards = plan.desired.forwards;
+  applied_.forwards = plan.forwards;
   labels_ = std::move(labels);
 }
 

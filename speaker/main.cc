@@ -22,7 +22,11 @@
 #include "controller/manifest_reader.h"
 #include "controller/plan.h"
 #include "speaker/layer2_speaker.h"
+#include "speaker/mss_plan.h"
+#include "speaker/nft_programmer.h"
 #include "speaker/router_role.h"
+#include "speaker/status_server.h"
+#include "speaker/status_snapshot.h"
 
 ABSL_FLAG(std::string, config_dir, "",
           "Directory of ironlb YAML configuration (*.yaml, *.yml), and in standalone mode the "
@@ -36,6 +40,8 @@ ABSL_FLAG(int, liveness_port, 7946,
           "TCP port, on each layer-2 interface's own address, for the speakers' liveness links.");
 ABSL_FLAG(std::string, metrics_address, "127.0.0.1:7473",
           "Where /metrics, /healthz and /readyz are served. Loopback by default.");
+ABSL_FLAG(std::string, status_socket, "/run/ironlb/speaker.sock",
+          "Unix socket serving the live state to `ironlbctl status`; empty: none.");
 
 namespace {
 
@@ -62,16 +68,20 @@ of its ports DNATed from the group's outside interfaces/addresses to its VIPs (T
 IPv4 and IPv6) in the nftables table `inet ironlb`; explicit targets too. Source NAT is added
 where replies would not pass this router (sourceNAT: Auto), or always/never. Two Services
 wanting one outside port: the older (metadata.creationTimestamp, then namespace/name) keeps
-it, the newer is logged and counted. VIPs whose pool has tcpMSS, or whose Service has
-ironlb.io/tcp-mss, get their TCP MSS clamped on the forwarded path. The table stays when the
-daemon stops (a restart drops no connection); `nft delete table inet ironlb` removes it.
+it, the newer is logged and counted. The table stays when the daemon stops (a restart drops
+no connection); `nft delete table inet ironlb` removes it.
+
+TCP MSS (every mode): connections to a VIP whose pool has tcpMSS, or whose Service has
+ironlb.io/tcp-mss (a number or pmtu), get the MSS of their SYN and SYN-ACK clamped, whether
+the VIP is served here, routed through here, or a port forward's target.
 
 Signals: SIGHUP reloads DIR (a configuration with errors is refused, naming file, line, object
 and field; the previous one stays in force). SIGTERM hands this node's VIPs over, then stops.
 
 HTTP on --metrics-address: /healthz, /readyz (a valid configuration is loaded), /metrics
-(ironlb_config_*, ironlb_l2_*, ironlb_router_forwards, ironlb_router_port_conflicts,
-ironlb_forward_{packets,bytes,connections}_total per forward, ...).
+(ironlb_config_*, ironlb_l2_*, ironlb_nft_*, ironlb_router_forwards,
+ironlb_router_port_conflicts, ironlb_forward_{packets,bytes,connections}_total per forward).
+`ironlbctl status` reads the live state from --status-socket.
 
 Needs CAP_NET_ADMIN (nftables, routes) and CAP_NET_RAW (ARP/NDP); the packaged
 ironlb-router.service grants only those. Check DIR first with `ironlbctl validate`.
@@ -84,6 +94,8 @@ Flags:
   --node-labels k=v,...         labels for nodeSelectors
   --liveness-port PORT          default 7946
   --metrics-address HOST:PORT   default 127.0.0.1:7473
+  --status-socket PATH          live state for `ironlbctl status`; default
+                                /run/ironlb/speaker.sock ("" for none)
   --log-level debug|info|warn|error   default info
   --log-format logfmt|json            default logfmt
 
@@ -124,20 +136,26 @@ absl::StatusOr<std::string> ReadKey(const std::string& path) {
   return key;
 }
 
-// The Services of the config directory (into `services` when given), allocated; logs
-// manifest problems.
-ironlb::controller::PlanOutput PlanServices(
-    const ironlb::config::LoadResult& config, const std::string& dir,
-    std::vector<ironlb::controller::Service>* services = nullptr) {
+// The Services of the config directory and their allocation (parallel); logs manifest problems.
+struct PlannedServices {
+  std::vector<ironlb::controller::Service> services;
+  ironlb::controller::PlanOutput plan;
+};
+
+PlannedServices PlanServices(const ironlb::config::LoadResult& config, const std::string& dir) {
   ironlb::controller::ManifestReader reader;
   reader.AddPath(dir);
   ironlb::controller::ServiceManifests manifests = std::move(reader).Finish();
   for (const auto& d : manifests.diagnostics) {
     IRONLB_LOG(kWarn, "service manifest problem").With("where", d.ToString());
   }
-  auto plan = ironlb::controller::Plan(config.config, manifests.namespaces, manifests.services);
-  if (services != nullptr) *services = std::move(manifests.services);
-  return plan;
+  PlannedServices out;
+  // Hashed choice: every speaker must agree on the addresses without sharing state, and adding
+  // or removing a Service must not move the others.
+  out.plan = ironlb::controller::Plan(config.config, manifests.namespaces, manifests.services,
+                                      std::nullopt, ironlb::controller::AddressChoice::kStableHash);
+  out.services = std::move(manifests.services);
+  return out;
 }
 
 }  // namespace
@@ -179,30 +197,49 @@ int main(int argc, char** argv) {
 
   ironlb::arp::RawPacketSocketFactory sockets;
   std::unique_ptr<ironlb::speaker::Layer2Speaker> layer2;
-  std::unique_ptr<ironlb::speaker::RouterRole> router;
+  std::vector<std::string> problems;  // shown by `ironlbctl status`
+  // nftables (MSS clamps): without it the speaker still announces, and says why it cannot clamp.
+  auto nft = ironlb::speaker::NftProgrammer::Create(loop->get(), &registry);
+  if (!nft.ok()) {
+    IRONLB_LOG(kError, "nftables unavailable: TCP MSS clamping is off")
+        .With("error", nft.status())
+        .With("action", "load the nf_tables module and give the speaker CAP_NET_ADMIN");
+  }
+  std::unique_ptr<ironlb::speaker::RouterRole> router;  // with PortForwards: port forwarding
   auto apply = [&] {
     auto current = config.store().current();
     if (!current) return;
+    problems.clear();
+    PlannedServices planned = PlanServices(*current, dir);
+    if (nft.ok()) {
+      ironlb::speaker::MssPlan mss =
+          ironlb::speaker::MssClamps(current->config, planned.services, planned.plan);
+      for (const std::string& p : mss.problems) {
+        IRONLB_LOG(kWarn, "TCP MSS clamp problem").With("problem", p);
+      }
+      (*nft)->SetClampedVips(std::move(mss.clamps));
+    }
     if (!current->config.port_forwards.empty() && !router) {
-      auto r = ironlb::speaker::RouterRole::Create(loop->get(), &registry, {});
+      auto r = nft.ok()
+                   ? ironlb::speaker::RouterRole::Create(loop->get(), nft->get(), &registry, {})
+                   : absl::StatusOr<std::unique_ptr<ironlb::speaker::RouterRole>>(nft.status());
       if (r.ok()) {
         router = std::move(*r);
       } else {
-        IRONLB_LOG(kError, "router role cannot start: no port is forwarded")
+        IRONLB_LOG(kError, "PortForward configured but the router role cannot start")
             .With("error", r.status())
-            .With("action", "run as root or with CAP_NET_ADMIN (ironlb-router.service does)");
+            .With("action", "give the speaker CAP_NET_ADMIN (ironlb-router.service does)");
+        problems.push_back(absl::StrCat("nothing is forwarded: ", r.status().message()));
       }
     }
-    if (router) {
-      std::vector<ironlb::controller::Service> services;
-      auto plan = PlanServices(*current, dir, &services);
-      (void)router->SetDesired(current->config, services, plan);
-    }
+    if (router) router->SetDesired(current->config, planned.services, planned.plan);
     const bool wants_l2 = !current->config.l2_advertisements.empty();
     if (wants_l2 && !layer2) {
       if (key->empty()) {
         IRONLB_LOG(kError, "layer 2 is configured but no key was given; nothing is announced")
             .With("action", "pass --layer2-key-file with the key shared by all speakers");
+        problems.push_back(
+            "layer 2 is configured but no --layer2-key-file was given; nothing is announced");
         return;
       }
       auto l2 = ironlb::speaker::Layer2Speaker::Create(
@@ -214,12 +251,13 @@ int main(int argc, char** argv) {
           &registry);
       if (!l2.ok()) {
         IRONLB_LOG(kError, "layer 2 cannot start").With("error", l2.status());
+        problems.push_back(absl::StrCat("layer 2 cannot start: ", l2.status().message()));
         return;
       }
       layer2 = std::move(*l2);
       ironlb::arp::RegisterLayer2Metrics(registry, layer2->counters());
     }
-    if (layer2) layer2->SetDesired(current, PlanServices(*current, dir));
+    if (layer2) layer2->SetDesired(current, planned.plan);
   };
   apply();
 
@@ -233,6 +271,25 @@ int main(int argc, char** argv) {
   if (!http.ok()) {
     IRONLB_LOG(kError, "cannot serve metrics").With("error", http.status());
     return 1;
+  }
+  const absl::Time started = absl::Now();
+  std::unique_ptr<ironlb::speaker::StatusServer> status;
+  if (const std::string path = absl::GetFlag(FLAGS_status_socket); !path.empty()) {
+    auto server = ironlb::speaker::StatusServer::Start(path, loop->get(), [&] {
+      return ironlb::speaker::BuildStatus({.node = node,
+                                           .started = started,
+                                           .config_dir = dir,
+                                           .config = &config.store(),
+                                           .layer2 = layer2.get(),
+                                           .nft = nft.ok() ? nft->get() : nullptr,
+                                           .problems = problems});
+    });
+    if (server.ok()) {
+      status = std::move(*server);
+    } else {  // announcing matters more than the status page
+      IRONLB_LOG(kError, "no status socket; `ironlbctl status` will not reach this speaker")
+          .With("error", server.status());
+    }
   }
   IRONLB_LOG(kInfo, "ironlb-speaker started")
       .With("version", ironlb::kVersion)
@@ -267,7 +324,10 @@ int main(int argc, char** argv) {
   if (absl::Status st = l->Run(); !st.ok()) {
     IRONLB_LOG(kError, "event loop failed").With("error", st);
   }
+  status.reset();
   layer2.reset();
+  router.reset();
+  if (nft.ok()) nft->reset();
   (*http)->Stop();
   IRONLB_LOG(kInfo, "ironlb-speaker stopped");
   return 0;

@@ -8,7 +8,6 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "config/values.h"
 
 namespace ironlb::speaker {
 namespace {
@@ -81,8 +80,7 @@ std::vector<std::string> ForwardFromGroups(const Service& s) {
 
 class Planner {
  public:
-  Planner(const config::Config& config, const RouteFacts& routes)
-      : config_(config), routes_(routes) {}
+  explicit Planner(const RouteFacts& routes) : routes_(routes) {}
 
   void AddTargets(const config::PortForward& group) {
     for (size_t t = 0; t < group.targets.size(); ++t) {
@@ -96,12 +94,10 @@ class Planner {
         Claim(group, o, proto, ft.port, {holder, ft.address, ft.target_port, false},
               absl::StrCat("target[", t, "]"), nullptr);
       }
-      ClampFromPool(ft.address, holder);
     }
   }
 
   void AddService(const config::PortForward& group, const Service& s, const PlannedService& ps) {
-    bool forwarded = false;
     for (const controller::ServicePort& port : s.ports) {
       if (port.protocol == controller::PortProtocol::kSCTP) {
         Problem(absl::StrCat("Service ", s.Key(), ": SCTP port ", port.port,
@@ -115,39 +111,26 @@ class Planner {
       for (const IpAddress& vip : ps.allocation.addresses) {
         for (const Outside& o : OutsidesOf(group)) {
           if (o.address && o.address->family() != vip.family()) continue;
-          forwarded |=
-              Claim(group, o, proto, port.port, {s.Key(), vip, port.port, true}, s.Key(), &s);
+          Claim(group, o, proto, port.port, {s.Key(), vip, port.port, true}, s.Key(), &s);
         }
       }
     }
-    if (forwarded) ClampService(s, ps);
   }
 
-  PortForwardPlan Finish() && {
-    for (const auto& [vip, setting] : clamps_) {
-      plan_.desired.clamped_vips.push_back({vip, setting.mss.value, setting.mss.pmtu});
-    }
-    return std::move(plan_);
-  }
+  PortForwardPlan Finish() && { return std::move(plan_); }
 
   void Problem(std::string text) { plan_.problems.push_back(std::move(text)); }
 
  private:
-  struct Clamp {
-    config::TcpMss mss;
-    std::string source;  // who asked, for messages
-  };
-
   // Takes (outside, family, protocol, port) for `want` unless someone holds it already.
-  // Returns whether the forward is in the plan (also when an equal one already was).
-  bool Claim(const config::PortForward& group, const Outside& o, nft::L4Protocol proto,
+  void Claim(const config::PortForward& group, const Outside& o, nft::L4Protocol proto,
              uint16_t port, Holder want, const std::string& source, const Service* service) {
     const ClaimKey key{o.address ? o.address->ToString() : "if:" + o.interface,
                        want.target.family(), proto, port};
     auto [it, inserted] = claims_.emplace(key, want);
     if (!inserted) {
       const Holder& h = it->second;
-      if (h.target == want.target && h.target_port == want.target_port) return true;
+      if (h.target == want.target && h.target_port == want.target_port) return;
       ForwardConflict c;
       c.group = group.meta.name;
       c.outside = o.Text();
@@ -161,7 +144,7 @@ class Planner {
           "\"): ", h.service ? "the older Service " : "", h.name, " already forwards it to ",
           h.target.ToString(), ":", h.target_port, "; give one of them another port");
       plan_.conflicts.push_back(std::move(c));
-      return false;
+      return;
     }
     nft::PortForwardEntry e;
     e.name = absl::StrCat(group.meta.name, "/", source, "/", nft::L4ProtocolName(proto), "/", port,
@@ -177,13 +160,13 @@ class Planner {
     e.source_nat = SourceNat(group, o, want.target);
     // What nft/ would refuse (an interface name longer than the kernel's) stays out alone,
     // instead of failing the whole table.
-    if (absl::Status st = nft::ValidateForward(e, plan_.desired.forwards.size()); !st.ok()) {
+    if (absl::Status st = nft::ValidateForward(e, plan_.forwards.size()); !st.ok()) {
       Problem(absl::StrCat("PortForward \"", group.meta.name, "\": ", st.message()));
-      return false;
+      claims_.erase(it);
+      return;
     }
-    plan_.desired.forwards.push_back(std::move(e));
+    plan_.forwards.push_back(std::move(e));
     plan_.info.push_back({group.meta.name, o.Text(), source});
-    return true;
   }
 
   // Auto: source NAT when replies would not pass this router: the target lies behind the very
@@ -203,57 +186,9 @@ class Planner {
     return !arrival.empty() && arrival == egress;
   }
 
-  void ClampService(const Service& s, const PlannedService& ps) {
-    std::optional<config::TcpMss> mss;
-    std::string source;
-    if (auto it = s.annotations.find(kTcpMssAnnotation); it != s.annotations.end()) {
-      auto parsed = config::ParseTcpMss(it->second);
-      if (!parsed.ok()) {
-        Problem(absl::StrCat("Service ", s.Key(), ": ", kTcpMssAnnotation, ": ",
-                             parsed.status().message(), "; its forwards carry no MSS clamp"));
-        return;
-      }
-      mss = *parsed;
-      source = absl::StrCat("Service ", s.Key(), " (", kTcpMssAnnotation, ")");
-    } else if (const config::AddressPool* pool = config_.FindPool(ps.allocation.pool);
-               pool != nullptr && pool->tcp_mss) {
-      mss = pool->tcp_mss;
-      source = absl::StrCat("pool \"", pool->meta.name, "\" (tcpMSS)");
-    }
-    if (!mss) return;
-    for (const IpAddress& vip : ps.allocation.addresses) AddClamp(vip, *mss, source);
-  }
-
-  void ClampFromPool(const IpAddress& address, const std::string& holder) {
-    for (const config::AddressPool& pool : config_.pools) {
-      if (!pool.tcp_mss) continue;
-      for (const IpRange& r : pool.ranges) {
-        if (r.Contains(address)) {
-          AddClamp(address, *pool.tcp_mss,
-                   absl::StrCat("pool \"", pool.meta.name, "\" (tcpMSS) for ", holder));
-          return;
-        }
-      }
-    }
-  }
-
-  void AddClamp(const IpAddress& vip, const config::TcpMss& mss, const std::string& source) {
-    auto [it, inserted] = clamps_.emplace(vip, Clamp{mss, source});
-    if (inserted || it->second.mss == mss) return;
-    Problem(absl::StrCat(source, " asks to clamp MSS of ", vip.ToString(), " to ", MssText(mss),
-                         " but ", it->second.source, " already clamps it to ",
-                         MssText(it->second.mss), "; the first is kept"));
-  }
-
-  static std::string MssText(const config::TcpMss& m) {
-    return m.pmtu ? std::string("pmtu") : absl::StrCat(m.value);
-  }
-
-  const config::Config& config_;
   CachedRoutes routes_;
   PortForwardPlan plan_;
   std::map<ClaimKey, Holder> claims_;
-  std::map<IpAddress, Clamp> clamps_;
 };
 
 }  // namespace
@@ -261,7 +196,7 @@ class Planner {
 PortForwardPlan PlanPortForwards(const config::Config& config, const std::vector<Service>& services,
                                  const controller::PlanOutput& allocations,
                                  const RouteFacts& routes) {
-  Planner planner(config, routes);
+  Planner planner(routes);
   // Explicit targets first: the operator wrote them for this router, they are never displaced.
   for (const config::PortForward& group : config.port_forwards) planner.AddTargets(group);
 

@@ -1,8 +1,9 @@
 // The router role as a pure function: from the PortForward groups, the Services and their
 // allocated addresses, which outside ports this router DNATs to which VIP (or explicit
-// target), with source NAT where replies would not come back through it, and which forwarded
-// VIPs get their TCP MSS clamped. The result is nft/'s desired state plus an account of what
-// was left out and why (contested ports, bad annotations), for logs and metrics.
+// target), with source NAT where replies would not come back through it. The result is nft/'s
+// port forwards plus an account of what was left out and why (contested ports, unknown groups),
+// for logs and metrics. (TCP MSS clamps of the VIPs come from MssClamps, for every mode; nft/
+// applies them to forwarded connections by the VIP they were DNATed to.)
 //
 // A Service is published on group G when its `ironlb.io/forward-from` annotation names G
 // (comma-separated list) or one of G's serviceSelectors matches its labels. Each (protocol,
@@ -25,7 +26,6 @@
 namespace ironlb::speaker {
 
 inline constexpr char kForwardFromAnnotation[] = "ironlb.io/forward-from";
-inline constexpr char kTcpMssAnnotation[] = "ironlb.io/tcp-mss";
 
 // What the router knows about its own routing, asked for sourceNAT: Auto.
 class RouteFacts {
@@ -38,7 +38,7 @@ class RouteFacts {
 };
 
 // One planned forward, described for logs and metric labels (same index as the forward in
-// PortForwardPlan::desired.forwards).
+// PortForwardPlan::forwards).
 struct ForwardInfo {
   std::string group;    // PortForward name
   std::string outside;  // "203.0.113.5" or "wan0"
@@ -57,8 +57,8 @@ struct ForwardConflict {
 };
 
 struct PortForwardPlan {
-  nft::DesiredState desired;      // forwards and clamped VIPs; no guarded ports
-  std::vector<ForwardInfo> info;  // per desired.forwards entry
+  std::vector<nft::PortForwardEntry> forwards;
+  std::vector<ForwardInfo> info;  // per forwards entry
   std::vector<ForwardConflict> conflicts;
   // Services or targets left out (in part or whole) for another reason, one line each,
   // naming the object and the field: "Service shop/web: ironlb.io/forward-from names ...".

@@ -24,28 +24,22 @@ class KernelRoutes : public RouteFacts {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RouterRole>> RouterRole::Create(arp::EventLoop* loop,
+                                                               NftProgrammer* nft,
                                                                metrics::Registry* registry,
                                                                Options options) {
-  auto apply = nft::MnlTransport::Create();
-  if (!apply.ok()) return apply.status();
   auto counters = nft::MnlTransport::Create();
   if (!counters.ok()) return counters.status();
-  return std::make_unique<RouterRole>(loop, registry, options, std::move(*apply),
-                                      std::move(*counters), std::make_unique<KernelRoutes>());
+  return std::make_unique<RouterRole>(loop, nft, registry, options, std::move(*counters),
+                                      std::make_unique<KernelRoutes>());
 }
 
-RouterRole::RouterRole(arp::EventLoop* loop, metrics::Registry* registry, Options options,
-                       std::unique_ptr<nft::NetlinkTransport> apply,
-                       std::unique_ptr<nft::NetlinkTransport> counters,
+RouterRole::RouterRole(arp::EventLoop* loop, NftProgrammer* nft, metrics::Registry* registry,
+                       Options options, std::unique_ptr<nft::NetlinkTransport> counters,
                        std::unique_ptr<RouteFacts> routes)
-    : loop_(loop),
-      options_(options),
-      apply_transport_(std::move(apply)),
-      routes_(std::move(routes)),
-      reconciler_(apply_transport_.get()) {
+    : loop_(loop), nft_(nft), options_(options), routes_(std::move(routes)) {
   forwards_ = &registry
                    ->AddGauge("ironlb_router_forwards",
-                              "Port forwards (outside, protocol, port) this router applies.")
+                              "Port forwards (outside, protocol, port) the router plan holds.")
                    .Get();
   conflicts_ = &registry->AddGauge(
       "ironlb_router_port_conflicts",
@@ -57,11 +51,6 @@ RouterRole::RouterRole(arp::EventLoop* loop, metrics::Registry* registry, Option
                               "Services or targets left out of the port forwards for another "
                               "reason (see the log).")
                    .Get();
-  apply_errors_ = &registry
-                       ->AddCounter("ironlb_router_apply_errors_total",
-                                    "Port-forward plans the kernel refused; the previous "
-                                    "forwards stayed in place.")
-                       .Get();
   counters_ = ForwardCounters::Register(registry, std::move(counters));
 }
 
@@ -69,49 +58,35 @@ RouterRole::~RouterRole() {
   if (replan_timer_ != 0) loop_->Cancel(replan_timer_);
 }
 
-absl::Status RouterRole::SetDesired(const config::Config& config,
-                                    const std::vector<controller::Service>& services,
-                                    const controller::PlanOutput& allocations) {
+void RouterRole::SetDesired(const config::Config& config,
+                            const std::vector<controller::Service>& services,
+                            const controller::PlanOutput& allocations) {
   config_ = config;
   services_ = services;
   allocations_ = allocations;
-  absl::Status st = Apply();
+  Apply();
   ScheduleReplan();
-  return st;
 }
 
 void RouterRole::ScheduleReplan() {
   if (replan_timer_ != 0) loop_->Cancel(replan_timer_);
   replan_timer_ = loop_->RunAfter(options_.replan_interval, [this] {
     replan_timer_ = 0;
-    (void)Apply();
+    Apply();
     ScheduleReplan();
   });
 }
 
-absl::Status RouterRole::Apply() {
+void RouterRole::Apply() {
   PortForwardPlan plan = PlanPortForwards(config_, services_, allocations_, *routes_);
   Report(plan);
-  auto result = reconciler_.Reconcile(plan.desired);
-  if (!result.ok()) {
-    apply_errors_->Increment();
-    IRONLB_LOG(kError, "port forwards not applied; the previous ones stay in place")
-        .With("error", result.status())
-        .With("action", "fix the object named in the error and reload (SIGHUP)");
-    return result.status();
-  }
-  if (result->operations > 0) {
-    IRONLB_LOG(kInfo, "port forwards applied")
-        .With("forwards", plan.desired.forwards.size())
-        .With("clamped_vips", plan.desired.clamped_vips.size())
-        .With("added", result->elements_added)
-        .With("removed", result->elements_removed)
-        .With("rebuilt", result->rebuilt);
-  }
-  forwards_->Set(static_cast<double>(plan.desired.forwards.size()));
+  // The programmer converges the kernel (coalesced, retried with backoff, errors logged and
+  // counted as ironlb_nft_reconcile_failures_total); re-planning also repairs a table someone
+  // deleted.
+  nft_->SetForwards(plan.forwards);
+  forwards_->Set(static_cast<double>(plan.forwards.size()));
   counters_->SetApplied(plan);
   plan_ = std::move(plan);
-  return absl::OkStatus();
 }
 
 void RouterRole::Report(const PortForwardPlan& plan) {

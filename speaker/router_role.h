@@ -1,9 +1,10 @@
 // The router role of ironlb-speaker: on a Linux router in front of the cluster, keeps the
-// `inet ironlb` nftables table forwarding the PortForward groups' outside ports to the VIPs
-// (PlanPortForwards), on the speaker's event loop. Re-plans when told (start, SIGHUP) and
-// every `replan_interval` (routes and interfaces change under it; a table someone deleted is
-// rebuilt). Reports contested ports and bad annotations in the log (once, when they appear)
-// and in /metrics, and serves each forward's packet, byte and connection counters.
+// PortForward groups' outside ports forwarded to the VIPs (PlanPortForwards), as the port-forward
+// part of the speaker's nftables table (NftProgrammer), on the speaker's event loop. Re-plans
+// when told (start, SIGHUP) and every `replan_interval` (routes and interfaces change under it,
+// and the programmer rebuilds a table someone deleted). Reports contested ports and other
+// problems in the log (once, when they appear) and in /metrics, and serves each forward's
+// packet, byte and connection counters.
 //
 // The table is left in place when the daemon stops, so a restart does not drop forwarded
 // connections; removing every PortForward (and reloading) removes the forwards.
@@ -22,8 +23,8 @@
 #include "controller/plan.h"
 #include "controller/service.h"
 #include "nft/netlink_transport.h"
-#include "nft/reconciler.h"
 #include "speaker/forward_counters.h"
+#include "speaker/nft_programmer.h"
 #include "speaker/port_forward_plan.h"
 
 namespace ironlb::speaker {
@@ -34,37 +35,35 @@ class RouterRole {
     std::chrono::milliseconds replan_interval{std::chrono::seconds(30)};
   };
 
-  // Opens its netlink sockets (needs CAP_NET_ADMIN); `loop` and `registry` outlive it.
+  // Opens a netlink socket for the counters (needs CAP_NET_ADMIN); `loop`, `nft` and
+  // `registry` outlive it.
   static absl::StatusOr<std::unique_ptr<RouterRole>> Create(arp::EventLoop* loop,
+                                                            NftProgrammer* nft,
                                                             metrics::Registry* registry,
                                                             Options options);
-  // With given transports (tests): `apply` for reconciles, `counters` for the /metrics thread.
-  RouterRole(arp::EventLoop* loop, metrics::Registry* registry, Options options,
-             std::unique_ptr<nft::NetlinkTransport> apply,
+  // With given parts (tests): `counters` is read on the /metrics thread.
+  RouterRole(arp::EventLoop* loop, NftProgrammer* nft, metrics::Registry* registry, Options options,
              std::unique_ptr<nft::NetlinkTransport> counters, std::unique_ptr<RouteFacts> routes);
   ~RouterRole();
   RouterRole(const RouterRole&) = delete;
   RouterRole& operator=(const RouterRole&) = delete;
 
-  // New inputs: plans and applies now. The error (also logged) is the kernel's refusal; the
-  // previous forwards then stay as they were.
-  absl::Status SetDesired(const config::Config& config,
-                          const std::vector<controller::Service>& services,
-                          const controller::PlanOutput& allocations);
+  // New inputs: plans now and hands the forwards to the programmer.
+  void SetDesired(const config::Config& config, const std::vector<controller::Service>& services,
+                  const controller::PlanOutput& allocations);
 
-  // The last plan applied (tests, status).
+  // The last plan (tests, status).
   const PortForwardPlan& plan() const { return plan_; }
 
  private:
-  absl::Status Apply();
+  void Apply();
   void Report(const PortForwardPlan& plan);
   void ScheduleReplan();
 
   arp::EventLoop* loop_;
+  NftProgrammer* nft_;
   Options options_;
-  std::unique_ptr<nft::NetlinkTransport> apply_transport_;
   std::unique_ptr<RouteFacts> routes_;
-  nft::Reconciler reconciler_;
   arp::EventLoop::TimerId replan_timer_ = 0;
 
   // Inputs of the last SetDesired, for re-planning.
@@ -77,7 +76,6 @@ class RouterRole {
   metrics::Gauge* forwards_;
   metrics::Family<metrics::Gauge>* conflicts_;
   metrics::Gauge* problems_;
-  metrics::Counter* apply_errors_;
   std::shared_ptr<ForwardCounters> counters_;
 };
 

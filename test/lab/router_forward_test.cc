@@ -110,14 +110,16 @@ class RouterForwardTest : public ::testing::Test {
       auto p = lab_->Spawn(
           h,
           {IRONLB_SPEAKER_BINARY, "--config-dir", lan_dir_, "--layer2-key-file", lan_dir_ + "/key",
-           "--node-name", h.name, "--metrics-address", "127.0.0.1:7473"},
+           "--node-name", h.name, "--metrics-address", "127.0.0.1:7473", "--status-socket",
+           lab_->work_dir() + "/status-" + h.name + ".sock"},
           "speaker-" + h.name);
       ASSERT_THAT(p, IsOk());
       speakers_[h.name] = std::move(*p);
     }
     auto r = lab_->Spawn(*lab_->router(),
                          {IRONLB_SPEAKER_BINARY, "--config-dir", router_dir_, "--node-name",
-                          "router", "--metrics-address", "127.0.0.1:7473"},
+                          "router", "--metrics-address", "127.0.0.1:7473", "--status-socket",
+                          lab_->work_dir() + "/status-router.sock"},
                          "router");
     ASSERT_THAT(r, IsOk());
     router_ = std::move(*r);

@@ -1,6 +1,6 @@
 // The router plan from real configuration and Service manifests (parsed as the speaker parses
-// them): which outside ports go where, who keeps a contested port, source NAT, MSS clamps, and
-// how problems are reported without disturbing the other forwards.
+// them): which outside ports go where, who keeps a contested port, source NAT, and how problems
+// are reported without disturbing the other forwards.
 #include "speaker/port_forward_plan.h"
 
 #include <map>
@@ -44,11 +44,6 @@ kind: AddressPool
 metadata: {name: lan}
 spec: {addresses: [10.90.0.100-10.90.0.120, "fd00:90::100/124"]}
 ---
-apiVersion: ironlb.io/v1alpha1
-kind: AddressPool
-metadata: {name: tunnel}
-spec: {addresses: [10.95.0.0/28], tcpMSS: 1300, autoAssign: false}
----
 )";
 
 std::string Svc(const std::string& name, const std::string& metadata, const std::string& spec) {
@@ -76,14 +71,16 @@ Planned PlanFor(const std::string& forwards, const std::string& services,
   controller::PlanOutput allocations = controller::Plan(config.config, m.namespaces, m.services);
   Planned out;
   out.plan = PlanPortForwards(config.config, m.services, allocations, routes);
-  for (const nft::PortForwardEntry& f : out.plan.desired.forwards) {
+  for (const nft::PortForwardEntry& f : out.plan.forwards) {
     out.lines.push_back(
         absl::StrCat(f.outside_address ? f.outside_address->ToString() : f.outside_interface, " ",
                      nft::L4ProtocolName(f.protocol), "/", f.port, " -> ",
                      f.target_address.ToString(), ":", f.target_port, f.source_nat ? " snat" : ""));
   }
-  EXPECT_THAT(nft::ValidateDesiredState(out.plan.desired), IsOk());
-  EXPECT_EQ(out.plan.info.size(), out.plan.desired.forwards.size());
+  nft::DesiredState state;
+  state.forwards = out.plan.forwards;
+  EXPECT_THAT(nft::ValidateDesiredState(state), IsOk());  // nft/ takes the whole plan
+  EXPECT_EQ(out.plan.info.size(), out.plan.forwards.size());
   return out;
 }
 
@@ -110,13 +107,12 @@ TEST(PortForwardPlanTest, AnnotatedServiceIsForwardedTcpAndUdpOnEveryOutsideAndF
                   "2001:db8::5 udp/443 -> fd00:90::100:443", "wan0 udp/443 -> fd00:90::100:443"));
   EXPECT_THAT(p.plan.conflicts, IsEmpty());
   EXPECT_THAT(p.plan.problems, IsEmpty());
-  EXPECT_THAT(p.plan.desired.clamped_vips, IsEmpty());
   EXPECT_EQ(p.plan.info[0].group, "home");
   EXPECT_EQ(p.plan.info[0].source, "shop/web");
   // Names are unique: they label the per-forward counters.
   std::set<std::string> names;
-  for (const auto& f : p.plan.desired.forwards) names.insert(f.name);
-  EXPECT_EQ(names.size(), p.plan.desired.forwards.size());
+  for (const auto& f : p.plan.forwards) names.insert(f.name);
+  EXPECT_EQ(names.size(), p.plan.forwards.size());
 }
 
 TEST(PortForwardPlanTest, SelectorsPickServicesByLabelAndNoSelectorPicksNone) {
@@ -138,7 +134,7 @@ spec: {interfaces: [wan1]}
           Svc("db", "  labels: {expose: lan}\n", "  ports: [{protocol: TCP, port: 5432}]\n"));
   ASSERT_THAT(p.lines, ElementsAre(StartsWith("wan0 tcp/25565 -> 10.90.0.")));
   EXPECT_EQ(p.plan.info[0].source, "shop/mc");
-  EXPECT_EQ(p.plan.desired.forwards[0].name, "games/shop/mc/tcp/25565@wan0/ipv4");
+  EXPECT_EQ(p.plan.forwards[0].name, "games/shop/mc/tcp/25565@wan0/ipv4");
 }
 
 TEST(PortForwardPlanTest, OlderServiceKeepsAContestedPortWhateverTheInputOrder) {
@@ -246,49 +242,11 @@ TEST(PortForwardPlanTest, SourceNatAutoOnlyWhenRepliesWouldBypassTheRouter) {
                            "wan1 tcp/80 -> 10.90.0.100:80 snat", "lan0 tcp/80 -> 10.90.0.100:80"));
 }
 
-TEST(PortForwardPlanTest, MssClampsForwardedVipsThatAskForIt) {
-  const std::string forwards = R"(apiVersion: ironlb.io/v1alpha1
-kind: PortForward
-metadata: {name: home}
-spec:
-  interfaces: [wan0]
-  targets: [{protocol: TCP, port: 2000, address: 10.95.0.9}]
-)";
-  const std::string fwd = "  annotations: {ironlb.io/forward-from: home";
-  Planned p = PlanFor(
-      forwards,
-      Svc("by-pool", fwd + ", ironlb.io/pool: tunnel}\n", "  ports: [{protocol: TCP, port: 1}]\n") +
-          Svc("by-annotation", fwd + ", ironlb.io/tcp-mss: \"1400\"}\n",
-              "  ports: [{protocol: TCP, port: 2}]\n") +
-          Svc("pmtu", fwd + ", ironlb.io/tcp-mss: pmtu}\n",
-              "  ports: [{protocol: TCP, port: 3}]\n") +
-          Svc("plain", fwd + "}\n", "  ports: [{protocol: TCP, port: 4}]\n") +
-          Svc("not-forwarded", "  annotations: {ironlb.io/tcp-mss: \"1000\"}\n",
-              "  ports: [{protocol: TCP, port: 5}]\n"));
-  std::map<std::string, std::string> clamps;
-  for (const nft::ClampedVip& c : p.plan.desired.clamped_vips) {
-    clamps[c.vip.ToString()] = c.pmtu ? "pmtu" : absl::StrCat(c.mss);
-  }
-  std::map<std::string, std::string> vip_of;
-  for (size_t i = 0; i < p.plan.info.size(); ++i) {
-    vip_of[p.plan.info[i].source] = p.plan.desired.forwards[i].target_address.ToString();
-  }
-  ASSERT_EQ(vip_of.size(), 5u);  // four Services and the explicit target
-  EXPECT_EQ(clamps[vip_of["shop/by-pool"]], "1300");
-  EXPECT_EQ(clamps[vip_of["shop/by-annotation"]], "1400");
-  EXPECT_EQ(clamps[vip_of["shop/pmtu"]], "pmtu");
-  EXPECT_EQ(clamps["10.95.0.9"], "1300");  // the explicit target lies in the clamped pool
-  EXPECT_EQ(clamps.count(vip_of["shop/plain"]), 0u);
-  EXPECT_EQ(clamps.size(), 4u);
-}
-
 TEST(PortForwardPlanTest, BadInputIsReportedByNameAndTheRestIsForwarded) {
   const std::string fwd = "  annotations: {ironlb.io/forward-from: ";
   Planned p = PlanFor(
       kHome,
       Svc("typo", fwd + "hom}\n", "  ports: [{protocol: TCP, port: 1}]\n") +
-          Svc("bad-mss", fwd + "home, ironlb.io/tcp-mss: \"9\"}\n",
-              "  ports: [{protocol: TCP, port: 2}]\n") +
           Svc("sctp", fwd + "home}\n",
               "  ports: [{protocol: SCTP, port: 3}, {protocol: TCP, port: 3}]\n") +
           Svc("pending", fwd + "home, ironlb.io/addresses: 192.0.2.1}\n",
@@ -298,8 +256,6 @@ TEST(PortForwardPlanTest, BadInputIsReportedByNameAndTheRestIsForwarded) {
   const std::string problems = absl::StrJoin(p.plan.problems, "\n");
   EXPECT_THAT(problems, HasSubstr("Service shop/typo: ironlb.io/forward-from names PortForward "
                                   "\"hom\", which does not exist"));
-  EXPECT_THAT(problems, HasSubstr("Service shop/bad-mss: ironlb.io/tcp-mss: "));
-  EXPECT_THAT(problems, HasSubstr("its forwards carry no MSS clamp"));
   EXPECT_THAT(problems, HasSubstr("Service shop/sctp: SCTP port 3 is not forwarded"));
   EXPECT_THAT(problems, HasSubstr("Service shop/pending: not forwarded by PortForward \"home\" "
                                   "yet: it has no address ("));
@@ -307,8 +263,7 @@ TEST(PortForwardPlanTest, BadInputIsReportedByNameAndTheRestIsForwarded) {
                                   "\"home\": ironlb does not serve it ("));
   std::set<std::string> forwarded;
   for (const ForwardInfo& i : p.plan.info) forwarded.insert(i.source);
-  EXPECT_THAT(forwarded, UnorderedElementsAre("shop/bad-mss", "shop/sctp"));
-  EXPECT_THAT(p.plan.desired.clamped_vips, IsEmpty());
+  EXPECT_THAT(forwarded, UnorderedElementsAre("shop/sctp"));
 }
 
 TEST(PortForwardPlanTest, AForwardTheKernelWouldRefuseStaysOutAlone) {
@@ -323,25 +278,6 @@ spec: {interfaces: [wan0, an-interface-name-too-long]}
   ASSERT_EQ(p.plan.problems.size(), 1u);
   EXPECT_THAT(p.plan.problems[0],
               HasSubstr("outside interface name \"an-interface-name-too-long\" is longer than 15"));
-}
-
-TEST(PortForwardPlanTest, ServicesSharingAVipWithDifferentMssKeepTheOldersSetting) {
-  const std::string spec1 = "  ports: [{protocol: TCP, port: 80}]\n";
-  const std::string spec2 = "  ports: [{protocol: UDP, port: 80}]\n";
-  auto meta = [](const std::string& when, const std::string& mss) {
-    return absl::StrCat("  creationTimestamp: \"", when, "\"\n",
-                        "  annotations: {ironlb.io/forward-from: home, ironlb.io/sharing-key: k, "
-                        "ironlb.io/addresses: 10.90.0.110, ironlb.io/tcp-mss: \"",
-                        mss, "\"}\n");
-  };
-  Planned p = PlanFor(kHome, Svc("new", meta("2024-02-01T00:00:00Z", "1200"), spec1) +
-                                 Svc("old", meta("2024-01-01T00:00:00Z", "1100"), spec2));
-  ASSERT_EQ(p.plan.desired.clamped_vips.size(), 1u);
-  EXPECT_EQ(p.plan.desired.clamped_vips[0].mss, 1100u);
-  ASSERT_EQ(p.plan.problems.size(), 1u);
-  EXPECT_THAT(p.plan.problems[0], HasSubstr("Service shop/new (ironlb.io/tcp-mss) asks to clamp "
-                                            "MSS of 10.90.0.110 to 1200 but Service shop/old"));
-  EXPECT_EQ(p.plan.desired.forwards.size(), 4u);  // both Services, both outsides
 }
 
 }  // namespace

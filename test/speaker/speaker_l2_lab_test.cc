@@ -90,7 +90,8 @@ class SpeakerL2LabTest : public ::testing::Test {
       dup2(fd, STDERR_FILENO);
       execlp("ip", "ip", "netns", "exec", lab_->speaker(i).c_str(), bin.c_str(), "--config-dir",
              dir_.c_str(), "--layer2-key-file", (dir_ / "key").c_str(), "--node-name",
-             absl::StrCat("node-", i).c_str(), "--metrics-address", "127.0.0.1:0", nullptr);
+             absl::StrCat("node-", i).c_str(), "--metrics-address", "127.0.0.1:0",
+             "--status-socket", (dir_ / absl::StrCat("status", i, ".sock")).c_str(), nullptr);
       _exit(127);
     }
     pids_[i] = pid;

@@ -1,5 +1,5 @@
-// ironlb-speaker: announces LoadBalancer IPs from this node (layer 2 for now). Only flag
-// parsing and wiring here.
+// ironlb-speaker: announces LoadBalancer IPs from this node (layer 2 for now) and, on router
+// hosts, forwards ports to them (RouterRole). Only flag parsing and wiring here.
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -24,6 +24,7 @@
 #include "speaker/layer2_speaker.h"
 #include "speaker/mss_plan.h"
 #include "speaker/nft_programmer.h"
+#include "speaker/router_role.h"
 #include "speaker/standalone_services.h"
 #include "speaker/status_server.h"
 #include "speaker/status_snapshot.h"
@@ -53,25 +54,51 @@ ABSL_FLAG(std::string, local_services, "",
 
 namespace {
 
-constexpr char kUsage[] = R"(ironlb-speaker announces LoadBalancer IPs from this node.
+constexpr char kUsage[] = R"(ironlb-speaker announces LoadBalancer IPs from this node; on a
+router host it forwards the router's outside ports to them.
 
 Usage:
-  ironlb-speaker --config-dir DIR --layer2-key-file FILE [--node-name NAME]
+  ironlb-speaker --config-dir DIR [--layer2-key-file FILE] [--node-name NAME]
                  [--node-labels k=v,...] [--metrics-address HOST:PORT]
 
-Standalone mode: DIR holds ironlb's configuration (AddressPool, L2Advertisement, ...) and the
-v1 Service manifests (type LoadBalancer) to announce; their addresses come from the
-ironlb.io/addresses annotation, their status, or the allocation engine. Every speaker of the
-LAN reads the same DIR (copy it to each host) and shares the same key.
+Standalone mode: DIR holds ironlb's configuration (AddressPool, L2Advertisement, PortForward,
+...) and the v1 Service manifests (type LoadBalancer) to announce; their addresses come from
+the ironlb.io/addresses annotation, their status, or the allocation engine. Every speaker of
+the LAN reads the same DIR (copy it to each host) and shares the same key.
 
-Layer 2: on every interface an L2Advertisement selects, the speakers exchange signed adverts
-(EtherType 0x88B5) and keep a TCP liveness link to each other (--liveness-port), so exactly
-one healthy node answers ARP/NDP for each VIP, and a dead one is replaced in well under a
-second. SIGTERM hands this node's VIPs over before stopping; SIGHUP reloads DIR.
+Layer 2 (when DIR has an L2Advertisement; needs --layer2-key-file): on every interface an
+L2Advertisement selects, the speakers exchange signed adverts (EtherType 0x88B5) and keep a
+TCP liveness link to each other (--liveness-port), so exactly one healthy node answers
+ARP/NDP for each VIP, and a dead one is replaced in well under a second.
+
+Router role (when DIR has a PortForward): each Service whose ironlb.io/forward-from
+annotation names a PortForward group, or that the group's serviceSelectors match, has each
+of its ports DNATed from the group's outside interfaces/addresses to its VIPs (TCP and UDP,
+IPv4 and IPv6) in the nftables table `inet ironlb`; explicit targets too. Source NAT is added
+where replies would not pass this router (sourceNAT: Auto), or always/never. Two Services
+wanting one outside port: the older (metadata.creationTimestamp, then namespace/name) keeps
+it, the newer is logged and counted. The table stays when the daemon stops (a restart drops
+no connection); `nft delete table inet ironlb` removes it.
+
+TCP MSS (every mode): connections to a VIP whose pool has tcpMSS, or whose Service has
+ironlb.io/tcp-mss (a number or pmtu), get the MSS of their SYN and SYN-ACK clamped, whether
+the VIP is served here, routed through here, or a port forward's target.
+
+Signals: SIGHUP reloads DIR (a configuration with errors is refused, naming file, line, object
+and field; the previous one stays in force). SIGTERM hands this node's VIPs over, then stops.
+
+HTTP on --metrics-address: /healthz, /readyz (a valid configuration is loaded), /metrics
+(ironlb_config_*, ironlb_l2_*, ironlb_nft_*, ironlb_router_forwards,
+ironlb_router_port_conflicts, ironlb_forward_{packets,bytes,connections}_total per forward).
+`ironlbctl status` reads the live state from --status-socket.
+
+Needs CAP_NET_ADMIN (nftables, routes) and CAP_NET_RAW (ARP/NDP); the packaged
+ironlb-router.service grants only those. Check DIR first with `ironlbctl validate`.
 
 Flags:
-  --config-dir DIR              configuration and Service manifests
-  --layer2-key-file FILE        shared key (any secret text; same on every speaker)
+  --config-dir DIR              configuration and Service manifests (required)
+  --layer2-key-file FILE        shared key (any secret text of 16+ characters; same on every
+                                speaker); only needed with an L2Advertisement
   --node-name NAME              default: the host name
   --node-labels k=v,...         labels for nodeSelectors
   --liveness-port PORT          default 7946
@@ -83,6 +110,8 @@ Flags:
   --local-services ns/name,...  BGP: Local-policy Services served on this host
   --log-level debug|info|warn|error   default info
   --log-format logfmt|json            default logfmt
+
+Exit status: 0 after a clean stop, 1 when it cannot start, 2 for bad usage.
 )";
 
 std::string HostName() {
@@ -179,9 +208,11 @@ int main(int argc, char** argv) {
         .With("action", "load the nf_tables module and give the speaker CAP_NET_ADMIN");
   }
   std::unique_ptr<ironlb::speaker::BgpSpeaker> bgp;
+  std::unique_ptr<ironlb::speaker::RouterRole> router;  // with PortForwards: port forwarding
   auto apply = [&] {
     auto current = config.store().current();
     if (!current) return;
+    problems.clear();
     const auto services = ironlb::speaker::ReadStandaloneServices(*current, dir);
     if (nft.ok()) {
       ironlb::speaker::MssPlan mss =
@@ -201,8 +232,21 @@ int main(int argc, char** argv) {
       bgp->SetDesired(
           ironlb::speaker::PlanBgp(current->config, services.services, services.plan, bgp_node));
     }
+    if (!current->config.port_forwards.empty() && !router) {
+      auto r = nft.ok()
+                   ? ironlb::speaker::RouterRole::Create(loop->get(), nft->get(), &registry, {})
+                   : absl::StatusOr<std::unique_ptr<ironlb::speaker::RouterRole>>(nft.status());
+      if (r.ok()) {
+        router = std::move(*r);
+      } else {
+        IRONLB_LOG(kError, "PortForward configured but the router role cannot start")
+            .With("error", r.status())
+            .With("action", "give the speaker CAP_NET_ADMIN (ironlb-router.service does)");
+        problems.push_back(absl::StrCat("nothing is forwarded: ", r.status().message()));
+      }
+    }
+    if (router) router->SetDesired(current->config, services.services, services.plan);
     const bool wants_l2 = !current->config.l2_advertisements.empty();
-    problems.clear();
     if (wants_l2 && !layer2) {
       if (key->empty()) {
         IRONLB_LOG(kError, "layer 2 is configured but no key was given; nothing is announced")
@@ -300,6 +344,7 @@ int main(int argc, char** argv) {
   status.reset();
   layer2.reset();
   bgp.reset();
+  router.reset();
   if (nft.ok()) nft->reset();
   (*http)->Stop();
   IRONLB_LOG(kInfo, "ironlb-speaker stopped");

@@ -11,7 +11,7 @@ bgp::DesiredState PlanBgp(const config::Config& config,
                           const std::vector<controller::Service>& services,
                           const controller::PlanOutput& plan, const BgpNode& node) {
   bgp::DesiredState out;
-  if (node.labels.count(kExcludeLabel)) return out;
+  if (node.excluded || node.labels.count(kExcludeLabel)) return out;
   // Sessions: the peers whose nodeSelectors pick this node (VRFs other than the default are not
   // driven by ironlb yet).
   std::set<std::string> peers;

@@ -14,6 +14,7 @@
 #include "config/types.h"
 #include "controller/plan.h"
 #include "controller/service.h"
+#include "speaker/cluster_facts.h"
 
 namespace ironlb::speaker {
 
@@ -22,14 +23,14 @@ struct BgpNode {
   config::Labels labels;
   // Services ("namespace/name") with a ready endpoint on this node; decides Local ones.
   std::set<std::string> local_endpoints;
+  // The API takes this node out of load-balancer duty (NetworkUnavailable; the exclude label
+  // is seen in `labels`): it announces nothing.
+  bool excluded = false;
 };
 
 // `services` are the Services `plan` was computed from (same order), for their traffic policy.
 bgp::DesiredState PlanBgp(const config::Config& config,
                           const std::vector<controller::Service>& services,
                           const controller::PlanOutput& plan, const BgpNode& node);
-
-// Kubernetes' label that takes a node out of load-balancer duty.
-inline constexpr char kExcludeLabel[] = "node.kubernetes.io/exclude-from-external-load-balancers";
 
 }  // namespace ironlb::speaker

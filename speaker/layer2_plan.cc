@@ -1,6 +1,7 @@
 #include "speaker/layer2_plan.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "arp/link.h"
 #include "config/validate.h"
@@ -8,8 +9,8 @@
 
 namespace ironlb::speaker {
 
-std::vector<Layer2Vip> Layer2Vips(const config::Config& config,
-                                  const controller::PlanOutput& plan) {
+std::vector<Layer2Vip> Layer2Vips(const config::Config& config, const controller::PlanOutput& plan,
+                                  std::shared_ptr<const ClusterFacts> facts) {
   // Pool name -> advertisements selecting it.
   std::map<std::string, std::vector<const config::L2Advertisement*>> by_pool;
   for (const config::L2Advertisement& adv : config.l2_advertisements) {
@@ -29,6 +30,20 @@ std::vector<Layer2Vip> Layer2Vips(const config::Config& config,
       v.pool = s.allocation.pool;
       v.advertisements = advs->second;
       v.services.push_back(s.service);
+      v.facts = facts;
+      if (!facts) continue;
+      auto local = facts->local_endpoint_nodes.find(s.service);
+      if (local == facts->local_endpoint_nodes.end()) continue;
+      if (!v.endpoint_nodes) {
+        v.endpoint_nodes = local->second;
+        continue;
+      }
+      // Services sharing a VIP move together: a node must serve all the Local ones.
+      std::set<std::string> both;
+      std::set_intersection(v.endpoint_nodes->begin(), v.endpoint_nodes->end(),
+                            local->second.begin(), local->second.end(),
+                            std::inserter(both, both.end()));
+      v.endpoint_nodes = std::move(both);
     }
   }
   std::vector<Layer2Vip> out;
@@ -40,13 +55,18 @@ std::vector<Layer2Vip> Layer2Vips(const config::Config& config,
   return out;
 }
 
-bool Eligible(const Layer2Vip& vip, const SegmentView::Member& member,
+bool Eligible(const Layer2Vip& vip, const std::string& node, const SegmentView::Member& member,
               const std::vector<std::string>& excluded_interfaces) {
+  if (vip.facts && vip.facts->Excluded(node)) return false;
+  if (vip.endpoint_nodes && vip.endpoint_nodes->count(node) == 0) return false;
+  const config::Labels& labels =
+      vip.facts ? vip.facts->LabelsOf(node, member.labels) : member.labels;
+  if (labels.count(kExcludeLabel) > 0) return false;
   return std::any_of(vip.advertisements.begin(), vip.advertisements.end(),
                      [&](const config::L2Advertisement* adv) {
                        return arp::InterfaceSelected(member.interface, adv->interfaces,
                                                      excluded_interfaces) &&
-                              config::AnyMatches(adv->node_selectors, member.labels);
+                              config::AnyMatches(adv->node_selectors, labels);
                      });
 }
 
@@ -57,7 +77,7 @@ std::map<IpAddress, std::string> OwnersOn(const std::vector<Layer2Vip>& vips,
   for (const Layer2Vip& vip : vips) {
     std::vector<std::string> eligible;
     for (const auto& [node, member] : segment.alive) {
-      if (Eligible(vip, member, excluded_interfaces)) eligible.push_back(node);
+      if (Eligible(vip, node, member, excluded_interfaces)) eligible.push_back(node);
     }
     if (auto owner = OwnerFor(vip.vip, eligible)) out[vip.vip] = *owner;
   }
@@ -72,10 +92,10 @@ std::vector<arp::VipClaim> ClaimsFor(const std::string& self, const std::vector<
     auto me = seg.alive.find(self);
     if (me == seg.alive.end()) continue;
     for (const Layer2Vip& vip : vips) {
-      if (!Eligible(vip, me->second, excluded_interfaces)) continue;
+      if (!Eligible(vip, self, me->second, excluded_interfaces)) continue;
       std::vector<std::string> eligible;
       for (const auto& [node, member] : seg.alive) {
-        if (Eligible(vip, member, excluded_interfaces)) eligible.push_back(node);
+        if (Eligible(vip, node, member, excluded_interfaces)) eligible.push_back(node);
       }
       if (OwnerFor(vip.vip, eligible) == self) claimed[vip.vip].push_back(seg.ifname);
     }

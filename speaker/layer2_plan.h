@@ -1,16 +1,21 @@
 // Layer-2 ownership as a pure function: from the configuration, the Services' addresses and
 // who is alive on each segment, which VIPs this node answers for and on which interfaces.
 // Every speaker evaluates the same function on the same facts (adverts carry each node's
-// labels and interface name), so they agree without talking about VIPs at all.
+// labels and interface name; in Kubernetes, the API adds node exclusions, node labels and the
+// nodes with ready endpoints), so they agree without talking about VIPs at all.
 #pragma once
 
 #include <map>
+#include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "arp/layer2_service.h"
 #include "config/types.h"
 #include "controller/plan.h"
+#include "speaker/cluster_facts.h"
 
 namespace ironlb::speaker {
 
@@ -20,10 +25,15 @@ struct Layer2Vip {
   std::string pool;
   std::vector<std::string> services;  // "namespace/name", sorted
   std::vector<const config::L2Advertisement*> advertisements;
+  // Kubernetes mode: the API's facts (nullptr standalone), and when a Service on the VIP has
+  // externalTrafficPolicy Local, the nodes with a ready endpoint of every such Service.
+  std::shared_ptr<const ClusterFacts> facts;
+  std::optional<std::set<std::string>> endpoint_nodes;
 };
 
 // VIPs of assigned Services whose pool some L2Advertisement selects, sorted by address.
-std::vector<Layer2Vip> Layer2Vips(const config::Config& config, const controller::PlanOutput& plan);
+std::vector<Layer2Vip> Layer2Vips(const config::Config& config, const controller::PlanOutput& plan,
+                                  std::shared_ptr<const ClusterFacts> facts = nullptr);
 
 // What one segment looks like from here.
 struct SegmentView {
@@ -35,9 +45,10 @@ struct SegmentView {
   std::map<std::string, Member> alive;  // node -> facts, ourselves included
 };
 
-// Is `node` (with `member` facts) eligible for `vip`: some advertisement of the VIP selects its
-// interface and its labels.
-bool Eligible(const Layer2Vip& vip, const SegmentView::Member& member,
+// Is `node` (with `member` facts) eligible for `vip`: not excluded from load balancing (its
+// label, or the API's NetworkUnavailable), a ready endpoint when the VIP needs one, and some
+// advertisement of the VIP selects its interface and its labels (the API's, when known).
+bool Eligible(const Layer2Vip& vip, const std::string& node, const SegmentView::Member& member,
               const std::vector<std::string>& excluded_interfaces);
 
 // The owner of every VIP that has an eligible member on `segment`.

@@ -76,8 +76,10 @@ class Layer2Speaker {
   ~Layer2Speaker();
 
   // The configuration and the Services' allocation now in force (config kept alive here).
+  // `facts` (Kubernetes mode) restrict who may own which VIP.
   void SetDesired(std::shared_ptr<const config::LoadResult> config,
-                  const controller::PlanOutput& plan);
+                  const controller::PlanOutput& plan,
+                  std::shared_ptr<const ClusterFacts> facts = nullptr);
   // Leaves every segment, waits leave_grace, releases every VIP, then calls `done`.
   void Shutdown(std::function<void()> done);
 

@@ -1,0 +1,48 @@
+// Kubernetes mode's inputs as a pure function of the API objects the speaker's informers hold:
+// ironlb's configuration objects, Services (their addresses come from the status the
+// controller wrote, never from a local allocation), EndpointSlices and Nodes. Produces what
+// the standalone path produces from its directory (configuration, Services, plan) plus the
+// ClusterFacts that decide eligibility.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/loader.h"
+#include "controller/plan.h"
+#include "controller/service.h"
+#include "nlohmann/json.hpp"
+#include "speaker/cluster_facts.h"
+
+namespace ironlb::speaker {
+
+struct KubeObjects {
+  std::vector<std::shared_ptr<const nlohmann::json>> config;  // ironlb.io kinds
+  std::vector<std::shared_ptr<const nlohmann::json>> services;
+  std::vector<std::shared_ptr<const nlohmann::json>> endpoint_slices;
+  std::vector<std::shared_ptr<const nlohmann::json>> nodes;
+};
+
+// The configuration objects, decoded and validated (with errors, the caller keeps its last
+// good one).
+config::LoadResult ReadKubeConfig(const KubeObjects& objects);
+
+struct KubeSnapshot {
+  std::vector<controller::Service> services;
+  controller::PlanOutput plan;  // plan.services[i] is services[i]; assigned = has status
+  std::shared_ptr<const ClusterFacts> facts;
+  std::vector<std::string> problems;  // for logs and `ironlbctl status`
+};
+
+// The Services ironlb serves (type LoadBalancer, matching `lb_class`), with their addresses
+// from status.loadBalancer.ingress; pools from the controller's ironlb.io/allocated-from-pool
+// annotation, else the pool of `config` (the one in force) that holds the address.
+KubeSnapshot AssembleSnapshot(const KubeObjects& objects, const config::Config& config,
+                              const std::optional<std::string>& lb_class);
+
+// The annotation the controller writes with the pool a Service's addresses came from.
+inline constexpr char kAllocatedFromPoolAnnotation[] = "ironlb.io/allocated-from-pool";
+
+}  // namespace ironlb::speaker

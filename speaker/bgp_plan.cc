@@ -7,6 +7,15 @@
 
 namespace ironlb::speaker {
 
+void ApplyClusterFacts(const ClusterFacts& facts, BgpNode* node) {
+  node->labels = facts.LabelsOf(node->name, node->labels);
+  node->excluded = facts.Excluded(node->name);
+  node->local_endpoints.clear();
+  for (const auto& [service, nodes] : facts.local_endpoint_nodes) {
+    if (nodes.count(node->name) > 0) node->local_endpoints.insert(service);
+  }
+}
+
 bgp::DesiredState PlanBgp(const config::Config& config,
                           const std::vector<controller::Service>& services,
                           const controller::PlanOutput& plan, const BgpNode& node) {

@@ -28,6 +28,10 @@ struct BgpNode {
   bool excluded = false;
 };
 
+// Kubernetes mode: this node's labels and exclusion as the API has them, and the Local Services
+// with a ready endpoint here.
+void ApplyClusterFacts(const ClusterFacts& facts, BgpNode* node);
+
 // `services` are the Services `plan` was computed from (same order), for their traffic policy.
 bgp::DesiredState PlanBgp(const config::Config& config,
                           const std::vector<controller::Service>& services,

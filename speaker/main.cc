@@ -19,8 +19,10 @@
 #include "common/http_server.h"
 #include "common/log.h"
 #include "config/config_reloader.h"
+#include "kube/client_flags.h"
 #include "speaker/bgp_plan.h"
 #include "speaker/bgp_speaker.h"
+#include "speaker/kube_inputs.h"
 #include "speaker/layer2_speaker.h"
 #include "speaker/mss_plan.h"
 #include "speaker/nft_programmer.h"
@@ -32,6 +34,10 @@
 ABSL_FLAG(std::string, config_dir, "",
           "Directory of ironlb YAML configuration (*.yaml, *.yml), and in standalone mode the "
           "v1 Service manifests to announce.");
+ABSL_FLAG(std::string, namespace, "ironlb-system",
+          "Kubernetes mode: the namespace of ironlb's configuration objects (AddressPool, ...).");
+ABSL_FLAG(std::string, load_balancer_class, "",
+          "Kubernetes mode: the spec.loadBalancerClass ironlb serves (default: no class).");
 ABSL_FLAG(std::string, node_name, "", "This node's name (default: the host name).");
 ABSL_FLAG(std::string, node_labels, "",
           "This node's labels for nodeSelectors, as key=value,key=value.");
@@ -60,6 +66,15 @@ router host it forwards the router's outside ports to them.
 Usage:
   ironlb-speaker --config-dir DIR [--layer2-key-file FILE] [--node-name NAME]
                  [--node-labels k=v,...] [--metrics-address HOST:PORT]
+  ironlb-speaker [--kubeconfig FILE] [--namespace NS] [--node-name NAME] ...
+
+Kubernetes mode (--kubeconfig, $KUBECONFIG, or in a pod when --config-dir is not given): the
+configuration comes from ironlb's objects in --namespace, the Services' addresses from the
+status the controller wrote, and Nodes and EndpointSlices decide eligibility: a node with the
+label node.kubernetes.io/exclude-from-external-load-balancers or NetworkUnavailable=True
+announces nothing, and a Service with externalTrafficPolicy: Local is announced only from
+nodes with a ready endpoint. If the API server becomes unreachable, announcements continue as
+they are. --node-name must be the Node's name (the DaemonSet passes spec.nodeName).
 
 Standalone mode: DIR holds ironlb's configuration (AddressPool, L2Advertisement, PortForward,
 ...) and the v1 Service manifests (type LoadBalancer) to announce; their addresses come from
@@ -96,7 +111,10 @@ Needs CAP_NET_ADMIN (nftables, routes) and CAP_NET_RAW (ARP/NDP); the packaged
 ironlb-router.service grants only those. Check DIR first with `ironlbctl validate`.
 
 Flags:
-  --config-dir DIR              configuration and Service manifests (required)
+  --config-dir DIR              configuration and Service manifests (standalone mode)
+  --kubeconfig FILE             Kubernetes mode (see above); --context picks a context
+  --namespace NS                Kubernetes mode: where ironlb's objects are (ironlb-system)
+  --load-balancer-class NAME    Kubernetes mode: serve this class (default: no class)
   --layer2-key-file FILE        shared key (any secret text of 16+ characters; same on every
                                 speaker); only needed with an L2Advertisement
   --node-name NAME              default: the host name
@@ -153,9 +171,18 @@ absl::StatusOr<std::string> ReadKey(const std::string& path) {
 int main(int argc, char** argv) {
   ironlb::InitProgram(argc, argv, "ironlb-speaker", kUsage);
   const std::string dir = absl::GetFlag(FLAGS_config_dir);
-  if (dir.empty()) {
-    std::fprintf(stderr, "ironlb-speaker: --config-dir is required (see --help)\n");
-    return 2;
+  std::unique_ptr<ironlb::kube::Client> kube_client;  // Kubernetes mode
+  if (!absl::GetFlag(FLAGS_kubeconfig).empty() || dir.empty()) {
+    auto cluster = ironlb::kube::ClientConfigFromFlags();
+    auto client = cluster.ok() ? ironlb::kube::Client::Create(*cluster, {})
+                               : absl::StatusOr<std::unique_ptr<ironlb::kube::Client>>(
+                                     cluster.status());
+    if (!client.ok()) {
+      std::fprintf(stderr, "ironlb-speaker: give --config-dir DIR, or a cluster: %s\n",
+                   std::string(client.status().message()).c_str());
+      return 2;
+    }
+    kube_client = std::move(*client);
   }
   std::string node = absl::GetFlag(FLAGS_node_name);
   if (node.empty()) node = HostName();
@@ -183,7 +210,8 @@ int main(int argc, char** argv) {
   ironlb::metrics::Registry registry;
   ironlb::RegisterBuildInfo(registry, "speaker");
   ironlb::config::ConfigReloader config(dir, registry);
-  config.Reload();
+  if (!kube_client) config.Reload();
+  std::unique_ptr<ironlb::speaker::KubeInputs> kube;  // Kubernetes mode's inputs
 
   auto bgp_options = ironlb::speaker::ParseBgpFlags(absl::GetFlag(FLAGS_frr_vty_dir),
                                                     absl::GetFlag(FLAGS_frr_grpc_ports));
@@ -210,10 +238,15 @@ int main(int argc, char** argv) {
   std::unique_ptr<ironlb::speaker::BgpSpeaker> bgp;
   std::unique_ptr<ironlb::speaker::RouterRole> router;  // with PortForwards: port forwarding
   auto apply = [&] {
-    auto current = config.store().current();
+    auto current = kube ? kube->config() : config.store().current();
     if (!current) return;
     problems.clear();
-    const auto services = ironlb::speaker::ReadStandaloneServices(*current, dir);
+    ironlb::speaker::KubeSnapshot snapshot;  // Kubernetes mode
+    if (kube) snapshot = kube->Snapshot();
+    const auto services = kube ? ironlb::speaker::StandaloneServices{snapshot.services,
+                                                                     snapshot.plan}
+                               : ironlb::speaker::ReadStandaloneServices(*current, dir);
+    if (snapshot.facts) ironlb::speaker::ApplyClusterFacts(*snapshot.facts, &bgp_node);
     if (nft.ok()) {
       ironlb::speaker::MssPlan mss =
           ironlb::speaker::MssClamps(current->config, services.services, services.plan);
@@ -270,14 +303,27 @@ int main(int argc, char** argv) {
       layer2 = std::move(*l2);
       ironlb::arp::RegisterLayer2Metrics(registry, layer2->counters());
     }
-    if (layer2) layer2->SetDesired(current, services.plan);
+    if (layer2) layer2->SetDesired(current, services.plan, snapshot.facts);
   };
   apply();
+  if (kube_client) {
+    kube = std::make_unique<ironlb::speaker::KubeInputs>(
+        kube_client.get(), loop->get(),
+        ironlb::speaker::KubeInputsOptions{
+            .config_namespace = absl::GetFlag(FLAGS_namespace),
+            .lb_class = absl::GetFlag(FLAGS_load_balancer_class).empty()
+                            ? std::nullopt
+                            : std::optional<std::string>(absl::GetFlag(FLAGS_load_balancer_class))},
+        [&] { apply(); });
+    kube->Start();
+  }
 
   auto http = ironlb::HttpServer::Start(
       absl::GetFlag(FLAGS_metrics_address),
-      {.registry = &registry, .healthy = nullptr, .ready = [&config]() -> absl::Status {
-         if (config.store().current()) return absl::OkStatus();
+      {.registry = &registry, .healthy = nullptr, .ready = [&config, &kube]() -> absl::Status {
+         if (kube ? kube->config_store().current() : config.store().current()) {
+           return absl::OkStatus();
+         }
          return absl::UnavailableError(
              absl::StrCat("no valid configuration loaded from ", config.dir()));
        }});
@@ -292,7 +338,8 @@ int main(int argc, char** argv) {
       return ironlb::speaker::BuildStatus({.node = node,
                                            .started = started,
                                            .config_dir = dir,
-                                           .config = &config.store(),
+                                           .config = kube ? &kube->config_store()
+                                                          : &config.store(),
                                            .layer2 = layer2.get(),
                                            .nft = nft.ok() ? nft->get() : nullptr,
                                            .bgp = bgp.get(),
@@ -317,7 +364,7 @@ int main(int argc, char** argv) {
     if (!sig.ok() || *sig == 0) return;
     if (*sig == SIGHUP) {
       IRONLB_LOG(kInfo, "reloading").With("signal", "SIGHUP");
-      config.Reload();
+      if (!kube) config.Reload();
       apply();
       return;
     }
@@ -342,6 +389,7 @@ int main(int argc, char** argv) {
     IRONLB_LOG(kError, "event loop failed").With("error", st);
   }
   status.reset();
+  kube.reset();
   layer2.reset();
   bgp.reset();
   router.reset();

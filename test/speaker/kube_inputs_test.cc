@@ -1,0 +1,189 @@
+// KubeInputs against the fake API server: real-shaped Services, EndpointSlices, Nodes and
+// ironlb.io objects become the speaker's inputs; changes arrive debounced on the event loop;
+// 410 Gone and dropped connections lose nothing; an unreachable API server changes nothing;
+// a bad configuration object leaves the last good configuration in force.
+#include "speaker/kube_inputs.h"
+
+#include <atomic>
+#include <future>
+#include <thread>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "test/kube/fake_api_server.h"
+#include "test/kube/kube_test_util.h"
+#include "test/speaker/kube_objects.h"
+
+namespace ironlb::speaker {
+namespace {
+
+using kube::testing::Eventually;
+using kube::testing::FakeApiServer;
+using nlohmann::json;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using namespace ::ironlb::speaker::testing;  // NOLINT
+
+constexpr char kPools[] = "ironlb.io/v1alpha1/addresspools";
+constexpr char kL2[] = "ironlb.io/v1alpha1/l2advertisements";
+constexpr char kServices[] = "v1/services";
+constexpr char kSlices[] = "discovery.k8s.io/v1/endpointslices";
+constexpr char kNodes[] = "v1/nodes";
+
+// What one apply() saw, summarised.
+struct Seen {
+  bool config = false;
+  int pool_count = 0;
+  std::vector<std::string> assigned;  // "ns/name=ip"
+  std::set<std::string> local_nodes;  // of shop/local
+  std::set<std::string> excluded;
+};
+
+class KubeInputsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto server = FakeApiServer::Start();
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+    client_ = kube::testing::ClientFor(*server_);
+    auto loop = arp::EventLoop::Create();
+    ASSERT_TRUE(loop.ok());
+    loop_ = std::move(*loop);
+    server_->Put(kPools, PoolObject("ironlb-system", "lan", "10.90.0.100-10.90.0.120"));
+    server_->Put(kL2, L2AdvertisementObject("ironlb-system", "lan", "lan"));
+    server_->Put(kServices, ServiceObject("shop", "web", "10.90.0.105"));
+    server_->Put(kServices, ServiceObject("shop", "local", "10.90.0.106", "Local"));
+    server_->Put(kSlices, EndpointSliceObject("shop", "local", "local-1", {{"s0"}, {"s1", false}}));
+    server_->Put(kNodes, NodeObject("s0"));
+    server_->Put(kNodes, NodeObject("s1"));
+    KubeInputsOptions options{.config_namespace = "ironlb-system",
+                              .debounce = absl::Milliseconds(20),
+                              .watch_timeout = absl::Seconds(30),
+                              .backoff = {.initial = absl::Milliseconds(10),
+                                          .max = absl::Milliseconds(100)}};
+    inputs_ = std::make_unique<KubeInputs>(client_.get(), loop_.get(), options, [this] {
+      ++applies_;
+      Seen s;
+      auto config = inputs_->config();
+      s.config = config != nullptr;
+      if (config) s.pool_count = static_cast<int>(config->config.pools.size());
+      KubeSnapshot snap = inputs_->Snapshot();
+      for (const auto& p : snap.plan.services) {
+        if (p.allocation.status != controller::AllocationStatus::kAssigned) continue;
+        s.assigned.push_back(p.service + "=" + p.allocation.addresses[0].ToString());
+      }
+      auto local = snap.facts->local_endpoint_nodes.find("shop/local");
+      if (local != snap.facts->local_endpoint_nodes.end()) s.local_nodes = local->second;
+      s.excluded = snap.facts->excluded_nodes;
+      std::lock_guard<std::mutex> lock(mu_);
+      seen_ = s;
+    });
+    loop_thread_ = std::thread([this] { (void)loop_->Run(); });
+    inputs_->Start();
+  }
+  void TearDown() override {
+    if (loop_) loop_->Stop();
+    if (loop_thread_.joinable()) loop_thread_.join();
+    inputs_.reset();
+  }
+  Seen seen() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return seen_;
+  }
+
+  std::unique_ptr<FakeApiServer> server_;
+  std::unique_ptr<kube::Client> client_;
+  std::unique_ptr<arp::EventLoop> loop_;
+  std::unique_ptr<KubeInputs> inputs_;
+  std::thread loop_thread_;
+  std::atomic<int> applies_{0};
+  std::mutex mu_;
+  Seen seen_;
+};
+
+TEST_F(KubeInputsTest, ObjectsBecomeInputsAndChangesArriveDebounced) {
+  ASSERT_TRUE(Eventually([&] { return seen().config; }));
+  Seen s = seen();
+  EXPECT_EQ(s.pool_count, 1);
+  EXPECT_THAT(s.assigned, ElementsAre("shop/local=10.90.0.106", "shop/web=10.90.0.105"));
+  EXPECT_THAT(s.local_nodes, ElementsAre("s0"));
+  EXPECT_THAT(s.excluded, IsEmpty());
+  // The first apply waited for every informer: no half-synced apply happened before it.
+  EXPECT_EQ(applies_.load(), 1);
+
+  // Endpoints move to s1; s0 gets excluded; a burst of 20 changes is a handful of applies.
+  const int before = applies_.load();
+  server_->Put(kSlices, EndpointSliceObject("shop", "local", "local-1", {{"s0", false}, {"s1"}}));
+  server_->Put(kNodes, NodeObject("s0", false, true));
+  for (int i = 0; i < 18; ++i) {
+    server_->Put(kServices, ServiceObject("shop", "web", "10.90.0.105", "Cluster", "lan"));
+  }
+  ASSERT_TRUE(Eventually([&] {
+    Seen now = seen();
+    return now.local_nodes == std::set<std::string>{"s1"} &&
+           now.excluded == std::set<std::string>{"s0"};
+  }));
+  absl::SleepFor(absl::Milliseconds(100));
+  EXPECT_LE(applies_.load() - before, 5);
+  EXPECT_GE(applies_.load() - before, 1);
+}
+
+TEST_F(KubeInputsTest, GoneAndDroppedWatchesLoseNothing) {
+  ASSERT_TRUE(Eventually([&] { return seen().config; }));
+  // While the watches are down, things change and history is compacted: the informers come
+  // back with 410 Gone, list again, and see all of it.
+  server_->SetWatchesUnavailable(true);
+  server_->DropWatches();
+  server_->Put(kSlices, EndpointSliceObject("shop", "local", "local-1", {{"s1"}}));
+  server_->Put(kServices, ServiceObject("shop", "new", "10.90.0.107"));
+  server_->Remove(kServices, "shop", "web");
+  server_->Put(kNodes, NodeObject("s1", true));
+  server_->Compact();
+  server_->SetWatchesUnavailable(false);
+  ASSERT_TRUE(Eventually([&] {
+    Seen now = seen();
+    return now.assigned == std::vector<std::string>{"shop/local=10.90.0.106",
+                                                    "shop/new=10.90.0.107"} &&
+           now.local_nodes == std::set<std::string>{"s1"} &&
+           now.excluded == std::set<std::string>{"s1"};
+  })) << seen().assigned.size();
+  EXPECT_EQ(seen().pool_count, 1);
+}
+
+TEST_F(KubeInputsTest, UnreachableApiServerChangesNothing) {
+  ASSERT_TRUE(Eventually([&] { return seen().config; }));
+  const Seen before = seen();
+  server_->SetWatchesUnavailable(true);
+  server_->FailNextRequests(1000, 503);
+  server_->DropWatches();
+  absl::SleepFor(absl::Milliseconds(500));  // many failed retries
+  const Seen during = seen();
+  EXPECT_EQ(during.assigned, before.assigned);
+  EXPECT_EQ(during.local_nodes, before.local_nodes);
+  EXPECT_TRUE(during.config);
+  // Whatever apply runs now (none should: nothing changed) sees the same caches.
+  std::promise<std::vector<std::string>> assigned;
+  loop_->Post([&] {
+    std::vector<std::string> out;
+    for (const auto& p : inputs_->Snapshot().plan.services) out.push_back(p.service);
+    assigned.set_value(out);
+  });
+  EXPECT_THAT(assigned.get_future().get(), ElementsAre("shop/local", "shop/web"));
+}
+
+TEST_F(KubeInputsTest, BadConfigurationKeepsTheLastGoodOne) {
+  ASSERT_TRUE(Eventually([&] { return seen().config; }));
+  server_->Put(kPools, PoolObject("ironlb-system", "bad", "10.90.0.300-10.90.0.301"));
+  ASSERT_TRUE(Eventually([&] { return !inputs_->ConfigProblems().empty(); }));
+  EXPECT_THAT(inputs_->ConfigProblems()[0], ::testing::HasSubstr("addresses"));
+  EXPECT_EQ(seen().pool_count, 1);
+  EXPECT_THAT(seen().assigned, ElementsAre("shop/local=10.90.0.106", "shop/web=10.90.0.105"));
+  // Objects in other namespaces are not configuration.
+  server_->Remove(kPools, "ironlb-system", "bad");
+  server_->Put(kPools, PoolObject("elsewhere", "other", "10.90.1.0/24"));
+  ASSERT_TRUE(Eventually([&] { return inputs_->ConfigProblems().empty(); }));
+  EXPECT_EQ(seen().pool_count, 1);
+}
+
+}  // namespace
+}  // namespace ironlb::speaker

@@ -174,9 +174,9 @@ int main(int argc, char** argv) {
   std::unique_ptr<ironlb::kube::Client> kube_client;  // Kubernetes mode
   if (!absl::GetFlag(FLAGS_kubeconfig).empty() || dir.empty()) {
     auto cluster = ironlb::kube::ClientConfigFromFlags();
-    auto client = cluster.ok() ? ironlb::kube::Client::Create(*cluster, {})
-                               : absl::StatusOr<std::unique_ptr<ironlb::kube::Client>>(
-                                     cluster.status());
+    auto client = cluster.ok()
+                      ? ironlb::kube::Client::Create(*cluster, {})
+                      : absl::StatusOr<std::unique_ptr<ironlb::kube::Client>>(cluster.status());
     if (!client.ok()) {
       std::fprintf(stderr, "ironlb-speaker: give --config-dir DIR, or a cluster: %s\n",
                    std::string(client.status().message()).c_str());
@@ -243,9 +243,9 @@ int main(int argc, char** argv) {
     problems.clear();
     ironlb::speaker::KubeSnapshot snapshot;  // Kubernetes mode
     if (kube) snapshot = kube->Snapshot();
-    const auto services = kube ? ironlb::speaker::StandaloneServices{snapshot.services,
-                                                                     snapshot.plan}
-                               : ironlb::speaker::ReadStandaloneServices(*current, dir);
+    const auto services =
+        kube ? ironlb::speaker::StandaloneServices{snapshot.services, snapshot.plan}
+             : ironlb::speaker::ReadStandaloneServices(*current, dir);
     if (snapshot.facts) ironlb::speaker::ApplyClusterFacts(*snapshot.facts, &bgp_node);
     if (nft.ok()) {
       ironlb::speaker::MssPlan mss =
@@ -338,8 +338,7 @@ int main(int argc, char** argv) {
       return ironlb::speaker::BuildStatus({.node = node,
                                            .started = started,
                                            .config_dir = dir,
-                                           .config = kube ? &kube->config_store()
-                                                          : &config.store(),
+                                           .config = kube ? &kube->config_store() : &config.store(),
                                            .layer2 = layer2.get(),
                                            .nft = nft.ok() ? nft->get() : nullptr,
                                            .bgp = bgp.get(),

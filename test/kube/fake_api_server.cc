@@ -73,8 +73,10 @@ absl::StatusOr<std::unique_ptr<FakeApiServer>> FakeApiServer::Start(Options opti
   server->server_->Put(R"(/.*)", handler);
   server->server_->Patch(R"(/.*)", handler);
   server->server_->Delete(R"(/.*)", handler);
-  server->port_ = server->server_->bind_to_any_port("127.0.0.1");
-  if (server->port_ <= 0) return absl::InternalError("fake API server: cannot bind 127.0.0.1");
+  server->port_ = server->server_->bind_to_any_port(o.bind_address);
+  if (server->port_ <= 0) {
+    return absl::InternalError(absl::StrCat("fake API server: cannot bind ", o.bind_address));
+  }
   server->thread_ = std::thread([self] { self->server_->listen_after_bind(); });
   for (int i = 0; i < 500 && !server->server_->is_running(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -93,7 +95,7 @@ FakeApiServer::~FakeApiServer() {
 }
 
 std::string FakeApiServer::url() const {
-  return absl::StrCat(tls_ ? "https" : "http", "://127.0.0.1:", port_);
+  return absl::StrCat(tls_ ? "https" : "http", "://", options_.bind_address, ":", port_);
 }
 
 int64_t FakeApiServer::resource_version() const {

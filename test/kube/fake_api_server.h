@@ -46,6 +46,9 @@ class FakeApiServer {
     std::string key_file;
     std::string client_ca_file;
     absl::Duration bookmark_interval = absl::Milliseconds(100);
+    // Where to listen. Lab tests start the server on a thread inside a lab namespace and bind
+    // that namespace's LAN address, so daemons in other namespaces can reach it.
+    std::string bind_address = "127.0.0.1";
   };
   struct RecordedRequest {
     std::string method;
@@ -58,7 +61,7 @@ class FakeApiServer {
   static absl::StatusOr<std::unique_ptr<FakeApiServer>> Start() { return Start(Options{}); }
   ~FakeApiServer();
 
-  // "http://127.0.0.1:port" or "https://127.0.0.1:port".
+  // "http://127.0.0.1:port" or "https://127.0.0.1:port" (with bind_address).
   std::string url() const;
 
   // Direct access to the store, bypassing HTTP (as another client writing would).

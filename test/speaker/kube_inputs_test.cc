@@ -56,11 +56,11 @@ class KubeInputsTest : public ::testing::Test {
     server_->Put(kSlices, EndpointSliceObject("shop", "local", "local-1", {{"s0"}, {"s1", false}}));
     server_->Put(kNodes, NodeObject("s0"));
     server_->Put(kNodes, NodeObject("s1"));
-    KubeInputsOptions options{.config_namespace = "ironlb-system",
-                              .debounce = absl::Milliseconds(20),
-                              .watch_timeout = absl::Seconds(30),
-                              .backoff = {.initial = absl::Milliseconds(10),
-                                          .max = absl::Milliseconds(100)}};
+    KubeInputsOptions options{
+        .config_namespace = "ironlb-system",
+        .debounce = absl::Milliseconds(20),
+        .watch_timeout = absl::Seconds(30),
+        .backoff = {.initial = absl::Milliseconds(10), .max = absl::Milliseconds(100)}};
     inputs_ = std::make_unique<KubeInputs>(client_.get(), loop_.get(), options, [this] {
       ++applies_;
       Seen s;
@@ -142,8 +142,8 @@ TEST_F(KubeInputsTest, GoneAndDroppedWatchesLoseNothing) {
   server_->SetWatchesUnavailable(false);
   ASSERT_TRUE(Eventually([&] {
     Seen now = seen();
-    return now.assigned == std::vector<std::string>{"shop/local=10.90.0.106",
-                                                    "shop/new=10.90.0.107"} &&
+    return now.assigned ==
+               std::vector<std::string>{"shop/local=10.90.0.106", "shop/new=10.90.0.107"} &&
            now.local_nodes == std::set<std::string>{"s1"} &&
            now.excluded == std::set<std::string>{"s1"};
   })) << seen().assigned.size();

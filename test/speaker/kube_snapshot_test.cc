@@ -53,8 +53,9 @@ TEST(ClusterFactsTest, ReadyEndpointsCountAndTerminatingOnesOnlyWhenNothingIsRea
   const json not_ready = EndpointSliceObject("ns", "web", "web-2", {{"n3", false, false}});
   EXPECT_THAT(NodesWithEndpoints({&terminating, &not_ready}), ElementsAre("n2"));
   // A missing `ready` means ready; an endpoint without nodeName is skipped.
-  const json bare = {{"endpoints", {{{"addresses", {"10.0.0.1"}}, {"nodeName", "n4"}},
-                                    {{"addresses", {"10.0.0.2"}}}}}};
+  const json bare = {
+      {"endpoints",
+       {{{"addresses", {"10.0.0.1"}}, {"nodeName", "n4"}}, {{"addresses", {"10.0.0.2"}}}}}};
   EXPECT_THAT(NodesWithEndpoints({&bare}), ElementsAre("n4"));
 }
 
@@ -129,11 +130,9 @@ TEST_F(KubeSnapshotTest, LocalServicesGetTheNodesWithReadyEndpoints) {
   // unknown to the API: its advert's facts count).
   const auto vips = Layer2Vips(config_.config, s.plan, s.facts);
   ASSERT_THAT(vips, SizeIs(3));
-  SegmentView view{"eth0",
-                   {{"s0", {"eth0", {}}},
-                    {"s1", {"eth0", {}}},
-                    {"s2", {"eth0", {}}},
-                    {"s3", {"eth0", {}}}}};
+  SegmentView view{
+      "eth0",
+      {{"s0", {"eth0", {}}}, {"s1", {"eth0", {}}}, {"s2", {"eth0", {}}}, {"s3", {"eth0", {}}}}};
   const auto owners = OwnersOn(vips, view, {});
   EXPECT_EQ(owners.at(*IpAddress::Parse("10.90.0.101")), "s0");
   EXPECT_EQ(owners.count(*IpAddress::Parse("10.90.0.102")), 0u);

@@ -59,6 +59,13 @@ KubeSnapshot AssembleSnapshot(const KubeObjects& objects, const config::Config& 
   // The manifest reader decodes Services exactly as standalone mode and ironlbctl do.
   json list = {{"apiVersion", "v1"}, {"kind", "List"}, {"items", json::array()}};
   for (const auto& s : objects.services) list["items"].push_back(*s);
+  for (const auto& s : objects.services) {
+    const std::string uid = MetaString(*s, "uid");
+    if (!uid.empty()) {
+      out.service_uids[absl::StrCat(MetaString(*s, "namespace"), "/", MetaString(*s, "name"))] =
+          uid;
+    }
+  }
   controller::ManifestReader reader;
   reader.AddText(list.dump(), "api.json");
   controller::ServiceManifests manifests = std::move(reader).Finish();

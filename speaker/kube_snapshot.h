@@ -5,6 +5,7 @@
 // ClusterFacts that decide eligibility.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,7 +34,8 @@ struct KubeSnapshot {
   std::vector<controller::Service> services;
   controller::PlanOutput plan;  // plan.services[i] is services[i]; assigned = has status
   std::shared_ptr<const ClusterFacts> facts;
-  std::vector<std::string> problems;  // for logs and `ironlbctl status`
+  std::map<std::string, std::string> service_uids;  // "ns/name" -> metadata.uid
+  std::vector<std::string> problems;                // for logs and `ironlbctl status`
 };
 
 // The Services ironlb serves (type LoadBalancer, matching `lb_class`), with their addresses

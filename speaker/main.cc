@@ -22,6 +22,7 @@
 #include "kube/client_flags.h"
 #include "speaker/bgp_plan.h"
 #include "speaker/bgp_speaker.h"
+#include "speaker/kube_announcer.h"
 #include "speaker/kube_inputs.h"
 #include "speaker/layer2_speaker.h"
 #include "speaker/mss_plan.h"
@@ -211,7 +212,8 @@ int main(int argc, char** argv) {
   ironlb::RegisterBuildInfo(registry, "speaker");
   ironlb::config::ConfigReloader config(dir, registry);
   if (!kube_client) config.Reload();
-  std::unique_ptr<ironlb::speaker::KubeInputs> kube;  // Kubernetes mode's inputs
+  std::unique_ptr<ironlb::speaker::KubeInputs> kube;          // Kubernetes mode's inputs
+  std::unique_ptr<ironlb::speaker::KubeAnnouncer> announcer;  // and ServiceAnnouncements
 
   auto bgp_options = ironlb::speaker::ParseBgpFlags(absl::GetFlag(FLAGS_frr_vty_dir),
                                                     absl::GetFlag(FLAGS_frr_grpc_ports));
@@ -261,9 +263,11 @@ int main(int argc, char** argv) {
       if (nft.ok())
         (*nft)->SetGuardedTcpPorts("frr-grpc", ironlb::speaker::FrrGrpcPorts(*bgp_options));
     }
+    std::optional<ironlb::bgp::DesiredState> bgp_desired;
     if (bgp) {
-      bgp->SetDesired(
-          ironlb::speaker::PlanBgp(current->config, services.services, services.plan, bgp_node));
+      bgp_desired =
+          ironlb::speaker::PlanBgp(current->config, services.services, services.plan, bgp_node);
+      bgp->SetDesired(*bgp_desired);
     }
     if (!current->config.port_forwards.empty() && !router) {
       auto r = nft.ok()
@@ -304,9 +308,14 @@ int main(int argc, char** argv) {
       ironlb::arp::RegisterLayer2Metrics(registry, layer2->counters());
     }
     if (layer2) layer2->SetDesired(current, services.plan, snapshot.facts);
+    if (announcer) announcer->Update(services.plan, snapshot.service_uids, bgp_desired);
   };
   apply();
   if (kube_client) {
+    announcer =
+        std::make_unique<ironlb::speaker::KubeAnnouncer>(kube_client.get(), loop->get(), node, [&] {
+          return layer2 ? layer2->Owned() : std::map<std::string, std::vector<ironlb::IpAddress>>();
+        });
     kube = std::make_unique<ironlb::speaker::KubeInputs>(
         kube_client.get(), loop->get(),
         ironlb::speaker::KubeInputsOptions{
@@ -389,6 +398,8 @@ int main(int argc, char** argv) {
   }
   status.reset();
   kube.reset();
+  if (announcer) announcer->WithdrawAll(absl::Seconds(3));  // no longer true once we stop
+  announcer.reset();
   layer2.reset();
   bgp.reset();
   router.reset();

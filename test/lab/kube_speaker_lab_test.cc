@@ -11,9 +11,11 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "speaker/owner_election.h"
 #include "test/kube/fake_api_server.h"
 #include "test/lab/failover_trial.h"
 #include "test/lab/lab.h"
@@ -33,6 +35,7 @@ constexpr char kL2[] = "ironlb.io/v1alpha1/l2advertisements";
 constexpr char kServices[] = "v1/services";
 constexpr char kSlices[] = "discovery.k8s.io/v1/endpointslices";
 constexpr char kNodes[] = "v1/nodes";
+constexpr char kAnnouncements[] = "ironlb.io/v1alpha1/serviceannouncements";
 constexpr char kLocalVip[] = "10.90.0.200";
 constexpr char kClusterVip[] = "10.90.0.201";
 
@@ -106,23 +109,9 @@ class KubeSpeakerLabTest : public ::testing::Test {
     }
     return lab_->speaker(0);
   }
-  // Who answers `vip` now (several probes in a row agree).
-  absl::StatusOr<std::string> Owner(const std::string& vip) {
-    std::string last;
-    int same = 0;
-    for (int i = 0; i < 200 && same < 5; ++i) {
-      auto who =
-          ProbeOnce(lab_->client().netns, vip, 8080, Protocol::kTcp, absl::Milliseconds(200));
-      if (who.ok() && *who == last) {
-        ++same;
-      } else {
-        same = who.ok() ? 1 : 0;
-        last = who.ok() ? *who : "";
-      }
-      absl::SleepFor(absl::Milliseconds(20));
-    }
-    if (same < 5) return absl::DeadlineExceededError(vip + " has no steady owner");
-    return last;
+  // The rendezvous winner for `vip` among `nodes`: the owner every speaker agrees on.
+  static std::string Winner(const std::string& vip, const std::vector<std::string>& nodes) {
+    return speaker::OwnerFor(*IpAddress::Parse(vip), nodes).value_or("");
   }
   // Time from now until `expected` serves `vip`.
   absl::StatusOr<absl::Duration> TimeUntilServedBy(const std::string& vip, const std::string& who) {
@@ -135,6 +124,31 @@ class KubeSpeakerLabTest : public ::testing::Test {
     return took;
   }
 
+  // The nodes with a ServiceAnnouncement for `service` (layer 2 on eth0, the VIP listed).
+  std::vector<std::string> AnnouncedBy(const std::string& service, const std::string& vip) const {
+    std::vector<std::string> out;
+    for (const nlohmann::json& o : api_->Objects(kAnnouncements)) {
+      const nlohmann::json& spec = o["spec"];
+      if (spec["service"] != service) continue;
+      EXPECT_EQ(spec["mode"], "layer2");
+      EXPECT_EQ(spec["interfaces"], nlohmann::json({"eth0"}));
+      EXPECT_EQ(spec["addresses"], nlohmann::json({vip}));
+      EXPECT_EQ(o["metadata"]["name"], service + "-" + spec["node"].get<std::string>());
+      out.push_back(spec["node"]);
+    }
+    return out;
+  }
+  bool EventuallyAnnouncedBy(const std::string& service, const std::string& vip,
+                             const std::string& node) const {
+    for (int i = 0; i < 100; ++i) {
+      if (AnnouncedBy(service, vip) == std::vector<std::string>{node}) return true;
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    ADD_FAILURE() << service << " not announced by " << node << " alone but by ["
+                  << absl::StrJoin(AnnouncedBy(service, vip), ",") << "]";
+    return false;
+  }
+
   std::unique_ptr<Lab> lab_;
   std::unique_ptr<FakeApiServer> api_;
   std::vector<std::unique_ptr<HostProcess>> speakers_;
@@ -144,29 +158,31 @@ TEST_F(KubeSpeakerLabTest, LocalEndpointsMovingMoveTheOwnerAndExcludedNodesLetGo
   // The Local VIP is served from the only node with a ready endpoint.
   auto first = TimeUntilServedBy(kLocalVip, "s1");
   ASSERT_THAT(first, IsOk());
+  EXPECT_TRUE(EventuallyAnnouncedBy("local", kLocalVip, "s1"));
   // The endpoint moves to s2 (a rollout): the owner follows.
   api_->Put(kSlices, EndpointSliceObject("lab", "local", "local-1", {{"s1", false}, {"s2"}}));
   auto moved = TimeUntilServedBy(kLocalVip, "s2");
   ASSERT_THAT(moved, IsOk());
+  EXPECT_TRUE(EventuallyAnnouncedBy("local", kLocalVip, "s2"));
   // And to s0, through a second slice (the first one emptied).
   api_->Put(kSlices, EndpointSliceObject("lab", "local", "local-1", {}));
   api_->Put(kSlices, EndpointSliceObject("lab", "local", "local-2", {{"s0"}}));
   auto moved_again = TimeUntilServedBy(kLocalVip, "s0");
   ASSERT_THAT(moved_again, IsOk());
 
-  // The Cluster VIP lives wherever the hash puts it; excluding that node moves it away.
-  auto owner = Owner(kClusterVip);
-  ASSERT_THAT(owner, IsOk());
-  api_->Put(kNodes, NodeObject(*owner, /*exclude_label=*/true));
-  absl::StatusOr<std::string> heir;
-  const absl::Time start = absl::Now();
-  for (int i = 0; i < 100; ++i) {
-    heir = Owner(kClusterVip);
-    if (heir.ok() && *heir != *owner) break;
+  // The Cluster VIP lives wherever the hash puts it; excluding that node moves it to the
+  // winner among the other two.
+  const std::vector<std::string> all = {"s0", "s1", "s2"};
+  const absl::StatusOr<std::string> owner = Winner(kClusterVip, all);
+  ASSERT_THAT(TimeUntilServedBy(kClusterVip, *owner), IsOk());
+  std::vector<std::string> rest;
+  for (const std::string& n : all) {
+    if (n != *owner) rest.push_back(n);
   }
-  const absl::Duration excluded_after = absl::Now() - start;
-  ASSERT_THAT(heir, IsOk());
-  EXPECT_NE(*heir, *owner);
+  const absl::StatusOr<std::string> heir = Winner(kClusterVip, rest);
+  api_->Put(kNodes, NodeObject(*owner, /*exclude_label=*/true));
+  auto excluded_after = TimeUntilServedBy(kClusterVip, *heir);
+  ASSERT_THAT(excluded_after, IsOk());
   // NetworkUnavailable on the heir moves it once more, to the third node.
   api_->Put(kNodes, NodeObject(*heir, false, /*network_unavailable=*/true));
   std::string third;
@@ -174,6 +190,15 @@ TEST_F(KubeSpeakerLabTest, LocalEndpointsMovingMoveTheOwnerAndExcludedNodesLetGo
     if (h.name != *owner && h.name != *heir) third = h.name;
   }
   ASSERT_THAT(TimeUntilServedBy(kClusterVip, third), IsOk());
+  EXPECT_TRUE(EventuallyAnnouncedBy("cluster", kClusterVip, third));
+  // The Local Service's only endpoint is on s0: if s0 was excluded, nobody announces it.
+  const bool s0_excluded = *owner == "s0" || *heir == "s0";
+  if (s0_excluded) {
+    absl::SleepFor(absl::Seconds(2));  // the once-a-second refresh has run
+    EXPECT_THAT(AnnouncedBy("local", kLocalVip), ::testing::IsEmpty());
+  } else {
+    EXPECT_TRUE(EventuallyAnnouncedBy("local", kLocalVip, "s0"));
+  }
 
   // The API server goes away: announcements continue as they are.
   api_->SetWatchesUnavailable(true);
@@ -182,14 +207,39 @@ TEST_F(KubeSpeakerLabTest, LocalEndpointsMovingMoveTheOwnerAndExcludedNodesLetGo
   EXPECT_THAT(WaitForServingHost(*lab_, kClusterVip, 8080, Protocol::kTcp, Speaker(third),
                                  absl::Seconds(10), 60),
               IsOk());
-  EXPECT_THAT(WaitForServingHost(*lab_, kLocalVip, 8080, Protocol::kTcp, Speaker("s0"),
-                                 absl::Seconds(10), 20),
-              IsOk());
+  if (!s0_excluded) {
+    EXPECT_THAT(WaitForServingHost(*lab_, kLocalVip, 8080, Protocol::kTcp, Speaker("s0"),
+                                   absl::Seconds(10), 20),
+                IsOk());
+  }
+  const size_t announcements = api_->Objects(kAnnouncements).size();
+  EXPECT_EQ(api_->Objects(kAnnouncements).size(), announcements);
   std::printf(
       "{\"bench\":\"kube_speaker_lab\",\"local_first_owner_ms\":%.0f,"
       "\"local_owner_move_ms\":%.0f,\"local_owner_move2_ms\":%.0f,\"excluded_move_ms\":%.0f}\n",
       absl::ToDoubleMilliseconds(*first), absl::ToDoubleMilliseconds(*moved),
-      absl::ToDoubleMilliseconds(*moved_again), absl::ToDoubleMilliseconds(excluded_after));
+      absl::ToDoubleMilliseconds(*moved_again), absl::ToDoubleMilliseconds(*excluded_after));
+}
+
+TEST_F(KubeSpeakerLabTest, GracefulStopWithdrawsTheNodesAnnouncements) {
+  ASSERT_THAT(TimeUntilServedBy(kLocalVip, "s1"), IsOk());
+  ASSERT_TRUE(EventuallyAnnouncedBy("local", kLocalVip, "s1"));
+  const absl::StatusOr<std::string> cluster_owner = Winner(kClusterVip, {"s0", "s1", "s2"});
+  ASSERT_THAT(TimeUntilServedBy(kClusterVip, *cluster_owner), IsOk());
+  ASSERT_TRUE(EventuallyAnnouncedBy("cluster", kClusterVip, *cluster_owner));
+  // Stop s1's speaker: its announcement of the Local Service goes (no other node has an
+  // endpoint, so nobody announces it); the Cluster VIP, if s1 had it, moves on.
+  HostProcess& s1 = *speakers_[1];
+  s1.Signal(SIGTERM);
+  ASSERT_TRUE(s1.WaitExit(absl::Seconds(10)));
+  EXPECT_THAT(AnnouncedBy("local", kLocalVip), ::testing::IsEmpty());
+  if (*cluster_owner == "s1") {
+    const std::string heir = Winner(kClusterVip, {"s0", "s2"});
+    EXPECT_THAT(TimeUntilServedBy(kClusterVip, heir), IsOk());
+    EXPECT_TRUE(EventuallyAnnouncedBy("cluster", kClusterVip, heir));
+  } else {
+    EXPECT_TRUE(EventuallyAnnouncedBy("cluster", kClusterVip, *cluster_owner));
+  }
 }
 
 }  // namespace

@@ -111,6 +111,21 @@ void PrintStatus(const status::v1::SpeakerState& s, std::ostream& out) {
     }
   }
 
+  if (s.router().enabled()) {
+    out << "\nPort forwards:\n";
+    Table fw({"GROUP", "OUTSIDE", "PORT", "TARGET", "FOR", "SNAT"});
+    for (const auto& f : s.router().forwards()) {
+      fw.AddRow({f.group(), f.outside(), absl::StrCat(f.protocol(), "/", f.port()), f.target(),
+                 f.source(), f.source_nat() ? "yes" : "no"});
+    }
+    if (fw.empty()) {
+      out << "  none\n";
+    } else {
+      fw.Print(out);
+    }
+    for (const std::string& c : s.router().conflicts()) out << "  contested: " << c << "\n";
+  }
+
   const auto& nft = s.nft();
   out << "\nnftables: ";
   if (!nft.available()) {

@@ -296,6 +296,7 @@ int main(int argc, char** argv) {
                                            .layer2 = layer2.get(),
                                            .nft = nft.ok() ? nft->get() : nullptr,
                                            .bgp = bgp.get(),
+                                           .router = router.get(),
                                            .problems = problems});
     });
     if (server.ok()) {

@@ -77,6 +77,29 @@ void FillBgp(const BgpSpeaker& bgp, status::v1::SpeakerState& s) {
   }
 }
 
+void FillRouter(const RouterRole& router, status::v1::SpeakerState& s) {
+  auto* out = s.mutable_router();
+  out->set_enabled(true);
+  const PortForwardPlan& plan = router.plan();
+  for (size_t i = 0; i < plan.forwards.size(); ++i) {
+    const nft::PortForwardEntry& f = plan.forwards[i];
+    auto* fw = out->add_forwards();
+    if (i < plan.info.size()) {
+      fw->set_group(plan.info[i].group);
+      fw->set_outside(plan.info[i].outside);
+      fw->set_source(plan.info[i].source);
+    }
+    fw->set_protocol(std::string(nft::L4ProtocolName(f.protocol)));
+    fw->set_port(f.port);
+    fw->set_target(f.target_address.is_v6()
+                       ? absl::StrCat("[", f.target_address.ToString(), "]:", f.target_port)
+                       : absl::StrCat(f.target_address.ToString(), ":", f.target_port));
+    fw->set_source_nat(f.source_nat);
+  }
+  for (const ForwardConflict& c : plan.conflicts) out->add_conflicts(c.message);
+  for (const std::string& p : plan.problems) s.add_problems(absl::StrCat("port forward: ", p));
+}
+
 }  // namespace
 
 status::v1::SpeakerState BuildStatus(const StatusParts& parts) {
@@ -110,6 +133,7 @@ status::v1::SpeakerState BuildStatus(const StatusParts& parts) {
   for (const std::string& p : parts.problems) s.add_problems(p);
   if (parts.layer2 != nullptr) FillLayer2(*parts.layer2, s);
   if (parts.bgp != nullptr) FillBgp(*parts.bgp, s);
+  if (parts.router != nullptr) FillRouter(*parts.router, s);
   auto* nft = s.mutable_nft();
   nft->set_available(parts.nft != nullptr);
   if (parts.nft != nullptr) {

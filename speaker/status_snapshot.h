@@ -10,6 +10,7 @@
 #include "speaker/bgp_speaker.h"
 #include "speaker/layer2_speaker.h"
 #include "speaker/nft_programmer.h"
+#include "speaker/router_role.h"
 
 namespace ironlb::speaker {
 
@@ -21,6 +22,7 @@ struct StatusParts {
   const Layer2Speaker* layer2 = nullptr;
   const NftProgrammer* nft = nullptr;
   const BgpSpeaker* bgp = nullptr;
+  const RouterRole* router = nullptr;
   std::vector<std::string> problems;  // found by the wiring (a missing key, say)
 };
 

@@ -214,6 +214,10 @@ int main(int argc, char** argv) {
     if (!current) return;
     problems.clear();
     const auto services = ironlb::speaker::ReadStandaloneServices(*current, dir);
+    for (std::string& pending : ironlb::speaker::PendingServices(services)) {
+      IRONLB_LOG(kWarn, "service has no address").With("problem", pending);
+      problems.push_back(std::move(pending));
+    }
     if (nft.ok()) {
       ironlb::speaker::MssPlan mss =
           ironlb::speaker::MssClamps(current->config, services.services, services.plan);

@@ -265,5 +265,98 @@ TEST_F(ControllerE2eTest, NamespaceLabelsSteerPoolSelection) {
   EXPECT_EQ(PoolAnnotation(Service("lab", "web")), "general");  // kept: still valid there
 }
 
+json AcceptedCondition(const FakeApiServer& server, const std::string& pool) {
+  auto object = server.Object(kPools, kSystemNamespace, pool);
+  if (!object) return json::object();
+  for (const json& c : object->value("status", json::object()).value("conditions", json::array())) {
+    if (c.value("type", "") == "Accepted") return c;
+  }
+  return json::object();
+}
+
+TEST_F(ControllerE2eTest, BadConfigObjectGetsEventAndConditionNamingTheFieldAndLastGoodStays) {
+  server_->Put(kPools, PoolJson("lan", {"10.20.7.0/24"}));
+  server_->Put(kServices, ServiceJson("shop", "a"));
+  StartController();
+  ASSERT_TRUE(Eventually([&] { return !Ips("shop", "a").empty(); }));
+  ASSERT_TRUE(
+      Eventually([&] { return AcceptedCondition(*server_, "lan").value("status", "") == "True"; }));
+  const std::vector<std::string> a_ip = Ips("shop", "a");
+
+  // An edit that breaks the pool, a new pool that never was valid, and a good new pool.
+  server_->Put(kPools, PoolJson("lan", {"10.20.7.0/24", "10.20.9.9-10.20.9.1"}));
+  server_->Put(kPools, PoolJson("broken", {"10.20.10.0/24"}, {{"tcpMSS", 10}}));
+  server_->Put(kPools, PoolJson("extra", {"10.20.8.0/24"}, {{"autoAssign", false}}));
+  ASSERT_TRUE(Eventually([&] {
+    return AcceptedCondition(*server_, "lan").value("status", "") == "False" &&
+           AcceptedCondition(*server_, "broken").value("status", "") == "False" &&
+           AcceptedCondition(*server_, "extra").value("status", "") == "True";
+  })) << server_->Object(kPools, kSystemNamespace, "lan")->dump();
+  EXPECT_THAT(AcceptedCondition(*server_, "lan").value("message", ""),
+              HasSubstr("spec.addresses[1]: "));
+  EXPECT_THAT(AcceptedCondition(*server_, "broken").value("message", ""),
+              HasSubstr("spec.tcpMSS: "));
+  ASSERT_TRUE(Eventually([&] {
+    return !EventsAbout(*server_, "AddressPool", kSystemNamespace, "lan").empty() &&
+           !EventsAbout(*server_, "AddressPool", kSystemNamespace, "broken").empty();
+  }));
+  EXPECT_THAT(EventsAbout(*server_, "AddressPool", kSystemNamespace, "lan"),
+              ElementsAre(HasSubstr("Warning InvalidConfiguration: spec.addresses[1]: ")));
+  EXPECT_THAT(EventsAbout(*server_, "AddressPool", kSystemNamespace, "broken"),
+              ElementsAre(HasSubstr("Warning InvalidConfiguration: spec.tcpMSS: ")));
+
+  // Everything else goes on: the last good "lan" serves new Services, "extra" is in force.
+  server_->Put(kServices, ServiceJson("shop", "b"));
+  server_->Put(kServices, ServiceJson("shop", "c", {80}, {{"ironlb.io/pool", "extra"}}));
+  ASSERT_TRUE(Eventually([&] { return !Ips("shop", "b").empty() && !Ips("shop", "c").empty(); }));
+  EXPECT_TRUE(IpRange::Parse("10.20.7.0/24")->Contains(*IpAddress::Parse(Ips("shop", "b")[0])));
+  EXPECT_TRUE(IpRange::Parse("10.20.8.0/24")->Contains(*IpAddress::Parse(Ips("shop", "c")[0])));
+  EXPECT_EQ(Ips("shop", "a"), a_ip);
+
+  // Fixed: accepted again, and nothing moved.
+  server_->Put(kPools, PoolJson("lan", {"10.20.7.0/24", "10.20.9.1-10.20.9.9"}));
+  ASSERT_TRUE(
+      Eventually([&] { return AcceptedCondition(*server_, "lan").value("status", "") == "True"; }));
+  EXPECT_EQ(Ips("shop", "a"), a_ip);
+}
+
+TEST_F(ControllerE2eTest, StandbyTakesOverAGracefulHandoverAtOnceWithoutMovingAnyAddress) {
+  server_->Put(kPools, PoolJson("lan", {"10.20.11.0/24"}));
+  for (int i = 0; i < 50; ++i) server_->Put(kServices, ServiceJson("shop", Name(i)));
+  auto make = [&](const std::string& identity, metrics::Registry& registry) {
+    auto d =
+        ControllerDaemon::Create(client_.get(), registry,
+                                 ControllerDaemonOptions{.ns = kSystemNamespace,
+                                                         .identity = identity,
+                                                         .leader_elect = true,
+                                                         .lease_duration = absl::Seconds(3),
+                                                         .renew_deadline = absl::Seconds(2),
+                                                         .retry_period = absl::Milliseconds(300)});
+    EXPECT_THAT(d, IsOk());
+    return d.ok() ? *std::move(d) : nullptr;
+  };
+  metrics::Registry ra, rb;
+  std::unique_ptr<ControllerDaemon> a = make("replica-a", ra);
+  std::unique_ptr<ControllerDaemon> b = make("replica-b", rb);
+  a->Start();
+  ASSERT_TRUE(Eventually([&] { return a->IsLeader(); }));
+  b->Start();
+  ASSERT_TRUE(Eventually([&] { return Assigned(*server_).size() == 50; }));
+  EXPECT_FALSE(b->IsLeader());
+  EXPECT_THAT(rb.Render(), HasSubstr("ironlb_controller_leader 0\n"));
+  const auto before = Assigned(*server_);
+
+  a->Stop();  // hands the Lease back
+  const absl::Time stopped = absl::Now();
+  server_->Put(kServices, ServiceJson("shop", "late"));
+  ASSERT_TRUE(Eventually([&] { return b->IsLeader() && !Ips("shop", "late").empty(); }));
+  EXPECT_LT(absl::Now() - stopped, absl::Seconds(2));
+  auto after = Assigned(*server_);
+  after.erase("shop/late");
+  EXPECT_EQ(after, before);
+  EXPECT_THAT(rb.Render(), HasSubstr("ironlb_controller_leader 1\n"));
+  b->Stop();
+}
+
 }  // namespace
 }  // namespace ironlb::controller::testing

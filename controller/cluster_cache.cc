@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "controller/config_resources.h"
+#include "controller/service_fields.h"
 #include "kube/watch_event.h"
 
 namespace ironlb::controller {
@@ -37,7 +38,8 @@ ClusterCache::ClusterCache(kube::Client* client, DirtyQueue* queue, Options opti
   services_ = std::make_unique<kube::Informer>(
       client,
       kube::InformerOptions{.resource = kube::Resource::Services(),
-                            .watch_timeout = options.watch_timeout},
+                            .watch_timeout = options.watch_timeout,
+                            .transform = KeepServiceFields},
       MarkingHandlers(kServicePrefix, true));
   namespaces_ = std::make_unique<kube::Informer>(
       client,

@@ -318,8 +318,9 @@ void LoadBalancerController::Show(const std::string& key) {
   kube::ObjectPtr cached = cache_->services().Get(key);
   if (cached == nullptr) return;  // deleted since: the next batch handles it
   if (events.empty() && ChangeFor(*cached, *now).empty()) return;
-  writer_->Submit(
-      {.key = key, .write = true, .allocation = *now, .last_known = cached, .events = events});
+  // No object in the task: the writer reads the latest one when it runs, and thousands of
+  // queued tasks do not pin thousands of outdated copies.
+  writer_->Submit({.key = key, .write = true, .allocation = *now, .events = events});
 }
 
 void LoadBalancerController::Remember(const std::string& key, const Allocation* allocation) {

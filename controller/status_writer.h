@@ -37,7 +37,7 @@ struct StatusTask {
   std::string key;             // "namespace/name"
   bool write = true;           // false: Events only (the Service is gone)
   Allocation allocation;       // what the Service should show
-  kube::ObjectPtr last_known;  // the Service as last seen, for Events when it is gone
+  kube::ObjectPtr last_known;  // for Events when the Service is gone (deletions only)
   std::vector<ServiceEvent> events;
 };
 

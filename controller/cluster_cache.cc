@@ -35,12 +35,12 @@ kube::InformerHandlers ClusterCache::MarkingHandlers(const std::string& prefix, 
 
 ClusterCache::ClusterCache(kube::Client* client, DirtyQueue* queue, Options options)
     : queue_(queue) {
-  services_ = std::make_unique<kube::Informer>(
-      client,
-      kube::InformerOptions{.resource = kube::Resource::Services(),
-                            .watch_timeout = options.watch_timeout,
-                            .transform = KeepServiceFields},
-      MarkingHandlers(kServicePrefix, true));
+  services_ =
+      std::make_unique<kube::Informer>(client,
+                                       kube::InformerOptions{.resource = kube::Resource::Services(),
+                                                             .watch_timeout = options.watch_timeout,
+                                                             .transform = KeepServiceFields},
+                                       MarkingHandlers(kServicePrefix, true));
   namespaces_ = std::make_unique<kube::Informer>(
       client,
       kube::InformerOptions{.resource = kube::Resource::Namespaces(),

@@ -76,12 +76,17 @@ absl::Status GrpcNorthboundClient::Commit(const std::vector<YangEdit>& edits,
     candidate = resp.candidate_id();
   }
   absl::Status result = [&]() -> absl::Status {
-    {
+    // FRR applies an EditCandidate's updates before its deletes, so edits go in runs of one
+    // kind, in order: "delete X, then set X/..." replaces X as the caller meant.
+    for (size_t begin = 0; begin < edits.size();) {
+      size_t end = begin;
+      while (end < edits.size() && edits[end].op == edits[begin].op) ++end;
       grpc::ClientContext ctx;
       impl_->Prepare(ctx);
       frr::EditCandidateRequest req;
       req.set_candidate_id(candidate);
-      for (const YangEdit& e : edits) {
+      for (size_t i = begin; i < end; ++i) {
+        const YangEdit& e = edits[i];
         frr::PathValue* pv = e.op == YangEdit::Op::kSet ? req.add_update() : req.add_delete_();
         pv->set_path(e.xpath);
         pv->set_value(e.value);
@@ -89,6 +94,7 @@ absl::Status GrpcNorthboundClient::Commit(const std::vector<YangEdit>& edits,
       frr::EditCandidateResponse resp;
       const grpc::Status st = impl_->stub->EditCandidate(&ctx, req, &resp);
       if (!st.ok()) return impl_->Error("edit candidate", st);
+      begin = end;
     }
     grpc::ClientContext ctx;
     impl_->Prepare(ctx);

@@ -225,6 +225,9 @@ void DecodeBGPPeer(const Json& spec, BGPPeer& peer, FieldContext& ctx) {
   if (peer.password.size() > 80) {
     ctx.Error(kSpec.Key("password"), "TCP MD5 passwords are at most 80 characters");
   }
+  if (peer.password.find_first_of(" \t\r\n") != std::string::npos) {
+    ctx.Error(kSpec.Key("password"), "must not contain white space (FRR's bgpd refuses it)");
+  }
   peer.ebgp_multihop = ReadBool(spec, kSpec, "ebgpMultiHop", ctx).value_or(false);
   if (peer.ebgp_multihop && my_asn && peer_asn && *my_asn == *peer_asn) {
     ctx.Error(kSpec.Key("ebgpMultiHop"),

@@ -20,7 +20,8 @@ std::vector<IpAddress> Minus(const std::vector<IpAddress>& a, const std::vector<
 
 }  // namespace
 
-Allocator::Allocator(std::optional<std::string> lb_class) : lb_class_(std::move(lb_class)) {}
+Allocator::Allocator(std::optional<std::string> lb_class, AddressChoice choice)
+    : lb_class_(std::move(lb_class)), choice_(choice) {}
 
 const Labels& Allocator::NamespaceLabels(const std::string& ns) const {
   auto it = namespaces_.find(ns);
@@ -67,7 +68,7 @@ bool Allocator::TryKeep(Entry& e, const std::vector<IpAddress>& held, std::strin
     return true;
   }
   const Placement placement(catalog_, usage_, NamespaceLabels(e.service.namespace_), e.intent,
-                            e.holder);
+                            e.holder, choice_);
   Choice kept = placement.Keep(held);
   if (kept.placed) {
     Commit(e, kept.placed->addresses, kept.placed->pool);
@@ -79,7 +80,7 @@ bool Allocator::TryKeep(Entry& e, const std::vector<IpAddress>& held, std::strin
 
 void Allocator::Place(Entry& e, const std::vector<IpAddress>& held, const std::string& why) {
   const Placement placement(catalog_, usage_, NamespaceLabels(e.service.namespace_), e.intent,
-                            e.holder);
+                            e.holder, choice_);
   Choice chosen = placement.Choose();
   if (chosen.placed) {
     Commit(e, chosen.placed->addresses, chosen.placed->pool);

@@ -19,6 +19,7 @@
 #include "config/types.h"
 #include "controller/allocation.h"
 #include "controller/ip_usage.h"
+#include "controller/placement.h"
 #include "controller/pool_catalog.h"
 #include "controller/service.h"
 #include "controller/service_intent.h"
@@ -28,7 +29,8 @@ namespace ironlb::controller {
 class Allocator {
  public:
   // `lb_class`: the spec.loadBalancerClass ironlb serves; nullopt serves Services without one.
-  explicit Allocator(std::optional<std::string> lb_class = std::nullopt);
+  explicit Allocator(std::optional<std::string> lb_class = std::nullopt,
+                     AddressChoice choice = AddressChoice::kLowestFree);
 
   // Replaces the pools and re-decides every Service (valid holdings stay).
   void SetConfig(const config::Config& config);
@@ -78,6 +80,7 @@ class Allocator {
   const Labels& NamespaceLabels(const std::string& ns) const;
 
   std::optional<std::string> lb_class_;
+  AddressChoice choice_;
   PoolCatalog catalog_;
   std::map<std::string, Labels> namespaces_;
   std::map<std::string, Entry> entries_;  // by "namespace/name": the batch order

@@ -151,7 +151,11 @@ Choice Placement::FromPool(PoolIndex pool, const std::vector<IpFamily>& families
         }
       }
     }
-    if (!chosen) chosen = catalog_.FirstFree(pool, f, usage_.used(f));
+    if (!chosen) {
+      chosen = choice_ == AddressChoice::kStableHash
+                   ? catalog_.FreeFrom(pool, f, usage_.used(f), StableAddressSeed(*holder_.key))
+                   : catalog_.FirstFree(pool, f, usage_.used(f));
+    }
     if (!chosen) {
       std::string reason = absl::StrCat("pool \"", name, "\" exhausted");
       if (catalog_.HasFamily(pool, Other(f))) {
@@ -163,6 +167,18 @@ Choice Placement::FromPool(PoolIndex pool, const std::vector<IpFamily>& families
     placed.addresses.push_back(*chosen);
   }
   return Choice{std::move(placed), ""};
+}
+
+uint64_t StableAddressSeed(absl::string_view key) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char c : key) {
+    h ^= c;
+    h *= 0x100000001b3ull;
+  }
+  h += 0x9e3779b97f4a7c15ull;
+  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+  h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+  return h ^ (h >> 31);
 }
 
 Choice Placement::Choose() const {

@@ -15,6 +15,18 @@
 
 namespace ironlb::controller {
 
+// How an automatic address is picked from a pool.
+enum class AddressChoice {
+  kLowestFree,  // the lowest free address (MetalLB's habit; the controller keeps assignments)
+  // From a hash of "namespace/name": adding or removing one Service does not move another
+  // (unless two names hash to the same address). For standalone speakers, which keep no state
+  // and must all agree.
+  kStableHash,
+};
+
+// The hash kStableHash uses: FNV-1a of `key`, finished with SplitMix64. Stable forever.
+uint64_t StableAddressSeed(absl::string_view key);
+
 struct Placed {
   std::vector<IpAddress> addresses;  // primary family first
   PoolIndex pool = 0;
@@ -29,8 +41,10 @@ class Placement {
  public:
   // `holder` describes the Service being placed; it must not be in `usage` yet.
   Placement(const PoolCatalog& catalog, const IpUsage& usage, const Labels& namespace_labels,
-            const ServiceIntent& intent, const Holder& holder)
-      : catalog_(catalog),
+            const ServiceIntent& intent, const Holder& holder,
+            AddressChoice choice = AddressChoice::kLowestFree)
+      : choice_(choice),
+        catalog_(catalog),
         usage_(usage),
         namespace_labels_(namespace_labels),
         intent_(intent),
@@ -51,6 +65,7 @@ class Placement {
   std::string NotAdmitted(PoolIndex pool) const;
   std::optional<std::string> WrongFamilies(const std::vector<IpAddress>& addresses) const;
 
+  AddressChoice choice_;
   const PoolCatalog& catalog_;
   const IpUsage& usage_;
   const Labels& namespace_labels_;

@@ -3,8 +3,9 @@
 namespace ironlb::controller {
 
 PlanOutput Plan(const config::Config& config, const std::map<std::string, Labels>& namespaces,
-                const std::vector<Service>& services, const std::optional<std::string>& lb_class) {
-  Allocator allocator(lb_class);
+                const std::vector<Service>& services, const std::optional<std::string>& lb_class,
+                AddressChoice choice) {
+  Allocator allocator(lb_class, choice);
   allocator.SetConfig(config);
   for (const auto& [ns, labels] : namespaces) allocator.SetNamespaceLabels(ns, labels);
   allocator.UpsertAll(services);

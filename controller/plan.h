@@ -25,8 +25,10 @@ struct PlanOutput {
   std::vector<PoolStats> pools;
 };
 
+// `choice`: kStableHash plans as a standalone speaker does (see AddressChoice).
 PlanOutput Plan(const config::Config& config, const std::map<std::string, Labels>& namespaces,
                 const std::vector<Service>& services,
-                const std::optional<std::string>& lb_class = std::nullopt);
+                const std::optional<std::string>& lb_class = std::nullopt,
+                AddressChoice choice = AddressChoice::kLowestFree);
 
 }  // namespace ironlb::controller

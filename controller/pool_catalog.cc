@@ -105,20 +105,60 @@ std::vector<PoolIndex> PoolCatalog::AutoAssignOrder(const Service& s,
   return with_sa;
 }
 
+namespace {
+
+// The lowest free (and, with `avoid`, not buggy) address in [lo, hi].
+std::optional<IpAddress> FreeIn(IpFamily f, uint128 lo, uint128 hi, const IntervalSet& used,
+                                bool avoid) {
+  while (true) {
+    std::optional<uint128> v = used.FirstAbsent(lo, hi);
+    if (!v) return std::nullopt;
+    if (!avoid || !Buggy(*v)) return IpAddress::FromValue(f, *v);
+    if (*v == hi) return std::nullopt;
+    lo = *v + 1;  // at most two steps: .255 then .0
+  }
+}
+
+}  // namespace
+
 std::optional<IpAddress> PoolCatalog::FirstFree(PoolIndex i, IpFamily f,
                                                 const IntervalSet& used) const {
   const bool avoid = pools_[i].avoid_buggy_ips && f == IpFamily::kV4;
   for (const IpRange& r : pools_[i].ranges) {
     if (r.family() != f) continue;
-    uint128 lo = r.first().value();
-    const uint128 hi = r.last().value();
-    while (true) {
-      std::optional<uint128> v = used.FirstAbsent(lo, hi);
-      if (!v) break;
-      if (!avoid || !Buggy(*v)) return IpAddress::FromValue(f, *v);
-      if (*v == hi) break;
-      lo = *v + 1;  // at most two steps: .255 then .0
-    }
+    if (auto a = FreeIn(f, r.first().value(), r.last().value(), used, avoid)) return a;
+  }
+  return std::nullopt;
+}
+
+std::optional<IpAddress> PoolCatalog::FreeFrom(PoolIndex i, IpFamily f, const IntervalSet& used,
+                                               uint64_t seed) const {
+  const bool avoid = pools_[i].avoid_buggy_ips && f == IpFamily::kV4;
+  std::vector<const IpRange*> ranges;
+  uint128 total = 0;
+  bool overflow = false;
+  for (const IpRange& r : pools_[i].ranges) {
+    if (r.family() != f) continue;
+    ranges.push_back(&r);
+    const uint128 n = r.Size();
+    overflow = overflow || n == 0 || total + n < total;  // ::/0 has 2^128 addresses
+    total += n;
+  }
+  if (ranges.empty()) return std::nullopt;
+  uint128 offset = overflow ? uint128{seed} : uint128{seed} % total;
+  size_t k = 0;
+  while (k + 1 < ranges.size() && ranges[k]->Size() != 0 && offset >= ranges[k]->Size()) {
+    offset -= ranges[k]->Size();
+    ++k;
+  }
+  const uint128 start = ranges[k]->first().value() + offset;
+  if (auto a = FreeIn(f, start, ranges[k]->last().value(), used, avoid)) return a;
+  for (size_t j = 1; j < ranges.size(); ++j) {
+    const IpRange* r = ranges[(k + j) % ranges.size()];
+    if (auto a = FreeIn(f, r->first().value(), r->last().value(), used, avoid)) return a;
+  }
+  if (start > ranges[k]->first().value()) {
+    return FreeIn(f, ranges[k]->first().value(), start - 1, used, avoid);
   }
   return std::nullopt;
 }

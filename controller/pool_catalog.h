@@ -45,6 +45,11 @@ class PoolCatalog {
 
   // The lowest address of family `f` in the pool that is not in `used` and not avoided.
   std::optional<IpAddress> FirstFree(PoolIndex i, IpFamily f, const IntervalSet& used) const;
+  // The first free address at or after position `seed` (modulo the pool's size) of the pool's
+  // `f` addresses, wrapping around: with `seed` a hash of the Service's name, its address does
+  // not depend on which other Services exist (unless two hash to the same address).
+  std::optional<IpAddress> FreeFrom(PoolIndex i, IpFamily f, const IntervalSet& used,
+                                    uint64_t seed) const;
 
   // Addresses the pool can hand out (avoided addresses excluded), per family.
   uint128 Capacity(PoolIndex i, IpFamily f) const;

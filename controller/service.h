@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "common/ip.h"
 #include "config/label_selector.h"
 
@@ -43,6 +44,9 @@ struct Service {
   std::vector<IpFamily> ip_families;  // spec.ipFamilies; empty when not written
   FamilyPolicy family_policy = FamilyPolicy::kSingleStack;
   std::vector<IpAddress> current;  // status.loadBalancer.ingress[].ip
+  // metadata.creationTimestamp; unset in hand-written manifests. Decides which of two
+  // Services keeps a contested router port (the older).
+  std::optional<absl::Time> created;
 
   // "namespace/name": the identity used in results and messages.
   std::string Key() const { return namespace_ + "/" + name; }

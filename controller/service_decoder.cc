@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "config/fields.h"
 
 namespace ironlb::controller {
@@ -152,6 +153,17 @@ std::optional<Service> DecodeService(const Document& doc, std::vector<Diagnostic
   if (s.namespace_.empty()) s.namespace_ = "default";
   s.labels = config::ReadStringMap(*m, mp, "labels", ctx);
   s.annotations = config::ReadStringMap(*m, mp, "annotations", ctx);
+  if (auto created = config::ReadString(*m, mp, "creationTimestamp", ctx)) {
+    absl::Time t;
+    std::string err;
+    if (absl::ParseTime(absl::RFC3339_full, *created, &t, &err)) {
+      s.created = t;
+    } else {
+      ctx.Error(mp.Key("creationTimestamp"),
+                absl::StrCat("\"", created->substr(0, 64),
+                             "\" is not an RFC 3339 time such as 2024-05-01T12:00:00Z"));
+    }
+  }
   if (const Json* spec = config::ReadObject(obj, kRoot, "spec", ctx)) {
     ReadSpec(*spec, kRoot.Key("spec"), s, ctx);
   } else {

@@ -24,7 +24,8 @@ json KeepServiceFields(json service) {  // NOLINT: by value, freed whole on retu
   if (!service.is_object()) return service;
   json out = Pick(service, {"apiVersion", "kind", "status"});
   if (auto meta = service.find("metadata"); meta != service.end() && meta->is_object()) {
-    json m = Pick(*meta, {"name", "namespace", "uid", "resourceVersion", "labels", "annotations"});
+    json m = Pick(*meta, {"name", "namespace", "uid", "resourceVersion", "creationTimestamp",
+                          "labels", "annotations"});
     if (m.contains("annotations") && m["annotations"].is_object()) {
       m["annotations"].erase("kubectl.kubernetes.io/last-applied-configuration");
     }

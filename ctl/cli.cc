@@ -1,6 +1,7 @@
 #include "ctl/cli.h"
 
 #include "ctl/plan_command.h"
+#include "ctl/status_command.h"
 #include "ctl/validate_command.h"
 
 namespace ironlb::ctl {
@@ -13,6 +14,7 @@ Usage:
 Commands:
   validate   check a configuration directory and summarise what it defines
   plan       show which LoadBalancer IPs Service manifests would get (offline)
+  status     what the speaker on this host is doing (VIPs owned and why, peers, takeovers)
   help       show help for a command (ironlbctl help validate)
 
 Flags for every command:
@@ -25,6 +27,7 @@ Run "ironlbctl COMMAND --help" for the flags and output of one command.
 const char* HelpFor(const std::string& command) {
   if (command == "validate") return kValidateHelp;
   if (command == "plan") return kPlanHelp;
+  if (command == "status") return kStatusHelp;
   return nullptr;
 }
 
@@ -54,8 +57,19 @@ int Dispatch(const std::vector<std::string>& args, const GlobalOptions& options,
     }
     return RunValidate({.config_dir = options.config_dir, .output = options.output}, out, err);
   }
+  if (command == "status") {
+    if (args.size() > 1) {
+      err << "ironlbctl status: unexpected argument \"" << args[1] << "\"\n\n" << kStatusHelp;
+      return 2;
+    }
+    StatusOptions status{.output = options.output};
+    if (!options.status_socket.empty()) status.socket = options.status_socket;
+    return RunStatus(status, out, err);
+  }
   if (command == "plan") {
-    PlanOptions plan{.config_dir = options.config_dir, .output = options.output};
+    PlanOptions plan{.config_dir = options.config_dir,
+                     .output = options.output,
+                     .standalone = options.standalone};
     if (!options.services.empty()) plan.service_paths.push_back(options.services);
     plan.service_paths.insert(plan.service_paths.end(), args.begin() + 1, args.end());
     if (!options.load_balancer_class.empty()) {

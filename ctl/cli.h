@@ -14,6 +14,8 @@ struct GlobalOptions {
   std::string output = "table";
   std::string services;             // the value of --services (plan); more paths are positional
   std::string load_balancer_class;  // plan: the class ironlb serves; empty = no class
+  std::string status_socket;        // status: the speaker's socket; empty = the default
+  bool standalone = false;          // plan: as a standalone speaker chooses addresses
 };
 
 // The help text of `command`, or nullptr when there is no such command.

@@ -15,6 +15,12 @@ ABSL_FLAG(std::string, services, "",
 ABSL_FLAG(std::string, load_balancer_class, "",
           "plan: the spec.loadBalancerClass ironlb serves (default: Services without one).");
 
+ABSL_FLAG(std::string, status_socket, "",
+          "status: the speaker's unix socket (default /run/ironlb/speaker.sock).");
+
+ABSL_FLAG(bool, standalone, false,
+          "plan: choose automatic addresses as a standalone ironlb-speaker does.");
+
 int main(int argc, char** argv) {
   std::vector<std::string> raw(argv, argv + argc);
   // Help comes before flag parsing so that it never fails and always shows our own text.
@@ -33,6 +39,8 @@ int main(int argc, char** argv) {
                                {.config_dir = absl::GetFlag(FLAGS_config_dir),
                                 .output = absl::GetFlag(FLAGS_output),
                                 .services = absl::GetFlag(FLAGS_services),
-                                .load_balancer_class = absl::GetFlag(FLAGS_load_balancer_class)},
+                                .load_balancer_class = absl::GetFlag(FLAGS_load_balancer_class),
+                                .status_socket = absl::GetFlag(FLAGS_status_socket),
+                                .standalone = absl::GetFlag(FLAGS_standalone)},
                                std::cout, std::cerr);
 }

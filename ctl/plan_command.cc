@@ -36,6 +36,10 @@ Flags:
   --services PATH...            Service manifests (files or directories)
   --load-balancer-class CLASS   plan as a controller serving this class (default: Services
                                 without spec.loadBalancerClass)
+  --standalone                  plan as a standalone ironlb-speaker (no controller) does:
+                                each automatic address comes from a hash of the Service's
+                                namespace/name, so adding or removing one Service does not
+                                move another (unless two names hash to the same address)
   -o, --output FMT              table (default) or json
 )";
 
@@ -125,7 +129,9 @@ int RunPlan(const PlanOptions& options, std::ostream& out, std::ostream& err) {
     return 1;
   }
   const controller::PlanOutput plan = controller::Plan(
-      cfg.config, manifests.namespaces, manifests.services, options.load_balancer_class);
+      cfg.config, manifests.namespaces, manifests.services, options.load_balancer_class,
+      options.standalone ? controller::AddressChoice::kStableHash
+                         : controller::AddressChoice::kLowestFree);
   if (options.output == "json") {
     PrintJson(plan, out);
   } else {

@@ -16,6 +16,8 @@ struct PlanOptions {
   std::vector<std::string> service_paths;  // files or directories of manifests
   std::string output = "table";            // table | json
   std::optional<std::string> load_balancer_class;
+  // Plan as a standalone ironlb-speaker does: automatic addresses from a hash of each name.
+  bool standalone = false;
 };
 
 // Returns the exit code: 0 planned (pending Services included), 1 invalid input, 2 bad usage.

@@ -15,8 +15,9 @@ namespace ironlb::nft {
 inline constexpr uint32_t kMinMss = 536;
 inline constexpr uint32_t kMaxMss = 65495;
 
-// TCP SYN/SYN-ACK of connections whose conntrack original destination is `vip` get their MSS
-// option set to `mss`, or to the route's MTU-derived MSS when `pmtu` is true.
+// TCP SYN/SYN-ACK of connections whose conntrack original destination is `vip`, or that a
+// port forward DNATed to `vip`, get their MSS option set to `mss`, or to the route's
+// MTU-derived MSS when `pmtu` is true.
 struct ClampedVip {
   IpAddress vip;
   uint32_t mss = 0;

@@ -15,7 +15,9 @@
 namespace ironlb::nft {
 namespace {
 
-constexpr uint8_t kCtDirOriginal = 0;  // kCtDirOriginal (kernel-internal enum)
+// IP_CT_DIR_ORIGINAL / IP_CT_DIR_REPLY (kernel-internal enum)
+constexpr uint8_t kCtDirOriginal = 0;
+constexpr uint8_t kCtDirReply = 1;
 
 // nftables' datatype ids (nftables include/datatype.h); concatenations shift by 6 bits per
 // field. `nft list` uses them to print keys and values.
@@ -108,6 +110,40 @@ void AddMssRules(RulesetSpec& r, bool v6) {
   r.rules.push_back({"mss_pmtu", [=](nftnl_rule* rule) {
                        syn_match(rule);
                        expr::CtLoad(rule, ct_key, kCtDirOriginal, 0);
+                       expr::Lookup(rule, pmtu, 0, std::nullopt);
+                       expr::RtTcpMssLoad(rule, 0);
+                       expr::HtonU16(rule, 0);
+                       expr::TcpMssWrite(rule, 0);
+                     }});
+}
+
+// DNATed connections (router hosts forwarding to a VIP) are clamped by their target too:
+// conntrack's reply source is the VIP the connection was forwarded to, whatever outside
+// address or interface it came in on.
+void AddForwardedMssRules(RulesetSpec& r, bool v6) {
+  const char* mss = v6 ? kMss6 : kMss4;
+  const char* pmtu = v6 ? kPmtu6 : kPmtu4;
+  const uint8_t nfproto = v6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
+  const uint32_t ct_key = v6 ? NFT_CT_SRC_IP6 : NFT_CT_SRC_IP;
+  auto dnat_syn_match = [nfproto](nftnl_rule* rule) {
+    expr::CtStatusAny(rule, IPS_DST_NAT);
+    expr::MetaLoad(rule, NFT_META_NFPROTO, 0);
+    expr::CmpU8(rule, NFT_CMP_EQ, 0, nfproto);
+    expr::MetaLoad(rule, NFT_META_L4PROTO, 0);
+    expr::CmpU8(rule, NFT_CMP_EQ, 0, IPPROTO_TCP);
+    expr::PayloadLoad(rule, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, 0);
+    expr::BitwiseU8(rule, 0, 0x02 | 0x04);
+    expr::CmpU8(rule, NFT_CMP_EQ, 0, 0x02);
+  };
+  r.rules.push_back({"mss_clamp", [=](nftnl_rule* rule) {
+                       dnat_syn_match(rule);
+                       expr::CtLoad(rule, ct_key, kCtDirReply, 0);
+                       expr::Lookup(rule, mss, 0, 0);
+                       expr::TcpMssWrite(rule, 0);
+                     }});
+  r.rules.push_back({"mss_pmtu", [=](nftnl_rule* rule) {
+                       dnat_syn_match(rule);
+                       expr::CtLoad(rule, ct_key, kCtDirReply, 0);
                        expr::Lookup(rule, pmtu, 0, std::nullopt);
                        expr::RtTcpMssLoad(rule, 0);
                        expr::HtonU16(rule, 0);
@@ -326,6 +362,8 @@ RulesetSpec BuildRuleset(const DesiredState& state) {
   }
   AddMssRules(r, false);
   AddMssRules(r, true);
+  AddForwardedMssRules(r, false);
+  AddForwardedMssRules(r, true);
   AddDnatRule(r, kFwd4, false, false);
   AddDnatRule(r, kFwd6, true, false);
   AddDnatRule(r, kFwdIf4, false, true);

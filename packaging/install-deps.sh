@@ -41,5 +41,8 @@ else
 fi
 
 # FRRouting with the gRPC northbound, built from Debian's source package (not in Debian's
-# binary package). Skipped when already built.
-bash "$(dirname "$0")/build-frr.sh"
+# binary package). Skipped when already built, or when IRONLB_NO_FRR=1 (the container images'
+# build stages: FRR has an image of its own).
+if [ "${IRONLB_NO_FRR:-0}" != 1 ]; then
+  bash "$(dirname "$0")/build-frr.sh"
+fi

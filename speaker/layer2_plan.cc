@@ -50,6 +50,20 @@ bool Eligible(const Layer2Vip& vip, const SegmentView::Member& member,
                      });
 }
 
+std::map<IpAddress, std::string> OwnersOn(const std::vector<Layer2Vip>& vips,
+                                          const SegmentView& segment,
+                                          const std::vector<std::string>& excluded_interfaces) {
+  std::map<IpAddress, std::string> out;
+  for (const Layer2Vip& vip : vips) {
+    std::vector<std::string> eligible;
+    for (const auto& [node, member] : segment.alive) {
+      if (Eligible(vip, member, excluded_interfaces)) eligible.push_back(node);
+    }
+    if (auto owner = OwnerFor(vip.vip, eligible)) out[vip.vip] = *owner;
+  }
+  return out;
+}
+
 std::vector<arp::VipClaim> ClaimsFor(const std::string& self, const std::vector<Layer2Vip>& vips,
                                      const std::vector<SegmentView>& segments,
                                      const std::vector<std::string>& excluded_interfaces) {

@@ -40,6 +40,11 @@ struct SegmentView {
 bool Eligible(const Layer2Vip& vip, const SegmentView::Member& member,
               const std::vector<std::string>& excluded_interfaces);
 
+// The owner of every VIP that has an eligible member on `segment`.
+std::map<IpAddress, std::string> OwnersOn(const std::vector<Layer2Vip>& vips,
+                                          const SegmentView& segment,
+                                          const std::vector<std::string>& excluded_interfaces);
+
 // The VIPs `self` owns, per interface: on every segment, the owner of each VIP is the
 // rendezvous winner among the eligible alive members.
 std::vector<arp::VipClaim> ClaimsFor(const std::string& self, const std::vector<Layer2Vip>& vips,

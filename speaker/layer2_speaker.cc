@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
 #include "common/log.h"
 
 namespace ironlb::speaker {
@@ -40,6 +41,16 @@ absl::StatusOr<std::unique_ptr<Layer2Speaker>> Layer2Speaker::Create(
         "VIPs this node took ownership of (start, takeover after a peer died or left, "
         "rebalancing after a join).",
         {"interface"});
+    m->takeovers = &registry->AddCounter(
+        "ironlb_l2_takeovers_total",
+        "VIPs this node started answering for, by cause: start, assigned, peer-left, peer-died, "
+        "peer-silent, rebalance.",
+        {"interface", "cause"});
+    m->failover = &registry->AddHistogram(
+        "ironlb_l2_failover_seconds",
+        "From the old owner's last advert to this node claiming its VIP (cause: peer-left, "
+        "peer-died, peer-silent).",
+        {"interface", "cause"}, {0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2, 5});
     s->metrics_ = std::move(m);
     raw->UpdateMetrics();
   }
@@ -161,6 +172,7 @@ void Layer2Speaker::Recompute() {
   }
   const auto before = layer2_->Announced();
   layer2_->SetOwnedVips(ClaimsFor(options_.node, vips_, views, options_.arp.excluded_interfaces));
+  NoteTakeovers(views);
   if (metrics_) {
     for (const auto& [ifname, vips] : layer2_->Announced()) {
       auto it = before.find(ifname);
@@ -174,6 +186,116 @@ void Layer2Speaker::Recompute() {
     }
     UpdateMetrics();
   }
+}
+
+Takeover Layer2Speaker::Explain(const SegmentView& view, const IpAddress& vip,
+                                const std::string& previous, bool was_ready) const {
+  Takeover t{.vip = vip, .interface = view.ifname, .previous_owner = previous, .at = absl::Now()};
+  if (previous.empty()) {
+    t.cause = was_ready ? "assigned" : "start";
+    t.reason = was_ready ? "a new or newly eligible VIP; this node wins the hash"
+                         : "this node became ready on the segment and wins the hash";
+    return t;
+  }
+  if (view.alive.count(previous) > 0) {
+    t.cause = "rebalance";
+    t.reason = absl::StrCat("this node now wins the hash over ", previous, " (still alive)");
+    return t;
+  }
+  const Membership::Departure* d = nullptr;
+  for (const auto& [ifindex, st] : segments_) {
+    if (st.segment && st.segment->ifname() == view.ifname) {
+      d = st.segment->membership().FindDeparture(previous);
+    }
+  }
+  if (d == nullptr) {  // it was alive but not ready, or excluded: it stopped being eligible
+    t.cause = "rebalance";
+    t.reason = absl::StrCat(previous, " is no longer eligible");
+    return t;
+  }
+  t.failover = t.at - d->last_heard;
+  const int64_t ms = absl::ToInt64Milliseconds(*t.failover);
+  switch (d->cause) {
+    case Membership::Cause::kLeft:
+      t.cause = "peer-left";
+      t.reason = absl::StrCat(previous, " left (graceful stop)");
+      break;
+    case Membership::Cause::kConnectionLost:
+      t.cause = "peer-died";
+      t.reason = absl::StrCat(previous, "'s liveness link closed (its speaker died); last advert ",
+                              ms, " ms before the takeover");
+      break;
+    case Membership::Cause::kSilent:
+      t.cause = "peer-silent";
+      t.reason =
+          absl::StrCat(previous, " went silent (link cut, host down or frozen); last advert ", ms,
+                       " ms before the takeover");
+      break;
+  }
+  return t;
+}
+
+void Layer2Speaker::NoteTakeovers(const std::vector<SegmentView>& views) {
+  std::map<std::string, std::map<IpAddress, std::string>> now_owners;
+  for (const SegmentView& view : views) {
+    auto owners = OwnersOn(vips_, view, options_.arp.excluded_interfaces);
+    auto known = owners_.find(view.ifname);
+    for (const auto& [vip, owner] : owners) {
+      if (owner != options_.node) continue;
+      std::string previous;
+      if (known != owners_.end()) {
+        auto it = known->second.find(vip);
+        if (it != known->second.end()) previous = it->second;
+      }
+      if (previous == options_.node) continue;
+      Takeover t = Explain(view, vip, previous, ready_on_.count(view.ifname) > 0);
+      IRONLB_LOG(kInfo, "layer 2: took over VIP")
+          .With("vip", vip.ToString())
+          .With("interface", view.ifname)
+          .With("cause", t.cause)
+          .With("reason", t.reason);
+      if (metrics_) {
+        metrics_->takeovers->WithLabels({view.ifname, t.cause}).Increment();
+        if (t.failover) {
+          metrics_->failover->WithLabels({view.ifname, t.cause})
+              .Observe(absl::ToDoubleSeconds(*t.failover));
+        }
+      }
+      owned_since_[{view.ifname, vip}] = t;
+      takeovers_.push_back(std::move(t));
+      if (takeovers_.size() > 32) takeovers_.pop_front();
+    }
+    now_owners[view.ifname] = std::move(owners);
+  }
+  for (auto it = owned_since_.begin(); it != owned_since_.end();) {
+    auto seg = now_owners.find(it->first.first);
+    bool still = false;
+    if (seg != now_owners.end()) {
+      auto o = seg->second.find(it->first.second);
+      still = o != seg->second.end() && o->second == options_.node;
+    }
+    it = still ? std::next(it) : owned_since_.erase(it);
+  }
+  owners_ = std::move(now_owners);
+  ready_on_.clear();
+  for (const SegmentView& view : views) {
+    if (view.alive.count(options_.node) > 0) ready_on_.insert(view.ifname);
+  }
+}
+
+std::vector<SegmentStatus> Layer2Speaker::Segments() const {
+  std::vector<SegmentStatus> out;
+  for (const auto& [ifindex, st] : segments_) {
+    if (!st.segment) continue;
+    SegmentStatus s{.interface = st.segment->ifname(), .ready = st.segment->ready()};
+    for (const std::string& node : st.segment->Alive()) {
+      const Membership::Member* m = st.segment->membership().Find(node);
+      if (node == options_.node || m == nullptr) continue;
+      s.peers.push_back({node, m->last.interface, m->last.ready, m->last_heard});
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
 }
 
 void Layer2Speaker::UpdateMetrics() {

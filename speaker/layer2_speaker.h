@@ -5,9 +5,12 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -36,6 +39,33 @@ struct Layer2SpeakerOptions {
   arp::Layer2Options arp;
 };
 
+// One VIP this node took over: from whom, why, and how long after the old owner went quiet.
+struct Takeover {
+  IpAddress vip;
+  std::string interface;
+  std::string previous_owner;  // empty when nobody held it
+  // "start", "assigned" (new or newly eligible VIP), "peer-left", "peer-died", "peer-silent",
+  // "rebalance" (this node now wins the hash over a live owner)
+  std::string cause;
+  std::string reason;  // the same, as a sentence for people
+  absl::Time at;
+  // From the old owner's last advert to our claim, when it departed.
+  std::optional<absl::Duration> failover;
+};
+
+// What this node knows about one segment, for status.
+struct SegmentStatus {
+  std::string interface;
+  bool ready = false;  // past the hold-off: we may own VIPs here
+  struct Peer {
+    std::string node;
+    std::string interface;  // its own name for its port
+    bool ready = false;
+    absl::Time last_heard;
+  };
+  std::vector<Peer> peers;  // alive, ourselves excluded
+};
+
 class Layer2Speaker {
  public:
   // Must be called on the loop's thread, in the namespace whose interfaces it serves.
@@ -56,6 +86,15 @@ class Layer2Speaker {
   // Alive members per interface.
   std::map<std::string, std::vector<std::string>> Members() const;
   const arp::Layer2Counters& counters() const { return layer2_->counters(); }
+  // Takeovers, oldest first (the last 32).
+  const std::deque<Takeover>& takeovers() const { return takeovers_; }
+  // Since when and why we own each (interface, VIP).
+  const std::map<std::pair<std::string, IpAddress>, Takeover>& owned_since() const {
+    return owned_since_;
+  }
+  std::vector<SegmentStatus> Segments() const;
+  // The VIPs of the configuration with the Services on them.
+  const std::vector<Layer2Vip>& vips() const { return vips_; }
 
  private:
   struct SegmentState {
@@ -69,6 +108,11 @@ class Layer2Speaker {
   bool WantsSegment(const arp::Link& link) const;
   void SyncSegments();
   void Recompute();
+  // Records the VIPs we just started owning on each segment, and why.
+  void NoteTakeovers(const std::vector<SegmentView>& views);
+  // `was_ready`: we were eligible on this segment at the previous recompute.
+  Takeover Explain(const SegmentView& view, const IpAddress& vip, const std::string& previous,
+                   bool was_ready) const;
   // Publishes state and counters as metrics (atomics: the HTTP thread reads them).
   void UpdateMetrics();
 
@@ -80,12 +124,19 @@ class Layer2Speaker {
   std::vector<Layer2Vip> vips_;
   std::map<int, SegmentState> segments_;  // by ifindex
   bool stopping_ = false;
+  // Owner of each VIP per interface at the last recompute.
+  std::map<std::string, std::map<IpAddress, std::string>> owners_;
+  std::set<std::string> ready_on_;  // interfaces where we were ready at the last recompute
+  std::deque<Takeover> takeovers_;
+  std::map<std::pair<std::string, IpAddress>, Takeover> owned_since_;
 
   struct Metrics {
     metrics::Family<metrics::Gauge>* owned = nullptr;
     metrics::Family<metrics::Gauge>* members = nullptr;
     metrics::Family<metrics::Counter>* adverts = nullptr;  // {interface, direction}
     metrics::Family<metrics::Counter>* gained = nullptr;
+    metrics::Family<metrics::Counter>* takeovers = nullptr;   // {interface, cause}
+    metrics::Family<metrics::Histogram>* failover = nullptr;  // {interface, cause}
     std::map<std::string, SegmentCounters> reported;  // what was already added, per interface
   };
   std::unique_ptr<Metrics> metrics_;

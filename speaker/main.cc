@@ -1,5 +1,5 @@
-// ironlb-speaker: announces LoadBalancer IPs from this node (layer 2 for now). Only flag
-// parsing and wiring here.
+// ironlb-speaker: announces LoadBalancer IPs from this node (layer 2 for now) and, on router
+// hosts, forwards ports to them (RouterRole). Only flag parsing and wiring here.
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -19,9 +19,15 @@
 #include "common/http_server.h"
 #include "common/log.h"
 #include "config/config_reloader.h"
-#include "controller/manifest_reader.h"
-#include "controller/plan.h"
+#include "speaker/bgp_plan.h"
+#include "speaker/bgp_speaker.h"
 #include "speaker/layer2_speaker.h"
+#include "speaker/mss_plan.h"
+#include "speaker/nft_programmer.h"
+#include "speaker/router_role.h"
+#include "speaker/standalone_services.h"
+#include "speaker/status_server.h"
+#include "speaker/status_snapshot.h"
 
 ABSL_FLAG(std::string, config_dir, "",
           "Directory of ironlb YAML configuration (*.yaml, *.yml), and in standalone mode the "
@@ -35,34 +41,77 @@ ABSL_FLAG(int, liveness_port, 7946,
           "TCP port, on each layer-2 interface's own address, for the speakers' liveness links.");
 ABSL_FLAG(std::string, metrics_address, "127.0.0.1:7473",
           "Where /metrics, /healthz and /readyz are served. Loopback by default.");
+ABSL_FLAG(std::string, status_socket, "/run/ironlb/speaker.sock",
+          "Unix socket serving the live state to `ironlbctl status`; empty: none.");
+ABSL_FLAG(std::string, frr_vty_dir, "/var/run/frr",
+          "BGP: directory of FRR's vty sockets (bgpd.vty); with FRR's -N NAME, /var/run/frr/NAME.");
+ABSL_FLAG(
+    std::string, frr_grpc_ports, "50051,50052,50053",
+    "BGP: loopback gRPC ports of FRR's staticd,bgpd,bfdd (their -M grpc:PORT); bfdd 0 = none.");
+ABSL_FLAG(std::string, local_services, "",
+          "BGP, standalone: Services (namespace/name,...) with externalTrafficPolicy Local that "
+          "this host serves; only those of them are announced from here.");
 
 namespace {
 
-constexpr char kUsage[] = R"(ironlb-speaker announces LoadBalancer IPs from this node.
+constexpr char kUsage[] = R"(ironlb-speaker announces LoadBalancer IPs from this node; on a
+router host it forwards the router's outside ports to them.
 
 Usage:
-  ironlb-speaker --config-dir DIR --layer2-key-file FILE [--node-name NAME]
+  ironlb-speaker --config-dir DIR [--layer2-key-file FILE] [--node-name NAME]
                  [--node-labels k=v,...] [--metrics-address HOST:PORT]
 
-Standalone mode: DIR holds ironlb's configuration (AddressPool, L2Advertisement, ...) and the
-v1 Service manifests (type LoadBalancer) to announce; their addresses come from the
-ironlb.io/addresses annotation, their status, or the allocation engine. Every speaker of the
-LAN reads the same DIR (copy it to each host) and shares the same key.
+Standalone mode: DIR holds ironlb's configuration (AddressPool, L2Advertisement, PortForward,
+...) and the v1 Service manifests (type LoadBalancer) to announce; their addresses come from
+the ironlb.io/addresses annotation, their status, or the allocation engine. Every speaker of
+the LAN reads the same DIR (copy it to each host) and shares the same key.
 
-Layer 2: on every interface an L2Advertisement selects, the speakers exchange signed adverts
-(EtherType 0x88B5) and keep a TCP liveness link to each other (--liveness-port), so exactly
-one healthy node answers ARP/NDP for each VIP, and a dead one is replaced in well under a
-second. SIGTERM hands this node's VIPs over before stopping; SIGHUP reloads DIR.
+Layer 2 (when DIR has an L2Advertisement; needs --layer2-key-file): on every interface an
+L2Advertisement selects, the speakers exchange signed adverts (EtherType 0x88B5) and keep a
+TCP liveness link to each other (--liveness-port), so exactly one healthy node answers
+ARP/NDP for each VIP, and a dead one is replaced in well under a second.
+
+Router role (when DIR has a PortForward): each Service whose ironlb.io/forward-from
+annotation names a PortForward group, or that the group's serviceSelectors match, has each
+of its ports DNATed from the group's outside interfaces/addresses to its VIPs (TCP and UDP,
+IPv4 and IPv6) in the nftables table `inet ironlb`; explicit targets too. Source NAT is added
+where replies would not pass this router (sourceNAT: Auto), or always/never. Two Services
+wanting one outside port: the older (metadata.creationTimestamp, then namespace/name) keeps
+it, the newer is logged and counted. The table stays when the daemon stops (a restart drops
+no connection); `nft delete table inet ironlb` removes it.
+
+TCP MSS (every mode): connections to a VIP whose pool has tcpMSS, or whose Service has
+ironlb.io/tcp-mss (a number or pmtu), get the MSS of their SYN and SYN-ACK clamped, whether
+the VIP is served here, routed through here, or a port forward's target.
+
+Signals: SIGHUP reloads DIR (a configuration with errors is refused, naming file, line, object
+and field; the previous one stays in force). SIGTERM hands this node's VIPs over, then stops.
+
+HTTP on --metrics-address: /healthz, /readyz (a valid configuration is loaded), /metrics
+(ironlb_config_*, ironlb_l2_*, ironlb_nft_*, ironlb_router_forwards,
+ironlb_router_port_conflicts, ironlb_forward_{packets,bytes,connections}_total per forward).
+`ironlbctl status` reads the live state from --status-socket.
+
+Needs CAP_NET_ADMIN (nftables, routes) and CAP_NET_RAW (ARP/NDP); the packaged
+ironlb-router.service grants only those. Check DIR first with `ironlbctl validate`.
 
 Flags:
-  --config-dir DIR              configuration and Service manifests
-  --layer2-key-file FILE        shared key (any secret text; same on every speaker)
+  --config-dir DIR              configuration and Service manifests (required)
+  --layer2-key-file FILE        shared key (any secret text of 16+ characters; same on every
+                                speaker); only needed with an L2Advertisement
   --node-name NAME              default: the host name
   --node-labels k=v,...         labels for nodeSelectors
   --liveness-port PORT          default 7946
   --metrics-address HOST:PORT   default 127.0.0.1:7473
+  --status-socket PATH          live state for `ironlbctl status`; default
+                                /run/ironlb/speaker.sock ("" for none)
+  --frr-vty-dir DIR             BGP: FRR's vty sockets, default /var/run/frr
+  --frr-grpc-ports S,B,F        BGP: gRPC ports of staticd,bgpd,bfdd, default 50051,50052,50053
+  --local-services ns/name,...  BGP: Local-policy Services served on this host
   --log-level debug|info|warn|error   default info
   --log-format logfmt|json            default logfmt
+
+Exit status: 0 after a clean stop, 1 when it cannot start, 2 for bad usage.
 )";
 
 std::string HostName() {
@@ -97,18 +146,6 @@ absl::StatusOr<std::string> ReadKey(const std::string& path) {
         absl::StrCat("--layer2-key-file: the key in ", path, " is shorter than 16 characters"));
   }
   return key;
-}
-
-// The Services of the config directory, allocated; logs manifest problems.
-ironlb::controller::PlanOutput PlanServices(const ironlb::config::LoadResult& config,
-                                            const std::string& dir) {
-  ironlb::controller::ManifestReader reader;
-  reader.AddPath(dir);
-  ironlb::controller::ServiceManifests manifests = std::move(reader).Finish();
-  for (const auto& d : manifests.diagnostics) {
-    IRONLB_LOG(kWarn, "service manifest problem").With("where", d.ToString());
-  }
-  return ironlb::controller::Plan(config.config, manifests.namespaces, manifests.services);
 }
 
 }  // namespace
@@ -148,16 +185,74 @@ int main(int argc, char** argv) {
   ironlb::config::ConfigReloader config(dir, registry);
   config.Reload();
 
+  auto bgp_options = ironlb::speaker::ParseBgpFlags(absl::GetFlag(FLAGS_frr_vty_dir),
+                                                    absl::GetFlag(FLAGS_frr_grpc_ports));
+  if (!bgp_options.ok()) {
+    std::fprintf(stderr, "ironlb-speaker: %s\n",
+                 std::string(bgp_options.status().message()).c_str());
+    return 2;
+  }
+  ironlb::speaker::BgpNode bgp_node{.name = node, .labels = *labels};
+  for (absl::string_view s :
+       absl::StrSplit(absl::GetFlag(FLAGS_local_services), ',', absl::SkipEmpty())) {
+    bgp_node.local_endpoints.insert(std::string(s));
+  }
   ironlb::arp::RawPacketSocketFactory sockets;
   std::unique_ptr<ironlb::speaker::Layer2Speaker> layer2;
+  std::vector<std::string> problems;  // shown by `ironlbctl status`
+  // nftables (MSS clamps): without it the speaker still announces, and says why it cannot clamp.
+  auto nft = ironlb::speaker::NftProgrammer::Create(loop->get(), &registry);
+  if (!nft.ok()) {
+    IRONLB_LOG(kError, "nftables unavailable: TCP MSS clamping is off")
+        .With("error", nft.status())
+        .With("action", "load the nf_tables module and give the speaker CAP_NET_ADMIN");
+  }
+  std::unique_ptr<ironlb::speaker::BgpSpeaker> bgp;
+  std::unique_ptr<ironlb::speaker::RouterRole> router;  // with PortForwards: port forwarding
   auto apply = [&] {
     auto current = config.store().current();
     if (!current) return;
+    problems.clear();
+    const auto services = ironlb::speaker::ReadStandaloneServices(*current, dir);
+    if (nft.ok()) {
+      ironlb::speaker::MssPlan mss =
+          ironlb::speaker::MssClamps(current->config, services.services, services.plan);
+      for (const std::string& p : mss.problems) {
+        IRONLB_LOG(kWarn, "TCP MSS clamp problem").With("problem", p);
+      }
+      (*nft)->SetClampedVips(std::move(mss.clamps));
+    }
+    if (!current->config.bgp_peers.empty() && !bgp) {
+      bgp = std::make_unique<ironlb::speaker::BgpSpeaker>(*bgp_options, &registry);
+      // FRR's gRPC listens on every address without TLS: only loopback may reach it.
+      if (nft.ok())
+        (*nft)->SetGuardedTcpPorts("frr-grpc", ironlb::speaker::FrrGrpcPorts(*bgp_options));
+    }
+    if (bgp) {
+      bgp->SetDesired(
+          ironlb::speaker::PlanBgp(current->config, services.services, services.plan, bgp_node));
+    }
+    if (!current->config.port_forwards.empty() && !router) {
+      auto r = nft.ok()
+                   ? ironlb::speaker::RouterRole::Create(loop->get(), nft->get(), &registry, {})
+                   : absl::StatusOr<std::unique_ptr<ironlb::speaker::RouterRole>>(nft.status());
+      if (r.ok()) {
+        router = std::move(*r);
+      } else {
+        IRONLB_LOG(kError, "PortForward configured but the router role cannot start")
+            .With("error", r.status())
+            .With("action", "give the speaker CAP_NET_ADMIN (ironlb-router.service does)");
+        problems.push_back(absl::StrCat("nothing is forwarded: ", r.status().message()));
+      }
+    }
+    if (router) router->SetDesired(current->config, services.services, services.plan);
     const bool wants_l2 = !current->config.l2_advertisements.empty();
     if (wants_l2 && !layer2) {
       if (key->empty()) {
         IRONLB_LOG(kError, "layer 2 is configured but no key was given; nothing is announced")
             .With("action", "pass --layer2-key-file with the key shared by all speakers");
+        problems.push_back(
+            "layer 2 is configured but no --layer2-key-file was given; nothing is announced");
         return;
       }
       auto l2 = ironlb::speaker::Layer2Speaker::Create(
@@ -169,12 +264,13 @@ int main(int argc, char** argv) {
           &registry);
       if (!l2.ok()) {
         IRONLB_LOG(kError, "layer 2 cannot start").With("error", l2.status());
+        problems.push_back(absl::StrCat("layer 2 cannot start: ", l2.status().message()));
         return;
       }
       layer2 = std::move(*l2);
       ironlb::arp::RegisterLayer2Metrics(registry, layer2->counters());
     }
-    if (layer2) layer2->SetDesired(current, PlanServices(*current, dir));
+    if (layer2) layer2->SetDesired(current, services.plan);
   };
   apply();
 
@@ -188,6 +284,26 @@ int main(int argc, char** argv) {
   if (!http.ok()) {
     IRONLB_LOG(kError, "cannot serve metrics").With("error", http.status());
     return 1;
+  }
+  const absl::Time started = absl::Now();
+  std::unique_ptr<ironlb::speaker::StatusServer> status;
+  if (const std::string path = absl::GetFlag(FLAGS_status_socket); !path.empty()) {
+    auto server = ironlb::speaker::StatusServer::Start(path, loop->get(), [&] {
+      return ironlb::speaker::BuildStatus({.node = node,
+                                           .started = started,
+                                           .config_dir = dir,
+                                           .config = &config.store(),
+                                           .layer2 = layer2.get(),
+                                           .nft = nft.ok() ? nft->get() : nullptr,
+                                           .bgp = bgp.get(),
+                                           .problems = problems});
+    });
+    if (server.ok()) {
+      status = std::move(*server);
+    } else {  // announcing matters more than the status page
+      IRONLB_LOG(kError, "no status socket; `ironlbctl status` will not reach this speaker")
+          .With("error", server.status());
+    }
   }
   IRONLB_LOG(kInfo, "ironlb-speaker started")
       .With("version", ironlb::kVersion)
@@ -209,11 +325,14 @@ int main(int argc, char** argv) {
     stopping = true;
     IRONLB_LOG(kInfo, "stopping: handing VIPs over")
         .With("signal", *sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    if (layer2) {
-      layer2->Shutdown([l] { l->Stop(); });
-    } else {
-      l->Stop();
-    }
+    // Layer 2 hands over and BGP withdraws at the same time; stop when both are done.
+    auto pending = std::make_shared<int>((layer2 ? 1 : 0) + (bgp ? 1 : 0));
+    auto one_done = [l, pending] {
+      if (--*pending == 0) l->Stop();
+    };
+    if (layer2) layer2->Shutdown(one_done);
+    if (bgp) bgp->Shutdown([l, one_done] { l->Post(one_done); });
+    if (*pending == 0) l->Stop();
   });
   if (!watched.ok()) {
     IRONLB_LOG(kError, "cannot watch signals").With("error", watched);
@@ -222,7 +341,11 @@ int main(int argc, char** argv) {
   if (absl::Status st = l->Run(); !st.ok()) {
     IRONLB_LOG(kError, "event loop failed").With("error", st);
   }
+  status.reset();
   layer2.reset();
+  bgp.reset();
+  router.reset();
+  if (nft.ok()) nft->reset();
   (*http)->Stop();
   IRONLB_LOG(kInfo, "ironlb-speaker stopped");
   return 0;

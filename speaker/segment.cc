@@ -135,7 +135,7 @@ void Segment::OnReadable() {
 }
 
 void Segment::PeerLost(const std::string& node) {
-  if (membership_.OnConnectionLost(node)) {
+  if (membership_.OnConnectionLost(node, absl::Now())) {
     IRONLB_LOG(kInfo, "peer died").With("interface", ifname_).With("peer", node);
     if (changed_) changed_();
   }

@@ -178,6 +178,10 @@ std::vector<Case> Cases() {
            "  myASN: 1\n  peerASN: 2\n  peerAddress: 10.0.0.1\n  password: x\n"
            "  passwordSecret: {name: s}\n"),
        "spec.passwordSecret: set password or passwordSecret, not both"},
+      {"password_with_space",
+       Doc("BGPPeer", "r",
+           "  myASN: 1\n  peerASN: 2\n  peerAddress: 10.0.0.1\n  password: 'a b'\n"),
+       "spec.password: must not contain white space"},
       {"source_family_mismatch",
        Doc("BGPPeer", "r",
            "  myASN: 1\n  peerASN: 2\n  peerAddress: 10.0.0.1\n  sourceAddress: 'fd00::1'\n"),

@@ -1,6 +1,7 @@
 #include "controller/manifest_reader.h"
 
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -29,6 +30,7 @@ kind: Service
 metadata:
   name: web
   namespace: shop
+  creationTimestamp: "2024-05-01T12:00:00Z"
   labels: {app: web}
   annotations: {ironlb.io/sharing-key: k, ironlb.io/pool: lan}
 spec:
@@ -65,6 +67,7 @@ status:
                           ServicePort{PortProtocol::kSCTP, 9}));
   ASSERT_EQ(s.current.size(), 2u);
   EXPECT_EQ(s.current[1].ToString(), "2001:db8::7");
+  EXPECT_EQ(s.created, absl::FromUnixSeconds(1714564800));
 }
 
 TEST(ManifestReaderTest, DefaultsFollowKubernetes) {
@@ -108,6 +111,9 @@ TEST(ManifestReaderTest, ErrorsNameFileLineObjectAndField) {
       {head + "  ipFamilyPolicy: Both\n", "spec.ipFamilyPolicy: \"Both\" is not one of"},
       {head + "  selector: {app: 3}\n", "spec.selector.app: must be text"},
       {head + "  type: 5\n", "spec.type: must be text, not the number 5"},
+      {"apiVersion: v1\nkind: Service\nmetadata: {name: web, creationTimestamp: yesterday}\n",
+       "svc.yaml:3: Service/web metadata.creationTimestamp: \"yesterday\" is not an RFC 3339 "
+       "time"},
       {"apiVersion: v1\nkind: Service\nmetadata: {name: web}\nstatus:\n  loadBalancer:\n"
        "    ingress: [{ip: 300.1.1.1}]\n",
        "Service/web status.loadBalancer.ingress[0].ip:"},

@@ -6,11 +6,16 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iostream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "config/loader.h"
+#include "controller/manifest_reader.h"
+#include "controller/plan.h"
+#include "ctl/status_command.h"
 #include "test/lab/lab.h"
 #include "test/lab/prober.h"
 
@@ -36,7 +41,10 @@ spec: {ipAddressPools: [lan], interfaces: [eth0]}
 ---
 apiVersion: v1
 kind: Service
-metadata: {name: web, namespace: demo, annotations: {ironlb.io/addresses: 10.90.0.100}}
+metadata:
+  name: web
+  namespace: demo
+  annotations: {ironlb.io/addresses: 10.90.0.100, ironlb.io/tcp-mss: "1300"}
 spec: {type: LoadBalancer, ports: [{protocol: TCP, port: 8080}]}
 ---
 apiVersion: v1
@@ -66,6 +74,26 @@ std::string WhoServes(const Lab& lab, const std::string& vip) {
   return who.ok() ? *who : absl::StrCat("nobody (", who.status().message(), ")");
 }
 
+// The demo's Services and addresses, planned as the standalone speakers plan them.
+std::vector<DemoVip> PlannedVips() {
+  ironlb::config::ConfigReader reader;
+  reader.AddYaml(kConfig, "demo.yaml");
+  const ironlb::config::LoadResult cfg = std::move(reader).Finish();
+  ironlb::controller::ManifestReader services;
+  services.AddText(kConfig, "demo.yaml");
+  const auto manifests = std::move(services).Finish();
+  const auto plan =
+      ironlb::controller::Plan(cfg.config, manifests.namespaces, manifests.services, std::nullopt,
+                               ironlb::controller::AddressChoice::kStableHash);
+  std::vector<DemoVip> out;
+  for (const auto& s : plan.services) {
+    if (!s.allocation.addresses.empty()) {
+      out.push_back({s.service, s.allocation.addresses[0].ToString()});
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 int main() {
@@ -78,17 +106,21 @@ int main() {
   std::ofstream(dir + "/demo.yaml") << kConfig;
   std::ofstream(dir + "/key") << "demo-key-shared-by-every-speaker\n";
 
-  // api and grafana get theirs from the allocation engine: the next free addresses.
-  const std::vector<DemoVip> vips = {{"demo/web", "10.90.0.100"},
-                                     {"demo/api", "10.90.0.101"},
-                                     {"demo/grafana", "10.90.0.102"},
-                                     {"demo/web6", "fd00:90::100"}};
+  // api and grafana get theirs from the allocation engine, as every speaker computes it: from
+  // a hash of each Service's name (so adding or removing a Service never moves another).
+  const std::vector<DemoVip> vips = PlannedVips();
+  if (vips.size() != 4)
+    return Fail(absl::InternalError("the demo's Services were not all planned"));
+  auto status_socket = [&](const ironlb::lab::Host& h) {
+    return absl::StrCat(l.work_dir(), "/status-", h.name, ".sock");
+  };
   std::vector<std::unique_ptr<ironlb::lab::HostProcess>> speakers;
   for (const auto& host : l.speakers()) {
     for (const auto& v : vips) (void)l.AddVip(host, v.vip);  // served by the backend there
     auto p = l.Spawn(host,
                      {IRONLB_SPEAKER_BINARY, "--config-dir", dir, "--layer2-key-file", dir + "/key",
-                      "--node-name", host.name, "--metrics-address", "127.0.0.1:0"},
+                      "--node-name", host.name, "--metrics-address", "127.0.0.1:0",
+                      "--status-socket", status_socket(host)},
                      "ironlb-speaker-" + host.name);
     if (!p.ok()) return Fail(p.status());
     speakers.push_back(std::move(*p));
@@ -120,6 +152,18 @@ int main() {
   if (!heir.ok()) return Fail(heir.status());
   std::printf("   %s took over: first answer %.1f ms after the kill\n", heir->host.c_str(),
               absl::ToDoubleMilliseconds(heir->done - killed));
+  for (const auto& h : l.speakers()) {
+    if (h.name != heir->host) continue;
+    std::printf("\n== ironlbctl status on %s (its own account of the takeover)\n", h.name.c_str());
+    std::fflush(stdout);
+    ironlb::ctl::RunStatus({.socket = status_socket(h), .output = "table"}, std::cout, std::cerr);
+    std::cout.flush();
+    // web asks for TCP MSS 1300 (ironlb.io/tcp-mss): every speaker programs the clamp.
+    auto nft = l.Run(h, {"nft", "list", "map", "inet", "ironlb", "mss4"});
+    if (nft.ok())
+      std::printf("\n== nft list map inet ironlb mss4 on %s\n%s", h.name.c_str(),
+                  nft->output.c_str());
+  }
 
   std::printf("== cutting %s's cable (its switch port goes down)\n", heir->host.c_str());
   const ironlb::lab::Host* cut = nullptr;

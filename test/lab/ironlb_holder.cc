@@ -20,7 +20,8 @@ absl::Status IronlbHolder::WriteConfig() {
   std::ofstream cfg(dir_ + "/lab.yaml");
   cfg << "apiVersion: ironlb.io/v1alpha1\nkind: AddressPool\nmetadata: {name: lab}\n"
       << "spec: {addresses: [\"" << options_.vip
-      << (options_.vip.find(':') == std::string::npos ? "/32" : "/128") << "\"]}\n---\n"
+      << (options_.vip.find(':') == std::string::npos ? "/32" : "/128") << "\"]"
+      << (options_.tcp_mss.empty() ? "" : ", tcpMSS: " + options_.tcp_mss) << "}\n---\n"
       << "apiVersion: ironlb.io/v1alpha1\nkind: L2Advertisement\nmetadata: {name: lab}\n"
       << "spec: {ipAddressPools: [lab], interfaces: [eth0]}\n---\n"
       << "apiVersion: v1\nkind: Service\nmetadata:\n  name: backend\n  namespace: lab\n"
@@ -38,11 +39,11 @@ absl::Status IronlbHolder::Start(const Host& host) {
   // (the lab sets arp_ignore), the speaker does when it owns it.
   (void)lab_->AddVip(host, options_.vip);
   IRONLB_ASSIGN_OR_RETURN(
-      auto daemon,
-      lab_->Spawn(host,
-                  {options_.speaker_binary, "--config-dir", dir_, "--layer2-key-file",
-                   dir_ + "/key", "--node-name", host.name, "--metrics-address", "127.0.0.1:7473"},
-                  absl::StrCat("ironlb-speaker-", host.name)));
+      auto daemon, lab_->Spawn(host,
+                               {options_.speaker_binary, "--config-dir", dir_, "--layer2-key-file",
+                                dir_ + "/key", "--node-name", host.name, "--metrics-address",
+                                "127.0.0.1:7473", "--status-socket", StatusSocket(host)},
+                               absl::StrCat("ironlb-speaker-", host.name)));
   daemons_[host.name] = std::move(daemon);
   absl::SleepFor(absl::Milliseconds(50));
   if (!daemons_[host.name]->Running()) {
@@ -76,6 +77,10 @@ absl::Status IronlbHolder::Restore(const Host& host) {
   daemons_.erase(host.name);
   IRONLB_RETURN_IF_ERROR(lab_->RestoreLink(host));
   return Start(host);
+}
+
+std::string IronlbHolder::StatusSocket(const Host& host) const {
+  return absl::StrCat(lab_->work_dir(), "/status-", host.name, ".sock");
 }
 
 const Host& IronlbHolder::PreferredOwner() const {

@@ -17,6 +17,7 @@ struct IronlbHolderOptions {
   std::string vip = "10.90.0.100";
   uint16_t port = 8080;
   std::string speaker_binary;  // path to ironlb-speaker
+  std::string tcp_mss;         // the pool's tcpMSS ("1300", "pmtu"); empty: no clamp
 };
 
 class IronlbHolder : public VipHolder {
@@ -32,6 +33,8 @@ class IronlbHolder : public VipHolder {
   absl::Status Restore(const Host& host) override;
   // The rendezvous winner among all speaker hosts.
   const Host& PreferredOwner() const override;
+  // Where `host`'s speaker serves its status (each speaker has its own socket).
+  std::string StatusSocket(const Host& host) const;
 
  private:
   absl::Status WriteConfig();

@@ -126,11 +126,20 @@ std::string NftText(const DesiredState& state) {
                   "meta nfproto ipv4 ", syn,
                   " tcp option maxseg size set ct original ip daddr map @mss4\n",  //
                   "meta nfproto ipv6 ", syn,
-                  " tcp option maxseg size set ct original ip6 daddr map @mss6\n}\n",
+                  " tcp option maxseg size set ct original ip6 daddr map @mss6\n",
+                  // Forwarded connections, by the VIP they were DNATed to.
+                  "ct status dnat meta nfproto ipv4 ", syn,
+                  " tcp option maxseg size set ct reply ip saddr map @mss4\n",  //
+                  "ct status dnat meta nfproto ipv6 ", syn,
+                  " tcp option maxseg size set ct reply ip6 saddr map @mss6\n}\n",
                   "chain mss_pmtu {\n", "meta nfproto ipv4 ", syn,
                   " ct original ip daddr @pmtu4 tcp option maxseg size set rt mtu\n",  //
                   "meta nfproto ipv6 ", syn,
-                  " ct original ip6 daddr @pmtu6 tcp option maxseg size set rt mtu\n}\n");
+                  " ct original ip6 daddr @pmtu6 tcp option maxseg size set rt mtu\n",
+                  "ct status dnat meta nfproto ipv4 ", syn,
+                  " ct reply ip saddr @pmtu4 tcp option maxseg size set rt mtu\n",  //
+                  "ct status dnat meta nfproto ipv6 ", syn,
+                  " ct reply ip6 saddr @pmtu6 tcp option maxseg size set rt mtu\n}\n");
   for (const char* hook : {"input", "forward", "output"}) {
     absl::StrAppend(&t, "chain mss_", hook, " { type filter hook ", hook,
                     " priority mangle; policy accept; jump mss_clamp; ",

@@ -113,6 +113,27 @@ TEST_F(NftTrafficTest, MssIsClampedInSynAndSynAckOnTheWire) {
   EXPECT_EQ(client_side.syn_ack, 900);
 }
 
+TEST_F(NftTrafficTest, ForwardedConnectionsAreClampedByTheirTarget) {
+  // A router forwarding its outside port to a VIP that asks for clamping: the outside address
+  // is no clamped VIP, the DNAT target is. IPv4 by value, IPv6 by route MTU.
+  ASSERT_THAT(testing::Run(lab_.router.Exec() + "ip link set r-s mtu 1400"), IsOk());
+  ASSERT_THAT(testing::Run(lab_.server.Exec() + "ip link set s-r mtu 1400"), IsOk());
+  DesiredState state;
+  state.clamped_vips.push_back({*IpAddress::Parse("10.0.2.2"), 1200, false});
+  state.clamped_vips.push_back({*IpAddress::Parse("fd00:2::2"), 0, true});
+  state.forwards.push_back(Forward("web4", "10.0.1.1", L4Protocol::kTcp, 8080, "10.0.2.2", 5005));
+  state.forwards.push_back(Forward("web6", "fd00:1::1", L4Protocol::kTcp, 8080, "fd00:2::2", 5006));
+  Apply(state);
+  testing::SynMss server_side, client_side;
+  CapturedExchange("10.0.1.1", 8080, AF_INET, 5005, &server_side, &client_side);
+  EXPECT_EQ(client_side.syn, 1460);
+  EXPECT_EQ(server_side.syn, 1200);
+  EXPECT_EQ(client_side.syn_ack, 1200);
+  CapturedExchange("fd00:1::1", 8080, AF_INET6, 5006, &server_side, &client_side);
+  EXPECT_EQ(client_side.syn, 1440);
+  EXPECT_EQ(server_side.syn, 1340);  // route MTU 1400 towards the server, IPv6 headers
+}
+
 TEST_F(NftTrafficTest, PmtuClampsToTheRouteMtu) {
   ASSERT_THAT(testing::Run(lab_.router.Exec() + "ip link set r-s mtu 1400"), IsOk());
   ASSERT_THAT(testing::Run(lab_.server.Exec() + "ip link set s-r mtu 1400"), IsOk());

@@ -169,9 +169,25 @@ TEST(MembershipTest, LeavingAndLostConnectionsRemoveAtOnce) {
   b.sequence++;
   b.leaving = true;
   EXPECT_EQ(m.OnAdvert(b, t0), Membership::Verdict::kLeft);
-  EXPECT_TRUE(m.OnConnectionLost("node-c"));
-  EXPECT_FALSE(m.OnConnectionLost("node-c"));
+  EXPECT_TRUE(m.OnConnectionLost("node-c", t0 + absl::Milliseconds(7)));
+  EXPECT_FALSE(m.OnConnectionLost("node-c", t0 + absl::Milliseconds(8)));
   EXPECT_THAT(m.Alive(), ElementsAre("node-a"));
+  // Each departure keeps its cause and when the member was last heard, for takeover reports.
+  ASSERT_NE(m.FindDeparture("node-b"), nullptr);
+  EXPECT_EQ(m.FindDeparture("node-b")->cause, Membership::Cause::kLeft);
+  const Membership::Departure* lost = m.FindDeparture("node-c");
+  ASSERT_NE(lost, nullptr);
+  EXPECT_EQ(lost->cause, Membership::Cause::kConnectionLost);
+  EXPECT_EQ(lost->noticed - lost->last_heard, absl::Milliseconds(7));
+  // Silence: expired after dead_after; rejoining forgets the departure.
+  Advert d = SampleAdvert();
+  d.node = "node-d";
+  m.OnAdvert(d, t0);
+  EXPECT_THAT(m.Expire(t0 + absl::Milliseconds(200)), ElementsAre("node-d"));
+  EXPECT_EQ(m.FindDeparture("node-d")->cause, Membership::Cause::kSilent);
+  d.sequence++;
+  m.OnAdvert(d, t0 + absl::Milliseconds(210));
+  EXPECT_EQ(m.FindDeparture("node-d"), nullptr);
 }
 
 }  // namespace

@@ -108,6 +108,10 @@ TEST_F(Layer2PlanTest, EveryVipHasExactlyOneOwnerAndSelectorsAreRespected) {
     used.insert(who[0]);
   }
   EXPECT_GE(used.size(), 2u);  // spread, not all on one node
+  // The owner map every speaker computes (for takeover reports and status) agrees.
+  const auto map = OwnersOn(vips_, view, arp::DefaultExcludedInterfaces());
+  ASSERT_THAT(map, SizeIs(owners.size()));
+  for (const auto& [vip, who] : owners) EXPECT_EQ(map.at(vip), who[0]) << vip.ToString();
 }
 
 TEST_F(Layer2PlanTest, AnOwnerLeavingMovesOnlyItsVips) {

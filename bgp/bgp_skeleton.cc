@@ -1,0 +1,190 @@
+#include "bgp/bgp_skeleton.h"
+
+#include <algorithm>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "bgp/frr_objects.h"
+
+namespace ironlb::bgp {
+namespace {
+
+constexpr char kDescriptionPrefix[] = "description ironlb:";
+constexpr char kNoDefaultIpv4[] = "no bgp default ipv4-unicast";
+
+std::string AfOf(const IpAddress& a) { return a.is_v4() ? "ipv4 unicast" : "ipv6 unicast"; }
+
+// "neighbor A ..." -> "A"; "" for other lines.
+std::string NeighborOf(absl::string_view line) {
+  if (!absl::ConsumePrefix(&line, "neighbor ")) return "";
+  return std::string(line.substr(0, line.find(' ')));
+}
+
+// Neighbors ironlb configured: those with its description.
+std::set<std::string> OwnedNeighbors(const BgpSkeleton& s) {
+  std::set<std::string> out;
+  auto it = s.lines.find("");
+  if (it == s.lines.end()) return out;
+  for (const std::string& l : it->second) {
+    const std::string n = NeighborOf(l);
+    if (!n.empty() && absl::StrContains(l, absl::StrCat(" ", kDescriptionPrefix))) out.insert(n);
+  }
+  return out;
+}
+
+bool Owned(const std::string& line, const std::set<std::string>& owned_neighbors) {
+  if (absl::StartsWith(line, "redistribute static") ||
+      absl::StartsWith(line, "redistribute connected")) {
+    return true;
+  }
+  const std::string n = NeighborOf(line);
+  return !n.empty() && owned_neighbors.count(n);
+}
+
+// Order of additions: the instance default first, then neighbors' creation, then the rest.
+int Rank(const std::string& line) {
+  if (line == kNoDefaultIpv4) return 0;
+  if (absl::StrContains(line, " remote-as ")) return 1;
+  return 2;
+}
+
+}  // namespace
+
+BgpSkeleton DesiredSkeleton(const DesiredState& state) {
+  BgpSkeleton s;
+  if (state.peers.empty()) return s;
+  s.asn = state.peers.front().my_asn;
+  auto& global = s.lines[""];
+  global.insert(kNoDefaultIpv4);
+  for (const PeerSession& p : state.peers) {
+    const std::string n = absl::StrCat("neighbor ", p.address.ToString(), " ");
+    global.insert(absl::StrCat(n, "remote-as ", p.peer_asn));
+    global.insert(absl::StrCat(n, kDescriptionPrefix, p.name));
+    if (!p.bfd_profile.empty()) {
+      global.insert(n + "bfd");
+      global.insert(absl::StrCat(n, "bfd profile ", BfdProfileName(p.bfd_profile)));
+    }
+    if (!p.password.empty()) global.insert(absl::StrCat(n, "password ", p.password));
+    if (p.port != 179) global.insert(absl::StrCat(n, "port ", p.port));
+    if (p.ebgp_multihop) global.insert(n + "ebgp-multihop 255");
+    if (p.source_address) {
+      global.insert(absl::StrCat(n, "update-source ", p.source_address->ToString()));
+    }
+    global.insert(absl::StrCat(n, "timers ", p.keepalive_time_s, " ", p.hold_time_s));
+    auto& af = s.lines[AfOf(p.address)];
+    af.insert(absl::StrCat("redistribute static route-map ", kRedistributeRouteMap));
+    af.insert(absl::StrCat("redistribute connected route-map ", kRedistributeConnectedRouteMap));
+    af.insert(n + "activate");
+    af.insert(absl::StrCat(n, "route-map ", PeerRouteMapName(p.name), " out"));
+  }
+  return s;
+}
+
+BgpSkeleton ParseRunningConfig(absl::string_view running_config) {
+  BgpSkeleton s;
+  bool in_bgp = false;
+  std::string context;
+  for (absl::string_view raw : absl::StrSplit(running_config, '\n')) {
+    const absl::string_view line = absl::StripAsciiWhitespace(raw);
+    if (!in_bgp) {
+      absl::string_view rest = line;
+      uint32_t asn = 0;
+      if (raw == line && absl::ConsumePrefix(&rest, "router bgp ") &&
+          absl::SimpleAtoi(rest, &asn)) {  // not "router bgp N vrf X"
+        in_bgp = true;
+        s.asn = asn;
+        s.lines[""];
+      }
+      continue;
+    }
+    if (raw == line && line == "exit") {  // end of the router block (column 0)
+      in_bgp = false;
+      continue;
+    }
+    if (line.empty() || line == "!") continue;
+    absl::string_view af = line;
+    if (absl::ConsumePrefix(&af, "address-family ")) {
+      context = std::string(af);
+      s.lines[context];
+      continue;
+    }
+    if (line == "exit-address-family") {
+      context.clear();
+      continue;
+    }
+    s.lines[context].insert(std::string(line));
+  }
+  return s;
+}
+
+std::vector<std::string> SkeletonCommands(const BgpSkeleton& have_in, const BgpSkeleton& want) {
+  std::vector<std::string> cmds;
+  BgpSkeleton have = have_in;
+  if (have.asn && want.asn && *have.asn != *want.asn) {
+    // One BGP instance per VRF: another AS number means a new instance.
+    cmds.push_back(absl::StrCat("no router bgp ", *have.asn));
+    have = BgpSkeleton{};
+  }
+  const std::optional<uint32_t> asn = want.asn ? want.asn : have.asn;
+  if (!asn) return cmds;
+
+  std::set<std::string> owned = OwnedNeighbors(have);
+  std::set<std::string> wanted_neighbors;
+  if (auto it = want.lines.find(""); it != want.lines.end()) {
+    for (const std::string& l : it->second) {
+      if (absl::StrContains(l, " remote-as ")) wanted_neighbors.insert(NeighborOf(l));
+    }
+  }
+  for (const std::string& n : wanted_neighbors) owned.insert(n);
+  std::set<std::string> dropped;  // owned neighbors that go entirely
+  for (const std::string& n : OwnedNeighbors(have)) {
+    if (!wanted_neighbors.count(n)) dropped.insert(n);
+  }
+
+  std::vector<std::string> body;
+  for (const std::string& n : dropped) body.push_back(absl::StrCat("no neighbor ", n));
+  std::set<std::string> contexts;
+  for (const auto& [ctx, lines] : have.lines) contexts.insert(ctx);
+  for (const auto& [ctx, lines] : want.lines) contexts.insert(ctx);
+  for (const std::string& ctx : contexts) {
+    static const std::set<std::string> kNone;
+    const auto hit = have.lines.find(ctx);
+    const auto wit = want.lines.find(ctx);
+    const std::set<std::string>& h = hit == have.lines.end() ? kNone : hit->second;
+    const std::set<std::string>& w = wit == want.lines.end() ? kNone : wit->second;
+    std::vector<std::string> removals;
+    for (const std::string& l : h) {
+      if (w.count(l) || !Owned(l, owned) || dropped.count(NeighborOf(l))) continue;
+      // A neighbor whose AS changes is re-pointed by the new remote-as, not deleted.
+      if (absl::StrContains(l, " remote-as ") && wanted_neighbors.count(NeighborOf(l))) continue;
+      removals.push_back(l);
+    }
+    std::vector<std::string> additions;
+    for (const std::string& l : w) {
+      if (!h.count(l)) additions.push_back(l);
+    }
+    std::stable_sort(additions.begin(), additions.end(),
+                     [](const std::string& a, const std::string& b) { return Rank(a) < Rank(b); });
+    if (removals.empty() && additions.empty()) continue;
+    if (!ctx.empty()) body.push_back(absl::StrCat("address-family ", ctx));
+    // "no neighbor A bfd" also removes "neighbor A bfd profile P": skip removals that extend
+    // another removal.
+    for (const std::string& l : removals) {
+      const bool subsumed = std::any_of(removals.begin(), removals.end(), [&](const auto& o) {
+        return o != l && absl::StartsWith(l, o + " ");
+      });
+      if (!subsumed) body.push_back("no " + l);
+    }
+    for (const std::string& l : additions) body.push_back(l);
+    if (!ctx.empty()) body.push_back("exit-address-family");
+  }
+  if (body.empty() && have.asn) return cmds;
+  cmds.push_back(absl::StrCat("router bgp ", *asn));
+  cmds.insert(cmds.end(), body.begin(), body.end());
+  return cmds;
+}
+
+}  // namespace ironlb::bgp

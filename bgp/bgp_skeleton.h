@@ -1,0 +1,41 @@
+// bgpd's session skeleton, which FRR 8.4 has no northbound model for: `router bgp`, neighbors,
+// address families, `redistribute static route-map ironlb-redistribute`, per-neighbor
+// route-map bindings. Pure: the desired lines in FRR's own rendering, the parse of bgpd's
+// `show running-config`, and the vty commands that turn one into the other while touching only
+// what differs (a change to one peer leaves every other session alone).
+//
+// ironlb owns the neighbors it configured (they carry `description ironlb:<peer>`), the
+// redistribution of static routes, and `no bgp default ipv4-unicast`; other neighbors in the
+// same `router bgp` are left as they are.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "bgp/desired_state.h"
+
+namespace ironlb::bgp {
+
+// The `router bgp` block (default VRF) as lines per context: "" for the router itself,
+// "ipv4 unicast" / "ipv6 unicast" for the address families.
+struct BgpSkeleton {
+  std::optional<uint32_t> asn;  // none: no `router bgp` at all
+  std::map<std::string, std::set<std::string>> lines;
+
+  friend bool operator==(const BgpSkeleton&, const BgpSkeleton&) = default;
+};
+
+// What `state` needs, rendered as bgpd renders it in `show running-config`.
+BgpSkeleton DesiredSkeleton(const DesiredState& state);
+
+// The default VRF's `router bgp` of bgpd's running configuration.
+BgpSkeleton ParseRunningConfig(absl::string_view running_config);
+
+// Commands (for configure mode, in order) that make `have` into `want`; empty when equal.
+std::vector<std::string> SkeletonCommands(const BgpSkeleton& have, const BgpSkeleton& want);
+
+}  // namespace ironlb::bgp

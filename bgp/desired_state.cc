@@ -1,0 +1,123 @@
+#include "bgp/desired_state.h"
+
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace ironlb::bgp {
+namespace {
+
+std::string CommunityKey(const config::Community& c) {
+  return c.large ? absl::StrCat("L", c.global, ":", c.high, ":", c.low)
+                 : absl::StrCat("S", c.high, ":", c.low);
+}
+
+bool HasSpace(absl::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char ch) { return ch == ' ' || ch == '\t'; });
+}
+
+}  // namespace
+
+std::string RouteAttributes::Key() const {
+  std::string k = local_pref ? absl::StrCat("lp", *local_pref) : "lp-";
+  for (const config::Community& c : communities) absl::StrAppend(&k, " ", CommunityKey(c));
+  return k;
+}
+
+void MergeAttributes(Announcement& a, const std::string& peer, const RouteAttributes& attrs) {
+  auto [it, inserted] = a.peers.emplace(peer, attrs);
+  RouteAttributes& have = it->second;
+  if (!inserted) {
+    have.communities.insert(have.communities.end(), attrs.communities.begin(),
+                            attrs.communities.end());
+    if (attrs.local_pref && (!have.local_pref || *attrs.local_pref > *have.local_pref)) {
+      have.local_pref = attrs.local_pref;
+    }
+  }
+  std::sort(have.communities.begin(), have.communities.end(),
+            [](const config::Community& x, const config::Community& y) {
+              return CommunityKey(x) < CommunityKey(y);
+            });
+  have.communities.erase(std::unique(have.communities.begin(), have.communities.end()),
+                         have.communities.end());
+}
+
+absl::Status ValidateDesiredState(const DesiredState& state) {
+  std::set<std::string> names;
+  std::set<IpAddress> addresses;
+  std::optional<uint32_t> asn;
+  for (const PeerSession& p : state.peers) {
+    const std::string who = absl::StrCat("BGPPeer \"", p.name, "\"");
+    if (p.name.empty() || HasSpace(p.name)) {
+      return absl::InvalidArgumentError(absl::StrCat(who, ": name must be one word"));
+    }
+    if (!names.insert(p.name).second) {
+      return absl::InvalidArgumentError(absl::StrCat(who, " appears twice"));
+    }
+    if (!addresses.insert(p.address).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(who, ": spec.peerAddress ", p.address.ToString(),
+                       " is used by another peer of this node; FRR holds one session per address"));
+    }
+    if (p.my_asn == 0 || p.peer_asn == 0) {
+      return absl::InvalidArgumentError(absl::StrCat(who, ": myASN and peerASN are required"));
+    }
+    if (asn && *asn != p.my_asn) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          who, ": spec.myASN ", p.my_asn, " differs from ", *asn,
+          " of another peer of this node; FRR runs one BGP instance with one AS number"));
+    }
+    asn = p.my_asn;
+    if (HasSpace(p.password)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(who, ": spec.password contains white space, which FRR refuses"));
+    }
+    if (p.hold_time_s != 0 && p.hold_time_s < 3) {
+      return absl::InvalidArgumentError(absl::StrCat(who, ": spec.holdTime must be 0 or >= 3s"));
+    }
+    if (p.keepalive_time_s > 65535 || p.hold_time_s > 65535) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(who, ": spec.holdTime and keepaliveTime must be at most 65535s"));
+    }
+    if (p.source_address && p.source_address->family() != p.address.family()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(who, ": spec.sourceAddress is not of peerAddress's family"));
+    }
+    if (p.ebgp_multihop && p.my_asn == p.peer_asn) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          who, ": spec.ebgpMultiHop is for eBGP; myASN equals peerASN, so this is iBGP"));
+    }
+    if (!p.bfd_profile.empty() &&
+        std::none_of(state.bfd_profiles.begin(), state.bfd_profiles.end(),
+                     [&](const BfdProfileSpec& b) { return b.name == p.bfd_profile; })) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(who, ": spec.bfdProfile \"", p.bfd_profile, "\" is not defined"));
+    }
+  }
+  for (const BfdProfileSpec& b : state.bfd_profiles) {
+    if (b.name.empty() || HasSpace(b.name)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("BFDProfile \"", b.name, "\": name must be one word"));
+    }
+  }
+  for (const Announcement& a : state.announcements) {
+    for (const auto& [peer, attrs] : a.peers) {
+      if (!names.count(peer)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("announcement of ", a.prefix.ToString(), " names unknown peer ", peer));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+IpPrefix PrefixOf(const IpAddress& address, int length) {
+  const int bits = address.bit_length();
+  const uint128 full = FamilyMax(address.family());
+  const uint128 mask = length == 0 ? 0 : (full << (bits - length)) & full;
+  return IpPrefix(IpAddress::FromValue(address.family(), address.value() & mask), length);
+}
+
+}  // namespace ironlb::bgp

@@ -1,0 +1,86 @@
+// What ironlb wants this node's FRR to do, as plain data: the BGP sessions (from BGPPeer), the
+// BFD profiles they use, and the prefixes to announce to each peer with their attributes.
+// speaker/ computes it from configuration and Services; bgp/ applies it. No I/O here.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "common/ip.h"
+#include "config/types.h"
+
+namespace ironlb::bgp {
+
+// One BGP session. `name` is the BGPPeer's name (it names ironlb's route-map for the peer).
+struct PeerSession {
+  std::string name;
+  uint32_t my_asn = 0;
+  uint32_t peer_asn = 0;
+  IpAddress address;
+  uint16_t port = 179;
+  std::optional<IpAddress> source_address;
+  uint32_t hold_time_s = 90;
+  uint32_t keepalive_time_s = 30;
+  std::string password;
+  bool ebgp_multihop = false;
+  std::string bfd_profile;  // BFDProfile name; empty = no BFD
+
+  friend bool operator==(const PeerSession&, const PeerSession&) = default;
+};
+
+struct BfdProfileSpec {
+  std::string name;
+  uint32_t receive_interval_ms = 300;
+  uint32_t transmit_interval_ms = 300;
+  uint32_t detect_multiplier = 3;
+  std::optional<uint32_t> echo_interval_ms;
+  bool echo_mode = false;
+  bool passive_mode = false;
+  std::optional<uint32_t> minimum_ttl;
+
+  friend bool operator==(const BfdProfileSpec&, const BfdProfileSpec&) = default;
+};
+
+// Attributes of a prefix as sent to one peer.
+struct RouteAttributes {
+  std::vector<config::Community> communities;  // sorted, unique
+  std::optional<uint32_t> local_pref;
+
+  std::string Key() const;  // canonical text, for grouping and ordering
+  friend bool operator==(const RouteAttributes& a, const RouteAttributes& b) {
+    return a.Key() == b.Key();
+  }
+};
+
+// A prefix this node announces (a VIP's /32 or /128, or its aggregate), and to which peers.
+struct Announcement {
+  IpPrefix prefix{IpAddress(), 32};
+  std::map<std::string, RouteAttributes> peers;  // peer name -> attributes
+
+  friend bool operator==(const Announcement&, const Announcement&) = default;
+};
+
+struct DesiredState {
+  std::vector<PeerSession> peers;            // sorted by name
+  std::vector<BfdProfileSpec> bfd_profiles;  // sorted by name
+  std::vector<Announcement> announcements;   // sorted by prefix text, unique prefixes
+
+  friend bool operator==(const DesiredState&, const DesiredState&) = default;
+};
+
+// Adds `attrs` for `peer` to `a`, merging with what is there: communities are united, the
+// higher local preference wins (two advertisements of one prefix to one peer).
+void MergeAttributes(Announcement& a, const std::string& peer, const RouteAttributes& attrs);
+
+// Things FRR would refuse, found before anything is sent (names the peer and field); also
+// used by `ironlbctl validate` through speaker/.
+absl::Status ValidateDesiredState(const DesiredState& state);
+
+// "10.0.0.1" with the host bits of `length` cleared, as a prefix.
+IpPrefix PrefixOf(const IpAddress& address, int length);
+
+}  // namespace ironlb::bgp

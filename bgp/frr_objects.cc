@@ -1,0 +1,352 @@
+#include "bgp/frr_objects.h"
+
+#include <algorithm>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "nlohmann/json.hpp"
+
+namespace ironlb::bgp {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr char kStaticdRoot[] =
+    "/frr-routing:routing/control-plane-protocols/control-plane-protocol"
+    "[type='frr-staticd:staticd'][name='staticd'][vrf='default']";
+constexpr char kPrefixListRoot[] = "/frr-filter:lib";
+constexpr char kRouteMapRoot[] = "/frr-route-map:lib";
+constexpr char kBfdRoot[] = "/frr-bfdd:bfdd/bfd";
+
+std::string Afi(IpFamily f) {
+  return f == IpFamily::kV4 ? "frr-routing:ipv4-unicast" : "frr-routing:ipv6-unicast";
+}
+
+YangEdit Set(std::string xpath, std::string value = "") {
+  return {YangEdit::Op::kSet, std::move(xpath), std::move(value)};
+}
+
+std::string PrefixListXpath(IpFamily f, absl::string_view name) {
+  return absl::StrCat(kPrefixListRoot, "/prefix-list[type='", f == IpFamily::kV4 ? "ipv4" : "ipv6",
+                      "'][name='", name, "']");
+}
+
+std::string RouteMapXpath(absl::string_view name) {
+  return absl::StrCat(kRouteMapRoot, "/route-map[name='", name, "']");
+}
+
+// FNV-1a: a stable sequence number for a prefix in a prefix-list, so adding one VIP does not
+// renumber (and so rewrite) the entries of all the others.
+uint32_t Fnv1a(absl::string_view s) {
+  uint32_t h = 2166136261u;
+  for (char c : s) {
+    h ^= static_cast<uint8_t>(c);
+    h *= 16777619u;
+  }
+  return h;
+}
+
+void AddPrefixList(ObjectSet& out, IpFamily f, const std::string& name,
+                   const std::vector<IpPrefix>& prefixes) {
+  const std::string list = PrefixListXpath(f, name);
+  out[list];
+  std::set<uint32_t> used;
+  for (const IpPrefix& p : prefixes) {
+    const std::string text = p.ToString();
+    uint32_t seq = 1 + Fnv1a(text) % 4294967294u;
+    while (!used.insert(seq).second) seq = seq == 4294967295u ? 1 : seq + 1;
+    const std::string entry = absl::StrCat(list, "/entry[sequence='", seq, "']");
+    YangObject& o = out[entry];
+    o.leaves.push_back(Set(entry + "/action", "permit"));
+    o.leaves.push_back(
+        Set(absl::StrCat(entry, f == IpFamily::kV4 ? "/ipv4-prefix" : "/ipv6-prefix"), text));
+  }
+}
+
+std::string CommunityText(const std::vector<config::Community>& cs, bool large) {
+  std::vector<std::string> parts;
+  for (const config::Community& c : cs) {
+    if (c.large != large) continue;
+    parts.push_back(large ? absl::StrCat(c.global, ":", c.high, ":", c.low)
+                          : absl::StrCat(c.high, ":", c.low));
+  }
+  return absl::StrJoin(parts, " ");
+}
+
+void AddPeerPolicy(ObjectSet& out, const std::string& peer,
+                   const std::map<std::string, std::vector<const Announcement*>>& groups,
+                   const std::map<std::string, RouteAttributes>& attrs_by_key) {
+  const std::string rm_name = PeerRouteMapName(peer);
+  const std::string rm = RouteMapXpath(rm_name);
+  out[rm];
+  int seq = 0;
+  int group = 0;
+  for (const auto& [key, anns] : groups) {
+    const RouteAttributes& attrs = attrs_by_key.at(key);
+    for (IpFamily f : {IpFamily::kV4, IpFamily::kV6}) {
+      std::vector<IpPrefix> prefixes;
+      for (const Announcement* a : anns) {
+        if (a->prefix.family() == f) prefixes.push_back(a->prefix);
+      }
+      if (prefixes.empty()) continue;
+      const std::string pl_name =
+          absl::StrCat(rm_name, "-", group, f == IpFamily::kV4 ? "-v4" : "-v6");
+      AddPrefixList(out, f, pl_name, prefixes);
+      seq += 10;
+      const std::string entry = absl::StrCat(rm, "/entry[sequence='", seq, "']");
+      YangObject& o = out[entry];
+      o.leaves.push_back(Set(entry + "/action", "permit"));
+      const std::string cond = absl::StrCat(entry, "/match-condition[condition='frr-route-map:",
+                                            f == IpFamily::kV4 ? "ipv4" : "ipv6", "-prefix-list']");
+      o.leaves.push_back(Set(cond + "/rmap-match-condition/list-name", pl_name));
+      auto set_action = [&](absl::string_view action, absl::string_view leaf,
+                            const std::string& value) {
+        const std::string a = absl::StrCat(entry, "/set-action[action='frr-bgp-route-map:", action,
+                                           "']/rmap-set-action/frr-bgp-route-map:", leaf);
+        o.leaves.push_back(Set(a, value));
+      };
+      if (attrs.local_pref) {
+        set_action("set-local-preference", "local-pref", absl::StrCat(*attrs.local_pref));
+      }
+      if (const std::string s = CommunityText(attrs.communities, false); !s.empty()) {
+        set_action("set-community", "community-string", s);
+      }
+      if (const std::string s = CommunityText(attrs.communities, true); !s.empty()) {
+        set_action("set-large-community", "large-community-string", s);
+      }
+    }
+    ++group;
+  }
+}
+
+absl::StatusOr<Json> ParseJson(absl::string_view daemon, absl::string_view text) {
+  if (text.empty()) return Json::object();
+  Json j = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) {
+    return absl::DataLossError(absl::StrCat("FRR ", daemon, ": configuration is not JSON"));
+  }
+  return j;
+}
+
+// j[key] as an array, or an empty one.
+const Json& Array(const Json& j, const char* key) {
+  static const Json kEmpty = Json::array();
+  if (!j.is_object()) return kEmpty;
+  auto it = j.find(key);
+  return it != j.end() && it->is_array() ? *it : kEmpty;
+}
+
+std::string Str(const Json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end()) return "";
+  return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
+}  // namespace
+
+std::string YangObject::Fingerprint() const {
+  std::string f;
+  for (const YangEdit& e : leaves) absl::StrAppend(&f, e.xpath, "=", e.value, "\n");
+  return f;
+}
+
+std::string PeerRouteMapName(absl::string_view peer) {
+  return absl::StrCat(kNamePrefix, "out-", peer);
+}
+
+std::string BfdProfileName(absl::string_view profile) { return absl::StrCat(kNamePrefix, profile); }
+
+std::string StaticRouteXpath(const IpPrefix& prefix) {
+  return absl::StrCat(kStaticdRoot, "/frr-staticd:staticd/route-list[prefix='", prefix.ToString(),
+                      "'][afi-safi='", Afi(prefix.family()), "']");
+}
+
+FrrObjects BuildObjects(const DesiredState& state) {
+  FrrObjects out;
+  // staticd: one route per announced prefix, to lo, tagged.
+  for (const Announcement& a : state.announcements) {
+    const std::string route = StaticRouteXpath(a.prefix);
+    const std::string path = route + "/path-list[table-id='0'][distance='1']";
+    YangObject& o = out.staticd[route];
+    o.leaves.push_back(Set(path + "/tag", absl::StrCat(kRouteTag)));
+    o.leaves.push_back(
+        Set(path +
+            "/frr-nexthops/nexthop[nh-type='ifindex'][vrf='default'][gateway=''][interface='lo']"));
+  }
+  // bgpd: the redistribution filter (only our tagged routes), then per peer a route-map that
+  // permits exactly its prefixes, grouped by the attributes they carry.
+  {
+    const std::string rm = RouteMapXpath(kRedistributeRouteMap);
+    out.bgpd[rm];
+    const std::string entry = rm + "/entry[sequence='10']";
+    YangObject& o = out.bgpd[entry];
+    o.leaves.push_back(Set(entry + "/action", "permit"));
+    o.leaves.push_back(Set(
+        entry + "/match-condition[condition='frr-route-map:match-tag']/rmap-match-condition/tag",
+        absl::StrCat(kRouteTag)));
+  }
+  {
+    const std::string rm = RouteMapXpath(kRedistributeConnectedRouteMap);
+    out.bgpd[rm];
+    int seq = 0;
+    for (IpFamily f : {IpFamily::kV4, IpFamily::kV6}) {
+      const std::string pl = f == IpFamily::kV4 ? "ironlb-announced-v4" : "ironlb-announced-v6";
+      std::vector<IpPrefix> prefixes;
+      for (const Announcement& a : state.announcements) {
+        if (a.prefix.family() == f) prefixes.push_back(a.prefix);
+      }
+      AddPrefixList(out.bgpd, f, pl, prefixes);
+      seq += 10;
+      const std::string entry = absl::StrCat(rm, "/entry[sequence='", seq, "']");
+      YangObject& o = out.bgpd[entry];
+      o.leaves.push_back(Set(entry + "/action", "permit"));
+      o.leaves.push_back(Set(absl::StrCat(entry, "/match-condition[condition='frr-route-map:",
+                                          f == IpFamily::kV4 ? "ipv4" : "ipv6",
+                                          "-prefix-list']/rmap-match-condition/list-name"),
+                             pl));
+    }
+  }
+  for (const PeerSession& peer : state.peers) {
+    std::map<std::string, std::vector<const Announcement*>> groups;
+    std::map<std::string, RouteAttributes> attrs_by_key;
+    for (const Announcement& a : state.announcements) {
+      auto it = a.peers.find(peer.name);
+      if (it == a.peers.end()) continue;
+      const std::string key = it->second.Key();
+      groups[key].push_back(&a);
+      attrs_by_key.emplace(key, it->second);
+    }
+    AddPeerPolicy(out.bgpd, peer.name, groups, attrs_by_key);
+  }
+  // bfdd: the profiles the peers use.
+  for (const BfdProfileSpec& b : state.bfd_profiles) {
+    const std::string p = absl::StrCat(kBfdRoot, "/profile[name='", BfdProfileName(b.name), "']");
+    YangObject& o = out.bfdd[p];
+    o.leaves.push_back(Set(p + "/detection-multiplier", absl::StrCat(b.detect_multiplier)));
+    o.leaves.push_back(
+        Set(p + "/desired-transmission-interval", absl::StrCat(b.transmit_interval_ms * 1000)));
+    o.leaves.push_back(
+        Set(p + "/required-receive-interval", absl::StrCat(b.receive_interval_ms * 1000)));
+    o.leaves.push_back(Set(p + "/passive-mode", b.passive_mode ? "true" : "false"));
+    o.leaves.push_back(Set(p + "/echo-mode", b.echo_mode ? "true" : "false"));
+    if (b.echo_interval_ms) {
+      const std::string us = absl::StrCat(*b.echo_interval_ms * 1000);
+      o.leaves.push_back(Set(p + "/desired-echo-transmission-interval", us));
+      o.leaves.push_back(Set(p + "/required-echo-receive-interval", us));
+    }
+    if (b.minimum_ttl) o.leaves.push_back(Set(p + "/minimum-ttl", absl::StrCat(*b.minimum_ttl)));
+  }
+  return out;
+}
+
+std::vector<std::string> StaticdConfigRoots() { return {"/frr-routing:routing"}; }
+std::vector<std::string> BgpdConfigRoots() { return {kPrefixListRoot, kRouteMapRoot}; }
+std::vector<std::string> BfddConfigRoots() { return {"/frr-bfdd:bfdd"}; }
+
+absl::StatusOr<std::set<std::string>> OwnedStaticdObjects(absl::string_view json) {
+  auto j = ParseJson("staticd", json);
+  if (!j.ok()) return j.status();
+  std::set<std::string> out;
+  const Json& routing = j->is_object() && j->contains("frr-routing:routing")
+                            ? (*j)["frr-routing:routing"]
+                            : Json::object();
+  const Json& cpp = routing.is_object() && routing.contains("control-plane-protocols")
+                        ? routing["control-plane-protocols"]
+                        : Json::object();
+  for (const Json& proto : Array(cpp, "control-plane-protocol")) {
+    if (Str(proto, "type") != "frr-staticd:staticd" || Str(proto, "vrf") != "default") continue;
+    auto sd = proto.find("frr-staticd:staticd");
+    if (sd == proto.end()) continue;
+    for (const Json& route : Array(*sd, "route-list")) {
+      const bool ours =
+          std::any_of(Array(route, "path-list").begin(), Array(route, "path-list").end(),
+                      [](const Json& p) { return Str(p, "tag") == absl::StrCat(kRouteTag); });
+      if (!ours) continue;
+      out.insert(absl::StrCat(kStaticdRoot, "/frr-staticd:staticd/route-list[prefix='",
+                              Str(route, "prefix"), "'][afi-safi='", Str(route, "afi-safi"), "']"));
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::set<std::string>> OwnedBgpdObjects(absl::string_view json) {
+  auto j = ParseJson("bgpd", json);
+  if (!j.ok()) return j.status();
+  std::set<std::string> out;
+  if (j->contains(kPrefixListRoot + 1)) {
+    for (const Json& pl : Array((*j)[kPrefixListRoot + 1], "prefix-list")) {
+      const std::string name = Str(pl, "name");
+      if (!absl::StartsWith(name, kNamePrefix)) continue;
+      const std::string x =
+          PrefixListXpath(Str(pl, "type") == "ipv4" ? IpFamily::kV4 : IpFamily::kV6, name);
+      out.insert(x);
+      for (const Json& e : Array(pl, "entry")) {
+        out.insert(absl::StrCat(x, "/entry[sequence='", Str(e, "sequence"), "']"));
+      }
+    }
+  }
+  if (j->contains(kRouteMapRoot + 1)) {
+    for (const Json& rm : Array((*j)[kRouteMapRoot + 1], "route-map")) {
+      const std::string name = Str(rm, "name");
+      if (!absl::StartsWith(name, kNamePrefix)) continue;
+      const std::string x = RouteMapXpath(name);
+      out.insert(x);
+      for (const Json& e : Array(rm, "entry")) {
+        out.insert(absl::StrCat(x, "/entry[sequence='", Str(e, "sequence"), "']"));
+      }
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::set<std::string>> OwnedBfddObjects(absl::string_view json) {
+  auto j = ParseJson("bfdd", json);
+  if (!j.ok()) return j.status();
+  std::set<std::string> out;
+  if (!j->contains("frr-bfdd:bfdd")) return out;
+  const Json& bfdd = (*j)["frr-bfdd:bfdd"];
+  if (!bfdd.is_object() || !bfdd.contains("bfd")) return out;
+  for (const Json& p : Array(bfdd["bfd"], "profile")) {
+    const std::string name = Str(p, "name");
+    if (absl::StartsWith(name, kNamePrefix)) {
+      out.insert(absl::StrCat(kBfdRoot, "/profile[name='", name, "']"));
+    }
+  }
+  return out;
+}
+
+std::vector<YangEdit> DiffObjects(const std::map<std::string, std::string>& have,
+                                  const ObjectSet& want) {
+  // All deletes first, then all sets: one EditCandidate run of each kind.
+  std::vector<YangEdit> deletes;
+  std::vector<YangEdit> sets;
+  std::vector<std::string> deleted;
+  for (const auto& entry : have) {
+    const std::string& xpath = entry.first;
+    if (want.count(xpath)) continue;
+    // Entries under an entry deleted in this same edit go with it.
+    const bool under_deleted = std::any_of(deleted.begin(), deleted.end(), [&](const auto& d) {
+      return absl::StartsWith(xpath, d + "/");
+    });
+    if (under_deleted) continue;
+    deleted.push_back(xpath);
+    deletes.push_back({YangEdit::Op::kDelete, xpath, ""});
+  }
+  for (const auto& [xpath, obj] : want) {
+    auto it = have.find(xpath);
+    if (obj.leaves.empty()) {  // a container entry: only created
+      if (it == have.end()) sets.push_back(Set(xpath));
+      continue;
+    }
+    if (it != have.end() && !it->second.empty() && it->second == obj.Fingerprint()) continue;
+    // Changed or unknown content: replace the entry (FRR diffs the candidate against running,
+    // so replacing an identical entry changes nothing).
+    if (it != have.end()) deletes.push_back({YangEdit::Op::kDelete, xpath, ""});
+    for (const YangEdit& e : obj.leaves) sets.push_back(e);
+  }
+  deletes.insert(deletes.end(), sets.begin(), sets.end());
+  return deletes;
+}
+
+}  // namespace ironlb::bgp

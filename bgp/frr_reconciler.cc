@@ -1,0 +1,196 @@
+#include "bgp/frr_reconciler.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace ironlb::bgp {
+namespace {
+
+// The xpaths of a failed commit, so the operator sees what FRR refused (FRR's message often
+// names only the node).
+std::string EditSummary(const std::vector<YangEdit>& edits) {
+  std::vector<std::string> parts;
+  for (size_t i = 0; i < edits.size() && i < 3; ++i) {
+    parts.push_back(
+        absl::StrCat(edits[i].op == YangEdit::Op::kSet ? "set " : "delete ", edits[i].xpath,
+                     edits[i].value.empty() ? "" : absl::StrCat(" = ", edits[i].value)));
+  }
+  if (edits.size() > 3) parts.push_back(absl::StrCat("... (", edits.size(), " edits)"));
+  return absl::StrJoin(parts, "; ");
+}
+
+absl::Status Annotate(const absl::Status& st, absl::string_view context) {
+  return absl::Status(st.code(), absl::StrCat(st.message(), " [", context, "]"));
+}
+
+}  // namespace
+
+void FrrReconciler::Invalidate() {
+  known_staticd_.reset();
+  known_bgpd_.reset();
+  known_bfdd_.reset();
+  known_skeleton_.reset();
+}
+
+absl::StatusOr<size_t> FrrReconciler::ApplyObjects(
+    const char* daemon, NorthboundClient* client, const std::vector<std::string>& roots,
+    absl::StatusOr<std::set<std::string>> (*owned)(absl::string_view), const ObjectSet& want,
+    std::optional<std::map<std::string, std::string>>& known, bool audit) {
+  std::map<std::string, std::string> have;
+  if (known && !audit) {
+    have = *known;
+  } else {
+    // What FRR holds of ours now; content we applied before is trusted by fingerprint.
+    for (const std::string& root : roots) {
+      auto json = client->GetJson(root, DataKind::kConfig);
+      if (!json.ok()) {
+        known.reset();
+        return json.status();
+      }
+      auto keys = owned(*json);
+      if (!keys.ok()) {
+        known.reset();
+        return keys.status();
+      }
+      for (const std::string& k : *keys) {
+        std::string fp;
+        if (known) {
+          if (auto it = known->find(k); it != known->end()) fp = it->second;
+        }
+        have[k] = fp;
+      }
+    }
+  }
+  const std::vector<YangEdit> edits = DiffObjects(have, want);
+  if (!edits.empty()) {
+    absl::Status st = client->Commit(edits, "ironlb");
+    if (!st.ok()) {
+      known.reset();
+      return Annotate(st, absl::StrCat(daemon, " edits: ", EditSummary(edits)));
+    }
+  }
+  known.emplace();
+  for (const auto& [xpath, obj] : want) (*known)[xpath] = obj.Fingerprint();
+  return edits.size();
+}
+
+absl::StatusOr<std::vector<std::string>> FrrReconciler::ApplySkeleton(const BgpSkeleton& want,
+                                                                      bool audit) {
+  if (!audit && known_skeleton_ && *known_skeleton_ == want) return std::vector<std::string>{};
+  auto running = clients_.bgpd_vty->Execute("show running-config");
+  if (!running.ok()) {
+    known_skeleton_.reset();
+    return running.status();
+  }
+  const BgpSkeleton have = ParseRunningConfig(*running);
+  const std::vector<std::string> cmds = SkeletonCommands(have, want);
+  if (!cmds.empty()) {
+    if (absl::Status st = clients_.bgpd_vty->Configure(cmds); !st.ok()) {
+      known_skeleton_.reset();
+      return st;
+    }
+  }
+  known_skeleton_ = want;
+  return cmds;
+}
+
+absl::StatusOr<ApplyResult> FrrReconciler::Apply(const DesiredState& desired, bool audit) {
+  if (absl::Status st = ValidateDesiredState(desired); !st.ok()) return st;
+  const FrrObjects objects = BuildObjects(desired);
+  last_desired_ = desired;
+  ApplyResult result;
+  std::vector<std::string> errors;
+  absl::StatusCode code = absl::StatusCode::kOk;
+  auto note = [&](const absl::Status& st) {
+    if (code == absl::StatusCode::kOk) code = st.code();
+    errors.push_back(std::string(st.message()));
+  };
+  // Order: BFD profiles and routing policy exist before the sessions refer to them; routes
+  // last, so nothing is redistributed before its route-map says where it may go.
+  if (clients_.bfdd != nullptr) {
+    auto n = ApplyObjects("bfdd", clients_.bfdd, BfddConfigRoots(), &OwnedBfddObjects, objects.bfdd,
+                          known_bfdd_, audit);
+    if (n.ok())
+      result.bfdd_edits = *n;
+    else
+      note(n.status());
+  }
+  auto bgp = ApplyObjects("bgpd", clients_.bgpd, BgpdConfigRoots(), &OwnedBgpdObjects, objects.bgpd,
+                          known_bgpd_, audit);
+  if (bgp.ok())
+    result.bgpd_edits = *bgp;
+  else
+    note(bgp.status());
+  auto vty = ApplySkeleton(DesiredSkeleton(desired), audit);
+  if (vty.ok())
+    result.vty_commands = *vty;
+  else
+    note(vty.status());
+  auto routes = ApplyObjects("staticd", clients_.staticd, StaticdConfigRoots(),
+                             &OwnedStaticdObjects, objects.staticd, known_staticd_, audit);
+  if (routes.ok()) {
+    result.staticd_edits = *routes;
+  } else {
+    note(routes.status());
+  }
+  // A VIP that is a local address reaches bgpd as a connected route, filtered by prefix-lists,
+  // and bgpd re-runs policy after a prefix-list change only on its route-map timer (5 s by
+  // default; 0 means never). So when prefixes went away, have bgpd re-run its outbound policy
+  // now: the withdrawal goes out at once, and no session is reset.
+  for (IpFamily f : {IpFamily::kV4, IpFamily::kV6}) {
+    if (!bgp.ok() || !announced_.count(f)) continue;
+    bool removed = false;
+    for (const std::string& p : announced_[f]) {
+      removed |= std::none_of(desired.announcements.begin(), desired.announcements.end(),
+                              [&](const Announcement& a) { return a.prefix.ToString() == p; });
+    }
+    if (!removed) continue;
+    const std::string cmd =
+        absl::StrCat("clear bgp ", f == IpFamily::kV4 ? "ipv4" : "ipv6", " unicast * soft out");
+    auto out = clients_.bgpd_vty->Execute(cmd);
+    if (out.ok()) {
+      result.vty_commands.push_back(cmd);
+    } else {
+      note(out.status());
+    }
+  }
+  announced_.clear();
+  for (const Announcement& a : desired.announcements) {
+    announced_[a.prefix.family()].insert(a.prefix.ToString());
+  }
+  if (!errors.empty()) return absl::Status(code, absl::StrJoin(errors, "; "));
+  return result;
+}
+
+absl::Status FrrReconciler::WithdrawAll() {
+  DesiredState none = last_desired_.value_or(DesiredState{});
+  none.announcements.clear();
+  return Apply(none).status();
+}
+
+absl::StatusOr<FrrStatus> FrrReconciler::ReadStatus() {
+  FrrStatus status;
+  auto summary = clients_.bgpd_vty->Execute("show bgp summary json");
+  if (!summary.ok()) return summary.status();
+  auto peers = ParseBgpSummary(*summary);
+  if (!peers.ok()) return peers.status();
+  status.peers = std::move(*peers);
+  auto routes = clients_.staticd->GetJson(StaticdConfigRoots().front(), DataKind::kConfig);
+  if (!routes.ok()) return routes.status();
+  auto owned = OwnedStaticdObjects(*routes);
+  if (!owned.ok()) return owned.status();
+  status.static_routes = owned->size();
+  if (clients_.bfdd != nullptr) {
+    auto bfd = clients_.bfdd->GetJson("/frr-bfdd:bfdd/bfd/sessions", DataKind::kState);
+    if (!bfd.ok()) return bfd.status();
+    auto counts = ParseBfdSessions(*bfd);
+    if (!counts.ok()) return counts.status();
+    status.bfd_sessions_up = counts->first;
+    status.bfd_sessions = counts->second;
+  }
+  return status;
+}
+
+}  // namespace ironlb::bgp

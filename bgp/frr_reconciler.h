@@ -1,0 +1,77 @@
+// Keeps one node's FRR equal to a DesiredState: bfdd profiles, bgpd prefix-lists and
+// route-maps, and staticd routes through the gRPC northbound (one commit per daemon per pass),
+// and bgpd's session skeleton through the vty. Remembers what it applied, so a pass sends only
+// the difference; an audit pass re-reads what FRR holds (after an FRR restart, an error, or
+// periodically) and re-applies whatever is missing. Not thread-safe: one caller.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "bgp/bgp_skeleton.h"
+#include "bgp/desired_state.h"
+#include "bgp/frr_objects.h"
+#include "bgp/frr_status.h"
+#include "bgp/northbound_client.h"
+#include "bgp/vty_session.h"
+
+namespace ironlb::bgp {
+
+struct FrrClients {
+  NorthboundClient* staticd = nullptr;
+  NorthboundClient* bgpd = nullptr;
+  NorthboundClient* bfdd = nullptr;  // may be null when no BFD is wanted
+  VtySession* bgpd_vty = nullptr;
+};
+
+struct ApplyResult {
+  size_t staticd_edits = 0;
+  size_t bgpd_edits = 0;
+  size_t bfdd_edits = 0;
+  std::vector<std::string> vty_commands;  // as sent, for logs
+  bool Changed() const { return staticd_edits + bgpd_edits + bfdd_edits + vty_commands.size() > 0; }
+};
+
+class FrrReconciler {
+ public:
+  explicit FrrReconciler(FrrClients clients) : clients_(clients) {}
+
+  // Converges FRR to `desired`. With `audit`, what FRR holds is read back first instead of
+  // trusted from the last pass. Every daemon is tried even when another fails; the error
+  // names the daemon, the xpath or vty command, and FRR's message. A failed daemon is
+  // audited on the next pass.
+  absl::StatusOr<ApplyResult> Apply(const DesiredState& desired, bool audit = false);
+
+  // Graceful stop: the last applied state without announcements — routes deleted, every
+  // peer's route-map empty, so bgpd withdraws everything; sessions stay up.
+  absl::Status WithdrawAll();
+
+  // Sessions and prefixes sent per ironlb peer (bgpd's JSON), routes in staticd, BFD sessions.
+  absl::StatusOr<FrrStatus> ReadStatus();
+
+  // Forget what was applied: the next pass audits everything (FRR restarted).
+  void Invalidate();
+
+ private:
+  // One daemon's northbound objects: diff against what is known (re-read when unknown), one
+  // commit, then remember.
+  absl::StatusOr<size_t> ApplyObjects(
+      const char* daemon, NorthboundClient* client, const std::vector<std::string>& roots,
+      absl::StatusOr<std::set<std::string>> (*owned)(absl::string_view), const ObjectSet& want,
+      std::optional<std::map<std::string, std::string>>& known, bool audit);
+  absl::StatusOr<std::vector<std::string>> ApplySkeleton(const BgpSkeleton& want, bool audit);
+
+  FrrClients clients_;
+  std::optional<std::map<std::string, std::string>> known_staticd_;
+  std::optional<std::map<std::string, std::string>> known_bgpd_;
+  std::optional<std::map<std::string, std::string>> known_bfdd_;
+  std::optional<BgpSkeleton> known_skeleton_;
+  std::optional<DesiredState> last_desired_;
+  std::map<IpFamily, std::set<std::string>>
+      announced_;  // prefixes of the last pass  // what bgpd held after our last vty pass
+};
+
+}  // namespace ironlb::bgp

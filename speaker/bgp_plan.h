@@ -1,0 +1,35 @@
+// BGP announcements as a pure function: from the configuration, the Services' allocation, and
+// this node's name, labels and local endpoints, the bgp::DesiredState of this node's FRR —
+// which peers it talks to, and which VIP prefixes it sends to which of them, with what
+// communities and local preference. externalTrafficPolicy Cluster: every eligible node
+// announces; Local: only nodes with a ready endpoint of the Service (in standalone mode, the
+// Services the operator lists for this host).
+#pragma once
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "bgp/desired_state.h"
+#include "config/types.h"
+#include "controller/plan.h"
+#include "controller/service.h"
+
+namespace ironlb::speaker {
+
+struct BgpNode {
+  std::string name;
+  config::Labels labels;
+  // Services ("namespace/name") with a ready endpoint on this node; decides Local ones.
+  std::set<std::string> local_endpoints;
+};
+
+// `services` are the Services `plan` was computed from (same order), for their traffic policy.
+bgp::DesiredState PlanBgp(const config::Config& config,
+                          const std::vector<controller::Service>& services,
+                          const controller::PlanOutput& plan, const BgpNode& node);
+
+// Kubernetes' label that takes a node out of load-balancer duty.
+inline constexpr char kExcludeLabel[] = "node.kubernetes.io/exclude-from-external-load-balancers";
+
+}  // namespace ironlb::speaker

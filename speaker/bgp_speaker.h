@@ -1,0 +1,96 @@
+// The BGP half of the speaker: keeps this node's FRR equal to the latest bgp::DesiredState.
+// FRR calls block (gRPC deadlines, vty replies), so they run on a worker thread of their own:
+// a slow or dead FRR never stalls the event loop, layer 2 or the HTTP server. The worker
+// applies each new desired state at once, retries failures with exponential backoff, audits
+// FRR periodically (re-applying everything after an FRR restart), and on shutdown withdraws
+// this node's routes and waits (bounded) until bgpd has sent the withdrawals.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "bgp/desired_state.h"
+#include "bgp/frr_reconciler.h"
+#include "bgp/frr_status.h"
+#include "bgp/northbound_client.h"
+#include "bgp/vty_session.h"
+#include "common/metrics.h"
+
+namespace ironlb::speaker {
+
+struct BgpSpeakerOptions {
+  std::string vty_dir = "/var/run/frr";  // where bgpd.vty is
+  std::string grpc_host = "127.0.0.1";
+  int staticd_grpc_port = 50051;
+  int bgpd_grpc_port = 50052;
+  int bfdd_grpc_port = 50053;  // 0: no bfdd (BFDProfiles are then refused)
+  absl::Duration audit_interval = absl::Seconds(2);
+  absl::Duration retry_min = absl::Milliseconds(100);
+  absl::Duration retry_max = absl::Seconds(5);
+  absl::Duration withdraw_wait = absl::Seconds(1);
+};
+
+// --frr-vty-dir and --frr-grpc-ports ("staticd,bgpd,bfdd") into options; errors name the flag.
+absl::StatusOr<BgpSpeakerOptions> ParseBgpFlags(const std::string& vty_dir,
+                                                const std::string& grpc_ports);
+// FRR's gRPC ports, which listen on every address without TLS: the nft/ port guard lets only
+// loopback reach them.
+std::vector<uint16_t> FrrGrpcPorts(const BgpSpeakerOptions& options);
+
+class BgpSpeaker {
+ public:
+  // Starts the worker. `registry` (optional) gets the BGP metrics.
+  BgpSpeaker(BgpSpeakerOptions options, metrics::Registry* registry);
+  ~BgpSpeaker();  // stops the worker without withdrawing (use Shutdown for that)
+  BgpSpeaker(const BgpSpeaker&) = delete;
+  BgpSpeaker& operator=(const BgpSpeaker&) = delete;
+
+  // Thread-safe. The newest state wins; intermediate ones may be skipped.
+  void SetDesired(bgp::DesiredState desired);
+  // Withdraws every route, waits until bgpd reports nothing sent (at most withdraw_wait), then
+  // calls `done` from the worker thread and stops.
+  void Shutdown(std::function<void()> done);
+
+  // The last error (OK when the last pass converged) and FRR's view, for status and tests.
+  absl::Status LastError() const;
+  std::optional<bgp::FrrStatus> LastStatus() const;
+
+ private:
+  void Run();
+  void PublishMetrics(const bgp::FrrStatus& status);
+  void Withdraw();
+
+  BgpSpeakerOptions options_;
+  std::unique_ptr<bgp::GrpcNorthboundClient> staticd_;
+  std::unique_ptr<bgp::GrpcNorthboundClient> bgpd_;
+  std::unique_ptr<bgp::GrpcNorthboundClient> bfdd_;
+  std::unique_ptr<bgp::SocketVtySession> vty_;
+  std::unique_ptr<bgp::FrrReconciler> reconciler_;
+
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  std::optional<bgp::DesiredState> pending_;  // newer than what the worker applies
+  std::function<void()> shutdown_done_;
+  bool shutdown_ = false;
+  bool stop_ = false;
+  absl::Status last_error_;
+  std::optional<bgp::FrrStatus> last_status_;
+
+  metrics::Family<metrics::Gauge>* session_up_ = nullptr;
+  metrics::Family<metrics::Gauge>* prefixes_sent_ = nullptr;
+  metrics::Family<metrics::Gauge>* frr_ok_ = nullptr;
+  metrics::Family<metrics::Counter>* applies_ = nullptr;
+
+  std::thread worker_;  // last: starts after everything above exists
+};
+
+}  // namespace ironlb::speaker

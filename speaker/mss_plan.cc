@@ -1,0 +1,71 @@
+#include "speaker/mss_plan.h"
+
+#include <map>
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "config/values.h"
+
+namespace ironlb::speaker {
+
+namespace {
+
+std::string MssText(const config::TcpMss& m) {
+  return m.pmtu ? std::string("pmtu") : std::to_string(m.value);
+}
+
+// The stricter of two clamps: a fixed value beats pmtu, the smaller fixed value beats a larger.
+config::TcpMss Stricter(const config::TcpMss& a, const config::TcpMss& b) {
+  if (a.pmtu) return b;
+  if (b.pmtu) return a;
+  return a.value <= b.value ? a : b;
+}
+
+}  // namespace
+
+MssPlan MssClamps(const config::Config& config, const std::vector<controller::Service>& services,
+                  const controller::PlanOutput& plan) {
+  struct Want {
+    config::TcpMss mss;
+    std::string from;  // "namespace/name" of the Service that set it
+  };
+  std::map<IpAddress, Want> by_vip;
+  MssPlan out;
+  for (size_t i = 0; i < plan.services.size() && i < services.size(); ++i) {
+    const controller::PlannedService& ps = plan.services[i];
+    if (ps.allocation.status != controller::AllocationStatus::kAssigned) continue;
+    std::optional<config::TcpMss> mss;
+    auto ann = services[i].annotations.find(std::string(kTcpMssAnnotation));
+    if (ann != services[i].annotations.end()) {
+      auto parsed = config::ParseTcpMss(ann->second);
+      if (parsed.ok()) {
+        mss = *parsed;
+      } else {
+        out.problems.push_back(absl::StrCat("Service ", ps.service, " annotation ",
+                                            kTcpMssAnnotation, ": ", parsed.status().message(),
+                                            " (not clamped by the annotation)"));
+      }
+    }
+    if (!mss) {
+      const config::AddressPool* pool = config.FindPool(ps.allocation.pool);
+      if (pool != nullptr && pool->tcp_mss) mss = *pool->tcp_mss;
+    }
+    if (!mss) continue;
+    for (const IpAddress& vip : ps.allocation.addresses) {
+      auto [it, inserted] = by_vip.try_emplace(vip, Want{*mss, ps.service});
+      if (inserted || it->second.mss == *mss) continue;
+      config::TcpMss chosen = Stricter(it->second.mss, *mss);
+      out.problems.push_back(absl::StrCat("Services ", it->second.from, " and ", ps.service,
+                                          " share ", vip.ToString(), " but ask for TCP MSS ",
+                                          MssText(it->second.mss), " and ", MssText(*mss),
+                                          "; clamping to ", MssText(chosen)));
+      it->second.mss = chosen;
+    }
+  }
+  for (const auto& [vip, want] : by_vip) {
+    out.clamps.push_back({vip, want.mss.pmtu ? 0u : want.mss.value, want.mss.pmtu});
+  }
+  return out;
+}
+
+}  // namespace ironlb::speaker

@@ -1,0 +1,31 @@
+// Which VIPs get their TCP MSS clamped, as a pure function of the configuration and the
+// Services: the Service's `ironlb.io/tcp-mss` annotation, else its pool's `tcpMSS`. Every
+// speaker programs the clamps of every VIP it may announce, not only those it owns now, so a
+// takeover needs no nftables change.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config/types.h"
+#include "controller/plan.h"
+#include "controller/service.h"
+#include "nft/desired_state.h"
+
+namespace ironlb::speaker {
+
+inline constexpr absl::string_view kTcpMssAnnotation = "ironlb.io/tcp-mss";
+
+struct MssPlan {
+  std::vector<nft::ClampedVip> clamps;  // sorted by VIP, one per VIP
+  // Bad annotations and disagreements between Services sharing a VIP, for the log.
+  std::vector<std::string> problems;
+};
+
+// `services` and `plan` are parallel (plan.services[i] is services[i]'s allocation). When
+// Services sharing a VIP disagree, the smallest fixed value wins over larger ones and over
+// "pmtu" (it is safe for all of them), and the disagreement is reported.
+MssPlan MssClamps(const config::Config& config, const std::vector<controller::Service>& services,
+                  const controller::PlanOutput& plan);
+
+}  // namespace ironlb::speaker

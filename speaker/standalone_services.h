@@ -1,0 +1,21 @@
+// Standalone mode's Services: the v1 Service manifests of the config directory, allocated by
+// the same engine as the controller. Problems in manifests are logged, not fatal.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config/loader.h"
+#include "controller/plan.h"
+#include "controller/service.h"
+
+namespace ironlb::speaker {
+
+struct StandaloneServices {
+  std::vector<controller::Service> services;
+  controller::PlanOutput plan;  // plan.services[i] is services[i]
+};
+
+StandaloneServices ReadStandaloneServices(const config::LoadResult& config, const std::string& dir);
+
+}  // namespace ironlb::speaker

@@ -1,0 +1,232 @@
+// The reconciler against real FRR (zebra, staticd, bgpd, bfdd with gRPC) in a namespace of the
+// test's own: what lands in FRR's running config and the kernel, idempotence, a peer change
+// that leaves the other peer alone, FRR's refusals, bgpd restarted, graceful withdraw.
+#include "bgp/frr_reconciler.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "test/support/frr_process.h"
+#include "test/support/shell.h"
+#include "test/support/status_matchers.h"
+
+namespace ironlb::bgp {
+namespace {
+
+using ::ironlb::testing::IsOk;
+using ::ironlb::testing::RunShell;
+using ::ironlb::testing::StatusIs;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+IpAddress Ip(const char* s) { return *IpAddress::Parse(s); }
+
+bool Eventually(const std::function<bool()>& cond) {
+  for (int i = 0; i < 100; ++i) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+DesiredState TwoPeers() {
+  DesiredState d;
+  d.bfd_profiles.push_back(
+      {.name = "fast", .receive_interval_ms = 100, .transmit_interval_ms = 100});
+  d.peers.push_back({.name = "edge-a",
+                     .my_asn = 64512,
+                     .peer_asn = 64500,
+                     .address = Ip("10.80.0.1"),
+                     .hold_time_s = 9,
+                     .keepalive_time_s = 3,
+                     .password = "s3cret",
+                     .bfd_profile = "fast"});
+  d.peers.push_back({.name = "edge-b",
+                     .my_asn = 64512,
+                     .peer_asn = 64501,
+                     .address = Ip("fd00:80::1"),
+                     .port = 1179,
+                     .ebgp_multihop = true});
+  Announcement v4{.prefix = PrefixOf(Ip("10.81.0.10"), 32)};
+  RouteAttributes attrs;
+  attrs.local_pref = 250;
+  attrs.communities.push_back({.high = 64512, .low = 100});
+  attrs.communities.push_back({.large = true, .global = 64512, .high = 1, .low = 2});
+  MergeAttributes(v4, "edge-a", attrs);
+  Announcement v6{.prefix = PrefixOf(Ip("fd00:81::10"), 128)};
+  MergeAttributes(v6, "edge-b", {});
+  d.announcements = {v4, v6};
+  return d;
+}
+
+class FrrReconcilerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    RunShell(
+        "ip link add ilbrec0 type veth peer name ilbrec1 && ip link set ilbrec0 up && "
+        "ip link set ilbrec1 up && ip addr add 10.80.0.2/24 dev ilbrec0 && "
+        "ip addr add fd00:80::2/64 dev ilbrec0 nodad");
+    ASSERT_THAT(frr_.Start("zebra"), IsOk());
+    for (const char* d : {"staticd", "bgpd", "bfdd"}) {
+      ports_[d] = ironlb::testing::FreeLoopbackPort();
+      ASSERT_THAT(frr_.Start(d, ports_[d]), IsOk());
+    }
+    Connect();
+  }
+  void Connect() {
+    for (const auto& [d, port] : ports_) {
+      nb_[d] = GrpcNorthboundClient::Create(d, absl::StrCat("127.0.0.1:", port), absl::Seconds(2));
+    }
+    vty_ = std::make_unique<SocketVtySession>(
+        "bgpd", absl::StrCat("/var/run/ironlb-frr/", frr_.name(), "/bgpd.vty"));
+    reconciler_ = std::make_unique<FrrReconciler>(
+        FrrClients{nb_["staticd"].get(), nb_["bgpd"].get(), nb_["bfdd"].get(), vty_.get()});
+  }
+  std::string Running() { return frr_.Vtysh({"show running-config"}); }
+
+  ironlb::testing::FrrInstance frr_{absl::StrCat("rectest", getpid())};
+  std::map<std::string, int> ports_;
+  std::map<std::string, std::unique_ptr<GrpcNorthboundClient>> nb_;
+  std::unique_ptr<SocketVtySession> vty_;
+  std::unique_ptr<FrrReconciler> reconciler_;
+};
+
+TEST_F(FrrReconcilerTest, AppliesEverythingOnceAndThenNothing) {
+  auto r = reconciler_->Apply(TwoPeers());
+  ASSERT_THAT(r, IsOk());
+  EXPECT_TRUE(r->Changed());
+  const std::string running = Running();
+  for (const char* line :
+       {"neighbor 10.80.0.1 remote-as 64500", "neighbor 10.80.0.1 description ironlb:edge-a",
+        "neighbor 10.80.0.1 bfd profile ironlb-fast", "neighbor 10.80.0.1 password s3cret",
+        "neighbor 10.80.0.1 timers 3 9", "neighbor fd00:80::1 port 1179",
+        "neighbor fd00:80::1 ebgp-multihop 255",
+        "redistribute static route-map ironlb-redistribute",
+        "neighbor 10.80.0.1 route-map ironlb-out-edge-a out",
+        "neighbor fd00:80::1 route-map ironlb-out-edge-b out", "set local-preference 250",
+        "set large-community 64512:1:2", " profile ironlb-fast", "transmit-interval 100",
+        "ip route 10.81.0.10/32 lo tag 7473", "ipv6 route fd00:81::10/128 lo tag 7473"}) {
+    EXPECT_THAT(running, HasSubstr(line));
+  }
+  EXPECT_THAT(running, HasSubstr("set community 64512:100"));
+  // The kernel routes the VIP to lo, not to a blackhole: the node's own traffic to the VIP
+  // still gets a route and a real source address.
+  EXPECT_TRUE(Eventually([] {
+    return RunShell("ip route get 10.81.0.10").find("dev lo src 10.80.0.2") != std::string::npos;
+  })) << RunShell("ip route get 10.81.0.10 2>&1");
+  // bgpd has both prefixes to send (redistributed through ironlb's route-map).
+  EXPECT_TRUE(Eventually([this] {
+    return frr_.Vtysh({"show bgp ipv4 unicast json"}).find("10.81.0.10/32") != std::string::npos &&
+           frr_.Vtysh({"show bgp ipv6 unicast json"}).find("fd00:81::10/128") != std::string::npos;
+  }));
+
+  auto again = reconciler_->Apply(TwoPeers());
+  ASSERT_THAT(again, IsOk());
+  EXPECT_FALSE(again->Changed());
+  // An audit re-reads FRR and finds nothing to do either.
+  auto audit = reconciler_->Apply(TwoPeers(), /*audit=*/true);
+  ASSERT_THAT(audit, IsOk());
+  EXPECT_FALSE(audit->Changed()) << audit->vty_commands.size() << " vty commands, "
+                                 << audit->staticd_edits << " staticd edits, " << audit->bgpd_edits
+                                 << " bgpd edits";
+  // A fresh reconciler (the speaker restarted) converges without changing anything either.
+  Connect();
+  auto fresh = reconciler_->Apply(TwoPeers());
+  ASSERT_THAT(fresh, IsOk());
+  EXPECT_TRUE(fresh->vty_commands.empty());
+
+  auto status = reconciler_->ReadStatus();
+  ASSERT_THAT(status, IsOk());
+  EXPECT_EQ(status->static_routes, 2u);
+  ASSERT_EQ(status->peers.size(), 2u);
+}
+
+TEST_F(FrrReconcilerTest, RemovingOnePeerAndOneVipTouchesOnlyThem) {
+  ASSERT_THAT(reconciler_->Apply(TwoPeers()), IsOk());
+  DesiredState d = TwoPeers();
+  d.peers.pop_back();
+  d.announcements.pop_back();
+  auto r = reconciler_->Apply(d);
+  ASSERT_THAT(r, IsOk());
+  const std::string running = Running();
+  EXPECT_THAT(running, Not(HasSubstr("fd00:80::1")));
+  EXPECT_THAT(running, Not(HasSubstr("fd00:81::10")));
+  EXPECT_THAT(running, Not(HasSubstr("ironlb-out-edge-b")));
+  EXPECT_THAT(running, HasSubstr("neighbor 10.80.0.1 password s3cret"));
+  EXPECT_THAT(running, HasSubstr("ip route 10.81.0.10/32 lo tag 7473"));
+  // Only the removed peer (and the IPv6 family it alone used) was addressed; bgpd re-runs its
+  // IPv6 outbound policy because an IPv6 prefix went away.
+  EXPECT_THAT(r->vty_commands,
+              ::testing::ElementsAre(
+                  "router bgp 64512", "no neighbor fd00:80::1", "address-family ipv6 unicast",
+                  "no redistribute connected route-map ironlb-redistribute-connected",
+                  "no redistribute static route-map ironlb-redistribute", "exit-address-family",
+                  "clear bgp ipv6 unicast * soft out"));
+
+  // The operator's own neighbor and static route are not ironlb's and stay.
+  frr_.Vtysh({"configure terminal", "router bgp 64512", "neighbor 10.80.0.9 remote-as 65000",
+              "exit", "ip route 10.82.0.1/32 lo"});
+  ASSERT_THAT(reconciler_->Apply(DesiredState{}, /*audit=*/true), IsOk());
+  const std::string after = Running();
+  EXPECT_THAT(after, HasSubstr("neighbor 10.80.0.9 remote-as 65000"));
+  EXPECT_THAT(after, HasSubstr("ip route 10.82.0.1/32 lo"));
+  EXPECT_THAT(after, Not(HasSubstr("10.80.0.1 ")));
+  EXPECT_THAT(after, Not(HasSubstr("10.81.0.10")));
+}
+
+TEST_F(FrrReconcilerTest, RefusalNamesDaemonXpathAndFrrsMessageAndOthersStillApply) {
+  DesiredState d = TwoPeers();
+  d.bfd_profiles[0].transmit_interval_ms = 5;  // bfdd's model allows 10 ms at least
+  const auto r = reconciler_->Apply(d);
+  ASSERT_FALSE(r.ok());
+  const std::string msg(r.status().message());
+  EXPECT_THAT(msg, HasSubstr("FRR bfdd"));
+  EXPECT_THAT(msg, HasSubstr("desired-transmission-interval"));
+  // Everything else went in.
+  EXPECT_THAT(Running(), HasSubstr("ip route 10.81.0.10/32 lo tag 7473"));
+  EXPECT_THAT(Running(), HasSubstr("neighbor 10.80.0.1 remote-as 64500"));
+  // Corrected, the next pass converges.
+  EXPECT_THAT(reconciler_->Apply(TwoPeers()), IsOk());
+  EXPECT_THAT(Running(), HasSubstr("profile ironlb-fast"));
+}
+
+TEST_F(FrrReconcilerTest, RestartedBgpdGetsEverythingBackOnAudit) {
+  ASSERT_THAT(reconciler_->Apply(TwoPeers()), IsOk());
+  frr_.Kill("bgpd");
+  EXPECT_THAT(reconciler_->Apply(TwoPeers(), /*audit=*/true),
+              StatusIs(absl::StatusCode::kUnavailable, "FRR bgpd"));
+  ASSERT_THAT(frr_.Start("bgpd", ports_["bgpd"]), IsOk());
+  absl::Status st;
+  for (int i = 0; i < 50; ++i) {
+    st = reconciler_->Apply(TwoPeers(), /*audit=*/true).status();
+    if (st.ok()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_THAT(st, IsOk());
+  const std::string running = Running();
+  EXPECT_THAT(running, HasSubstr("neighbor 10.80.0.1 remote-as 64500"));
+  EXPECT_THAT(running, HasSubstr("route-map ironlb-out-edge-a permit 10"));
+  EXPECT_TRUE(Eventually([this] {
+    return frr_.Vtysh({"show bgp ipv4 unicast json"}).find("10.81.0.10/32") != std::string::npos;
+  }));
+}
+
+TEST_F(FrrReconcilerTest, WithdrawAllDeletesRoutesAndKeepsSessions) {
+  ASSERT_THAT(reconciler_->Apply(TwoPeers()), IsOk());
+  ASSERT_THAT(reconciler_->WithdrawAll(), IsOk());
+  const std::string running = Running();
+  EXPECT_THAT(running, Not(HasSubstr("ip route 10.81.0.10")));
+  EXPECT_THAT(running, HasSubstr("neighbor 10.80.0.1 remote-as 64500"));
+  EXPECT_TRUE(Eventually([] {
+    return RunShell("ip route show 10.81.0.10/32").find("10.81.0.10") == std::string::npos;
+  }));
+}
+
+}  // namespace
+}  // namespace ironlb::bgp

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "controller/ip_usage.h"
 #include "controller/plan.h"
 #include "controller/pool_catalog.h"
@@ -266,6 +267,7 @@ std::string DescribeSelector(const config::LabelSelector& s) {
 absl::StatusOr<std::vector<NodeFacts>> ParseNodesFlag(absl::string_view text) {
   std::vector<NodeFacts> out;
   for (absl::string_view item : absl::StrSplit(text, ',', absl::SkipWhitespace())) {
+    item = absl::StripAsciiWhitespace(item);
     NodeFacts n;
     absl::string_view head = item;
     if (const size_t colon = item.find(':'); colon != absl::string_view::npos) {

@@ -21,7 +21,9 @@
 #include "controller/plan.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "test/arp/netns_lab.h"
+#include "test/support/shell.h"
 #include "test/support/status_matchers.h"
 
 namespace ironlb::speaker {
@@ -189,6 +191,44 @@ TEST_F(SpeakerL2LabTest, OneOwnerPerVipAndTakeoverOnKillAndGracefulStop) {
   ASSERT_FALSE(last.empty());
   EXPECT_NE(last, owner);
   EXPECT_EQ(Answerers("10.77.0.100"), std::set<std::string>{last});
+}
+
+// `ironlbctl explain`, reading speaker 0's status socket, names the node that answers ARP for the
+// VIP, and its order of eligible nodes is the order of takeover.
+TEST_F(SpeakerL2LabTest, ExplainNamesTheOwnerAndTheHeir) {
+  ASSERT_FALSE(WaitForOwner("10.77.0.100", "", std::chrono::seconds(10)).empty());
+  const std::string cmd = absl::StrCat(
+      std::getenv("IRONLB_BINARY_DIR"), "/ctl/ironlbctl explain shop/web --config-dir ",
+      dir_.string(), " --status-socket ", (dir_ / "status0.sock").string(), " -o json");
+  nlohmann::json e;
+  for (int n = 0; n < 50; ++n) {  // until speaker 0 has heard both others as ready
+    int rc = 0;
+    const std::string out = ironlb::testing::RunShell(cmd, &rc);
+    ASSERT_EQ(rc, 0) << cmd << "\n" << out;
+    e = nlohmann::json::parse(out);
+    if (e["layer2"].size() == 1 && e["layer2"][0]["eligible"].size() == 3) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(e["layer2"].size(), 1u) << e.dump(2);
+  const nlohmann::json& l2 = e["layer2"][0];
+  ASSERT_EQ(l2["eligible"].size(), 3u) << e.dump(2);
+  EXPECT_EQ(l2["segment"], "eth0");
+  EXPECT_TRUE(l2["not_eligible"].empty());
+  // With every speaker ready, the one answering ARP is the owner explain names (the first to
+  // start may hold the VIP for a moment before the hash winner is ready: bounded wait).
+  const std::string owner_name = l2["owner"];
+  std::string owner;
+  for (const auto end = Clock::now() + std::chrono::seconds(3); Clock::now() < end;) {
+    owner = WaitForOwner("10.77.0.100", "", std::chrono::seconds(1));
+    if (absl::StrCat("node-", IndexOf(owner)) == owner_name) break;
+  }
+  ASSERT_EQ(absl::StrCat("node-", IndexOf(owner)), owner_name);
+
+  const std::string heir_name = l2["eligible"][1];
+  EXPECT_EQ(StopWith(IndexOf(owner), SIGKILL), 128 + SIGKILL);
+  const std::string heir = WaitForOwner("10.77.0.100", owner, std::chrono::seconds(3));
+  ASSERT_FALSE(heir.empty()) << "nobody took 10.77.0.100 over";
+  EXPECT_EQ(absl::StrCat("node-", IndexOf(heir)), heir_name);
 }
 
 }  // namespace

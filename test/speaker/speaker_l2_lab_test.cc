@@ -115,7 +115,8 @@ class SpeakerL2LabTest : public ::testing::Test {
       execlp("ip", "ip", "netns", "exec", lab_->speaker(i).c_str(), bin.c_str(), "--config-dir",
              dir_.c_str(), "--layer2-key-file", (dir_ / "key").c_str(), "--node-name",
              absl::StrCat("node-", i).c_str(), "--metrics-address", "127.0.0.1:0",
-             "--status-socket", (dir_ / absl::StrCat("status", i, ".sock")).c_str(), nullptr);
+             "--status-socket", (dir_ / absl::StrCat("status", i, ".sock")).c_str(),
+             "--node-labels", absl::StrCat("rack=r", i).c_str(), nullptr);
       _exit(127);
     }
     pids_[i] = pid;
@@ -214,6 +215,17 @@ TEST_F(SpeakerL2LabTest, ExplainNamesTheOwnerAndTheHeir) {
   ASSERT_EQ(l2["eligible"].size(), 3u) << e.dump(2);
   EXPECT_EQ(l2["segment"], "eth0");
   EXPECT_TRUE(l2["not_eligible"].empty());
+  // The labels explain judged nodeSelectors by: the speaker's own and those its peers' adverts
+  // carry.
+  const nlohmann::json st = nlohmann::json::parse(ironlb::testing::RunShell(absl::StrCat(
+      std::getenv("IRONLB_BINARY_DIR"), "/ctl/ironlbctl status -o json --status-socket ",
+      (dir_ / "status0.sock").string())));
+  EXPECT_EQ(st["nodeLabels"]["rack"], "r0") << st.dump(2);
+  ASSERT_EQ(st["segments"].size(), 1u) << st.dump(2);
+  EXPECT_EQ(st["segments"][0]["peers"].size(), 2u) << st.dump(2);
+  for (const auto& p : st["segments"][0]["peers"]) {
+    EXPECT_EQ(p["labels"]["rack"], "r" + p["node"].get<std::string>().substr(5));
+  }
   // With every speaker ready, the one answering ARP is the owner explain names (the first to
   // start may hold the VIP for a moment before the hash winner is ready: bounded wait).
   const std::string owner_name = l2["owner"];

@@ -3,7 +3,11 @@
 // Their output must pass `promtool check metrics`, and every family they export must be in
 // docs/metrics.md with the same type and labels, so the documentation cannot drift.
 #include <fcntl.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -132,6 +136,33 @@ double Sample(const std::string& text, const std::string& series) {
   return -1;
 }
 
+// Sends a truncated ARP request (the Ethernet header and the first 8 bytes of the ARP body) out of
+// `ifname` inside namespace `ns`, from a child process so that this one stays in its own namespace.
+// Returns the child's status.
+int SendTruncatedArp(const std::string& ns, const std::string& ifname) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int nsfd = open(("/var/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
+    if (nsfd < 0 || setns(nsfd, CLONE_NEWNET) != 0) _exit(1);
+    const int fd = socket(AF_PACKET, SOCK_RAW, 0);
+    sockaddr_ll to{};
+    to.sll_family = AF_PACKET;
+    to.sll_ifindex = static_cast<int>(if_nametoindex(ifname.c_str()));
+    to.sll_halen = 6;
+    std::fill(to.sll_addr, to.sll_addr + 6, 0xff);
+    const uint8_t frame[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0,    0,    0,    0,
+                             1,    0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x01};
+    if (fd < 0 || to.sll_ifindex == 0 ||
+        sendto(fd, frame, sizeof(frame), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to)) < 0) {
+      _exit(2);
+    }
+    _exit(0);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 class MetricsDocTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -145,8 +176,8 @@ class MetricsDocTest : public ::testing::Test {
     ASSERT_EQ(rc, 0) << "cannot create namespace " << ns_ << " (the test needs root)";
     // eth0 carries the layer-2 segment, eth1 (the other end) plays a client and the outside.
     for (const std::string& cmd :
-         {"ip link set lo up", "ip link add eth0 type veth peer name eth1",
-          "ip link set eth0 up", "ip link set eth1 up", "ip addr add 10.78.0.11/24 dev eth0",
+         {"ip link set lo up", "ip link add eth0 type veth peer name eth1", "ip link set eth0 up",
+          "ip link set eth1 up", "ip addr add 10.78.0.11/24 dev eth0",
           "ip addr add 10.78.0.12/24 dev eth1"}) {
       RunShell(absl::StrCat("ip netns exec ", ns_, " ", cmd, " 2>&1"), &rc);
       ASSERT_EQ(rc, 0) << cmd;
@@ -184,8 +215,8 @@ class MetricsDocTest : public ::testing::Test {
     pids_.push_back(pid);
   }
   std::string Scrape(int port) {
-    return RunShell(absl::StrCat("ip netns exec ", ns_, " curl -s --max-time 2 http://127.0.0.1:",
-                                 port, "/metrics"));
+    return RunShell(absl::StrCat("ip netns exec ", ns_,
+                                 " curl -s --max-time 2 http://127.0.0.1:", port, "/metrics"));
   }
   // Scrapes until `series` has a value of at least `min` (bounded: 15 s).
   std::string ScrapeUntil(int port, const std::string& series, double min) {
@@ -202,7 +233,8 @@ class MetricsDocTest : public ::testing::Test {
     const fs::path file = dir_ / (name + ".prom");
     std::ofstream(file) << text;
     int rc = 0;
-    const std::string lint = RunShell(absl::StrCat("promtool check metrics < ", file.string(), " 2>&1"), &rc);
+    const std::string lint =
+        RunShell(absl::StrCat("promtool check metrics < ", file.string(), " 2>&1"), &rc);
     EXPECT_EQ(rc, 0) << name << ": promtool check metrics (from Debian's prometheus package; "
                      << "packaging/install-deps.sh installs it) says:\n"
                      << lint;
@@ -235,8 +267,8 @@ class MetricsDocTest : public ::testing::Test {
 
 TEST_F(MetricsDocTest, SpeakerAndControllerMetricsAreLintCleanAndDocumented) {
   Start("speaker/ironlb-speaker", "speaker.log",
-        {"--config-dir", dir_.string(), "--layer2-key-file", (dir_ / "key").string(),
-         "--node-name", "node-0", "--metrics-address", "127.0.0.1:7473", "--status-socket",
+        {"--config-dir", dir_.string(), "--layer2-key-file", (dir_ / "key").string(), "--node-name",
+         "node-0", "--metrics-address", "127.0.0.1:7473", "--status-socket",
          (dir_ / "status.sock").string(), "--frr-vty-dir", (dir_ / "no-frr").string()});
   Start("controller/ironlb-controller", "controller.log",
         {"--config-dir", dir_.string(), "--metrics-address", "127.0.0.1:7472"});
@@ -248,6 +280,9 @@ TEST_F(MetricsDocTest, SpeakerAndControllerMetricsAreLintCleanAndDocumented) {
   RunShell(absl::StrCat("ip netns exec ", ns_, " arping -c 2 -w 2 -I eth1 10.78.0.100 2>&1"));
   speaker = ScrapeUntil(7473, "ironlb_l2_replies_sent_total{family=\"ipv4\"}", 1);
   EXPECT_GE(Sample(speaker, "ironlb_l2_requests_seen_total{family=\"ipv4\"}"), 1);
+  // A broken frame is dropped and counted.
+  ASSERT_EQ(SendTruncatedArp(ns_, "eth1"), 0);
+  speaker = ScrapeUntil(7473, "ironlb_l2_malformed_dropped_total", 1);
   speaker = ScrapeUntil(7473, "ironlb_nft_clamped_vips", 1);
   EXPECT_EQ(Sample(speaker, "ironlb_config_generation"), 1);
   EXPECT_EQ(Sample(speaker, "ironlb_config_last_reload_successful"), 1);

@@ -294,6 +294,7 @@ int main(int argc, char** argv) {
   if (const std::string path = absl::GetFlag(FLAGS_status_socket); !path.empty()) {
     auto server = ironlb::speaker::StatusServer::Start(path, loop->get(), [&] {
       return ironlb::speaker::BuildStatus({.node = node,
+                                           .labels = *labels,
                                            .started = started,
                                            .config_dir = dir,
                                            .config = &config.store(),

@@ -48,6 +48,7 @@ void FillLayer2(const Layer2Speaker& l2, status::v1::SpeakerState& s) {
       peer->set_interface(p.interface);
       peer->set_ready(p.ready);
       peer->set_last_heard_unix_ms(UnixMs(p.last_heard));
+      for (const auto& [k, v] : p.labels) (*peer->mutable_labels())[k] = v;
     }
   }
   for (const Takeover& t : l2.takeovers()) FillTakeover(t, s.add_takeovers());
@@ -105,6 +106,7 @@ void FillRouter(const RouterRole& router, status::v1::SpeakerState& s) {
 status::v1::SpeakerState BuildStatus(const StatusParts& parts) {
   status::v1::SpeakerState s;
   s.set_node(parts.node);
+  for (const auto& [k, v] : parts.labels) (*s.mutable_node_labels())[k] = v;
   s.set_version(std::string(kVersion));
   s.set_started_unix_ms(UnixMs(parts.started));
   s.set_now_unix_ms(UnixMs(absl::Now()));

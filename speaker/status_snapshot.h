@@ -16,6 +16,7 @@ namespace ironlb::speaker {
 
 struct StatusParts {
   std::string node;
+  config::Labels labels;  // this node's
   absl::Time started;
   std::string config_dir;
   const config::ConfigStore* config = nullptr;

@@ -71,7 +71,9 @@ void DecodeAddressPool(const Json& spec, AddressPool& pool, FieldContext& ctx) {
                      "allowSharingAcrossNamespaces", "tcpMSS"},
                     ctx);
   pool.address_texts = ReadStringList(spec, kSpec, "addresses", ctx);
-  if (pool.address_texts.empty() && spec.find("addresses") == spec.end()) {
+  auto listed = spec.find("addresses");
+  if (pool.address_texts.empty() &&
+      (listed == spec.end() || (listed->is_array() && listed->empty()))) {
     ctx.Error(kSpec.Key("addresses"), "a pool needs at least one CIDR or range");
   }
   const FieldPath ap = kSpec.Key("addresses");
@@ -348,6 +350,15 @@ void DecodeObject(const Document& doc, Config* config, std::vector<RawObject>* o
   }
   const bool ours = api_version.rfind("ironlb.io/", 0) == 0;
   if (!ours) {
+    if (api_version.rfind("metallb.io/", 0) == 0) {
+      // A MetalLB object would silently define nothing: say how to carry it over.
+      diagnostics->push_back(
+          {Diagnostic::Severity::kWarning, doc.file, doc.line, absl::StrCat(kind), "apiVersion",
+           absl::StrCat("a MetalLB object (", api_version,
+                        ") is ignored; ironlb reads the same fields as apiVersion ", kApiVersion,
+                        (kind == "IPAddressPool" ? " with kind AddressPool" : ""),
+                        " (see docs/migrating-from-metallb.md)")});
+    }
     others->push_back({obj, {doc.file, doc.line, nullptr}});
     return;
   }

@@ -216,6 +216,11 @@ const Allocation* Allocator::Find(const std::string& key) const {
   return it == entries_.end() ? nullptr : &it->second.allocation;
 }
 
+const Service* Allocator::FindService(const std::string& key) const {
+  auto it = entries_.find(key);
+  return it == entries_.end() ? nullptr : &it->second.service;
+}
+
 std::vector<std::string> Allocator::SharedWith(const std::string& key) const {
   std::vector<std::string> out;
   auto it = entries_.find(key);

@@ -45,6 +45,8 @@ class Allocator {
   void Delete(const std::string& key);
 
   const Allocation* Find(const std::string& key) const;
+  // The Service as last given to Upsert/UpsertAll (nullptr when unknown).
+  const Service* FindService(const std::string& key) const;
   // Other Services holding any of this Service's addresses, sorted.
   std::vector<std::string> SharedWith(const std::string& key) const;
   std::vector<PoolStats> Stats() const;

@@ -61,5 +61,7 @@ inline constexpr absl::string_view kPoolAnnotations[] = {
     "ironlb.io/pool", "metallb.io/address-pool", "metallb.universe.tf/address-pool"};
 inline constexpr absl::string_view kSharingAnnotations[] = {
     "ironlb.io/sharing-key", "metallb.io/allow-shared-ip", "metallb.universe.tf/allow-shared-ip"};
+// Written by the controller: the pool a Service's addresses came from.
+inline constexpr char kAllocatedFromPoolAnnotation[] = "ironlb.io/allocated-from-pool";
 
 }  // namespace ironlb::controller

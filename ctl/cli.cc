@@ -1,5 +1,6 @@
 #include "ctl/cli.h"
 
+#include "ctl/explain_command.h"
 #include "ctl/plan_command.h"
 #include "ctl/status_command.h"
 #include "ctl/validate_command.h"
@@ -15,6 +16,7 @@ Commands:
   validate   check a configuration directory and summarise what it defines
   plan       show which LoadBalancer IPs Service manifests would get (offline)
   status     what the speaker on this host is doing (VIPs owned and why, peers, takeovers)
+  explain    why a Service has its address (or none), and which nodes answer for it and why
   help       show help for a command (ironlbctl help validate)
 
 Flags for every command:
@@ -28,6 +30,7 @@ const char* HelpFor(const std::string& command) {
   if (command == "validate") return kValidateHelp;
   if (command == "plan") return kPlanHelp;
   if (command == "status") return kStatusHelp;
+  if (command == "explain") return kExplainHelp;
   return nullptr;
 }
 
@@ -65,6 +68,18 @@ int Dispatch(const std::vector<std::string>& args, const GlobalOptions& options,
     StatusOptions status{.output = options.output};
     if (!options.status_socket.empty()) status.socket = options.status_socket;
     return RunStatus(status, out, err);
+  }
+  if (command == "explain") {
+    if (args.size() != 2) {
+      err << "ironlbctl explain: name one Service, as NAMESPACE/NAME\n\n" << kExplainHelp;
+      return 2;
+    }
+    return RunExplain({.config_dir = options.config_dir,
+                       .service = args[1],
+                       .output = options.output,
+                       .nodes = options.nodes,
+                       .status_socket = options.status_socket},
+                      out, err);
   }
   if (command == "plan") {
     PlanOptions plan{.config_dir = options.config_dir,

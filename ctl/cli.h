@@ -14,7 +14,8 @@ struct GlobalOptions {
   std::string output = "table";
   std::string services;             // the value of --services (plan); more paths are positional
   std::string load_balancer_class;  // plan: the class ironlb serves; empty = no class
-  std::string status_socket;        // status: the speaker's socket; empty = the default
+  std::string status_socket;        // status, explain: the speaker's socket; empty = default
+  std::string nodes;                // explain: --nodes
   bool standalone = false;          // plan: as a standalone speaker chooses addresses
 };
 

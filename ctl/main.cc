@@ -16,7 +16,10 @@ ABSL_FLAG(std::string, load_balancer_class, "",
           "plan: the spec.loadBalancerClass ironlb serves (default: Services without one).");
 
 ABSL_FLAG(std::string, status_socket, "",
-          "status: the speaker's unix socket (default /run/ironlb/speaker.sock).");
+          "status, explain: the speaker's unix socket (default /run/ironlb/speaker.sock).");
+ABSL_FLAG(std::string, nodes, "",
+          "explain: the nodes to consider, as name[@iface][:k=v;k=v],... (default: ask the "
+          "local speaker).");
 
 ABSL_FLAG(bool, standalone, false,
           "plan: choose automatic addresses as a standalone ironlb-speaker does.");
@@ -41,6 +44,7 @@ int main(int argc, char** argv) {
                                 .services = absl::GetFlag(FLAGS_services),
                                 .load_balancer_class = absl::GetFlag(FLAGS_load_balancer_class),
                                 .status_socket = absl::GetFlag(FLAGS_status_socket),
+                                .nodes = absl::GetFlag(FLAGS_nodes),
                                 .standalone = absl::GetFlag(FLAGS_standalone)},
                                std::cout, std::cerr);
 }

@@ -111,6 +111,21 @@ void PrintStatus(const status::v1::SpeakerState& s, std::ostream& out) {
     }
   }
 
+  if (s.router().enabled()) {
+    out << "\nPort forwards:\n";
+    Table fw({"GROUP", "OUTSIDE", "PORT", "TARGET", "FOR", "SNAT"});
+    for (const auto& f : s.router().forwards()) {
+      fw.AddRow({f.group(), f.outside(), absl::StrCat(f.protocol(), "/", f.port()), f.target(),
+                 f.source(), f.source_nat() ? "yes" : "no"});
+    }
+    if (fw.empty()) {
+      out << "  none\n";
+    } else {
+      fw.Print(out);
+    }
+    for (const std::string& c : s.router().conflicts()) out << "  contested: " << c << "\n";
+  }
+
   const auto& nft = s.nft();
   out << "\nnftables: ";
   if (!nft.available()) {
@@ -124,24 +139,33 @@ void PrintStatus(const status::v1::SpeakerState& s, std::ostream& out) {
   for (const std::string& p : s.problems()) out << "  - " << p << "\n";
 }
 
-int RunStatus(const StatusOptions& options, std::ostream& out, std::ostream& err) {
-  if (options.output != "table" && options.output != "json") {
-    err << "ironlbctl status: --output must be table or json, not \"" << options.output << "\"\n";
-    return 2;
-  }
-  auto channel = grpc::CreateChannel("unix:" + options.socket, grpc::InsecureChannelCredentials());
+absl::StatusOr<status::v1::SpeakerState> ReadSpeakerState(const std::string& socket) {
+  auto channel = grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials());
   auto stub = status::v1::SpeakerStatus::NewStub(channel);
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
   status::v1::SpeakerState state;
   grpc::Status st = stub->Get(&ctx, status::v1::GetRequest(), &state);
   if (!st.ok()) {
-    err << "ironlbctl status: cannot reach the speaker at " << options.socket << ": "
-        << st.error_message()
+    return absl::UnavailableError(
+        absl::StrCat("cannot reach the speaker at ", socket, ": ", st.error_message()));
+  }
+  return state;
+}
+
+int RunStatus(const StatusOptions& options, std::ostream& out, std::ostream& err) {
+  if (options.output != "table" && options.output != "json") {
+    err << "ironlbctl status: --output must be table or json, not \"" << options.output << "\"\n";
+    return 2;
+  }
+  absl::StatusOr<status::v1::SpeakerState> read = ReadSpeakerState(options.socket);
+  if (!read.ok()) {
+    err << "ironlbctl status: " << read.status().message()
         << "\n  Is ironlb-speaker running on this host, with this --status-socket? Reading the "
            "socket needs root or the socket's group.\n";
     return 1;
   }
+  const status::v1::SpeakerState& state = *read;
   if (options.output == "json") {
     std::string json;
     google::protobuf::util::JsonPrintOptions opts;

@@ -5,6 +5,7 @@
 #include <ostream>
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "proto/ironlb_status.pb.h"
 
 namespace ironlb::ctl {
@@ -19,6 +20,9 @@ struct StatusOptions {
 
 // Returns the exit code: 0 answered, 1 the speaker could not be reached, 2 bad usage.
 int RunStatus(const StatusOptions& options, std::ostream& out, std::ostream& err);
+
+// Asks the speaker listening on `socket` for its state (3 s deadline).
+absl::StatusOr<status::v1::SpeakerState> ReadSpeakerState(const std::string& socket);
 
 // The human table for `state`; exposed for tests.
 void PrintStatus(const status::v1::SpeakerState& state, std::ostream& out);

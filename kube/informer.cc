@@ -149,6 +149,7 @@ absl::Status Informer::ListAndReplace() {
       ++stats_.pages;
     }
     for (auto& item : page->items) {
+      if (options_.transform) item = options_.transform(std::move(item));
       auto object = std::make_shared<const nlohmann::json>(std::move(item));
       listed[ObjectKey(*object)] = std::move(object);
     }
@@ -201,6 +202,7 @@ absl::Status Informer::Apply(WatchEvent event) {
     ++stats_.bookmarks;
     return absl::OkStatus();
   }
+  if (options_.transform) event.object = options_.transform(std::move(event.object));
   auto object = std::make_shared<const nlohmann::json>(std::move(event.object));
   if (event.type == Type::kDeleted) {
     ObjectPtr old = store_.Remove(ObjectKey(*object));

@@ -37,6 +37,10 @@ struct InformerOptions {
   // Silence on a watch longer than this means a dead connection; 0: watch timeout + 30 s.
   absl::Duration idle_timeout = absl::ZeroDuration();
   BackoffPolicy backoff;
+  // Applied to every object before it is cached and handed to handlers, to keep only the
+  // fields the user needs (client-go's SetTransform): a cache of thousands of whole objects
+  // costs far more memory than the few fields a controller reads. nullptr keeps objects whole.
+  std::function<nlohmann::json(nlohmann::json)> transform;
 };
 
 struct InformerHandlers {

@@ -86,13 +86,20 @@ SetSpec MakeMap(const char* name, uint32_t key_type, uint32_t key_len, uint32_t 
   return s;
 }
 
-void AddMssRules(RulesetSpec& r, bool v6) {
+// MSS clamp rules keyed by a conntrack address: the original destination for connections to
+// a VIP; for DNATed connections (router hosts forwarding to a VIP) the reply source, which is
+// the VIP the connection was forwarded to, whatever outside address or interface it came in on.
+void AddMssRules(RulesetSpec& r, bool v6, bool forwarded) {
   const char* mss = v6 ? kMss6 : kMss4;
   const char* pmtu = v6 ? kPmtu6 : kPmtu4;
   const uint8_t nfproto = v6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
-  const uint32_t ct_key = v6 ? NFT_CT_DST_IP6 : NFT_CT_DST_IP;
-  // tcp flags & (syn|rst) == syn: SYN and SYN-ACK, both directions of the connection.
-  auto syn_match = [nfproto](nftnl_rule* rule) {
+  const uint32_t ct_key =
+      forwarded ? (v6 ? NFT_CT_SRC_IP6 : NFT_CT_SRC_IP) : (v6 ? NFT_CT_DST_IP6 : NFT_CT_DST_IP);
+  const uint8_t ct_dir = forwarded ? kCtDirReply : kCtDirOriginal;
+  // tcp flags & (syn|rst) == syn: SYN and SYN-ACK, both directions of the connection; then the
+  // conntrack address into register 0.
+  auto syn_match = [=](nftnl_rule* rule) {
+    if (forwarded) expr::CtStatusAny(rule, IPS_DST_NAT);
     expr::MetaLoad(rule, NFT_META_NFPROTO, 0);
     expr::CmpU8(rule, NFT_CMP_EQ, 0, nfproto);
     expr::MetaLoad(rule, NFT_META_L4PROTO, 0);
@@ -100,50 +107,15 @@ void AddMssRules(RulesetSpec& r, bool v6) {
     expr::PayloadLoad(rule, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, 0);
     expr::BitwiseU8(rule, 0, 0x02 | 0x04);
     expr::CmpU8(rule, NFT_CMP_EQ, 0, 0x02);
+    expr::CtLoad(rule, ct_key, ct_dir, 0);
   };
   r.rules.push_back({"mss_clamp", [=](nftnl_rule* rule) {
                        syn_match(rule);
-                       expr::CtLoad(rule, ct_key, kCtDirOriginal, 0);
                        expr::Lookup(rule, mss, 0, 0);
                        expr::TcpMssWrite(rule, 0);
                      }});
   r.rules.push_back({"mss_pmtu", [=](nftnl_rule* rule) {
                        syn_match(rule);
-                       expr::CtLoad(rule, ct_key, kCtDirOriginal, 0);
-                       expr::Lookup(rule, pmtu, 0, std::nullopt);
-                       expr::RtTcpMssLoad(rule, 0);
-                       expr::HtonU16(rule, 0);
-                       expr::TcpMssWrite(rule, 0);
-                     }});
-}
-
-// DNATed connections (router hosts forwarding to a VIP) are clamped by their target too:
-// conntrack's reply source is the VIP the connection was forwarded to, whatever outside
-// address or interface it came in on.
-void AddForwardedMssRules(RulesetSpec& r, bool v6) {
-  const char* mss = v6 ? kMss6 : kMss4;
-  const char* pmtu = v6 ? kPmtu6 : kPmtu4;
-  const uint8_t nfproto = v6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
-  const uint32_t ct_key = v6 ? NFT_CT_SRC_IP6 : NFT_CT_SRC_IP;
-  auto dnat_syn_match = [nfproto](nftnl_rule* rule) {
-    expr::CtStatusAny(rule, IPS_DST_NAT);
-    expr::MetaLoad(rule, NFT_META_NFPROTO, 0);
-    expr::CmpU8(rule, NFT_CMP_EQ, 0, nfproto);
-    expr::MetaLoad(rule, NFT_META_L4PROTO, 0);
-    expr::CmpU8(rule, NFT_CMP_EQ, 0, IPPROTO_TCP);
-    expr::PayloadLoad(rule, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, 0);
-    expr::BitwiseU8(rule, 0, 0x02 | 0x04);
-    expr::CmpU8(rule, NFT_CMP_EQ, 0, 0x02);
-  };
-  r.rules.push_back({"mss_clamp", [=](nftnl_rule* rule) {
-                       dnat_syn_match(rule);
-                       expr::CtLoad(rule, ct_key, kCtDirReply, 0);
-                       expr::Lookup(rule, mss, 0, 0);
-                       expr::TcpMssWrite(rule, 0);
-                     }});
-  r.rules.push_back({"mss_pmtu", [=](nftnl_rule* rule) {
-                       dnat_syn_match(rule);
-                       expr::CtLoad(rule, ct_key, kCtDirReply, 0);
                        expr::Lookup(rule, pmtu, 0, std::nullopt);
                        expr::RtTcpMssLoad(rule, 0);
                        expr::HtonU16(rule, 0);
@@ -360,10 +332,10 @@ RulesetSpec BuildRuleset(const DesiredState& state) {
   for (const char* chain : {"mss_forward", "mss_output"}) {
     r.rules.push_back({chain, [](nftnl_rule* rule) { expr::Jump(rule, "mss_pmtu"); }});
   }
-  AddMssRules(r, false);
-  AddMssRules(r, true);
-  AddForwardedMssRules(r, false);
-  AddForwardedMssRules(r, true);
+  for (bool forwarded : {false, true}) {
+    AddMssRules(r, /*v6=*/false, forwarded);
+    AddMssRules(r, /*v6=*/true, forwarded);
+  }
   AddDnatRule(r, kFwd4, false, false);
   AddDnatRule(r, kFwd6, true, false);
   AddDnatRule(r, kFwdIf4, false, true);

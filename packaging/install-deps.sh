@@ -22,6 +22,7 @@ test_pkgs=(
   iproute2 nftables iputils-ping arping ndisc6 tcpdump tshark
   socat procps psmisc util-linux curl ethtool keepalived
   openssl  # the kube/ TLS tests make a throwaway CA and certificates
+  prometheus  # promtool checks every daemon's /metrics (test/daemons/metrics_lint_test)
 )
 
 missing=()

@@ -292,7 +292,7 @@ std::vector<SegmentStatus> Layer2Speaker::Segments() const {
     for (const std::string& node : st.segment->Alive()) {
       const Membership::Member* m = st.segment->membership().Find(node);
       if (node == options_.node || m == nullptr) continue;
-      s.peers.push_back({node, m->last.interface, m->last.ready, m->last_heard});
+      s.peers.push_back({node, m->last.interface, m->last.ready, m->last_heard, m->last.labels});
     }
     out.push_back(std::move(s));
   }

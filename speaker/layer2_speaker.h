@@ -62,6 +62,7 @@ struct SegmentStatus {
     std::string interface;  // its own name for its port
     bool ready = false;
     absl::Time last_heard;
+    config::Labels labels;  // from its adverts
   };
   std::vector<Peer> peers;  // alive, ourselves excluded
 };

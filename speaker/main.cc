@@ -249,6 +249,14 @@ int main(int argc, char** argv) {
         kube ? ironlb::speaker::StandaloneServices{snapshot.services, snapshot.plan}
              : ironlb::speaker::ReadStandaloneServices(*current, dir);
     if (snapshot.facts) ironlb::speaker::ApplyClusterFacts(*snapshot.facts, &bgp_node);
+    problems = std::move(snapshot.problems);  // Kubernetes mode: Services left out and why
+    // Standalone: this speaker's allocation left them without an address (in Kubernetes mode
+    // that is the controller's to report).
+    for (std::string& pending :
+         kube ? std::vector<std::string>() : ironlb::speaker::PendingServices(services)) {
+      IRONLB_LOG(kWarn, "service has no address").With("problem", pending);
+      problems.push_back(std::move(pending));
+    }
     if (nft.ok()) {
       ironlb::speaker::MssPlan mss =
           ironlb::speaker::MssClamps(current->config, services.services, services.plan);
@@ -345,12 +353,14 @@ int main(int argc, char** argv) {
   if (const std::string path = absl::GetFlag(FLAGS_status_socket); !path.empty()) {
     auto server = ironlb::speaker::StatusServer::Start(path, loop->get(), [&] {
       return ironlb::speaker::BuildStatus({.node = node,
+                                           .labels = *labels,
                                            .started = started,
                                            .config_dir = dir,
                                            .config = kube ? &kube->config_store() : &config.store(),
                                            .layer2 = layer2.get(),
                                            .nft = nft.ok() ? nft->get() : nullptr,
                                            .bgp = bgp.get(),
+                                           .router = router.get(),
                                            .problems = problems});
     });
     if (server.ok()) {

@@ -1,5 +1,6 @@
 #include "speaker/standalone_services.h"
 
+#include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "controller/manifest_reader.h"
 
@@ -19,6 +20,15 @@ StandaloneServices ReadStandaloneServices(const config::LoadResult& config,
   out.plan = controller::Plan(config.config, manifests.namespaces, manifests.services, std::nullopt,
                               controller::AddressChoice::kStableHash);
   out.services = std::move(manifests.services);
+  return out;
+}
+
+std::vector<std::string> PendingServices(const StandaloneServices& services) {
+  std::vector<std::string> out;
+  for (const controller::PlannedService& s : services.plan.services) {
+    if (s.allocation.status != controller::AllocationStatus::kPending) continue;
+    out.push_back(absl::StrCat("Service ", s.service, " is pending: ", s.allocation.reason));
+  }
   return out;
 }
 

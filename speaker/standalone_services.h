@@ -18,4 +18,8 @@ struct StandaloneServices {
 
 StandaloneServices ReadStandaloneServices(const config::LoadResult& config, const std::string& dir);
 
+// One line per Service the engine could not give an address, with its reason, for the log and
+// `ironlbctl status`: "Service shop/web is pending: pool \"lan\" exhausted".
+std::vector<std::string> PendingServices(const StandaloneServices& services);
+
 }  // namespace ironlb::speaker

@@ -48,6 +48,7 @@ void FillLayer2(const Layer2Speaker& l2, status::v1::SpeakerState& s) {
       peer->set_interface(p.interface);
       peer->set_ready(p.ready);
       peer->set_last_heard_unix_ms(UnixMs(p.last_heard));
+      for (const auto& [k, v] : p.labels) (*peer->mutable_labels())[k] = v;
     }
   }
   for (const Takeover& t : l2.takeovers()) FillTakeover(t, s.add_takeovers());
@@ -77,11 +78,35 @@ void FillBgp(const BgpSpeaker& bgp, status::v1::SpeakerState& s) {
   }
 }
 
+void FillRouter(const RouterRole& router, status::v1::SpeakerState& s) {
+  auto* out = s.mutable_router();
+  out->set_enabled(true);
+  const PortForwardPlan& plan = router.plan();
+  for (size_t i = 0; i < plan.forwards.size(); ++i) {
+    const nft::PortForwardEntry& f = plan.forwards[i];
+    auto* fw = out->add_forwards();
+    if (i < plan.info.size()) {
+      fw->set_group(plan.info[i].group);
+      fw->set_outside(plan.info[i].outside);
+      fw->set_source(plan.info[i].source);
+    }
+    fw->set_protocol(std::string(nft::L4ProtocolName(f.protocol)));
+    fw->set_port(f.port);
+    fw->set_target(f.target_address.is_v6()
+                       ? absl::StrCat("[", f.target_address.ToString(), "]:", f.target_port)
+                       : absl::StrCat(f.target_address.ToString(), ":", f.target_port));
+    fw->set_source_nat(f.source_nat);
+  }
+  for (const ForwardConflict& c : plan.conflicts) out->add_conflicts(c.message);
+  for (const std::string& p : plan.problems) s.add_problems(absl::StrCat("port forward: ", p));
+}
+
 }  // namespace
 
 status::v1::SpeakerState BuildStatus(const StatusParts& parts) {
   status::v1::SpeakerState s;
   s.set_node(parts.node);
+  for (const auto& [k, v] : parts.labels) (*s.mutable_node_labels())[k] = v;
   s.set_version(std::string(kVersion));
   s.set_started_unix_ms(UnixMs(parts.started));
   s.set_now_unix_ms(UnixMs(absl::Now()));
@@ -110,6 +135,7 @@ status::v1::SpeakerState BuildStatus(const StatusParts& parts) {
   for (const std::string& p : parts.problems) s.add_problems(p);
   if (parts.layer2 != nullptr) FillLayer2(*parts.layer2, s);
   if (parts.bgp != nullptr) FillBgp(*parts.bgp, s);
+  if (parts.router != nullptr) FillRouter(*parts.router, s);
   auto* nft = s.mutable_nft();
   nft->set_available(parts.nft != nullptr);
   if (parts.nft != nullptr) {

@@ -10,17 +10,20 @@
 #include "speaker/bgp_speaker.h"
 #include "speaker/layer2_speaker.h"
 #include "speaker/nft_programmer.h"
+#include "speaker/router_role.h"
 
 namespace ironlb::speaker {
 
 struct StatusParts {
   std::string node;
+  config::Labels labels;  // this node's
   absl::Time started;
   std::string config_dir;
   const config::ConfigStore* config = nullptr;
   const Layer2Speaker* layer2 = nullptr;
   const NftProgrammer* nft = nullptr;
   const BgpSpeaker* bgp = nullptr;
+  const RouterRole* router = nullptr;
   std::vector<std::string> problems;  // found by the wiring (a missing key, say)
 };
 

@@ -19,4 +19,5 @@ USER 65534:65534
 # /metrics, /healthz, /readyz.
 EXPOSE 7472
 ENTRYPOINT ["/usr/bin/ironlb-controller"]
-CMD ["--config-dir", "/etc/ironlb", "--metrics-address", "0.0.0.0:7472"]
+# Configuration comes from the ironlb.io objects in the API (in-cluster service account).
+CMD ["--leader-elect", "--metrics-address", "0.0.0.0:7472"]

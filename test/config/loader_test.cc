@@ -114,6 +114,20 @@ TEST(LoaderTest, KeepsObjectsOfOtherGroupsForOtherReaders) {
   ASSERT_THAT(r.other_objects, SizeIs(1));
   EXPECT_EQ(r.other_objects[0].object["metadata"]["name"], "web");
   EXPECT_EQ(r.other_objects[0].source.line, 1);
+  EXPECT_THAT(r.diagnostics, ::testing::IsEmpty());
+}
+
+TEST(LoaderTest, MetalLbObjectsAreNamedAsIgnoredWithTheWayToCarryThemOver) {
+  const LoadResult r = LoadYaml(
+      "apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: {name: lan}\n"
+      "spec: {addresses: [192.168.1.240/28]}\n");
+  ASSERT_TRUE(r.ok());  // a warning, not an error
+  ASSERT_THAT(r.diagnostics, SizeIs(1));
+  EXPECT_FALSE(r.diagnostics[0].is_error());
+  EXPECT_THAT(r.diagnostics[0].ToString(),
+              ::testing::HasSubstr("a MetalLB object (metallb.io/v1beta1) is ignored; ironlb reads "
+                                   "the same fields as apiVersion ironlb.io/v1alpha1 with kind "
+                                   "AddressPool"));
 }
 
 TEST(LoaderTest, AliasBombsAndDeepNestingAreRefused) {

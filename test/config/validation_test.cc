@@ -75,6 +75,8 @@ std::vector<Case> Cases() {
        "prefix length must be 1..32"},
       {"no_addresses", Doc("AddressPool", "p", "  autoAssign: false\n"),
        "AddressPool/p spec.addresses: a pool needs at least one CIDR or range"},
+      {"empty_addresses", Doc("AddressPool", "p", "  addresses: []\n"),
+       "AddressPool/p spec.addresses: a pool needs at least one CIDR or range"},
       {"addresses_not_a_list", Doc("AddressPool", "p", "  addresses: 10.0.0.0/24\n"),
        "spec.addresses: must be a list, not the text \"10.0.0.0/24\""},
       {"pools_overlap",

@@ -31,6 +31,7 @@ const std::map<std::string, std::string>& Kinds() {
       {"configmaps", "ConfigMap"},
       {"pods", "Pod"},
       {"ipaddresspools", "IPAddressPool"},
+      {"addresspools", "AddressPool"},
       {"l2advertisements", "L2Advertisement"},
       {"bgpadvertisements", "BGPAdvertisement"},
       {"bgppeers", "BGPPeer"},
@@ -64,6 +65,9 @@ absl::StatusOr<std::unique_ptr<FakeApiServer>> FakeApiServer::Start(Options opti
   }
   // Watches hold a thread each for their whole life.
   server->server_->new_task_queue = [] { return new httplib::ThreadPool(64); };
+  // A real API server answers without Nagle's delay; with it, a response written in two
+  // pieces waits for the client's delayed ACK (40 ms) on every request.
+  server->server_->set_tcp_nodelay(true);
   FakeApiServer* self = server.get();
   auto handler = [self](const httplib::Request& req, httplib::Response& res) {
     self->Handle(req, res);
@@ -216,6 +220,14 @@ std::vector<json> FakeApiServer::Objects(const std::string& collection) const {
   if (c == collections_.end()) return out;
   for (const auto& entry : c->second) out.push_back(entry.second);
   return out;
+}
+
+void FakeApiServer::Visit(const std::string& collection,
+                          const std::function<void(const json&)>& visit) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto c = collections_.find(collection);
+  if (c == collections_.end()) return;
+  for (const auto& entry : c->second) visit(entry.second);
 }
 
 void FakeApiServer::Handle(const httplib::Request& req, httplib::Response& res) {

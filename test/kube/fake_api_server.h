@@ -16,6 +16,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -71,6 +72,10 @@ class FakeApiServer {
   std::optional<nlohmann::json> Object(const std::string& collection, const std::string& ns,
                                        const std::string& name) const;
   std::vector<nlohmann::json> Objects(const std::string& collection) const;
+  // Calls `visit` on every object of the collection under the server's lock, without copies
+  // (for tests that poll thousands of objects). `visit` must not call the server.
+  void Visit(const std::string& collection,
+             const std::function<void(const nlohmann::json&)>& visit) const;
   int64_t resource_version() const;
 
   // History before the current resourceVersion is forgotten: watches and continue tokens

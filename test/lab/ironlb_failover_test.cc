@@ -142,21 +142,6 @@ TEST_P(IronlbFailoverTest, HealedPartitionLeavesOneOwner) {
 namespace ironlb::lab {
 namespace {
 
-// The value of one sample in `host`'s speaker /metrics (each lab host has its own loopback, so
-// every speaker serves 127.0.0.1:7473), or -1 when absent.
-double Metric(const Lab& lab, const Host& host, const std::string& sample) {
-  auto r = lab.Run(host, {"curl", "-s", "--max-time", "2", "http://127.0.0.1:7473/metrics"});
-  if (!r.ok()) return -1;
-  const std::string prefix = sample + " ";
-  for (absl::string_view line : absl::StrSplit(r->output, '\n')) {
-    if (absl::ConsumePrefix(&line, prefix)) {
-      double v;
-      if (absl::SimpleAtod(line, &v)) return v;
-    }
-  }
-  return -1;
-}
-
 TEST_P(IronlbFailoverTest, MetricsShowOwnersMembersAndAdverts) {
   const Host& owner = holder_->PreferredOwner();
   ASSERT_THAT(
@@ -166,10 +151,11 @@ TEST_P(IronlbFailoverTest, MetricsShowOwnersMembersAndAdverts) {
   const std::string eth0 = "{interface=\"eth0\"}";
   for (const Host& h : lab_->speakers()) {
     SCOPED_TRACE(h.name);
-    EXPECT_EQ(Metric(*lab_, h, "ironlb_l2_vips_owned" + eth0), h.name == owner.name ? 1 : 0);
-    EXPECT_EQ(Metric(*lab_, h, "ironlb_l2_members_alive" + eth0), 3);
-    EXPECT_GT(
-        Metric(*lab_, h, "ironlb_l2_adverts_total{interface=\"eth0\",direction=\"received\"}"), 10);
+    EXPECT_EQ(SpeakerMetric(*lab_, h, "ironlb_l2_vips_owned" + eth0), h.name == owner.name ? 1 : 0);
+    EXPECT_EQ(SpeakerMetric(*lab_, h, "ironlb_l2_members_alive" + eth0), 3);
+    EXPECT_GT(SpeakerMetric(*lab_, h,
+                            "ironlb_l2_adverts_total{interface=\"eth0\",direction=\"received\"}"),
+              10);
   }
   auto kill = RunFailoverTrial(*lab_, *holder_, Failure::kKill);
   ASSERT_THAT(kill, IsOk());
@@ -178,7 +164,7 @@ TEST_P(IronlbFailoverTest, MetricsShowOwnersMembersAndAdverts) {
     if (h.name == kill->new_owner) heir = &h;
   }
   ASSERT_NE(heir, nullptr);
-  EXPECT_GE(Metric(*lab_, *heir, "ironlb_l2_vips_gained_total" + eth0), 1);
+  EXPECT_GE(SpeakerMetric(*lab_, *heir, "ironlb_l2_vips_gained_total" + eth0), 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, IronlbFailoverTest,

@@ -4,7 +4,10 @@
 
 #include <fstream>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/status_macros.h"
 #include "speaker/owner_election.h"
 
@@ -81,6 +84,18 @@ absl::Status IronlbHolder::Restore(const Host& host) {
 
 std::string IronlbHolder::StatusSocket(const Host& host) const {
   return absl::StrCat(lab_->work_dir(), "/status-", host.name, ".sock");
+}
+
+double SpeakerMetric(const Lab& lab, const Host& host, const std::string& sample) {
+  auto r = lab.Run(host, {"curl", "-s", "--max-time", "2", "http://127.0.0.1:7473/metrics"});
+  if (!r.ok()) return -1;
+  for (absl::string_view line : absl::StrSplit(r->output, '\n')) {
+    if (absl::ConsumePrefix(&line, sample + " ")) {
+      double v;
+      if (absl::SimpleAtod(line, &v)) return v;
+    }
+  }
+  return -1;
 }
 
 const Host& IronlbHolder::PreferredOwner() const {

@@ -45,4 +45,8 @@ class IronlbHolder : public VipHolder {
   std::map<std::string, std::unique_ptr<HostProcess>> daemons_;  // by host name
 };
 
+// One sample of the speaker's /metrics on `host` (each lab host has its own loopback, so every
+// speaker serves 127.0.0.1:7473), e.g. `ironlb_l2_vips_owned{interface="eth0"}`; -1 when absent.
+double SpeakerMetric(const Lab& lab, const Host& host, const std::string& sample);
+
 }  // namespace ironlb::lab

@@ -39,19 +39,6 @@ constexpr char kLabKey[] = "lab-speakers-shared-key-0123456789";  // IronlbHolde
 
 bool IsV6(const std::string& vip) { return vip.find(':') != std::string::npos; }
 
-// One sample of `host`'s speaker /metrics, or -1 when absent.
-double Metric(const Lab& lab, const Host& host, const std::string& sample) {
-  auto r = lab.Run(host, {"curl", "-s", "--max-time", "2", "http://127.0.0.1:7473/metrics"});
-  if (!r.ok()) return -1;
-  for (absl::string_view line : absl::StrSplit(r->output, '\n')) {
-    if (absl::ConsumePrefix(&line, sample + " ")) {
-      double v;
-      if (absl::SimpleAtod(line, &v)) return v;
-    }
-  }
-  return -1;
-}
-
 // `ironlbctl status -o json` of the speaker on `host`.
 absl::StatusOr<nlohmann::json> Status(const IronlbHolder& holder, const Host& host) {
   std::ostringstream out, err;
@@ -152,13 +139,14 @@ TEST_P(IronlbSpeakerLabTest, StatusAndMetricsExplainEachTakeover) {
     const double failover = (*took)["failoverSeconds"].get<double>();
     EXPECT_GT(failover, 0);
     EXPECT_LT(failover, c.max_seconds);
-    EXPECT_GE(Metric(*lab_, *heir,
-                     absl::StrCat("ironlb_l2_failover_seconds_count{interface=\"eth0\",cause=\"",
-                                  c.cause, "\"}")),
-              1);
-    EXPECT_GE(Metric(*lab_, *heir,
-                     absl::StrCat("ironlb_l2_takeovers_total{interface=\"eth0\",cause=\"", c.cause,
-                                  "\"}")),
+    EXPECT_GE(
+        SpeakerMetric(*lab_, *heir,
+                      absl::StrCat("ironlb_l2_failover_seconds_count{interface=\"eth0\",cause=\"",
+                                   c.cause, "\"}")),
+        1);
+    EXPECT_GE(SpeakerMetric(*lab_, *heir,
+                            absl::StrCat("ironlb_l2_takeovers_total{interface=\"eth0\",cause=\"",
+                                         c.cause, "\"}")),
               1);
   }
   // The owner came back after each trial and won its VIP back by the hash: a rebalance.
@@ -294,9 +282,9 @@ TEST_P(IronlbSpeakerLabTest, ForgedAndReplayedAdvertsChangeNothing) {
     EXPECT_EQ((*st)["takeovers"].size(), takeovers_before[h.name]);  // no VIP moved
     // 30 x (forged, forged, replayed, flipped) reached every speaker and were refused; the owner
     // takes the replay of its own advert for its own and ignores it without counting.
-    EXPECT_GE(
-        Metric(*lab_, h, "ironlb_l2_adverts_total{interface=\"eth0\",direction=\"rejected\"}"),
-        h.name == owner.name ? 90 : 120);
+    EXPECT_GE(SpeakerMetric(*lab_, h,
+                            "ironlb_l2_adverts_total{interface=\"eth0\",direction=\"rejected\"}"),
+              h.name == owner.name ? 90 : 120);
   }
 }
 

@@ -53,7 +53,7 @@ done
 list=$(dpkg-deb -c "$deb")
 for path in ./usr/bin/ironlb-speaker ./usr/bin/ironlb-controller ./usr/bin/ironlbctl \
   ./usr/lib/systemd/system/ironlb-router.service ./etc/ironlb/router.yaml \
-  ./usr/share/doc/ironlb/router.md; do
+  ./usr/share/doc/ironlb/docs/router.md ./usr/share/doc/ironlb/docs/configuration.md; do
   grep -qE " $path\$" <<<"$list" || fail "package lacks $path"
 done
 root="$work/root"

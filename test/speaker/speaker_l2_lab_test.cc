@@ -21,7 +21,9 @@
 #include "controller/plan.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "test/arp/netns_lab.h"
+#include "test/support/shell.h"
 #include "test/support/status_matchers.h"
 
 namespace ironlb::speaker {
@@ -113,7 +115,8 @@ class SpeakerL2LabTest : public ::testing::Test {
       execlp("ip", "ip", "netns", "exec", lab_->speaker(i).c_str(), bin.c_str(), "--config-dir",
              dir_.c_str(), "--layer2-key-file", (dir_ / "key").c_str(), "--node-name",
              absl::StrCat("node-", i).c_str(), "--metrics-address", "127.0.0.1:0",
-             "--status-socket", (dir_ / absl::StrCat("status", i, ".sock")).c_str(), nullptr);
+             "--status-socket", (dir_ / absl::StrCat("status", i, ".sock")).c_str(),
+             "--node-labels", absl::StrCat("rack=r", i).c_str(), nullptr);
       _exit(127);
     }
     pids_[i] = pid;
@@ -189,6 +192,55 @@ TEST_F(SpeakerL2LabTest, OneOwnerPerVipAndTakeoverOnKillAndGracefulStop) {
   ASSERT_FALSE(last.empty());
   EXPECT_NE(last, owner);
   EXPECT_EQ(Answerers("10.77.0.100"), std::set<std::string>{last});
+}
+
+// `ironlbctl explain`, reading speaker 0's status socket, names the node that answers ARP for the
+// VIP, and its order of eligible nodes is the order of takeover.
+TEST_F(SpeakerL2LabTest, ExplainNamesTheOwnerAndTheHeir) {
+  ASSERT_FALSE(WaitForOwner("10.77.0.100", "", std::chrono::seconds(10)).empty());
+  const std::string cmd = absl::StrCat(
+      std::getenv("IRONLB_BINARY_DIR"), "/ctl/ironlbctl explain shop/web --config-dir ",
+      dir_.string(), " --status-socket ", (dir_ / "status0.sock").string(), " -o json");
+  nlohmann::json e;
+  for (int n = 0; n < 50; ++n) {  // until speaker 0 has heard both others as ready
+    int rc = 0;
+    const std::string out = ironlb::testing::RunShell(cmd, &rc);
+    ASSERT_EQ(rc, 0) << cmd << "\n" << out;
+    e = nlohmann::json::parse(out);
+    if (e["layer2"].size() == 1 && e["layer2"][0]["eligible"].size() == 3) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(e["layer2"].size(), 1u) << e.dump(2);
+  const nlohmann::json& l2 = e["layer2"][0];
+  ASSERT_EQ(l2["eligible"].size(), 3u) << e.dump(2);
+  EXPECT_EQ(l2["segment"], "eth0");
+  EXPECT_TRUE(l2["not_eligible"].empty());
+  // The labels explain judged nodeSelectors by: the speaker's own and those its peers' adverts
+  // carry.
+  const nlohmann::json st = nlohmann::json::parse(ironlb::testing::RunShell(absl::StrCat(
+      std::getenv("IRONLB_BINARY_DIR"), "/ctl/ironlbctl status -o json --status-socket ",
+      (dir_ / "status0.sock").string())));
+  EXPECT_EQ(st["nodeLabels"]["rack"], "r0") << st.dump(2);
+  ASSERT_EQ(st["segments"].size(), 1u) << st.dump(2);
+  EXPECT_EQ(st["segments"][0]["peers"].size(), 2u) << st.dump(2);
+  for (const auto& p : st["segments"][0]["peers"]) {
+    EXPECT_EQ(p["labels"]["rack"], "r" + p["node"].get<std::string>().substr(5));
+  }
+  // With every speaker ready, the one answering ARP is the owner explain names (the first to
+  // start may hold the VIP for a moment before the hash winner is ready: bounded wait).
+  const std::string owner_name = l2["owner"];
+  std::string owner;
+  for (const auto end = Clock::now() + std::chrono::seconds(3); Clock::now() < end;) {
+    owner = WaitForOwner("10.77.0.100", "", std::chrono::seconds(1));
+    if (absl::StrCat("node-", IndexOf(owner)) == owner_name) break;
+  }
+  ASSERT_EQ(absl::StrCat("node-", IndexOf(owner)), owner_name);
+
+  const std::string heir_name = l2["eligible"][1];
+  EXPECT_EQ(StopWith(IndexOf(owner), SIGKILL), 128 + SIGKILL);
+  const std::string heir = WaitForOwner("10.77.0.100", owner, std::chrono::seconds(3));
+  ASSERT_FALSE(heir.empty()) << "nobody took 10.77.0.100 over";
+  EXPECT_EQ(absl::StrCat("node-", IndexOf(heir)), heir_name);
 }
 
 }  // namespace

@@ -1,0 +1,352 @@
+#include "ctl/explain.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "controller/ip_usage.h"
+#include "controller/plan.h"
+#include "controller/pool_catalog.h"
+#include "controller/service_intent.h"
+#include "ctl/explain_nodes.h"
+
+namespace ironlb::ctl {
+
+namespace {
+
+using controller::PoolIndex;
+
+std::string JoinIps(const std::vector<IpAddress>& ips) {
+  return absl::StrJoin(ips, ",",
+                       [](std::string* o, const IpAddress& ip) { o->append(ip.ToString()); });
+}
+
+std::string Quoted(const std::vector<std::string>& v) {
+  return absl::StrJoin(
+      v, ", ", [](std::string* o, const std::string& s) { absl::StrAppend(o, "\"", s, "\""); });
+}
+
+std::vector<IpAddress> Sorted(std::vector<IpAddress> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+// How a pool's serviceAllocation ranks it for autoAssign.
+std::string AdmittedBy(const config::AddressPool& p) {
+  if (!p.service_allocation) {
+    return "no serviceAllocation: serves every Service, tried after the pools whose "
+           "serviceAllocation matches";
+  }
+  if (p.service_allocation->priority) {
+    return absl::StrCat("serviceAllocation matches, priority ", *p.service_allocation->priority);
+  }
+  return "serviceAllocation matches (no priority: after the prioritised pools)";
+}
+
+bool NamespaceAdmitted(const config::AddressPool& p, const controller::Service& s,
+                       const controller::Labels& ns_labels) {
+  const config::ServiceAllocation& sa = *p.service_allocation;
+  if (sa.namespaces.empty() && sa.namespace_selectors.empty()) return true;
+  if (std::find(sa.namespaces.begin(), sa.namespaces.end(), s.namespace_) != sa.namespaces.end()) {
+    return true;
+  }
+  return std::any_of(sa.namespace_selectors.begin(), sa.namespace_selectors.end(),
+                     [&](const config::LabelSelector& sel) { return sel.Matches(ns_labels); });
+}
+
+// Why a pool's serviceAllocation does not admit the Service (PoolCatalog::Admits said no).
+std::string WhyNotAdmitted(const config::AddressPool& p, const controller::Service& s,
+                           const controller::Labels& ns_labels) {
+  const config::ServiceAllocation& sa = *p.service_allocation;
+  if (!NamespaceAdmitted(p, s, ns_labels)) {
+    std::vector<std::string> ways;
+    if (!sa.namespaces.empty()) ways.push_back(absl::StrCat("namespaces ", Quoted(sa.namespaces)));
+    for (const auto& sel : sa.namespace_selectors) {
+      ways.push_back(absl::StrCat("namespaces labelled ", DescribeSelector(sel)));
+    }
+    return absl::StrCat("serviceAllocation serves only ", absl::StrJoin(ways, " or "),
+                        "; namespace \"", s.namespace_, "\" is not one of them");
+  }
+  std::vector<std::string> sels;
+  for (const auto& sel : sa.service_selectors) sels.push_back(DescribeSelector(sel));
+  return absl::StrCat("serviceAllocation.serviceSelectors (", absl::StrJoin(sels, " or "),
+                      ") do not match the Service's labels");
+}
+
+void ExplainAutoAssign(const controller::PoolCatalog& catalog, const controller::Service& s,
+                       const controller::Labels& ns_labels, const controller::Allocation& a,
+                       Explanation& out) {
+  const std::vector<PoolIndex> order = catalog.AutoAssignOrder(s, ns_labels);
+  const bool assigned = a.status == controller::AllocationStatus::kAssigned;
+  out.pool_reason =
+      assigned ? absl::StrCat("no pool annotation and no requested address: \"", a.pool,
+                              "\" is the first autoAssign pool, in serviceAllocation order, that "
+                              "had a free address")
+               : "no pool annotation and no requested address: no autoAssign pool could give one";
+  bool passed_chosen = false;
+  for (size_t r = 0; r < order.size(); ++r) {
+    const config::AddressPool& p = catalog.pool(order[r]);
+    PoolVerdict v{.pool = p.meta.name};
+    const std::string rank =
+        absl::StrCat("candidate ", r + 1, " of ", order.size(), " (", AdmittedBy(p), ")");
+    if (assigned && p.meta.name == a.pool) {
+      v.chosen = true;
+      v.why = absl::StrCat(rank, ": chosen");
+      passed_chosen = true;
+    } else if (passed_chosen) {
+      v.why = absl::StrCat(rank, ": not needed");
+    } else if (assigned) {
+      const IpFamily f = a.addresses.front().family();
+      v.why = catalog.HasFamily(order[r], f)
+                  ? absl::StrCat(rank, ": tried first, but no free ", IpFamilyName(f),
+                                 " address was left for this Service")
+                  : absl::StrCat(rank, ": has no ", IpFamilyName(f), " addresses");
+    } else {
+      v.why = absl::StrCat(rank, ": tried, gave nothing (see the reason)");
+    }
+    out.pools.push_back(std::move(v));
+  }
+  for (PoolIndex i = 0; i < catalog.size(); ++i) {
+    if (std::find(order.begin(), order.end(), i) != order.end()) continue;
+    const config::AddressPool& p = catalog.pool(i);
+    PoolVerdict v{.pool = p.meta.name};
+    if (!p.auto_assign) {
+      v.why =
+          "autoAssign: false: only for Services that name it (ironlb.io/pool) or request one "
+          "of its addresses";
+    } else {
+      v.why = WhyNotAdmitted(p, s, ns_labels);
+    }
+    out.pools.push_back(std::move(v));
+  }
+}
+
+void ExplainPools(const config::Config& config, const controller::Service& s,
+                  const controller::ServiceIntent& intent, const controller::Labels& ns_labels,
+                  const controller::Allocation& a, Explanation& out) {
+  const controller::PoolCatalog catalog(config.pools);
+  const bool assigned = a.status == controller::AllocationStatus::kAssigned;
+  if (assigned && intent.requested.empty() && !s.current.empty() &&
+      Sorted(s.current) == Sorted(a.addresses)) {
+    out.pool_reason =
+        absl::StrCat("keeps its current address ", JoinIps(a.addresses),
+                     " (status.loadBalancer.ingress), which is in pool \"", a.pool, "\"");
+    for (PoolIndex i = 0; i < catalog.size(); ++i) {
+      const bool chosen = catalog.name(i) == a.pool;
+      out.pools.push_back(
+          {catalog.name(i), chosen, chosen ? "holds the current address" : "does not hold it"});
+    }
+    return;
+  }
+  if (!intent.requested.empty()) {
+    out.pool_reason =
+        absl::StrCat(intent.requested_field, " requests ", JoinIps(intent.requested),
+                     assigned ? ", in pool \"" : "", assigned ? a.pool : "", assigned ? "\"" : "");
+    for (PoolIndex i = 0; i < catalog.size(); ++i) {
+      const bool holds = std::any_of(intent.requested.begin(), intent.requested.end(),
+                                     [&](const IpAddress& ip) { return catalog.PoolOf(ip) == i; });
+      out.pools.push_back({catalog.name(i), assigned && holds,
+                           holds ? (assigned ? "holds the requested address"
+                                             : "holds the requested address, but see the reason")
+                                 : "does not hold the requested address"});
+    }
+    return;
+  }
+  if (!intent.pool.empty()) {
+    out.pool_reason = absl::StrCat("the pool annotation (ironlb.io/pool or an alias) names \"",
+                                   intent.pool, "\"");
+    if (!catalog.Find(intent.pool)) absl::StrAppend(&out.pool_reason, ", which does not exist");
+    for (PoolIndex i = 0; i < catalog.size(); ++i) {
+      const config::AddressPool& p = catalog.pool(i);
+      if (p.meta.name != intent.pool) {
+        out.pools.push_back({p.meta.name, false, "not the pool the annotation names"});
+      } else if (!catalog.Admits(i, s, ns_labels)) {
+        out.pools.push_back({p.meta.name, false, WhyNotAdmitted(p, s, ns_labels)});
+      } else {
+        out.pools.push_back({p.meta.name, assigned,
+                             assigned ? "named by the annotation" : "named, but see the reason"});
+      }
+    }
+    return;
+  }
+  ExplainAutoAssign(catalog, s, ns_labels, a, out);
+}
+
+controller::Service WithSortedPorts(controller::Service s) {
+  std::sort(s.ports.begin(), s.ports.end());
+  s.ports.erase(std::unique(s.ports.begin(), s.ports.end()), s.ports.end());
+  return s;
+}
+
+// With whom the Service shares its address, or why not with the others of its sharing key.
+void ExplainSharing(const config::Config& config, const std::vector<controller::Service>& services,
+                    const controller::PlanOutput& plan, size_t index,
+                    const controller::ServiceIntent& intent, Explanation& out) {
+  const controller::PlannedService& me = plan.services[index];
+  if (intent.sharing_key.empty()) {
+    out.sharing = "does not share its address: no ironlb.io/sharing-key annotation";
+    return;
+  }
+  if (!me.shared_with.empty()) {
+    out.sharing = absl::StrCat("shares ", JoinIps(me.allocation.addresses), " with ",
+                               absl::StrJoin(me.shared_with, ", "), " (sharing key \"",
+                               intent.sharing_key, "\")");
+    return;
+  }
+  const controller::PoolCatalog catalog(config.pools);
+  const controller::Service mine = WithSortedPorts(services[index]);
+  const std::string my_key = mine.Key();
+  const controller::Holder my_holder{&mine, &my_key, &intent.sharing_key};
+  std::vector<std::string> why;
+  for (size_t i = 0; i < services.size(); ++i) {
+    if (i == index) continue;
+    const controller::ServiceIntent other_intent = controller::IntentOf(services[i], std::nullopt);
+    if (other_intent.sharing_key != intent.sharing_key) continue;
+    const controller::Allocation& oa = plan.services[i].allocation;
+    const std::string name = plan.services[i].service;
+    if (oa.status != controller::AllocationStatus::kAssigned) {
+      why.push_back(absl::StrCat(name, " has no address (", oa.reason, ")"));
+      continue;
+    }
+    if (me.allocation.status == controller::AllocationStatus::kAssigned &&
+        oa.pool != me.allocation.pool) {
+      why.push_back(absl::StrCat(name, " is in pool \"", oa.pool, "\", this one in \"",
+                                 me.allocation.pool, "\""));
+      continue;
+    }
+    const controller::Service other = WithSortedPorts(services[i]);
+    const std::string other_key = other.Key();
+    const controller::Holder other_holder{&other, &other_key, &other_intent.sharing_key};
+    auto pool = catalog.Find(oa.pool);
+    controller::IpUsage usage(catalog.size());
+    std::string conflict;
+    for (const IpAddress& ip : oa.addresses) {
+      usage.Add(ip, pool.value_or(0), &other_holder);
+      if (auto c = usage.ConflictFor(my_holder, ip, oa.pool,
+                                     pool && catalog.pool(*pool).allow_sharing_across_namespaces)) {
+        conflict = *c;
+        break;
+      }
+    }
+    why.push_back(conflict.empty() ? absl::StrCat(name, " holds ", JoinIps(oa.addresses),
+                                                  ", which this Service could not take as well")
+                                   : absl::StrCat(name, ": ", conflict));
+  }
+  out.sharing = why.empty() ? absl::StrCat("sharing key \"", intent.sharing_key,
+                                           "\", but no other Service carries it")
+                            : absl::StrCat("sharing key \"", intent.sharing_key,
+                                           "\" but shares with nobody: ", absl::StrJoin(why, "; "));
+}
+
+}  // namespace
+
+std::string DescribeSelector(const config::LabelSelector& s) {
+  std::vector<std::string> parts;
+  for (const auto& [k, v] : s.match_labels) parts.push_back(absl::StrCat(k, "=", v));
+  for (const auto& r : s.match_expressions) {
+    switch (r.op) {
+      case config::LabelRequirement::Op::kIn:
+        parts.push_back(absl::StrCat(r.key, " in (", absl::StrJoin(r.values, ","), ")"));
+        break;
+      case config::LabelRequirement::Op::kNotIn:
+        parts.push_back(absl::StrCat(r.key, " notin (", absl::StrJoin(r.values, ","), ")"));
+        break;
+      case config::LabelRequirement::Op::kExists:
+        parts.push_back(r.key);
+        break;
+      case config::LabelRequirement::Op::kDoesNotExist:
+        parts.push_back(absl::StrCat("!", r.key));
+        break;
+    }
+  }
+  return parts.empty() ? "everything" : absl::StrJoin(parts, ",");
+}
+
+absl::StatusOr<std::vector<NodeFacts>> ParseNodesFlag(absl::string_view text) {
+  std::vector<NodeFacts> out;
+  for (absl::string_view item : absl::StrSplit(text, ',', absl::SkipWhitespace())) {
+    item = absl::StripAsciiWhitespace(item);
+    NodeFacts n;
+    absl::string_view head = item;
+    if (const size_t colon = item.find(':'); colon != absl::string_view::npos) {
+      head = item.substr(0, colon);
+      for (absl::string_view kv : absl::StrSplit(item.substr(colon + 1), ';', absl::SkipEmpty())) {
+        const size_t eq = kv.find('=');
+        if (eq == absl::string_view::npos || eq == 0) {
+          return absl::InvalidArgumentError(absl::StrCat("--nodes: label \"", kv, "\" of \"", item,
+                                                         "\" is not key=value (labels are "
+                                                         "separated by ';': name:zone=a;rack=1)"));
+        }
+        n.labels[std::string(kv.substr(0, eq))] = std::string(kv.substr(eq + 1));
+      }
+    }
+    if (const size_t at = head.find('@'); at != absl::string_view::npos) {
+      n.interface = std::string(head.substr(at + 1));
+      head = head.substr(0, at);
+      if (n.interface.empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--nodes: \"", item, "\" has an empty interface after '@'"));
+      }
+    }
+    if (head.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("--nodes: \"", item, "\" has no node name"));
+    }
+    n.name = std::string(head);
+    for (const NodeFacts& seen : out) {
+      if (seen.name == n.name) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--nodes: node \"", n.name, "\" is given twice"));
+      }
+    }
+    out.push_back(std::move(n));
+  }
+  if (out.empty()) return absl::InvalidArgumentError("--nodes: no node given");
+  return out;
+}
+
+absl::StatusOr<Explanation> Explain(const ExplainInput& input, const std::string& key) {
+  const std::vector<controller::Service>& services = *input.services;
+  size_t index = services.size();
+  for (size_t i = 0; i < services.size(); ++i) {
+    if (services[i].Key() == key) index = i;
+  }
+  if (index == services.size()) {
+    return absl::NotFoundError(
+        absl::StrCat("no Service \"", key,
+                     "\" in the manifests (explain takes NAMESPACE/NAME; a manifest "
+                     "without metadata.namespace is in \"default\")"));
+  }
+  // As a standalone speaker plans: every speaker agrees without shared state.
+  const controller::PlanOutput plan =
+      controller::Plan(*input.config, *input.namespaces, services, std::nullopt,
+                       controller::AddressChoice::kStableHash);
+  const controller::PlannedService& planned = plan.services[index];
+  const controller::Allocation& a = planned.allocation;
+  const controller::Service& s = services[index];
+  const controller::ServiceIntent intent = controller::IntentOf(s, std::nullopt);
+
+  Explanation out;
+  out.service = key;
+  out.status = std::string(controller::AllocationStatusName(a.status));
+  out.addresses = a.addresses;
+  out.pool = a.pool;
+  out.shared_with = planned.shared_with;
+  if (a.status != controller::AllocationStatus::kAssigned) out.reason = a.reason;
+  if (!a.released.empty()) {
+    out.notes.push_back(absl::StrCat("gave up ", JoinIps(a.released), ": ", a.release_reason));
+  }
+  if (!intent.served) return out;
+  static const controller::Labels kNone;
+  auto ns = input.namespaces->find(s.namespace_);
+  const controller::Labels& ns_labels = ns == input.namespaces->end() ? kNone : ns->second;
+  if (intent.error.empty()) ExplainPools(*input.config, s, intent, ns_labels, a, out);
+  ExplainSharing(*input.config, services, plan, index, intent, out);
+  if (a.status != controller::AllocationStatus::kAssigned) return out;
+  ExplainLayer2(*input.config, plan, key, input.nodes, out);
+  ExplainBgp(*input.config, services, plan, index, input.nodes, out);
+  return out;
+}
+
+}  // namespace ironlb::ctl

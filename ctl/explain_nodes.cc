@@ -1,0 +1,195 @@
+#include "ctl/explain_nodes.h"
+
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "arp/link.h"
+#include "config/validate.h"
+#include "speaker/bgp_plan.h"
+#include "speaker/layer2_plan.h"
+#include "speaker/owner_election.h"
+
+namespace ironlb::ctl {
+
+namespace {
+
+std::string Selectors(const std::vector<config::LabelSelector>& sels) {
+  std::vector<std::string> parts;
+  for (const auto& s : sels) parts.push_back(DescribeSelector(s));
+  return absl::StrJoin(parts, " or ");
+}
+
+std::string LabelsText(const config::Labels& labels) {
+  if (labels.empty()) return "none";
+  return absl::StrJoin(labels, ",", absl::PairFormatter("="));
+}
+
+// Why no advertisement of `vip` selects `node` (it is not eligible).
+std::string WhyNotEligible(const speaker::Layer2Vip& vip, const NodeFacts& node,
+                           const std::vector<std::string>& excluded) {
+  std::vector<std::string> why;
+  if (node.labels.count(speaker::kExcludeLabel) > 0) {
+    return absl::StrCat("it has the label ", speaker::kExcludeLabel);
+  }
+  for (const config::L2Advertisement* adv : vip.advertisements) {
+    if (!node.interface.empty() &&
+        !arp::InterfaceSelected(node.interface, adv->interfaces, excluded)) {
+      why.push_back(adv->interfaces.empty()
+                        ? absl::StrCat(adv->meta.name, ": its interface ", node.interface,
+                                       " is one ironlb never announces on unless named (",
+                                       absl::StrJoin(excluded, ","), ")")
+                        : absl::StrCat(adv->meta.name, ": its interface ", node.interface,
+                                       " is not in interfaces [",
+                                       absl::StrJoin(adv->interfaces, ","), "]"));
+    } else if (!config::AnyMatches(adv->node_selectors, node.labels)) {
+      why.push_back(absl::StrCat(adv->meta.name, ": nodeSelectors (",
+                                 Selectors(adv->node_selectors), ") do not match its labels (",
+                                 LabelsText(node.labels), ")"));
+    }
+  }
+  return absl::StrJoin(why, "; ");
+}
+
+bool IsEligible(const speaker::Layer2Vip& vip, const NodeFacts& node,
+                const std::vector<std::string>& excluded) {
+  if (node.labels.count(speaker::kExcludeLabel) > 0) return false;
+  if (!node.interface.empty()) {
+    return speaker::Eligible(vip, node.name, {node.interface, node.labels}, excluded);
+  }
+  // Interface unknown (--nodes without @iface): only the node selectors can be judged.
+  return std::any_of(vip.advertisements.begin(), vip.advertisements.end(),
+                     [&](const config::L2Advertisement* adv) {
+                       return config::AnyMatches(adv->node_selectors, node.labels);
+                     });
+}
+
+}  // namespace
+
+void ExplainLayer2(const config::Config& config, const controller::PlanOutput& plan,
+                   const std::string& key, const std::vector<NodeGroup>& groups, Explanation& out) {
+  const std::vector<std::string> excluded = arp::DefaultExcludedInterfaces();
+  bool any_vip = false;
+  bool unknown_interface = false;
+  for (const speaker::Layer2Vip& vip : speaker::Layer2Vips(config, plan)) {
+    if (!std::binary_search(vip.services.begin(), vip.services.end(), key)) continue;
+    any_vip = true;
+    for (const NodeGroup& group : groups) {
+      Layer2Answer ans{.vip = vip.vip, .segment = group.segment};
+      for (const config::L2Advertisement* adv : vip.advertisements) {
+        ans.advertisements.push_back(adv->meta.name);
+      }
+      std::vector<std::string> eligible;
+      for (const NodeFacts& node : group.nodes) {
+        if (node.interface.empty()) unknown_interface = true;
+        if (!node.ready) {
+          ans.not_eligible.push_back(
+              {node.name,
+               "not ready on the segment yet (a joining speaker owns nothing until it has heard "
+               "everybody)"});
+        } else if (IsEligible(vip, node, excluded)) {
+          eligible.push_back(node.name);
+        } else {
+          ans.not_eligible.push_back({node.name, WhyNotEligible(vip, node, excluded)});
+        }
+      }
+      ans.eligible = speaker::PreferenceOrder(vip.vip, std::move(eligible));
+      if (!ans.eligible.empty()) ans.owner = ans.eligible.front();
+      out.layer2.push_back(std::move(ans));
+    }
+  }
+  if (!any_vip) {
+    out.layer2_none =
+        config.l2_advertisements.empty()
+            ? "not announced in layer 2: the configuration has no L2Advertisement"
+            : absl::StrCat("not announced in layer 2: no L2Advertisement selects pool \"", out.pool,
+                           "\"");
+  } else if (groups.empty()) {
+    out.layer2_none =
+        "no nodes known: run on a node whose speaker's status socket is reachable, or pass "
+        "--nodes";
+  }
+  if (unknown_interface) {
+    out.notes.push_back(
+        "nodes given without @INTERFACE: their interfaces were not checked against the "
+        "L2Advertisements' interfaces");
+  }
+}
+
+void ExplainBgp(const config::Config& config, const std::vector<controller::Service>& services,
+                const controller::PlanOutput& plan, size_t index,
+                const std::vector<NodeGroup>& groups, Explanation& out) {
+  const std::string& pool = plan.services[index].allocation.pool;
+  std::vector<const config::BGPAdvertisement*> advs;  // those selecting the Service's pool
+  for (const config::BGPAdvertisement& adv : config.bgp_advertisements) {
+    for (const config::AddressPool* p :
+         config::PoolsSelectedBy(config, adv.ip_address_pools, adv.ip_address_pool_selectors)) {
+      if (p->meta.name == pool) advs.push_back(&adv);
+    }
+  }
+  if (advs.empty()) {
+    out.bgp_none =
+        config.bgp_advertisements.empty()
+            ? "not announced by BGP: the configuration has no BGPAdvertisement"
+            : absl::StrCat("not announced by BGP: no BGPAdvertisement selects pool \"", pool, "\"");
+    return;
+  }
+  const controller::Service& s = services[index];
+  const bool local = s.traffic_policy == controller::TrafficPolicy::kLocal;
+  if (local) {
+    out.notes.push_back(
+        "externalTrafficPolicy Local: a node announces only while it has a ready endpoint (a "
+        "standalone speaker: the Service is in its --local-services); explain assumes every "
+        "node has one");
+  }
+  std::set<std::string> seen;
+  for (const NodeGroup& group : groups) {
+    for (const NodeFacts& node : group.nodes) {
+      if (!seen.insert(node.name).second) continue;
+      speaker::BgpNode bgp_node{.name = node.name, .labels = node.labels};
+      if (local) bgp_node.local_endpoints.insert(s.Key());
+      const bgp::DesiredState desired = speaker::PlanBgp(config, services, plan, bgp_node);
+      BgpNodeAnswer ans{.node = node.name};
+      for (const bgp::Announcement& a : desired.announcements) {
+        const bool mine = std::any_of(out.addresses.begin(), out.addresses.end(),
+                                      [&](const IpAddress& ip) { return a.prefix.Contains(ip); });
+        if (!mine) continue;
+        for (const auto& [peer, attrs] : a.peers) {
+          BgpRoute r{.prefix = a.prefix.ToString(), .peer = peer, .local_pref = attrs.local_pref};
+          for (const config::Community& c : attrs.communities) r.communities.push_back(c.text);
+          ans.routes.push_back(std::move(r));
+        }
+      }
+      if (ans.routes.empty()) {
+        if (node.labels.count(speaker::kExcludeLabel)) {
+          ans.why_not = absl::StrCat("labelled ", speaker::kExcludeLabel);
+        } else if (desired.peers.empty()) {
+          ans.why_not = "no BGPPeer's nodeSelectors select it (no BGP session from this node)";
+        } else if (std::none_of(advs.begin(), advs.end(), [&](const auto* adv) {
+                     return config::AnyMatches(adv->node_selectors, node.labels);
+                   })) {
+          std::vector<std::string> why;
+          for (const auto* adv : advs) {
+            why.push_back(absl::StrCat(adv->meta.name, ": nodeSelectors (",
+                                       Selectors(adv->node_selectors), ")"));
+          }
+          ans.why_not = absl::StrCat("the BGPAdvertisements of pool \"", pool,
+                                     "\" do not select its labels (", LabelsText(node.labels),
+                                     "): ", absl::StrJoin(why, "; "));
+        } else {
+          ans.why_not =
+              "its BGPAdvertisements for this pool name only peers it has no session with";
+        }
+      }
+      out.bgp.push_back(std::move(ans));
+    }
+  }
+  if (seen.empty()) {
+    out.bgp_none =
+        "no nodes known: run on a node whose speaker's status socket is reachable, or pass "
+        "--nodes";
+  }
+}
+
+}  // namespace ironlb::ctl

@@ -234,6 +234,25 @@ TEST_F(FrrReconcilerTest, RestartedBgpdGetsEverythingBackOnAudit) {
   }));
 }
 
+TEST_F(FrrReconcilerTest, StateOfTheEarlierSingleTagDesignIsTakenOverAndReplaced) {
+  // What an earlier ironlb left: tag 7473 in staticd, per-peer prefix-lists in bgpd (only in
+  // bgpd: vtysh would send these lines to every daemon).
+  frr_.Vtysh({"configure terminal", "ip route 10.81.0.10/32 lo tag 7473"});
+  ASSERT_THAT(vty_->Configure({"ip prefix-list ironlb-announced-v4 seq 5 permit 10.81.0.10/32",
+                               "ip prefix-list ironlb-out-edge-a-0-v4 seq 5 permit 10.81.0.10/32",
+                               "route-map ironlb-out-edge-a permit 10",
+                               "match ip address prefix-list ironlb-out-edge-a-0-v4"}),
+              IsOk());
+  ASSERT_THAT(*vty_->Execute("show running-config"), HasSubstr("ironlb-out-edge-a-0-v4"));
+  ASSERT_THAT(reconciler_->Apply(TwoPeers()), IsOk());
+  EXPECT_THAT(Running(), HasSubstr(absl::StrCat("ip route 10.81.0.10/32 lo tag ", TagOf(0))));
+  EXPECT_THAT(Running(), Not(HasSubstr("tag 7473\n")));
+  const std::string bgpd = *vty_->Execute("show running-config");
+  EXPECT_THAT(bgpd, Not(HasSubstr("ironlb-announced-v4 ")));
+  EXPECT_THAT(bgpd, Not(HasSubstr("ironlb-out-edge-a-0-v4")));
+  EXPECT_THAT(bgpd, Not(HasSubstr("route-map ironlb-out-edge-a permit 10\n")));
+}
+
 TEST_F(FrrReconcilerTest, WithdrawAllDeletesRoutesAndKeepsSessions) {
   ASSERT_THAT(reconciler_->Apply(TwoPeers()), IsOk());
   ASSERT_THAT(reconciler_->WithdrawAll(), IsOk());

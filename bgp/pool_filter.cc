@@ -50,15 +50,15 @@ std::string Text(const Json& j, const std::string& key) {
   return it->is_string() ? it->get<std::string>() : it->dump();
 }
 
-absl::StatusOr<PrefixListEntry> ParseEntry(IpFamily f, const Json& e, uint32_t seq) {
+PrefixListEntry ParseEntry(IpFamily f, const Json& e) {
   PrefixListEntry out;
   out.action = Text(e, "action");
   const std::string v(V(f));
   if (e.contains(v + "-prefix")) {
     auto p = IpPrefix::Parse(Text(e, v + "-prefix"));
-    if (!p.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("bgpd: prefix-list ", PoolPrefixListName(f),
-                                                     " seq ", seq, ": ", p.status().message()));
+    if (!p.ok()) {  // e.g. 0.0.0.0/0, which ironlb never writes: unknown, so rewritten
+      out.action = "?" + out.action;
+      return out;
     }
     out.prefix = *p;
     if (auto le = Number(e, v + "-prefix-length-lesser-or-equal")) out.le = static_cast<int>(*le);
@@ -162,10 +162,7 @@ absl::StatusOr<PoolPrefixLists> ParsePoolPrefixLists(absl::string_view json) {
           return absl::InvalidArgumentError(absl::StrCat(
               "bgpd: prefix-list ", PoolPrefixListName(f), ": entry without a valid sequence"));
         }
-        const auto s = static_cast<uint32_t>(*seq);
-        auto entry = ParseEntry(f, e, s);
-        if (!entry.ok()) return entry.status();
-        entries[s] = std::move(*entry);
+        entries[static_cast<uint32_t>(*seq)] = ParseEntry(f, e);
       }
     }
   }

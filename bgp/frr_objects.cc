@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "bgp/attribute_groups.h"
+#include "bgp/pool_filter.h"
 #include "nlohmann/json.hpp"
 
 namespace ironlb::bgp {
@@ -271,6 +272,8 @@ absl::StatusOr<std::set<std::string>> OwnedBgpdObjects(absl::string_view json) {
     for (const Json& pl : Array((*j)[kPrefixListRoot + 1], "prefix-list")) {
       const std::string name = Str(pl, "name");
       if (!absl::StartsWith(name, kNamePrefix)) continue;
+      // The router role's pool filter (bgp/pool_filter.h) may share this bgpd: not ours here.
+      if (absl::StartsWith(name, kPoolPrefixListPrefix)) continue;
       const std::string x =
           PrefixListXpath(Str(pl, "type") == "ipv4" ? IpFamily::kV4 : IpFamily::kV6, name);
       out.insert(x);

@@ -140,8 +140,11 @@ TEST(FrrObjectsTest, OwnedObjectsAreTaggedRoutesAndIronlbNames) {
   // The earlier single tag and the group tags are ironlb's; a tag past the slots is not.
   EXPECT_THAT(*routes, ElementsAre(StaticRouteXpath(PrefixOf(Ip("192.0.2.7"), 32)),
                                    StaticRouteXpath(PrefixOf(Ip("192.0.2.8"), 32))));
+  // The router role's pool filter lists may share the bgpd: BGP mode must leave them alone.
   const char* bgpd = R"({"frr-route-map:lib":{"route-map":[{"name":"ironlb-out-r1",
-    "entry":[{"sequence":10,"action":"permit"}]},{"name":"operator","entry":[]}]}})";
+    "entry":[{"sequence":10,"action":"permit"}]},{"name":"operator","entry":[]}]},
+    "frr-filter:lib":{"prefix-list":[{"type":"ipv4","name":"ironlb-pools-v4",
+    "entry":[{"sequence":5,"action":"permit"}]}]}})";
   auto policy = OwnedBgpdObjects(bgpd);
   ASSERT_THAT(policy, IsOk());
   EXPECT_THAT(*policy, ElementsAre("/frr-route-map:lib/route-map[name='ironlb-out-r1']",

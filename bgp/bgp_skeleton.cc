@@ -187,4 +187,17 @@ std::vector<std::string> SkeletonCommands(const BgpSkeleton& have_in, const BgpS
   return cmds;
 }
 
+std::vector<std::string> PolicyFlushCommands(absl::string_view running_config) {
+  constexpr absl::string_view kTimer = "bgp route-map delay-timer ";
+  std::string restore = "no bgp route-map delay-timer";
+  for (absl::string_view line : absl::StrSplit(running_config, '\n')) {
+    line = absl::StripTrailingAsciiWhitespace(line);
+    uint32_t seconds = 0;
+    if (absl::ConsumePrefix(&line, kTimer) && absl::SimpleAtoi(line, &seconds)) {
+      restore = absl::StrCat(kTimer, seconds);
+    }
+  }
+  return {absl::StrCat(kTimer, 0), restore};
+}
+
 }  // namespace ironlb::bgp

@@ -38,4 +38,11 @@ BgpSkeleton ParseRunningConfig(absl::string_view running_config);
 // Commands (for configure mode, in order) that make `have` into `want`; empty when equal.
 std::vector<std::string> SkeletonCommands(const BgpSkeleton& have, const BgpSkeleton& want);
 
+// bgpd re-runs its policy on routes it already holds (redistribution and outbound) only when
+// its route-map delay timer fires: 5 s after the last change to a route-map or a prefix-list a
+// route-map uses, each change restarting it. These commands (configure mode) make bgpd do it
+// now: setting the timer to 0 runs the pending updates at once; the operator's value (from
+// `show running-config`, FRR's default when absent) is then put back.
+std::vector<std::string> PolicyFlushCommands(absl::string_view running_config);
+
 }  // namespace ironlb::bgp

@@ -3,8 +3,11 @@
 #include <algorithm>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "bgp/attribute_groups.h"
+#include "bgp/pool_filter.h"
 #include "nlohmann/json.hpp"
 
 namespace ironlb::bgp {
@@ -36,25 +39,16 @@ std::string RouteMapXpath(absl::string_view name) {
   return absl::StrCat(kRouteMapRoot, "/route-map[name='", name, "']");
 }
 
-// FNV-1a: a stable sequence number for a prefix in a prefix-list, so adding one VIP does not
-// renumber (and so rewrite) the entries of all the others.
-uint32_t Fnv1a(absl::string_view s) {
-  uint32_t h = 2166136261u;
-  for (char c : s) {
-    h ^= static_cast<uint8_t>(c);
-    h *= 16777619u;
-  }
-  return h;
-}
-
 void AddPrefixList(ObjectSet& out, IpFamily f, const std::string& name,
                    const std::vector<IpPrefix>& prefixes) {
   const std::string list = PrefixListXpath(f, name);
   out[list];
   std::set<uint32_t> used;
   for (const IpPrefix& p : prefixes) {
+    // A stable sequence number per prefix, so adding one VIP does not renumber (and so
+    // rewrite) the entries of all the others.
     const std::string text = p.ToString();
-    uint32_t seq = 1 + Fnv1a(text) % 4294967294u;
+    uint32_t seq = 1 + StableHash(text) % 4294967294u;
     while (!used.insert(seq).second) seq = seq == 4294967295u ? 1 : seq + 1;
     const std::string entry = absl::StrCat(list, "/entry[sequence='", seq, "']");
     YangObject& o = out[entry];
@@ -74,49 +68,81 @@ std::string CommunityText(const std::vector<config::Community>& cs, bool large) 
   return absl::StrJoin(parts, " ");
 }
 
+// An entry of a route-map: permit, and match the group's tag.
+YangObject& TagEntry(ObjectSet& out, const std::string& rm, uint32_t seq, uint32_t tag) {
+  const std::string entry = absl::StrCat(rm, "/entry[sequence='", seq, "']");
+  YangObject& o = out[entry];
+  o.leaves.push_back(Set(entry + "/action", "permit"));
+  o.leaves.push_back(
+      Set(entry + "/match-condition[condition='frr-route-map:match-tag']/rmap-match-condition/tag",
+          absl::StrCat(tag)));
+  return o;
+}
+
+std::string SetActionXpath(const std::string& entry, absl::string_view action) {
+  return absl::StrCat(entry, "/set-action[action='", action, "']/rmap-set-action/");
+}
+
+// ironlb-out-<peer>: per group that includes the peer, its tag -> the peer's attributes.
+// Anything else is denied (the route-map's implicit deny).
 void AddPeerPolicy(ObjectSet& out, const std::string& peer,
-                   const std::map<std::string, std::vector<const Announcement*>>& groups,
-                   const std::map<std::string, RouteAttributes>& attrs_by_key) {
-  const std::string rm_name = PeerRouteMapName(peer);
-  const std::string rm = RouteMapXpath(rm_name);
+                   const std::vector<AttributeGroup>& groups) {
+  const std::string rm = RouteMapXpath(PeerRouteMapName(peer));
   out[rm];
-  int seq = 0;
-  int group = 0;
-  for (const auto& [key, anns] : groups) {
-    const RouteAttributes& attrs = attrs_by_key.at(key);
+  for (const AttributeGroup& g : groups) {
+    auto it = g.peers.find(peer);
+    if (it == g.peers.end()) continue;
+    const RouteAttributes& attrs = it->second;
+    const uint32_t seq = g.slot + 1;
+    YangObject& o = TagEntry(out, rm, seq, g.tag());
+    const std::string entry = absl::StrCat(rm, "/entry[sequence='", seq, "']");
+    auto set_bgp = [&](absl::string_view action, absl::string_view leaf, const std::string& v) {
+      o.leaves.push_back(
+          Set(absl::StrCat(SetActionXpath(entry, absl::StrCat("frr-bgp-route-map:", action)),
+                           "frr-bgp-route-map:", leaf),
+              v));
+    };
+    if (attrs.local_pref) {
+      set_bgp("set-local-preference", "local-pref", absl::StrCat(*attrs.local_pref));
+    }
+    if (const std::string s = CommunityText(attrs.communities, false); !s.empty()) {
+      set_bgp("set-community", "community-string", s);
+    }
+    if (const std::string s = CommunityText(attrs.communities, true); !s.empty()) {
+      set_bgp("set-large-community", "large-community-string", s);
+    }
+  }
+}
+
+// ironlb-redistribute-connected: a group's prefixes, spread over kConnectedShards prefix-lists
+// per family, are let in and given the group's tag (so ironlb-out-<peer> treats them as it
+// treats the static routes). Lists exist only while they hold a prefix.
+void AddConnectedPolicy(ObjectSet& out, const std::vector<AttributeGroup>& groups) {
+  const std::string rm = RouteMapXpath(kRedistributeConnectedRouteMap);
+  out[rm];
+  for (const AttributeGroup& g : groups) {
     for (IpFamily f : {IpFamily::kV4, IpFamily::kV6}) {
-      std::vector<IpPrefix> prefixes;
-      for (const Announcement* a : anns) {
-        if (a->prefix.family() == f) prefixes.push_back(a->prefix);
+      std::map<int, std::vector<IpPrefix>> shards;
+      for (const Announcement* a : g.announcements) {
+        if (a->prefix.family() == f) shards[ConnectedShard(a->prefix)].push_back(a->prefix);
       }
-      if (prefixes.empty()) continue;
-      const std::string pl_name =
-          absl::StrCat(rm_name, "-", group, f == IpFamily::kV4 ? "-v4" : "-v6");
-      AddPrefixList(out, f, pl_name, prefixes);
-      seq += 10;
-      const std::string entry = absl::StrCat(rm, "/entry[sequence='", seq, "']");
-      YangObject& o = out[entry];
-      o.leaves.push_back(Set(entry + "/action", "permit"));
-      const std::string cond = absl::StrCat(entry, "/match-condition[condition='frr-route-map:",
-                                            f == IpFamily::kV4 ? "ipv4" : "ipv6", "-prefix-list']");
-      o.leaves.push_back(Set(cond + "/rmap-match-condition/list-name", pl_name));
-      auto set_action = [&](absl::string_view action, absl::string_view leaf,
-                            const std::string& value) {
-        const std::string a = absl::StrCat(entry, "/set-action[action='frr-bgp-route-map:", action,
-                                           "']/rmap-set-action/frr-bgp-route-map:", leaf);
-        o.leaves.push_back(Set(a, value));
-      };
-      if (attrs.local_pref) {
-        set_action("set-local-preference", "local-pref", absl::StrCat(*attrs.local_pref));
-      }
-      if (const std::string s = CommunityText(attrs.communities, false); !s.empty()) {
-        set_action("set-community", "community-string", s);
-      }
-      if (const std::string s = CommunityText(attrs.communities, true); !s.empty()) {
-        set_action("set-large-community", "large-community-string", s);
+      const bool v4 = f == IpFamily::kV4;
+      for (const auto& [shard, prefixes] : shards) {
+        const std::string pl =
+            absl::StrCat(kAnnouncedPrefixListPrefix, g.slot, "-", shard, v4 ? "-v4" : "-v6");
+        AddPrefixList(out, f, pl, prefixes);
+        const uint32_t seq = 1 + g.slot * 64 + (v4 ? 0 : 32) + static_cast<uint32_t>(shard);
+        const std::string entry = absl::StrCat(rm, "/entry[sequence='", seq, "']");
+        YangObject& o = out[entry];
+        o.leaves.push_back(Set(entry + "/action", "permit"));
+        o.leaves.push_back(Set(
+            absl::StrCat(entry, "/match-condition[condition='frr-route-map:", v4 ? "ipv4" : "ipv6",
+                         "-prefix-list']/rmap-match-condition/list-name"),
+            pl));
+        o.leaves.push_back(
+            Set(SetActionXpath(entry, "frr-route-map:set-tag") + "tag", absl::StrCat(g.tag())));
       }
     }
-    ++group;
   }
 }
 
@@ -164,61 +190,27 @@ std::string StaticRouteXpath(const IpPrefix& prefix) {
 
 FrrObjects BuildObjects(const DesiredState& state) {
   FrrObjects out;
-  // staticd: one route per announced prefix, to lo, tagged.
-  for (const Announcement& a : state.announcements) {
-    const std::string route = StaticRouteXpath(a.prefix);
-    const std::string path = route + "/path-list[table-id='0'][distance='1']";
-    YangObject& o = out.staticd[route];
-    o.leaves.push_back(Set(path + "/tag", absl::StrCat(kRouteTag)));
-    o.leaves.push_back(
-        Set(path +
-            "/frr-nexthops/nexthop[nh-type='ifindex'][vrf='default'][gateway=''][interface='lo']"));
-  }
-  // bgpd: the redistribution filter (only our tagged routes), then per peer a route-map that
-  // permits exactly its prefixes, grouped by the attributes they carry.
-  {
-    const std::string rm = RouteMapXpath(kRedistributeRouteMap);
-    out.bgpd[rm];
-    const std::string entry = rm + "/entry[sequence='10']";
-    YangObject& o = out.bgpd[entry];
-    o.leaves.push_back(Set(entry + "/action", "permit"));
-    o.leaves.push_back(Set(
-        entry + "/match-condition[condition='frr-route-map:match-tag']/rmap-match-condition/tag",
-        absl::StrCat(kRouteTag)));
-  }
-  {
-    const std::string rm = RouteMapXpath(kRedistributeConnectedRouteMap);
-    out.bgpd[rm];
-    int seq = 0;
-    for (IpFamily f : {IpFamily::kV4, IpFamily::kV6}) {
-      const std::string pl = f == IpFamily::kV4 ? "ironlb-announced-v4" : "ironlb-announced-v6";
-      std::vector<IpPrefix> prefixes;
-      for (const Announcement& a : state.announcements) {
-        if (a.prefix.family() == f) prefixes.push_back(a.prefix);
-      }
-      AddPrefixList(out.bgpd, f, pl, prefixes);
-      seq += 10;
-      const std::string entry = absl::StrCat(rm, "/entry[sequence='", seq, "']");
-      YangObject& o = out.bgpd[entry];
-      o.leaves.push_back(Set(entry + "/action", "permit"));
-      o.leaves.push_back(Set(absl::StrCat(entry, "/match-condition[condition='frr-route-map:",
-                                          f == IpFamily::kV4 ? "ipv4" : "ipv6",
-                                          "-prefix-list']/rmap-match-condition/list-name"),
-                             pl));
+  const std::vector<AttributeGroup> groups = GroupAnnouncements(state);
+  // staticd: one route per announced prefix, to lo, tagged with its group's tag.
+  for (const AttributeGroup& g : groups) {
+    for (const Announcement* a : g.announcements) {
+      const std::string route = StaticRouteXpath(a->prefix);
+      const std::string path = route + "/path-list[table-id='0'][distance='1']";
+      YangObject& o = out.staticd[route];
+      o.leaves.push_back(Set(path + "/tag", absl::StrCat(g.tag())));
+      o.leaves.push_back(Set(
+          path +
+          "/frr-nexthops/nexthop[nh-type='ifindex'][vrf='default'][gateway=''][interface='lo']"));
     }
   }
-  for (const PeerSession& peer : state.peers) {
-    std::map<std::string, std::vector<const Announcement*>> groups;
-    std::map<std::string, RouteAttributes> attrs_by_key;
-    for (const Announcement& a : state.announcements) {
-      auto it = a.peers.find(peer.name);
-      if (it == a.peers.end()) continue;
-      const std::string key = it->second.Key();
-      groups[key].push_back(&a);
-      attrs_by_key.emplace(key, it->second);
-    }
-    AddPeerPolicy(out.bgpd, peer.name, groups, attrs_by_key);
-  }
+  // bgpd: redistribution filters (only ironlb's tags; connected routes only when they are
+  // announced VIPs), then per peer a route-map that permits exactly its groups' tags. Nothing
+  // per VIP but one prefix-list entry for the connected case.
+  const std::string redistribute = RouteMapXpath(kRedistributeRouteMap);
+  out.bgpd[redistribute];
+  for (const AttributeGroup& g : groups) TagEntry(out.bgpd, redistribute, g.slot + 1, g.tag());
+  AddConnectedPolicy(out.bgpd, groups);
+  for (const PeerSession& peer : state.peers) AddPeerPolicy(out.bgpd, peer.name, groups);
   // bfdd: the profiles the peers use.
   for (const BfdProfileSpec& b : state.bfd_profiles) {
     const std::string p = absl::StrCat(kBfdRoot, "/profile[name='", BfdProfileName(b.name), "']");
@@ -259,9 +251,11 @@ absl::StatusOr<std::set<std::string>> OwnedStaticdObjects(absl::string_view json
     auto sd = proto.find("frr-staticd:staticd");
     if (sd == proto.end()) continue;
     for (const Json& route : Array(*sd, "route-list")) {
-      const bool ours =
-          std::any_of(Array(route, "path-list").begin(), Array(route, "path-list").end(),
-                      [](const Json& p) { return Str(p, "tag") == absl::StrCat(kRouteTag); });
+      const bool ours = std::any_of(
+          Array(route, "path-list").begin(), Array(route, "path-list").end(), [](const Json& p) {
+            uint64_t tag = 0;
+            return absl::SimpleAtoi(Str(p, "tag"), &tag) && IsIronlbRouteTag(tag);
+          });
       if (!ours) continue;
       out.insert(absl::StrCat(kStaticdRoot, "/frr-staticd:staticd/route-list[prefix='",
                               Str(route, "prefix"), "'][afi-safi='", Str(route, "afi-safi"), "']"));
@@ -278,6 +272,8 @@ absl::StatusOr<std::set<std::string>> OwnedBgpdObjects(absl::string_view json) {
     for (const Json& pl : Array((*j)[kPrefixListRoot + 1], "prefix-list")) {
       const std::string name = Str(pl, "name");
       if (!absl::StartsWith(name, kNamePrefix)) continue;
+      // The router role's pool filter (bgp/pool_filter.h) may share this bgpd: not ours here.
+      if (absl::StartsWith(name, kPoolPrefixListPrefix)) continue;
       const std::string x =
           PrefixListXpath(Str(pl, "type") == "ipv4" ? IpFamily::kV4 : IpFamily::kV6, name);
       out.insert(x);

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "bgp/attribute_groups.h"
 
 namespace ironlb::bgp {
 namespace {
@@ -34,7 +35,7 @@ void FrrReconciler::Invalidate() {
   known_skeleton_.reset();
 }
 
-absl::StatusOr<size_t> FrrReconciler::ApplyObjects(
+absl::StatusOr<FrrReconciler::Applied> FrrReconciler::ApplyObjects(
     const char* daemon, NorthboundClient* client, const std::vector<std::string>& roots,
     absl::StatusOr<std::set<std::string>> (*owned)(absl::string_view), const ObjectSet& want,
     std::optional<std::map<std::string, std::string>>& known, bool audit) {
@@ -64,16 +65,18 @@ absl::StatusOr<size_t> FrrReconciler::ApplyObjects(
     }
   }
   const std::vector<YangEdit> edits = DiffObjects(have, want);
+  Applied applied{.edits = edits.size()};
   if (!edits.empty()) {
-    absl::Status st = client->Commit(edits, "ironlb");
-    if (!st.ok()) {
+    auto changed = client->Commit(edits, "ironlb");
+    if (!changed.ok()) {
       known.reset();
-      return Annotate(st, absl::StrCat(daemon, " edits: ", EditSummary(edits)));
+      return Annotate(changed.status(), absl::StrCat(daemon, " edits: ", EditSummary(edits)));
     }
+    applied.changed = *changed;
   }
   known.emplace();
   for (const auto& [xpath, obj] : want) (*known)[xpath] = obj.Fingerprint();
-  return edits.size();
+  return applied;
 }
 
 absl::StatusOr<std::vector<std::string>> FrrReconciler::ApplySkeleton(const BgpSkeleton& want,
@@ -98,6 +101,7 @@ absl::StatusOr<std::vector<std::string>> FrrReconciler::ApplySkeleton(const BgpS
 
 absl::StatusOr<ApplyResult> FrrReconciler::Apply(const DesiredState& desired, bool audit) {
   if (absl::Status st = ValidateDesiredState(desired); !st.ok()) return st;
+  if (absl::Status st = ValidateAttributeGroups(desired); !st.ok()) return st;
   const FrrObjects objects = BuildObjects(desired);
   last_desired_ = desired;
   ApplyResult result;
@@ -113,14 +117,14 @@ absl::StatusOr<ApplyResult> FrrReconciler::Apply(const DesiredState& desired, bo
     auto n = ApplyObjects("bfdd", clients_.bfdd, BfddConfigRoots(), &OwnedBfddObjects, objects.bfdd,
                           known_bfdd_, audit);
     if (n.ok())
-      result.bfdd_edits = *n;
+      result.bfdd_edits = n->edits;
     else
       note(n.status());
   }
   auto bgp = ApplyObjects("bgpd", clients_.bgpd, BgpdConfigRoots(), &OwnedBgpdObjects, objects.bgpd,
                           known_bgpd_, audit);
   if (bgp.ok())
-    result.bgpd_edits = *bgp;
+    result.bgpd_edits = bgp->edits;
   else
     note(bgp.status());
   auto vty = ApplySkeleton(DesiredSkeleton(desired), audit);
@@ -131,34 +135,31 @@ absl::StatusOr<ApplyResult> FrrReconciler::Apply(const DesiredState& desired, bo
   auto routes = ApplyObjects("staticd", clients_.staticd, StaticdConfigRoots(),
                              &OwnedStaticdObjects, objects.staticd, known_staticd_, audit);
   if (routes.ok()) {
-    result.staticd_edits = *routes;
+    result.staticd_edits = routes->edits;
   } else {
     note(routes.status());
   }
-  // A VIP that is a local address reaches bgpd as a connected route, filtered by prefix-lists,
-  // and bgpd re-runs policy after a prefix-list change only on its route-map timer (5 s by
-  // default; 0 means never). So when prefixes went away, have bgpd re-run its outbound policy
-  // now: the withdrawal goes out at once, and no session is reset.
-  for (IpFamily f : {IpFamily::kV4, IpFamily::kV6}) {
-    if (!bgp.ok() || !announced_.count(f)) continue;
-    bool removed = false;
-    for (const std::string& p : announced_[f]) {
-      removed |= std::none_of(desired.announcements.begin(), desired.announcements.end(),
-                              [&](const Announcement& a) { return a.prefix.ToString() == p; });
+  // Routes bgpd already holds are re-run through changed policy only on bgpd's route-map
+  // timer (5 s, restarted by every change). Static routes need nothing: a new or re-tagged route
+  // reaches bgpd from zebra and meets the new policy. But a connected VIP that is added,
+  // removed or moved to another group changes only prefix-lists, and a group that goes changes
+  // only route-maps: have bgpd apply its policy now (withdrawals and new announcements go out
+  // at once, no session is reset).
+  if (bgp.ok() && bgp->changed) policy_flush_pending_ = true;
+  if (policy_flush_pending_ && bgp.ok()) {
+    auto running = clients_.bgpd_vty->Execute("show running-config");
+    absl::Status st = running.status();
+    std::vector<std::string> cmds;
+    if (st.ok()) {
+      cmds = PolicyFlushCommands(*running);
+      st = clients_.bgpd_vty->Configure(cmds);
     }
-    if (!removed) continue;
-    const std::string cmd =
-        absl::StrCat("clear bgp ", f == IpFamily::kV4 ? "ipv4" : "ipv6", " unicast * soft out");
-    auto out = clients_.bgpd_vty->Execute(cmd);
-    if (out.ok()) {
-      result.vty_commands.push_back(cmd);
+    if (st.ok()) {
+      policy_flush_pending_ = false;
+      result.vty_commands.insert(result.vty_commands.end(), cmds.begin(), cmds.end());
     } else {
-      note(out.status());
+      note(st);
     }
-  }
-  announced_.clear();
-  for (const Announcement& a : desired.announcements) {
-    announced_[a.prefix.family()].insert(a.prefix.ToString());
   }
   if (!errors.empty()) return absl::Status(code, absl::StrJoin(errors, "; "));
   return result;

@@ -58,7 +58,11 @@ class FrrReconciler {
  private:
   // One daemon's northbound objects: diff against what is known (re-read when unknown), one
   // commit, then remember.
-  absl::StatusOr<size_t> ApplyObjects(
+  struct Applied {
+    size_t edits = 0;
+    bool changed = false;  // FRR's configuration changed (edits may only re-state it)
+  };
+  absl::StatusOr<Applied> ApplyObjects(
       const char* daemon, NorthboundClient* client, const std::vector<std::string>& roots,
       absl::StatusOr<std::set<std::string>> (*owned)(absl::string_view), const ObjectSet& want,
       std::optional<std::map<std::string, std::string>>& known, bool audit);
@@ -70,8 +74,8 @@ class FrrReconciler {
   std::optional<std::map<std::string, std::string>> known_bfdd_;
   std::optional<BgpSkeleton> known_skeleton_;
   std::optional<DesiredState> last_desired_;
-  std::map<IpFamily, std::set<std::string>>
-      announced_;  // prefixes of the last pass  // what bgpd held after our last vty pass
+  // bgpd's policy changed and bgpd has not yet been made to apply it (PolicyFlushCommands).
+  bool policy_flush_pending_ = false;
 };
 
 }  // namespace ironlb::bgp

@@ -62,9 +62,10 @@ std::unique_ptr<GrpcNorthboundClient> GrpcNorthboundClient::Create(std::string d
   return std::unique_ptr<GrpcNorthboundClient>(new GrpcNorthboundClient(std::move(impl)));
 }
 
-absl::Status GrpcNorthboundClient::Commit(const std::vector<YangEdit>& edits,
-                                          absl::string_view comment) {
-  if (edits.empty()) return absl::OkStatus();
+absl::StatusOr<bool> GrpcNorthboundClient::Commit(const std::vector<YangEdit>& edits,
+                                                  absl::string_view comment) {
+  if (edits.empty()) return false;
+  bool changed = false;
   uint32_t candidate = 0;
   {
     grpc::ClientContext ctx;
@@ -115,6 +116,7 @@ absl::Status GrpcNorthboundClient::Commit(const std::vector<YangEdit>& edits,
                                         ? grpc::Status(st.error_code(), resp.error_message())
                                         : st);
     }
+    changed = true;
     return absl::OkStatus();
   }();
   // Always drop the candidate, or FRR keeps it (and its memory) until the session ends.
@@ -125,7 +127,8 @@ absl::Status GrpcNorthboundClient::Commit(const std::vector<YangEdit>& edits,
   frr::DeleteCandidateResponse resp;
   const grpc::Status st = impl_->stub->DeleteCandidate(&ctx, req, &resp);
   if (result.ok() && !st.ok()) return impl_->Error("delete candidate", st);
-  return result;
+  if (!result.ok()) return result;
+  return changed;
 }
 
 absl::StatusOr<std::string> GrpcNorthboundClient::GetJson(absl::string_view xpath, DataKind kind) {

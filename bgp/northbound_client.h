@@ -29,9 +29,10 @@ class NorthboundClient {
  public:
   virtual ~NorthboundClient() = default;
 
-  // Applies `edits` as one commit. A commit that changes nothing is success. Errors carry
-  // FRR's own message and name the daemon.
-  virtual absl::Status Commit(const std::vector<YangEdit>& edits, absl::string_view comment) = 0;
+  // Applies `edits` as one commit; whether FRR's configuration changed (a commit that changes
+  // nothing is success, false). Errors carry FRR's own message and name the daemon.
+  virtual absl::StatusOr<bool> Commit(const std::vector<YangEdit>& edits,
+                                      absl::string_view comment) = 0;
   // The JSON data tree under `xpath`.
   virtual absl::StatusOr<std::string> GetJson(absl::string_view xpath, DataKind kind) = 0;
 };
@@ -44,7 +45,8 @@ class GrpcNorthboundClient : public NorthboundClient {
                                                       absl::Duration deadline = absl::Seconds(5));
   ~GrpcNorthboundClient() override;
 
-  absl::Status Commit(const std::vector<YangEdit>& edits, absl::string_view comment) override;
+  absl::StatusOr<bool> Commit(const std::vector<YangEdit>& edits,
+                              absl::string_view comment) override;
   absl::StatusOr<std::string> GetJson(absl::string_view xpath, DataKind kind) override;
   // FRR's version, from GetCapabilities (also a cheap liveness check).
   absl::StatusOr<std::string> Version();

@@ -31,7 +31,20 @@ ControllerMetrics::ControllerMetrics(metrics::Registry& registry)
       rejected_(registry
                     .AddGauge("ironlb_controller_config_objects_rejected",
                               "ironlb.io configuration objects that fail validation.")
-                    .Get()) {}
+                    .Get()),
+      generation_(registry
+                      .AddGauge("ironlb_config_generation",
+                                "How many configurations were put in force since start.")
+                      .Get()),
+      last_ok_(registry
+                   .AddGauge("ironlb_config_last_reload_successful",
+                             "1 when the last configuration had no errors; 0 when (part of) it "
+                             "was refused and the previous version stays in force.")
+                   .Get()),
+      config_errors_(registry
+                         .AddGauge("ironlb_config_errors",
+                                   "Errors found in the last configuration (0 when it was good).")
+                         .Get()) {}
 
 void ControllerMetrics::SetServices(int64_t assigned, int64_t pending) {
   services_.WithLabels({"assigned"}).Set(static_cast<double>(assigned));

@@ -29,6 +29,12 @@ class ControllerMetrics {
   void ObserveReconcile(double seconds) { reconcile_.Observe(seconds); }
   void ApiError(absl::string_view operation);
   void SetRejectedObjects(size_t n) { rejected_.Set(static_cast<double>(n)); }
+  // The same families as a --config-dir daemon's (config::ConfigReloader), for one dashboard.
+  void ConfigApplied() { generation_.Add(1); }
+  void SetConfigOutcome(bool ok, size_t errors) {
+    last_ok_.Set(ok ? 1 : 0);
+    config_errors_.Set(static_cast<double>(errors));
+  }
 
  private:
   metrics::Gauge& leader_;
@@ -39,6 +45,9 @@ class ControllerMetrics {
   metrics::Histogram& reconcile_;
   metrics::Family<metrics::Counter>& api_errors_;
   metrics::Gauge& rejected_;
+  metrics::Gauge& generation_;
+  metrics::Gauge& last_ok_;
+  metrics::Gauge& config_errors_;
 };
 
 }  // namespace ironlb::controller

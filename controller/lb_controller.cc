@@ -220,6 +220,10 @@ bool LoadBalancerController::ApplyConfig() {
   for (const kube::ObjectPtr& o : objects) raw.push_back(*o);
   ConfigAssembly assembly = assembler_.Assemble(raw);
   metrics_->SetRejectedObjects(assembly.rejected.size());
+  size_t errors = 0;
+  for (const config::Diagnostic& d : assembly.other) errors += d.is_error() ? 1 : 0;
+  metrics_->SetConfigOutcome(assembly.config && assembly.rejected.empty() && errors == 0,
+                             errors + assembly.rejected.size());
   const int failures = reporter_.Report(objects, assembly);
   for (int i = 0; i < failures; ++i) metrics_->ApiError("config_status");
   if (!assembly.config) {
@@ -238,6 +242,7 @@ bool LoadBalancerController::ApplyConfig() {
     }
     allocator_->SetConfig(*assembly.config);
     fingerprint_ = assembly.fingerprint;
+    metrics_->ConfigApplied();
     IRONLB_LOG(kInfo, "configuration in force")
         .With("pools", assembly.config->pools.size())
         .With("rejected_objects", assembly.rejected.size());

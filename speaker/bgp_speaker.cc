@@ -51,8 +51,9 @@ std::vector<uint16_t> FrrGrpcPorts(const BgpSpeakerOptions& options) {
 BgpSpeaker::BgpSpeaker(BgpSpeakerOptions options, metrics::Registry* registry)
     : options_(std::move(options)) {
   auto target = [this](int port) { return absl::StrCat(options_.grpc_host, ":", port); };
-  // Generous deadlines: bgpd takes seconds to commit prefix-lists of a thousand VIPs (see
-  // docs/bgp.md), and these calls run on the worker thread, not the event loop.
+  // Generous deadlines: a commit of thousands of VIPs takes a good part of a second (see
+  // docs/bgp.md), a slow machine more, and these calls run on the worker thread, not the
+  // event loop.
   const absl::Duration deadline = absl::Seconds(30);
   staticd_ =
       bgp::GrpcNorthboundClient::Create("staticd", target(options_.staticd_grpc_port), deadline);

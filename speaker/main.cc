@@ -15,6 +15,7 @@
 #include "arp/counters.h"
 #include "arp/event_loop.h"
 #include "arp/raw_packet_socket.h"
+#include "bgp/pool_filter.h"
 #include "common/daemon.h"
 #include "common/http_server.h"
 #include "common/log.h"
@@ -27,6 +28,7 @@
 #include "speaker/layer2_speaker.h"
 #include "speaker/mss_plan.h"
 #include "speaker/nft_programmer.h"
+#include "speaker/router_pool_filter.h"
 #include "speaker/router_role.h"
 #include "speaker/standalone_services.h"
 #include "speaker/status_server.h"
@@ -58,6 +60,10 @@ ABSL_FLAG(
 ABSL_FLAG(std::string, local_services, "",
           "BGP, standalone: Services (namespace/name,...) with externalTrafficPolicy Local that "
           "this host serves; only those of them are announced from here.");
+
+ABSL_FLAG(std::string, bgp_speakers_peer_group, "",
+          "Router role, BGP: the peer group of the speakers in this router's FRR; its sessions "
+          "may announce only addresses of the pools (empty: no filter).");
 
 namespace {
 
@@ -96,6 +102,12 @@ wanting one outside port: the older (metadata.creationTimestamp, then namespace/
 it, the newer is logged and counted. The table stays when the daemon stops (a restart drops
 no connection); `nft delete table inet ironlb` removes it.
 
+Router role, BGP (with --bgp-speakers-peer-group NAME): this router's FRR keeps the
+prefix-lists ironlb-pools-v4/-v6 of the pools' CIDRs (through bgpd's gRPC port of
+--frr-grpc-ports) and binds them inbound on peer group NAME in each address family of its
+`router bgp` (through bgpd.vty in --frr-vty-dir), so the speakers can announce nothing but
+pool addresses. Nothing else in FRR is touched; re-checked every 10 s.
+
 TCP MSS (every mode): connections to a VIP whose pool has tcpMSS, or whose Service has
 ironlb.io/tcp-mss (a number or pmtu), get the MSS of their SYN and SYN-ACK clamped, whether
 the VIP is served here, routed through here, or a port forward's target.
@@ -127,6 +139,7 @@ Flags:
   --frr-vty-dir DIR             BGP: FRR's vty sockets, default /var/run/frr
   --frr-grpc-ports S,B,F        BGP: gRPC ports of staticd,bgpd,bfdd, default 50051,50052,50053
   --local-services ns/name,...  BGP: Local-policy Services served on this host
+  --bgp-speakers-peer-group NAME  router role: filter the speakers' announcements to the pools
   --log-level debug|info|warn|error   default info
   --log-format logfmt|json            default logfmt
 
@@ -238,6 +251,24 @@ int main(int argc, char** argv) {
         .With("action", "load the nf_tables module and give the speaker CAP_NET_ADMIN");
   }
   std::unique_ptr<ironlb::speaker::BgpSpeaker> bgp;
+  std::unique_ptr<ironlb::speaker::RouterPoolFilter> pool_filter;  // router role, BGP
+  const std::string speakers_group = absl::GetFlag(FLAGS_bgp_speakers_peer_group);
+  if (auto st = ironlb::bgp::ValidatePeerGroupName(speakers_group, "--bgp-speakers-peer-group");
+      !st.ok()) {
+    std::fprintf(stderr, "ironlb-speaker: %s\n", std::string(st.message()).c_str());
+    return 2;
+  }
+  if (!speakers_group.empty()) {
+    pool_filter = std::make_unique<ironlb::speaker::RouterPoolFilter>(
+        ironlb::speaker::RouterPoolFilterOptions{
+            .peer_group = speakers_group,
+            .vty_dir = bgp_options->vty_dir,
+            .bgpd_grpc_target =
+                absl::StrCat(bgp_options->grpc_host, ":", bgp_options->bgpd_grpc_port)},
+        &registry);
+    if (nft.ok())
+      (*nft)->SetGuardedTcpPorts("frr-grpc", ironlb::speaker::FrrGrpcPorts(*bgp_options));
+  }
   std::unique_ptr<ironlb::speaker::RouterRole> router;  // with PortForwards: port forwarding
   auto apply = [&] {
     auto current = kube ? kube->config() : config.store().current();
@@ -277,6 +308,7 @@ int main(int argc, char** argv) {
           ironlb::speaker::PlanBgp(current->config, services.services, services.plan, bgp_node);
       bgp->SetDesired(*bgp_desired);
     }
+    if (pool_filter) pool_filter->SetPools(current->config);
     if (!current->config.port_forwards.empty() && !router) {
       auto r = nft.ok()
                    ? ironlb::speaker::RouterRole::Create(loop->get(), nft->get(), &registry, {})
@@ -412,6 +444,7 @@ int main(int argc, char** argv) {
   announcer.reset();
   layer2.reset();
   bgp.reset();
+  pool_filter.reset();
   router.reset();
   if (nft.ok()) nft->reset();
   (*http)->Stop();

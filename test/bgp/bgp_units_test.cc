@@ -2,7 +2,11 @@
 // parsing, and the reconciler's bookkeeping against fake clients (checked against real FRR by
 // frr_reconciler_test).
 #include <map>
+#include <set>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "bgp/attribute_groups.h"
 #include "bgp/bgp_skeleton.h"
 #include "bgp/frr_objects.h"
 #include "bgp/frr_reconciler.h"
@@ -19,6 +23,7 @@ using ::ironlb::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 IpAddress Ip(const char* s) { return *IpAddress::Parse(s); }
 
@@ -93,7 +98,10 @@ TEST(FrrObjectsTest, RoutesPolicyAndDiff) {
   ASSERT_EQ(o.staticd.size(), 1u);
   const std::string route = StaticRouteXpath(PrefixOf(Ip("192.0.2.7"), 32));
   ASSERT_TRUE(o.staticd.count(route));
-  EXPECT_THAT(o.staticd.at(route).Fingerprint(), HasSubstr("/tag=7473"));
+  const std::vector<AttributeGroup> groups = GroupAnnouncements(d);
+  ASSERT_EQ(groups.size(), 1u);
+  EXPECT_THAT(o.staticd.at(route).Fingerprint(), HasSubstr(absl::StrCat("/tag=", groups[0].tag())));
+  EXPECT_TRUE(IsIronlbRouteTag(groups[0].tag()));
   EXPECT_THAT(o.staticd.at(route).Fingerprint(), HasSubstr("[interface='lo']"));
   std::string all;
   for (const auto& [x, obj] : o.bgpd) all += x + "\n" + obj.Fingerprint();
@@ -121,13 +129,22 @@ TEST(FrrObjectsTest, OwnedObjectsAreTaggedRoutesAndIronlbNames) {
     "frr-staticd:staticd":{"route-list":[
       {"prefix":"192.0.2.7/32","afi-safi":"frr-routing:ipv4-unicast",
        "path-list":[{"table-id":0,"distance":1,"tag":7473}]},
+      {"prefix":"192.0.2.8/32","afi-safi":"frr-routing:ipv4-unicast",
+       "path-list":[{"table-id":0,"distance":1,"tag":74730417}]},
+      {"prefix":"192.0.2.9/32","afi-safi":"frr-routing:ipv4-unicast",
+       "path-list":[{"table-id":0,"distance":1,"tag":74731023}]},
       {"prefix":"10.1.0.0/16","afi-safi":"frr-routing:ipv4-unicast",
        "path-list":[{"table-id":0,"distance":1}]}]}}]}}})";
   auto routes = OwnedStaticdObjects(staticd);
   ASSERT_THAT(routes, IsOk());
-  EXPECT_THAT(*routes, ElementsAre(StaticRouteXpath(PrefixOf(Ip("192.0.2.7"), 32))));
+  // The earlier single tag and the group tags are ironlb's; a tag past the slots is not.
+  EXPECT_THAT(*routes, ElementsAre(StaticRouteXpath(PrefixOf(Ip("192.0.2.7"), 32)),
+                                   StaticRouteXpath(PrefixOf(Ip("192.0.2.8"), 32))));
+  // The router role's pool filter lists may share the bgpd: BGP mode must leave them alone.
   const char* bgpd = R"({"frr-route-map:lib":{"route-map":[{"name":"ironlb-out-r1",
-    "entry":[{"sequence":10,"action":"permit"}]},{"name":"operator","entry":[]}]}})";
+    "entry":[{"sequence":10,"action":"permit"}]},{"name":"operator","entry":[]}]},
+    "frr-filter:lib":{"prefix-list":[{"type":"ipv4","name":"ironlb-pools-v4",
+    "entry":[{"sequence":5,"action":"permit"}]}]}})";
   auto policy = OwnedBgpdObjects(bgpd);
   ASSERT_THAT(policy, IsOk());
   EXPECT_THAT(*policy, ElementsAre("/frr-route-map:lib/route-map[name='ironlb-out-r1']",
@@ -173,9 +190,10 @@ TEST(DesiredStateTest, RefusesWhatFrrWould) {
 // Fakes: a northbound that records commits and serves nothing back, a vty with a script.
 class FakeNorthbound : public NorthboundClient {
  public:
-  absl::Status Commit(const std::vector<YangEdit>& edits, absl::string_view) override {
+  absl::StatusOr<bool> Commit(const std::vector<YangEdit>& edits, absl::string_view) override {
     commits.push_back(edits);
-    return fail;
+    if (!fail.ok()) return fail;
+    return !edits.empty();
   }
   absl::StatusOr<std::string> GetJson(absl::string_view, DataKind) override {
     if (!fail.ok()) return fail;
@@ -204,10 +222,13 @@ TEST(FrrReconcilerFakeTest, OneCommitPerDaemonThenNothingAndAFailedDaemonIsAudit
   EXPECT_EQ(staticd.commits.size(), 1u);
   EXPECT_EQ(bgpd.commits.size(), 1u);
   EXPECT_EQ(bfdd.commits.size(), 0u);  // no profiles: nothing to change
-  EXPECT_EQ(vty.configured.size(), 1u);
+  // The skeleton, then bgpd made to apply its changed policy now.
+  ASSERT_EQ(vty.configured.size(), 2u);
+  EXPECT_THAT(vty.configured[1],
+              ElementsAre("bgp route-map delay-timer 0", "no bgp route-map delay-timer"));
   ASSERT_THAT(r.Apply(OnePeer()), IsOk());
   EXPECT_EQ(staticd.commits.size(), 1u);
-  EXPECT_EQ(vty.configured.size(), 1u);
+  EXPECT_EQ(vty.configured.size(), 2u);
 
   DesiredState two = OnePeer();
   Announcement b{.prefix = PrefixOf(Ip("192.0.2.8"), 32)};
@@ -223,6 +244,125 @@ TEST(FrrReconcilerFakeTest, OneCommitPerDaemonThenNothingAndAFailedDaemonIsAudit
   // The retry re-read staticd (which, here, holds nothing) and sent both routes.
   ASSERT_EQ(staticd.commits.size(), 3u);
   EXPECT_EQ(staticd.commits.back().size(), 4u);
+}
+
+// `n` VIPs 10.9.x.y/32 to r1 (and r2 when `both`), plain attributes.
+DesiredState ManyVips(int n, bool both) {
+  DesiredState d = OnePeer();
+  d.peers.push_back(d.peers[0]);
+  d.peers[1].name = "r2";
+  d.peers[1].address = Ip("10.0.0.2");
+  d.announcements.clear();
+  for (int i = 0; i < n; ++i) {
+    Announcement a{
+        .prefix =
+            PrefixOf(IpAddress::FromValue(IpFamily::kV4, (10u << 24) | (9u << 16) | (i + 1)), 32)};
+    MergeAttributes(a, "r1", {});
+    if (both) MergeAttributes(a, "r2", {});
+    d.announcements.push_back(a);
+  }
+  return d;
+}
+
+std::map<std::string, std::string> Fingerprints(const ObjectSet& objects) {
+  std::map<std::string, std::string> out;
+  for (const auto& [x, o] : objects) out[x] = o.Fingerprint();
+  return out;
+}
+
+TEST(FrrObjectsTest, NothingPerVipButARouteAndOnePrefixListEntry) {
+  const FrrObjects o = BuildObjects(ManyVips(1000, true));
+  EXPECT_EQ(o.staticd.size(), 1000u);
+  size_t entries = 0;
+  size_t route_map_entries = 0;
+  for (const auto& [x, obj] : o.bgpd) {
+    entries += absl::StrContains(x, "prefix-list[") && absl::StrContains(x, "/entry[");
+    route_map_entries += absl::StrContains(x, "route-map[") && absl::StrContains(x, "/entry[");
+  }
+  EXPECT_EQ(entries, 1000u);
+  // One group: redistribute, out-r1, out-r2, and one connected entry per (non-empty) shard.
+  EXPECT_EQ(route_map_entries, 3u + kConnectedShards);
+}
+
+TEST(FrrObjectsTest, AddingOneVipRewritesNothingElse) {
+  const DesiredState before = ManyVips(300, true);
+  const DesiredState after = ManyVips(301, true);
+  const FrrObjects a = BuildObjects(before);
+  const FrrObjects b = BuildObjects(after);
+  const std::string vip = after.announcements.back().prefix.ToString();
+  for (const auto* pair : {&a.staticd, &a.bgpd}) {
+    const ObjectSet& want = pair == &a.staticd ? b.staticd : b.bgpd;
+    // Exactly one new object (the VIP's route, or its prefix-list entry: the shard's list
+    // exists already with 300 VIPs), and the edits only create it.
+    std::vector<std::string> added;
+    for (const auto& [x, o] : want) {
+      if (!pair->count(x)) added.push_back(x);
+    }
+    ASSERT_EQ(added.size(), 1u);
+    EXPECT_THAT(want.at(added[0]).Fingerprint(), HasSubstr(vip));
+    const auto edits = DiffObjects(Fingerprints(*pair), want);
+    ASSERT_FALSE(edits.empty());
+    for (const YangEdit& e : edits) {
+      EXPECT_EQ(e.op, YangEdit::Op::kSet) << e.xpath;
+      EXPECT_TRUE(absl::StartsWith(e.xpath, added[0] + "/")) << e.xpath;
+    }
+  }
+}
+
+TEST(FrrObjectsTest, AVipMovingToAnotherGroupIsRetaggedAndItsOldPeersLoseIt) {
+  DesiredState moved = ManyVips(50, true);
+  Announcement& x = moved.announcements[7];
+  x.peers.erase("r2");  // now only to r1
+  const auto before = GroupAnnouncements(ManyVips(50, true));
+  const auto after = GroupAnnouncements(moved);
+  ASSERT_EQ(before.size(), 1u);
+  ASSERT_EQ(after.size(), 2u);
+  const AttributeGroup& both = after[0].peers.size() == 2 ? after[0] : after[1];
+  const AttributeGroup& r1_only = after[0].peers.size() == 2 ? after[1] : after[0];
+  EXPECT_EQ(both.slot, before[0].slot);  // the others keep their tag
+  ASSERT_EQ(r1_only.announcements.size(), 1u);
+
+  const FrrObjects a = BuildObjects(ManyVips(50, true));
+  const FrrObjects b = BuildObjects(moved);
+  const auto route_edits = DiffObjects(Fingerprints(a.staticd), b.staticd);
+  ASSERT_EQ(route_edits.size(), 3u);  // x's route replaced, with the new tag
+  EXPECT_EQ(route_edits[0].xpath, StaticRouteXpath(x.prefix));
+  EXPECT_EQ(route_edits[1].value, absl::StrCat(r1_only.tag()));
+  std::string r1_map, r2_map;
+  for (const auto& [path, obj] : b.bgpd) {
+    if (absl::StrContains(path, "route-map[name='ironlb-out-r1']")) r1_map += obj.Fingerprint();
+    if (absl::StrContains(path, "route-map[name='ironlb-out-r2']")) r2_map += obj.Fingerprint();
+  }
+  EXPECT_THAT(r1_map, HasSubstr(absl::StrCat("/tag=", r1_only.tag())));
+  EXPECT_THAT(r1_map, HasSubstr(absl::StrCat("/tag=", both.tag())));
+  EXPECT_THAT(r2_map, Not(HasSubstr(absl::StrCat("/tag=", r1_only.tag()))));
+  EXPECT_THAT(r2_map, HasSubstr(absl::StrCat("/tag=", both.tag())));
+}
+
+TEST(AttributeGroupsTest, SlotsComeFromTheGroupAndCollisionsAreResolved) {
+  // 2,000 groups cannot fit; 1,023 distinct ones all get distinct slots.
+  DesiredState d = ManyVips(kGroupSlots, false);
+  for (size_t i = 0; i < d.announcements.size(); ++i) {
+    d.announcements[i].peers["r1"].local_pref = static_cast<uint32_t>(i);
+  }
+  EXPECT_THAT(ValidateAttributeGroups(d), IsOk());
+  const auto groups = GroupAnnouncements(d);
+  ASSERT_EQ(groups.size(), kGroupSlots);
+  std::set<uint32_t> slots;
+  for (const auto& g : groups) slots.insert(g.slot);
+  EXPECT_EQ(slots.size(), kGroupSlots);
+  Announcement extra{.prefix = PrefixOf(Ip("10.10.0.1"), 32)};
+  MergeAttributes(extra, "r1", {.local_pref = 99999});
+  d.announcements.push_back(extra);
+  EXPECT_THAT(ValidateAttributeGroups(d),
+              StatusIs(absl::StatusCode::kInvalidArgument, "combinations of peers"));
+}
+
+TEST(BgpSkeletonTest, PolicyFlushPutsTheOperatorsDelayTimerBack) {
+  EXPECT_THAT(PolicyFlushCommands("frr version 8.4\n!\nrouter bgp 1\n"),
+              ElementsAre("bgp route-map delay-timer 0", "no bgp route-map delay-timer"));
+  EXPECT_THAT(PolicyFlushCommands("!\nbgp route-map delay-timer 30\nrouter bgp 1\n"),
+              ElementsAre("bgp route-map delay-timer 0", "bgp route-map delay-timer 30"));
 }
 
 }  // namespace

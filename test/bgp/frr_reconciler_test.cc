@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "bgp/attribute_groups.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -65,6 +66,17 @@ DesiredState TwoPeers() {
   return d;
 }
 
+// The route tag of TwoPeers()'s announcement `i` (its attribute group's).
+uint32_t TagOf(size_t i) {
+  const DesiredState d = TwoPeers();
+  for (const AttributeGroup& g : GroupAnnouncements(d)) {
+    for (const Announcement* a : g.announcements) {
+      if (a == &d.announcements[i]) return g.tag();
+    }
+  }
+  return 0;
+}
+
 class FrrReconcilerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -111,9 +123,12 @@ TEST_F(FrrReconcilerTest, AppliesEverythingOnceAndThenNothing) {
         "neighbor 10.80.0.1 route-map ironlb-out-edge-a out",
         "neighbor fd00:80::1 route-map ironlb-out-edge-b out", "set local-preference 250",
         "set large-community 64512:1:2", " profile ironlb-fast", "transmit-interval 100",
-        "ip route 10.81.0.10/32 lo tag 7473", "ipv6 route fd00:81::10/128 lo tag 7473"}) {
+        "match tag", "set tag"}) {
     EXPECT_THAT(running, HasSubstr(line));
   }
+  // Each route carries its attribute group's tag.
+  EXPECT_THAT(running, HasSubstr(absl::StrCat("ip route 10.81.0.10/32 lo tag ", TagOf(0))));
+  EXPECT_THAT(running, HasSubstr(absl::StrCat("ipv6 route fd00:81::10/128 lo tag ", TagOf(1))));
   EXPECT_THAT(running, HasSubstr("set community 64512:100"));
   // The kernel routes the VIP to lo, not to a blackhole: the node's own traffic to the VIP
   // still gets a route and a real source address.
@@ -159,15 +174,15 @@ TEST_F(FrrReconcilerTest, RemovingOnePeerAndOneVipTouchesOnlyThem) {
   EXPECT_THAT(running, Not(HasSubstr("fd00:81::10")));
   EXPECT_THAT(running, Not(HasSubstr("ironlb-out-edge-b")));
   EXPECT_THAT(running, HasSubstr("neighbor 10.80.0.1 password s3cret"));
-  EXPECT_THAT(running, HasSubstr("ip route 10.81.0.10/32 lo tag 7473"));
-  // Only the removed peer (and the IPv6 family it alone used) was addressed; bgpd re-runs its
-  // IPv6 outbound policy because an IPv6 prefix went away.
+  EXPECT_THAT(running, HasSubstr(absl::StrCat("ip route 10.81.0.10/32 lo tag ", TagOf(0))));
+  // Only the removed peer (and the IPv6 family it alone used) was addressed; bgpd is made to
+  // apply its changed policy at once (and its route-map timer is put back).
   EXPECT_THAT(r->vty_commands,
               ::testing::ElementsAre(
                   "router bgp 64512", "no neighbor fd00:80::1", "address-family ipv6 unicast",
                   "no redistribute connected route-map ironlb-redistribute-connected",
                   "no redistribute static route-map ironlb-redistribute", "exit-address-family",
-                  "clear bgp ipv6 unicast * soft out"));
+                  "bgp route-map delay-timer 0", "no bgp route-map delay-timer"));
 
   // The operator's own neighbor and static route are not ironlb's and stay.
   frr_.Vtysh({"configure terminal", "router bgp 64512", "neighbor 10.80.0.9 remote-as 65000",
@@ -189,7 +204,7 @@ TEST_F(FrrReconcilerTest, RefusalNamesDaemonXpathAndFrrsMessageAndOthersStillApp
   EXPECT_THAT(msg, HasSubstr("FRR bfdd"));
   EXPECT_THAT(msg, HasSubstr("desired-transmission-interval"));
   // Everything else went in.
-  EXPECT_THAT(Running(), HasSubstr("ip route 10.81.0.10/32 lo tag 7473"));
+  EXPECT_THAT(Running(), HasSubstr(absl::StrCat("ip route 10.81.0.10/32 lo tag ", TagOf(0))));
   EXPECT_THAT(Running(), HasSubstr("neighbor 10.80.0.1 remote-as 64500"));
   // Corrected, the next pass converges.
   EXPECT_THAT(reconciler_->Apply(TwoPeers()), IsOk());
@@ -211,10 +226,31 @@ TEST_F(FrrReconcilerTest, RestartedBgpdGetsEverythingBackOnAudit) {
   ASSERT_THAT(st, IsOk());
   const std::string running = Running();
   EXPECT_THAT(running, HasSubstr("neighbor 10.80.0.1 remote-as 64500"));
-  EXPECT_THAT(running, HasSubstr("route-map ironlb-out-edge-a permit 10"));
+  EXPECT_THAT(running,
+              HasSubstr(absl::StrCat("route-map ironlb-out-edge-a permit ",
+                                     TagOf(0) - kRouteTagBase + 1, "\n match tag ", TagOf(0))));
   EXPECT_TRUE(Eventually([this] {
     return frr_.Vtysh({"show bgp ipv4 unicast json"}).find("10.81.0.10/32") != std::string::npos;
   }));
+}
+
+TEST_F(FrrReconcilerTest, StateOfTheEarlierSingleTagDesignIsTakenOverAndReplaced) {
+  // What an earlier ironlb left: tag 7473 in staticd, per-peer prefix-lists in bgpd (only in
+  // bgpd: vtysh would send these lines to every daemon).
+  frr_.Vtysh({"configure terminal", "ip route 10.81.0.10/32 lo tag 7473"});
+  ASSERT_THAT(vty_->Configure({"ip prefix-list ironlb-announced-v4 seq 5 permit 10.81.0.10/32",
+                               "ip prefix-list ironlb-out-edge-a-0-v4 seq 5 permit 10.81.0.10/32",
+                               "route-map ironlb-out-edge-a permit 10",
+                               "match ip address prefix-list ironlb-out-edge-a-0-v4"}),
+              IsOk());
+  ASSERT_THAT(*vty_->Execute("show running-config"), HasSubstr("ironlb-out-edge-a-0-v4"));
+  ASSERT_THAT(reconciler_->Apply(TwoPeers()), IsOk());
+  EXPECT_THAT(Running(), HasSubstr(absl::StrCat("ip route 10.81.0.10/32 lo tag ", TagOf(0))));
+  EXPECT_THAT(Running(), Not(HasSubstr("tag 7473\n")));
+  const std::string bgpd = *vty_->Execute("show running-config");
+  EXPECT_THAT(bgpd, Not(HasSubstr("ironlb-announced-v4 ")));
+  EXPECT_THAT(bgpd, Not(HasSubstr("ironlb-out-edge-a-0-v4")));
+  EXPECT_THAT(bgpd, Not(HasSubstr("route-map ironlb-out-edge-a permit 10\n")));
 }
 
 TEST_F(FrrReconcilerTest, WithdrawAllDeletesRoutesAndKeepsSessions) {

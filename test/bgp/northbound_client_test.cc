@@ -83,8 +83,10 @@ TEST_F(NorthboundClientTest, CommitsRoutesThatFrrAndTheKernelThenHold) {
   ASSERT_THAT(tree, IsOk());
   EXPECT_THAT(*tree, HasSubstr("\"prefix\": \"192.0.2.10/32\""));
 
-  // The same commit again changes nothing, and that is success.
-  EXPECT_THAT(client_->Commit({RouteEdit("192.0.2.10/32", "ipv4-unicast")}, "again"), IsOk());
+  // The same commit again changes nothing, and that is success (and says so).
+  auto again = client_->Commit({RouteEdit("192.0.2.10/32", "ipv4-unicast")}, "again");
+  ASSERT_THAT(again, IsOk());
+  EXPECT_FALSE(*again);
 
   ASSERT_THAT(client_->Commit(
                   {{YangEdit::Op::kDelete, RouteListXpath("192.0.2.10/32", "ipv4-unicast"), ""}},
@@ -96,9 +98,11 @@ TEST_F(NorthboundClientTest, CommitsRoutesThatFrrAndTheKernelThenHold) {
 
 TEST_F(NorthboundClientTest, RejectedCommitKeepsFrrsMessageAndChangesNothing) {
   const absl::Status st =
-      client_->Commit({RouteEdit("192.0.2.20/32", "ipv4-unicast"),
-                       {YangEdit::Op::kSet, "/frr-routing:routing/no-such-node", "1"}},
-                      "bad");
+      client_
+          ->Commit({RouteEdit("192.0.2.20/32", "ipv4-unicast"),
+                    {YangEdit::Op::kSet, "/frr-routing:routing/no-such-node", "1"}},
+                   "bad")
+          .status();
   EXPECT_FALSE(st.ok());
   EXPECT_THAT(std::string(st.message()), HasSubstr("FRR staticd at 127.0.0.1:"));
   EXPECT_THAT(std::string(st.message()), HasSubstr("no-such-node"));
@@ -113,7 +117,7 @@ TEST_F(NorthboundClientTest, UnreachableFrrIsUnavailableAndARestartedOneIsReconn
   ASSERT_THAT(frr_.Start("staticd", port_), IsOk());
   absl::Status st;
   for (int i = 0; i < 50; ++i) {  // gRPC reconnects within its (shortened) backoff
-    st = client_->Commit({RouteEdit("192.0.2.30/32", "ipv4-unicast")}, "after restart");
+    st = client_->Commit({RouteEdit("192.0.2.30/32", "ipv4-unicast")}, "after restart").status();
     if (st.ok()) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }

@@ -26,6 +26,9 @@
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "test/kube/fake_api_server.h"
+#include "test/support/daemon_process.h"
 #include "test/support/shell.h"
 
 namespace ironlb {
@@ -270,8 +273,25 @@ TEST_F(MetricsDocTest, SpeakerAndControllerMetricsAreLintCleanAndDocumented) {
         {"--config-dir", dir_.string(), "--layer2-key-file", (dir_ / "key").string(), "--node-name",
          "node-0", "--metrics-address", "127.0.0.1:7473", "--status-socket",
          (dir_ / "status.sock").string(), "--frr-vty-dir", (dir_ / "no-frr").string()});
-  Start("controller/ironlb-controller", "controller.log",
-        {"--config-dir", dir_.string(), "--metrics-address", "127.0.0.1:7472"});
+  // The controller reads its configuration from the Kubernetes API: the fake API server on
+  // this host's loopback, with one AddressPool.
+  auto api = kube::testing::FakeApiServer::Start();
+  ASSERT_TRUE(api.ok()) << api.status();
+  (*api)->Put("ironlb.io/v1alpha1/addresspools",
+              nlohmann::json::parse(R"({"apiVersion":"ironlb.io/v1alpha1","kind":"AddressPool",
+                "metadata":{"name":"lan","namespace":"ironlb-system","resourceVersion":"1"},
+                "spec":{"addresses":["10.79.0.0/28"]}})"));
+  const fs::path kubeconfig = dir_ / "kubeconfig";
+  std::ofstream(kubeconfig) << absl::StrCat(
+      "apiVersion: v1\nkind: Config\nclusters: [{name: fake, cluster: {server: \"", (*api)->url(),
+      "\"}}]\nusers: [{name: ironlb, user: {token: test}}]\n"
+      "contexts: [{name: fake, context: {cluster: fake, user: ironlb, namespace: ironlb-system}}]\n"
+      "current-context: fake\n");
+  ironlb::testing::Daemon controller_daemon(
+      absl::StrCat(std::getenv("IRONLB_BINARY_DIR"), "/controller/ironlb-controller"),
+      {"--kubeconfig", kubeconfig.string(), "--metrics-address=127.0.0.1:0"});
+  const std::string controller_port =
+      controller_daemon.WaitForLog("metrics_port=([0-9]+)", std::chrono::seconds(10));
 
   // The speaker owns the VIP (alone on the segment), has told the LAN, and clamps its MSS.
   std::string speaker = ScrapeUntil(7473, "ironlb_l2_vips_owned{interface=\"eth0\"}", 1);
@@ -297,7 +317,14 @@ TEST_F(MetricsDocTest, SpeakerAndControllerMetricsAreLintCleanAndDocumented) {
   ExpectPromtoolClean(speaker, "speaker");
   ExpectDocumented(speaker, "ironlb-speaker");
 
-  const std::string controller = ScrapeUntil(7472, "ironlb_config_generation", 1);
+  std::string controller;
+  for (int i = 0; i < 150; ++i) {  // bounded: 15 s
+    controller = RunShell(
+        absl::StrCat("curl -s --max-time 2 http://127.0.0.1:", controller_port, "/metrics"));
+    if (Sample(controller, "ironlb_config_generation") >= 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_GE(Sample(controller, "ironlb_config_generation"), 1) << controller;
   EXPECT_THAT(controller, ::testing::HasSubstr("ironlb_build_info{component=\"controller\""));
   ExpectPromtoolClean(controller, "controller");
   ExpectDocumented(controller, "ironlb-controller");

@@ -1,0 +1,59 @@
+#include "bgp/pool_filter_reconciler.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace ironlb::bgp {
+namespace {
+
+// The first edits of a refused commit: FRR's message often names only the node.
+std::string EditSummary(const std::vector<YangEdit>& edits) {
+  std::vector<std::string> parts;
+  for (size_t i = 0; i < edits.size() && i < 3; ++i) {
+    parts.push_back(
+        absl::StrCat(edits[i].op == YangEdit::Op::kSet ? "set " : "delete ", edits[i].xpath,
+                     edits[i].value.empty() ? "" : absl::StrCat(" = ", edits[i].value)));
+  }
+  if (edits.size() > 3) parts.push_back(absl::StrCat("... (", edits.size(), " edits)"));
+  return absl::StrJoin(parts, "; ");
+}
+
+absl::Status Annotate(const absl::Status& st, absl::string_view context) {
+  return absl::Status(st.code(), absl::StrCat("pool filter: ", context, ": ", st.message()));
+}
+
+}  // namespace
+
+absl::StatusOr<PoolFilterResult> PoolFilterReconciler::Apply(const config::Config& config) {
+  PoolFilterResult result;
+  const PoolPrefixLists want = DesiredPoolPrefixLists(config);
+  result.prefixes_v4 = want.at(IpFamily::kV4).size() - 1;  // without the final deny
+  result.prefixes_v6 = want.at(IpFamily::kV6).size() - 1;
+
+  auto json = bgpd_->GetJson(kPrefixListsRoot, DataKind::kConfig);
+  if (!json.ok()) return Annotate(json.status(), absl::StrCat("bgpd: read ", kPrefixListsRoot));
+  auto have = ParsePoolPrefixLists(*json);
+  if (!have.ok()) return Annotate(have.status(), "bgpd");
+  const std::vector<YangEdit> edits = PoolPrefixListEdits(*have, want);
+  if (!edits.empty()) {
+    if (auto st = bgpd_->Commit(edits, "ironlb pool filter"); !st.ok()) {
+      return Annotate(st.status(), absl::StrCat("bgpd: commit of ", kPoolPrefixListV4, "/",
+                                                kPoolPrefixListV6, " [", EditSummary(edits), "]"));
+    }
+  }
+  result.edits = edits.size();
+
+  auto running = vty_->Execute("show running-config");
+  if (!running.ok()) return Annotate(running.status(), "bgpd vty: show running-config");
+  auto cmds = PoolFilterBindingCommands(*running, group_);
+  if (!cmds.ok()) return Annotate(cmds.status(), "bgpd");
+  if (!cmds->empty()) {
+    if (absl::Status st = vty_->Configure(*cmds); !st.ok()) {
+      return Annotate(st, absl::StrCat("bgpd vty: ", absl::StrJoin(*cmds, " / ")));
+    }
+  }
+  result.vty_commands = std::move(*cmds);
+  return result;
+}
+
+}  // namespace ironlb::bgp

@@ -18,7 +18,7 @@ check() {  # DIR LABEL
   if ! out="$("$ctl" validate --config-dir "$1" 2>&1)"; then
     echo "FAIL $2"; echo "$out" | sed 's/^/    /'; status=1; return
   fi
-  if echo "$out" | grep -q ': warning: '; then
+  if grep -q ': warning: ' <<<"$out"; then
     echo "WARN $2"; echo "$out" | grep ': warning: ' | sed 's/^/    /'; status=1; return
   fi
   echo "ok   $2"

@@ -231,6 +231,21 @@ TEST_F(BgpLabTest, RoutesAttributesTrafficWithdrawalsAndRecovery) {
     EXPECT_TRUE(AllSpeakers().count(*who)) << *who;
   }
 
+  // FRR's gRPC (no TLS, every address) is reachable only from the node itself: the speaker's
+  // nftables port guard drops connections from elsewhere (the control shows FRR listens).
+  for (int port : {FrrHost::kStaticdGrpc, FrrHost::kBgpdGrpc}) {
+    auto local = lab_->Run(lab_->speaker(0), {"timeout", "2", "bash", "-c",
+                                              absl::StrCat("exec 3<>/dev/tcp/127.0.0.1/", port)});
+    ASSERT_THAT(local, IsOk());
+    EXPECT_EQ(local->exit_code, 0)
+        << "FRR gRPC on loopback, port " << port << ": " << local->output;
+    auto remote = lab_->Run(lab_->speaker(1),
+                            {"timeout", "2", "bash", "-c",
+                             absl::StrCat("exec 3<>/dev/tcp/", lab_->speaker(0).ipv4, "/", port)});
+    ASSERT_THAT(remote, IsOk());
+    EXPECT_NE(remote->exit_code, 0) << "s0's FRR gRPC port " << port << " reached from s1";
+  }
+
   // Announcing does not change how a node forwards its own traffic to a VIP: on s0, with the
   // VIP not a local address and kube-proxy-style OUTPUT DNAT to s1's backend, the request
   // still goes out (a blackhole route would fail connect() before the DNAT ever ran).

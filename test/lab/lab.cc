@@ -124,20 +124,11 @@ absl::Status Lab::Build(const LabOptions& options) {
   }
   if (options.router) {
     router_.name = "router";
-    IRONLB_RETURN_IF_ERROR(AddHost(router_, "br0", kLanPrefix4, kLanPrefix6, 1, false));
-    const std::string& rns = router_.netns;
-    const std::string out_port = "p-router-out";
-    IRONLB_RETURN_IF_ERROR(RunChecked({"ip", "-n", switch_netns_, "link", "add", out_port, "type",
-                                       "veth", "peer", "name", "eth1", "netns", rns}));
-    IRONLB_RETURN_IF_ERROR(
-        RunChecked({"ip", "-n", switch_netns_, "link", "set", out_port, "master", "br1", "up"}));
-    IRONLB_RETURN_IF_ERROR(RunChecked({"ip", "-n", rns, "link", "set", "eth1", "up"}));
-    IRONLB_RETURN_IF_ERROR(
-        RunChecked({"ip", "-n", rns, "addr", "add", "10.91.0.1/24", "dev", "eth1"}));
-    IRONLB_RETURN_IF_ERROR(
-        RunChecked({"ip", "-n", rns, "addr", "add", "fd00:91::1/64", "dev", "eth1", "nodad"}));
-    IRONLB_RETURN_IF_ERROR(RunChecked(
-        {"sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1"}, rns));
+    IRONLB_RETURN_IF_ERROR(AddRouter(router_, 1));
+    if (options.second_router) {
+      router2_.name = "router2";
+      IRONLB_RETURN_IF_ERROR(AddRouter(router2_, 3));
+    }
     outside_.name = "outside";
     IRONLB_RETURN_IF_ERROR(AddHost(outside_, "br1", "10.91.0.", "fd00:91::", 2, false));
     for (const Host* h : {&outside_}) {
@@ -156,6 +147,27 @@ absl::Status Lab::Build(const LabOptions& options) {
     }
   }
   return StartBackends(options.backend_ports);
+}
+
+// A router host: eth0 on the LAN, eth1 on the outside segment (br1), forwarding on.
+absl::Status Lab::AddRouter(Host& router, int octet) {
+  IRONLB_RETURN_IF_ERROR(AddHost(router, "br0", kLanPrefix4, kLanPrefix6, octet, false));
+  const std::string& rns = router.netns;
+  const std::string out_port = absl::StrCat("p-", router.name, "-out");
+  router.outside_mac = absl::StrFormat("02:00:00:%02x:91:%02x", getpid() & 0xff, octet);
+  IRONLB_RETURN_IF_ERROR(RunChecked({"ip", "-n", switch_netns_, "link", "add", out_port, "type",
+                                     "veth", "peer", "name", "eth1", "netns", rns}));
+  IRONLB_RETURN_IF_ERROR(
+      RunChecked({"ip", "-n", switch_netns_, "link", "set", out_port, "master", "br1", "up"}));
+  IRONLB_RETURN_IF_ERROR(
+      RunChecked({"ip", "-n", rns, "link", "set", "eth1", "address", router.outside_mac, "up"}));
+  IRONLB_RETURN_IF_ERROR(RunChecked(
+      {"ip", "-n", rns, "addr", "add", absl::StrCat("10.91.0.", octet, "/24"), "dev", "eth1"}));
+  IRONLB_RETURN_IF_ERROR(
+      RunChecked({"ip", "-n", rns, "addr", "add", absl::StrCat("fd00:91::", octet, "/64"), "dev",
+                  "eth1", "nodad"}));
+  return RunChecked({"sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1"},
+                    rns);
 }
 
 absl::Status Lab::StartBackends(const std::vector<uint16_t>& ports) {

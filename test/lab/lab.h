@@ -6,6 +6,9 @@
 //   router host (optional): eth0 10.90.0.1/24 on the LAN, eth1 10.91.0.1/24 on "outside",
 //                           forwarding on; speakers and client route via it
 //   outside client:         eth0 10.91.0.2/24, fd00:91::2/64 (with the router)
+//   second router (optional, an HA pair): "router2", eth0 10.90.0.3/24 on the LAN, eth1
+//                           10.91.0.3/24 on "outside"; the LAN's default route stays via
+//                           "router"
 //
 // Speaker hosts answer ARP/NDP only for addresses on the interface asked (arp_ignore=1,
 // arp_announce=2, as kube-proxy IPVS nodes do), so a VIP on `lo` is served but not claimed on
@@ -33,11 +36,13 @@ struct Host {
   std::string ipv6;
   std::string mac;          // of lan_if, lowercase
   std::string switch_port;  // its port on the bridge (in the switch or outside namespace)
+  std::string outside_mac;  // routers: of eth1 on the outside segment, lowercase
 };
 
 struct LabOptions {
   int speakers = 3;
-  bool router = false;  // adds "router" and "outside" (issue 9)
+  bool router = false;         // adds "router" and "outside" (issue 9)
+  bool second_router = false;  // with `router`: adds "router2" too (an HA pair of routers)
   // Ports the per-speaker backends answer on (TCP and UDP); empty = no backends.
   std::vector<uint16_t> backend_ports = {8080};
 };
@@ -57,6 +62,7 @@ class Lab {
   const std::vector<Host>& speakers() const { return speakers_; }
   const Host& client() const { return client_; }
   const Host* router() const { return router_.name.empty() ? nullptr : &router_; }
+  const Host* second_router() const { return router2_.name.empty() ? nullptr : &router2_; }
   const Host* outside_client() const { return outside_.name.empty() ? nullptr : &outside_; }
   const std::string& switch_netns() const { return switch_netns_; }
   // Every namespace this lab created.
@@ -93,6 +99,7 @@ class Lab {
   absl::Status AddNetns(const std::string& name);
   absl::Status AddHost(Host& host, const std::string& bridge_netns, const std::string& prefix4,
                        const std::string& prefix6, int octet, bool speaker);
+  absl::Status AddRouter(Host& router, int octet);
   absl::Status StartBackends(const std::vector<uint16_t>& ports);
 
   std::string base_;
@@ -101,6 +108,7 @@ class Lab {
   std::vector<Host> speakers_;
   Host client_;
   Host router_;
+  Host router2_;
   Host outside_;
   std::string work_dir_;
   std::vector<std::unique_ptr<HostProcess>> backends_;

@@ -1,5 +1,7 @@
 #include "ctl/cli.h"
 
+#include <optional>
+
 #include "ctl/explain_command.h"
 #include "ctl/plan_command.h"
 #include "ctl/status_command.h"
@@ -74,7 +76,12 @@ int Dispatch(const std::vector<std::string>& args, const GlobalOptions& options,
       err << "ironlbctl explain: name one Service, as NAMESPACE/NAME\n\n" << kExplainHelp;
       return 2;
     }
+    std::optional<std::string> lb_class;
+    if (!options.load_balancer_class.empty()) lb_class = options.load_balancer_class;
     return RunExplain({.config_dir = options.config_dir,
+                       .kubeconfig = options.kubeconfig,
+                       .context = options.context,
+                       .lb_class = lb_class,
                        .service = args[1],
                        .output = options.output,
                        .nodes = options.nodes,

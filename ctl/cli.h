@@ -16,6 +16,8 @@ struct GlobalOptions {
   std::string load_balancer_class;  // plan: the class ironlb serves; empty = no class
   std::string status_socket;        // status, explain: the speaker's socket; empty = default
   std::string nodes;                // explain: --nodes
+  std::string kubeconfig;           // explain: Kubernetes mode
+  std::string context;              // explain: the kubeconfig context
   bool standalone = false;          // plan: as a standalone speaker chooses addresses
 };
 

@@ -315,17 +315,17 @@ absl::StatusOr<Explanation> Explain(const ExplainInput& input, const std::string
   if (index == services.size()) {
     return absl::NotFoundError(
         absl::StrCat("no Service \"", key,
-                     "\" in the manifests (explain takes NAMESPACE/NAME; a manifest "
-                     "without metadata.namespace is in \"default\")"));
+                     "\" (explain takes NAMESPACE/NAME; a manifest without metadata.namespace "
+                     "is in \"default\")"));
   }
-  // As a standalone speaker plans: every speaker agrees without shared state.
+  // As a standalone speaker plans (every speaker agrees without shared state), or as the
+  // controller does in Kubernetes mode.
   const controller::PlanOutput plan =
-      controller::Plan(*input.config, *input.namespaces, services, std::nullopt,
-                       controller::AddressChoice::kStableHash);
+      controller::Plan(*input.config, *input.namespaces, services, input.lb_class, input.choice);
   const controller::PlannedService& planned = plan.services[index];
   const controller::Allocation& a = planned.allocation;
   const controller::Service& s = services[index];
-  const controller::ServiceIntent intent = controller::IntentOf(s, std::nullopt);
+  const controller::ServiceIntent intent = controller::IntentOf(s, input.lb_class);
 
   Explanation out;
   out.service = key;
@@ -344,8 +344,8 @@ absl::StatusOr<Explanation> Explain(const ExplainInput& input, const std::string
   if (intent.error.empty()) ExplainPools(*input.config, s, intent, ns_labels, a, out);
   ExplainSharing(*input.config, services, plan, index, intent, out);
   if (a.status != controller::AllocationStatus::kAssigned) return out;
-  ExplainLayer2(*input.config, plan, key, input.nodes, out);
-  ExplainBgp(*input.config, services, plan, index, input.nodes, out);
+  ExplainLayer2(*input.config, plan, key, input.nodes, input.facts, out);
+  ExplainBgp(*input.config, services, plan, index, input.nodes, input.facts.get(), out);
   return out;
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,7 +14,9 @@
 #include "absl/status/statusor.h"
 #include "common/ip.h"
 #include "config/types.h"
+#include "controller/allocator.h"
 #include "controller/service.h"
+#include "speaker/cluster_facts.h"
 
 namespace ironlb::ctl {
 
@@ -23,6 +26,9 @@ struct NodeFacts {
   config::Labels labels;
   std::string interface;  // its port on the segment; empty when unknown (no check then)
   bool ready = true;      // past its hold-off on the segment (only ready nodes may own)
+  // Why the node cannot own anything here (not heard on the segment, taken out of
+  // load-balancer duty by the API); empty when nothing stands against it.
+  std::string unavailable;
 };
 
 // The nodes on one layer-2 segment (from a speaker's status), or all the nodes given by --nodes.
@@ -91,6 +97,12 @@ struct ExplainInput {
   const std::map<std::string, controller::Labels>* namespaces = nullptr;
   const std::vector<controller::Service>* services = nullptr;
   std::vector<NodeGroup> nodes;
+  // Standalone: every speaker plans with kStableHash. Kubernetes: the controller's kLowestFree,
+  // with the Services' statuses as their current addresses, and the API's facts on nodes and
+  // endpoints (nullptr standalone).
+  controller::AddressChoice choice = controller::AddressChoice::kStableHash;
+  std::optional<std::string> lb_class;
+  std::shared_ptr<const speaker::ClusterFacts> facts;
 };
 
 // NotFound when `key` ("namespace/name") is not among the Services.

@@ -1,21 +1,28 @@
 #include "ctl/explain_command.h"
 
+#include <cstdlib>
+#include <memory>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
 #include "config/loader.h"
 #include "controller/manifest_reader.h"
+#include "ctl/explain_kube.h"
 #include "ctl/status_command.h"
 #include "ctl/table.h"
+#include "kube/client.h"
+#include "kube/client_config.h"
 #include "nlohmann/json.hpp"
 
 namespace ironlb::ctl {
 
 const char kExplainHelp[] =
-    R"(Usage: ironlbctl explain NAMESPACE/NAME --config-dir DIR [--nodes LIST] [-o table|json]
+    R"(Usage: ironlbctl explain NAMESPACE/NAME --kubeconfig FILE [--context NAME] [-o table|json]
+       ironlbctl explain NAMESPACE/NAME --config-dir DIR [--nodes LIST] [-o table|json]
 
-Explains one Service of a standalone ironlb (DIR holds the configuration and the Service
-manifests, as ironlb-speaker --config-dir reads them), decided by the same code the speakers
-run:
+Explains one Service, decided by the same code the controller and the speakers run:
   - its address and pool, and why that pool: a requested address (ironlb.io/addresses), the
     pool annotation (ironlb.io/pool), or autoAssign with serviceAllocation priority, namespace
     and selector matches; every other pool with the reason it was not used;
@@ -23,22 +30,36 @@ run:
   - why it is pending, when it is;
   - layer 2: for each VIP and segment, the L2Advertisements that apply, the eligible nodes in
     rendezvous-hash order (the owner first, then who takes over if it goes) and why each other
-    node is not eligible (nodeSelectors, interfaces, not ready);
+    node is not eligible (nodeSelectors, interfaces, not ready, excluded, no Local endpoint);
   - BGP: what each node announces for it, to which peers, with which communities and
     local preference, or why it announces nothing.
 
-Nodes: by default, from the speaker on this host (its --status-socket): every speaker it hears
-on each segment, with the labels and interface their adverts carry. Elsewhere, name them:
+Kubernetes (--kubeconfig FILE, or $KUBECONFIG): reads the cluster once (Services, Namespaces,
+EndpointSlices, Nodes and the ironlb.io objects of every namespace) and decides as
+ironlb-controller does: the lowest free address, and the addresses in status.loadBalancer.ingress
+kept. A note says when the status differs from that decision (the controller has not written it
+yet). Nodes are the API's, with their labels, the exclude-from-external-load-balancers label,
+NetworkUnavailable and, for externalTrafficPolicy Local, the EndpointSlices' ready endpoints. Run
+on a node, the local speaker (--status-socket) also tells which nodes it hears on its segments
+and on which interface; elsewhere every Node is taken as alive and interfaces are not checked.
+
+Standalone (--config-dir DIR: the configuration and the Service manifests, as ironlb-speaker
+--config-dir reads them): decides as the speakers do. Nodes: by default, from the speaker on
+this host (its --status-socket): every speaker it hears on each segment, with the labels and
+interface their adverts carry. Elsewhere, name them:
   --nodes "node-a@eth0:zone=a;rack=1,node-b@eth0:zone=b,node-c"
 (name, optional @INTERFACE, optional :LABELS separated by ';'). Without @INTERFACE, interfaces
-are not checked. Kubernetes mode (--kubeconfig) is not there yet.
+are not checked.
 
-Exit status: 0 explained (pending Services included), 1 invalid configuration or manifests, or
-no such Service, 2 bad usage.
+Exit status: 0 explained (pending Services included), 1 invalid configuration or manifests, the
+API unreachable, or no such Service, 2 bad usage.
 
 Flags:
-  --config-dir DIR        the standalone configuration and Service manifests (required)
-  --nodes LIST            the nodes to consider, instead of asking the local speaker
+  --kubeconfig FILE       explain a Service of a Kubernetes cluster
+  --context NAME          the kubeconfig context (default: its current-context)
+  --load-balancer-class C Kubernetes: the spec.loadBalancerClass ironlb serves (default: none)
+  --config-dir DIR        explain a Service of a standalone ironlb
+  --nodes LIST            standalone: the nodes to consider, instead of asking the speaker
   --status-socket PATH    the local speaker's socket (default /run/ironlb/speaker.sock)
   -o, --output FMT        table (default) or json (one object)
 )";
@@ -58,14 +79,14 @@ std::vector<NodeGroup> NodeGroupsFromStatus(const status::v1::SpeakerState& stat
   std::vector<NodeGroup> out;
   for (const auto& seg : state.segments()) {
     NodeGroup g{.segment = seg.interface()};
-    g.nodes.push_back({state.node(), self_labels, seg.interface(), seg.ready()});
+    g.nodes.push_back({state.node(), self_labels, seg.interface(), seg.ready(), ""});
     for (const auto& p : seg.peers()) {
       g.nodes.push_back({p.node(), config::Labels(p.labels().begin(), p.labels().end()),
-                         p.interface(), p.ready()});
+                         p.interface(), p.ready(), ""});
     }
     out.push_back(std::move(g));
   }
-  if (out.empty()) out.push_back({.nodes = {{state.node(), self_labels, "", true}}});
+  if (out.empty()) out.push_back({.nodes = {{state.node(), self_labels, "", true, ""}}});
   return out;
 }
 
@@ -167,9 +188,67 @@ void PrintExplanationJson(const Explanation& e, std::ostream& out) {
   out << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }
 
+namespace {
+
+int RunExplainKube(const ExplainOptions& options, const std::string& kubeconfig, std::ostream& out,
+                   std::ostream& err) {
+  if (!options.nodes.empty()) {
+    err << "ironlbctl explain: --nodes is for a standalone ironlb; with --kubeconfig the nodes "
+           "come from the API\n";
+    return 2;
+  }
+  absl::StatusOr<kube::ClientConfig> config = kube::LoadKubeconfig(kubeconfig, options.context);
+  if (!config.ok()) {
+    err << "ironlbctl explain: " << config.status().message() << "\n";
+    return 1;
+  }
+  absl::StatusOr<std::unique_ptr<kube::Client>> client =
+      kube::Client::Create(*config, {.request_timeout = absl::Seconds(30)});
+  if (!client.ok()) {
+    err << "ironlbctl explain: " << client.status().message() << "\n";
+    return 1;
+  }
+  absl::StatusOr<ClusterObjects> cluster = ListCluster(**client);
+  if (!cluster.ok()) {
+    err << "ironlbctl explain: reading the cluster (" << config->origin
+        << "): " << cluster.status().message() << "\n";
+    return 1;
+  }
+  const std::string socket =
+      options.status_socket.empty() ? kDefaultStatusSocket : options.status_socket;
+  absl::StatusOr<status::v1::SpeakerState> state = ReadSpeakerState(socket);
+  absl::StatusOr<Explanation> e =
+      ExplainCluster(*cluster, options.service, options.lb_class, state.ok() ? &*state : nullptr);
+  if (!e.ok()) {
+    err << "ironlbctl explain: " << e.status().message() << "\n";
+    return 1;
+  }
+  if (options.output == "json") {
+    PrintExplanationJson(*e, out);
+  } else {
+    PrintExplanation(*e, out);
+  }
+  return 0;
+}
+
+}  // namespace
+
 int RunExplain(const ExplainOptions& options, std::ostream& out, std::ostream& err) {
-  if (options.config_dir.empty()) {
-    err << "ironlbctl explain: --config-dir is required (Kubernetes mode is not there yet)\n\n"
+  std::string kubeconfig = options.kubeconfig;
+  if (kubeconfig.empty() && options.config_dir.empty()) {
+    if (const char* env = std::getenv("KUBECONFIG"); env != nullptr) {
+      for (absl::string_view p : absl::StrSplit(env, ':', absl::SkipEmpty())) {
+        kubeconfig = std::string(p);  // kubectl merges them all; the first holds the usual case
+        break;
+      }
+    }
+  }
+  if (options.config_dir.empty() == kubeconfig.empty()) {
+    err << (kubeconfig.empty()
+                ? "ironlbctl explain: say where ironlb's state is: --kubeconfig FILE (or "
+                  "$KUBECONFIG) for a cluster, --config-dir DIR for a standalone ironlb\n\n"
+                : "ironlbctl explain: --kubeconfig and --config-dir exclude each other: one "
+                  "explains a cluster, the other a standalone ironlb\n\n")
         << kExplainHelp;
     return 2;
   }
@@ -182,6 +261,7 @@ int RunExplain(const ExplainOptions& options, std::ostream& out, std::ostream& e
     err << "ironlbctl explain: -o must be table or json, not \"" << options.output << "\"\n";
     return 2;
   }
+  if (!kubeconfig.empty()) return RunExplainKube(options, kubeconfig, out, err);
   ExplainInput input;
   if (!options.nodes.empty()) {
     absl::StatusOr<std::vector<NodeFacts>> nodes = ParseNodesFlag(options.nodes);

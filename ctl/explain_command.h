@@ -1,9 +1,10 @@
 // `ironlbctl explain NAMESPACE/NAME`: why a Service has the address it has (or none), who it
 // shares it with, and which node answers for it and why (layer 2) or which nodes announce it
-// to which peers (BGP). Standalone mode (--config-dir); node facts from the local speaker's
-// status socket or --nodes.
+// to which peers (BGP). Standalone mode (--config-dir): node facts from the local speaker's
+// status socket or --nodes. Kubernetes mode (--kubeconfig): explain_kube.h.
 #pragma once
 
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -17,7 +18,10 @@ extern const char kExplainHelp[];
 
 struct ExplainOptions {
   std::string config_dir;
-  std::string service;  // NAMESPACE/NAME
+  std::string kubeconfig;               // Kubernetes mode (or $KUBECONFIG when neither is given)
+  std::string context;                  // the kubeconfig context; empty: its current-context
+  std::optional<std::string> lb_class;  // Kubernetes mode: the loadBalancerClass served
+  std::string service;                  // NAMESPACE/NAME
   std::string output = "table";
   std::string nodes;          // --nodes; empty: ask the speaker at `status_socket`
   std::string status_socket;  // empty: the default

@@ -33,6 +33,13 @@ std::string WhyNotEligible(const speaker::Layer2Vip& vip, const NodeFacts& node,
   if (node.labels.count(speaker::kExcludeLabel) > 0) {
     return absl::StrCat("it has the label ", speaker::kExcludeLabel);
   }
+  if (vip.facts && vip.facts->Excluded(node.name)) {
+    return "the API takes it out of load-balancer duty (condition NetworkUnavailable=True)";
+  }
+  if (vip.endpoint_nodes && vip.endpoint_nodes->count(node.name) == 0) {
+    return "externalTrafficPolicy Local: no ready endpoint of the Service on this node "
+           "(EndpointSlices)";
+  }
   for (const config::L2Advertisement* adv : vip.advertisements) {
     if (!node.interface.empty() &&
         !arp::InterfaceSelected(node.interface, adv->interfaces, excluded)) {
@@ -55,6 +62,8 @@ std::string WhyNotEligible(const speaker::Layer2Vip& vip, const NodeFacts& node,
 bool IsEligible(const speaker::Layer2Vip& vip, const NodeFacts& node,
                 const std::vector<std::string>& excluded) {
   if (node.labels.count(speaker::kExcludeLabel) > 0) return false;
+  if (vip.facts && vip.facts->Excluded(node.name)) return false;
+  if (vip.endpoint_nodes && vip.endpoint_nodes->count(node.name) == 0) return false;
   if (!node.interface.empty()) {
     return speaker::Eligible(vip, node.name, {node.interface, node.labels}, excluded);
   }
@@ -68,11 +77,12 @@ bool IsEligible(const speaker::Layer2Vip& vip, const NodeFacts& node,
 }  // namespace
 
 void ExplainLayer2(const config::Config& config, const controller::PlanOutput& plan,
-                   const std::string& key, const std::vector<NodeGroup>& groups, Explanation& out) {
+                   const std::string& key, const std::vector<NodeGroup>& groups,
+                   std::shared_ptr<const speaker::ClusterFacts> facts, Explanation& out) {
   const std::vector<std::string> excluded = arp::DefaultExcludedInterfaces();
   bool any_vip = false;
   bool unknown_interface = false;
-  for (const speaker::Layer2Vip& vip : speaker::Layer2Vips(config, plan)) {
+  for (const speaker::Layer2Vip& vip : speaker::Layer2Vips(config, plan, facts)) {
     if (!std::binary_search(vip.services.begin(), vip.services.end(), key)) continue;
     any_vip = true;
     for (const NodeGroup& group : groups) {
@@ -83,7 +93,9 @@ void ExplainLayer2(const config::Config& config, const controller::PlanOutput& p
       std::vector<std::string> eligible;
       for (const NodeFacts& node : group.nodes) {
         if (node.interface.empty()) unknown_interface = true;
-        if (!node.ready) {
+        if (!node.unavailable.empty()) {
+          ans.not_eligible.push_back({node.name, node.unavailable});
+        } else if (!node.ready) {
           ans.not_eligible.push_back(
               {node.name,
                "not ready on the segment yet (a joining speaker owns nothing until it has heard "
@@ -112,14 +124,17 @@ void ExplainLayer2(const config::Config& config, const controller::PlanOutput& p
   }
   if (unknown_interface) {
     out.notes.push_back(
-        "nodes given without @INTERFACE: their interfaces were not checked against the "
-        "L2Advertisements' interfaces");
+        facts ? "nodes not heard by a local speaker: their interfaces were not checked against "
+                "the L2Advertisements' interfaces (run explain on a node to see them)"
+              : "nodes given without @INTERFACE: their interfaces were not checked against the "
+                "L2Advertisements' interfaces");
   }
 }
 
 void ExplainBgp(const config::Config& config, const std::vector<controller::Service>& services,
                 const controller::PlanOutput& plan, size_t index,
-                const std::vector<NodeGroup>& groups, Explanation& out) {
+                const std::vector<NodeGroup>& groups, const speaker::ClusterFacts* facts,
+                Explanation& out) {
   const std::string& pool = plan.services[index].allocation.pool;
   std::vector<const config::BGPAdvertisement*> advs;  // those selecting the Service's pool
   for (const config::BGPAdvertisement& adv : config.bgp_advertisements) {
@@ -137,7 +152,7 @@ void ExplainBgp(const config::Config& config, const std::vector<controller::Serv
   }
   const controller::Service& s = services[index];
   const bool local = s.traffic_policy == controller::TrafficPolicy::kLocal;
-  if (local) {
+  if (local && facts == nullptr) {
     out.notes.push_back(
         "externalTrafficPolicy Local: a node announces only while it has a ready endpoint (a "
         "standalone speaker: the Service is in its --local-services); explain assumes every "
@@ -148,7 +163,11 @@ void ExplainBgp(const config::Config& config, const std::vector<controller::Serv
     for (const NodeFacts& node : group.nodes) {
       if (!seen.insert(node.name).second) continue;
       speaker::BgpNode bgp_node{.name = node.name, .labels = node.labels};
-      if (local) bgp_node.local_endpoints.insert(s.Key());
+      if (facts != nullptr) {
+        speaker::ApplyClusterFacts(*facts, &bgp_node);
+      } else if (local) {
+        bgp_node.local_endpoints.insert(s.Key());
+      }
       const bgp::DesiredState desired = speaker::PlanBgp(config, services, plan, bgp_node);
       BgpNodeAnswer ans{.node = node.name};
       for (const bgp::Announcement& a : desired.announcements) {
@@ -164,6 +183,10 @@ void ExplainBgp(const config::Config& config, const std::vector<controller::Serv
       if (ans.routes.empty()) {
         if (node.labels.count(speaker::kExcludeLabel)) {
           ans.why_not = absl::StrCat("labelled ", speaker::kExcludeLabel);
+        } else if (bgp_node.excluded) {
+          ans.why_not = "the API takes it out of load-balancer duty (NetworkUnavailable=True)";
+        } else if (local && bgp_node.local_endpoints.count(s.Key()) == 0) {
+          ans.why_not = "externalTrafficPolicy Local: no ready endpoint of the Service here";
         } else if (desired.peers.empty()) {
           ans.why_not = "no BGPPeer's nodeSelectors select it (no BGP session from this node)";
         } else if (std::none_of(advs.begin(), advs.end(), [&](const auto* adv) {

@@ -7,13 +7,15 @@
 #include "absl/flags/usage.h"
 #include "common/flags.h"
 #include "ctl/cli.h"
+#include "kube/client_flags.h"
 
 ABSL_FLAG(std::string, config_dir, "", "ironlb's YAML configuration directory.");
 ABSL_FLAG(std::string, output, "table", "Output format: table or json.");
 ABSL_FLAG(std::string, services, "",
           "plan: a Service manifest file or directory; further paths follow as arguments.");
 ABSL_FLAG(std::string, load_balancer_class, "",
-          "plan: the spec.loadBalancerClass ironlb serves (default: Services without one).");
+          "plan, explain: the spec.loadBalancerClass ironlb serves (default: Services without "
+          "one).");
 
 ABSL_FLAG(std::string, status_socket, "",
           "status, explain: the speaker's unix socket (default /run/ironlb/speaker.sock).");
@@ -45,6 +47,8 @@ int main(int argc, char** argv) {
                                 .load_balancer_class = absl::GetFlag(FLAGS_load_balancer_class),
                                 .status_socket = absl::GetFlag(FLAGS_status_socket),
                                 .nodes = absl::GetFlag(FLAGS_nodes),
+                                .kubeconfig = absl::GetFlag(FLAGS_kubeconfig),
+                                .context = absl::GetFlag(FLAGS_context),
                                 .standalone = absl::GetFlag(FLAGS_standalone)},
                                std::cout, std::cerr);
 }

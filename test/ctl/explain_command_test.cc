@@ -211,9 +211,9 @@ TEST_F(ExplainCommandTest, AJoiningNodeIsNotEligibleYet) {
   reader.AddPath(dir_.string());
   const controller::ServiceManifests m = std::move(reader).Finish();
   ExplainInput in{.config = &cfg.config, .namespaces = &m.namespaces, .services = &m.services};
-  in.nodes.push_back(
-      {.segment = "eth0",
-       .nodes = {{"n1", {{"zone", "a"}}, "eth0", true}, {"n5", {{"zone", "a"}}, "eth0", false}}});
+  in.nodes.push_back({.segment = "eth0",
+                      .nodes = {{"n1", {{"zone", "a"}}, "eth0", true, ""},
+                                {"n5", {{"zone", "a"}}, "eth0", false, ""}}});
   absl::StatusOr<Explanation> e = Explain(in, "shop/web");
   ASSERT_TRUE(e.ok()) << e.status();
   ASSERT_EQ(e->layer2.size(), 1u);

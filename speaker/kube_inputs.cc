@@ -42,8 +42,10 @@ KubeInputs::KubeInputs(kube::Client* client, arp::EventLoop* loop, KubeInputsOpt
   services_ = informer(kube::Resource::Services(), "", false);
   slices_ = informer(kube::Resource::EndpointSlices(), "", false);
   nodes_ = informer(kube::Resource::Nodes(), "", false);
-  for (const kube::Resource& r : ConfigKinds()) {
-    config_informers_.push_back(informer(r, options_.config_namespace, true));
+  if (options_.read_config) {
+    for (const kube::Resource& r : ConfigKinds()) {
+      config_informers_.push_back(informer(r, options_.config_namespace, true));
+    }
   }
 }
 
@@ -97,6 +99,7 @@ void KubeInputs::Fire() {
 }
 
 std::shared_ptr<const config::LoadResult> KubeInputs::config() {
+  if (!options_.read_config) return nullptr;  // the configuration comes from elsewhere
   if (config_dirty_.exchange(false)) {
     KubeObjects objects;
     for (const auto& i : config_informers_) {
@@ -120,13 +123,17 @@ std::shared_ptr<const config::LoadResult> KubeInputs::config() {
 }
 
 KubeSnapshot KubeInputs::Snapshot() {
+  auto current = config();
+  static const config::Config kEmpty;
+  return SnapshotWith(current ? current->config : kEmpty);
+}
+
+KubeSnapshot KubeInputs::SnapshotWith(const config::Config& config) {
   KubeObjects objects;
   objects.services = Objects(*services_);
   objects.endpoint_slices = Objects(*slices_);
   objects.nodes = Objects(*nodes_);
-  auto current = config();
-  static const config::Config kEmpty;
-  return AssembleSnapshot(objects, current ? current->config : kEmpty, options_.lb_class);
+  return AssembleSnapshot(objects, config, options_.lb_class);
 }
 
 std::vector<std::string> KubeInputs::ConfigProblems() const {

@@ -24,6 +24,9 @@ namespace ironlb::speaker {
 struct KubeInputsOptions {
   std::string config_namespace;  // where ironlb.io objects are read; "" = every namespace
   std::optional<std::string> lb_class;
+  // False on a router host that reads its configuration from --config-dir and only the
+  // Services (and nodes, endpoints) from the cluster: no informers on ironlb.io kinds.
+  bool read_config = true;
   // A burst of changes (a rollout moving endpoints) becomes one re-apply this long after its
   // first change.
   absl::Duration debounce = absl::Milliseconds(50);
@@ -47,10 +50,13 @@ class KubeInputs {
   void Start();
   bool synced() const;
 
-  // On the loop's thread: the configuration in force (nullptr until a good one arrived) and
+  // On the loop's thread: the configuration in force (nullptr until a good one arrived, and
+  // always with read_config = false) and
   // the Services, plan and facts from the caches as they are now.
   std::shared_ptr<const config::LoadResult> config();
   KubeSnapshot Snapshot();
+  // The same with a configuration from elsewhere (read_config = false).
+  KubeSnapshot SnapshotWith(const config::Config& config);
   const config::ConfigStore& config_store() const { return config_store_; }
   // Why the last configuration was refused, or empty.
   std::vector<std::string> ConfigProblems() const;

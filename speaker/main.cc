@@ -24,6 +24,7 @@
 #include "speaker/bgp_plan.h"
 #include "speaker/bgp_speaker.h"
 #include "speaker/kube_announcer.h"
+#include "speaker/kube_event_sink.h"
 #include "speaker/kube_inputs.h"
 #include "speaker/layer2_speaker.h"
 #include "speaker/mss_plan.h"
@@ -82,6 +83,11 @@ label node.kubernetes.io/exclude-from-external-load-balancers or NetworkUnavaila
 announces nothing, and a Service with externalTrafficPolicy: Local is announced only from
 nodes with a ready endpoint. If the API server becomes unreachable, announcements continue as
 they are. --node-name must be the Node's name (the DaemonSet passes spec.nodeName).
+
+Both --config-dir DIR and --kubeconfig FILE (a router host publishing a cluster's Services):
+the configuration comes from DIR, the Services with their addresses (from the status the
+controller wrote), Nodes and EndpointSlices from the cluster; a contested outside port is
+reported as a Warning Event on the Service that did not get it.
 
 Standalone mode: DIR holds ironlb's configuration (AddressPool, L2Advertisement, PortForward,
 ...) and the v1 Service manifests (type LoadBalancer) to announce; their addresses come from
@@ -224,7 +230,10 @@ int main(int argc, char** argv) {
   ironlb::metrics::Registry registry;
   ironlb::RegisterBuildInfo(registry, "speaker");
   ironlb::config::ConfigReloader config(dir, registry);
-  if (!kube_client) config.Reload();
+  // --config-dir with a cluster (a router host publishing a cluster's Services): configuration
+  // from the directory, Services, nodes and endpoints from the cluster.
+  const bool config_from_dir = !dir.empty();
+  if (config_from_dir) config.Reload();
   std::unique_ptr<ironlb::speaker::KubeInputs> kube;          // Kubernetes mode's inputs
   std::unique_ptr<ironlb::speaker::KubeAnnouncer> announcer;  // and ServiceAnnouncements
 
@@ -270,12 +279,22 @@ int main(int argc, char** argv) {
       (*nft)->SetGuardedTcpPorts("frr-grpc", ironlb::speaker::FrrGrpcPorts(*bgp_options));
   }
   std::unique_ptr<ironlb::speaker::RouterRole> router;  // with PortForwards: port forwarding
+  // With a cluster: contested outside ports become Warning Events on the Service.
+  std::unique_ptr<ironlb::speaker::KubeEventSink> events;
+  if (kube_client)
+    events = std::make_unique<ironlb::speaker::KubeEventSink>(kube_client.get(), node);
+  ironlb::speaker::RouterRole::Options router_options;
+  if (events) {
+    router_options.on_new_conflict = [&events](const ironlb::speaker::ForwardConflict& c) {
+      events->ServiceWarning(c.service, "PortForwardContested", c.message);
+    };
+  }
   auto apply = [&] {
-    auto current = kube ? kube->config() : config.store().current();
+    auto current = kube && !config_from_dir ? kube->config() : config.store().current();
     if (!current) return;
     problems.clear();
     ironlb::speaker::KubeSnapshot snapshot;  // Kubernetes mode
-    if (kube) snapshot = kube->Snapshot();
+    if (kube) snapshot = config_from_dir ? kube->SnapshotWith(current->config) : kube->Snapshot();
     const auto services =
         kube ? ironlb::speaker::StandaloneServices{snapshot.services, snapshot.plan}
              : ironlb::speaker::ReadStandaloneServices(*current, dir);
@@ -311,7 +330,8 @@ int main(int argc, char** argv) {
     if (pool_filter) pool_filter->SetPools(current->config);
     if (!current->config.port_forwards.empty() && !router) {
       auto r = nft.ok()
-                   ? ironlb::speaker::RouterRole::Create(loop->get(), nft->get(), &registry, {})
+                   ? ironlb::speaker::RouterRole::Create(loop->get(), nft->get(), &registry,
+                                                         router_options)
                    : absl::StatusOr<std::unique_ptr<ironlb::speaker::RouterRole>>(nft.status());
       if (r.ok()) {
         router = std::move(*r);
@@ -362,15 +382,16 @@ int main(int argc, char** argv) {
             .config_namespace = absl::GetFlag(FLAGS_namespace),
             .lb_class = absl::GetFlag(FLAGS_load_balancer_class).empty()
                             ? std::nullopt
-                            : std::optional<std::string>(absl::GetFlag(FLAGS_load_balancer_class))},
+                            : std::optional<std::string>(absl::GetFlag(FLAGS_load_balancer_class)),
+            .read_config = !config_from_dir},
         [&] { apply(); });
     kube->Start();
   }
 
   auto http = ironlb::HttpServer::Start(
       absl::GetFlag(FLAGS_metrics_address),
-      {.registry = &registry, .healthy = nullptr, .ready = [&config, &kube]() -> absl::Status {
-         if (kube ? kube->config_store().current() : config.store().current()) {
+      {.registry = &registry, .healthy = nullptr, .ready = [&]() -> absl::Status {
+         if (kube && !config_from_dir ? kube->config_store().current() : config.store().current()) {
            return absl::OkStatus();
          }
          return absl::UnavailableError(
@@ -384,16 +405,17 @@ int main(int argc, char** argv) {
   std::unique_ptr<ironlb::speaker::StatusServer> status;
   if (const std::string path = absl::GetFlag(FLAGS_status_socket); !path.empty()) {
     auto server = ironlb::speaker::StatusServer::Start(path, loop->get(), [&] {
-      return ironlb::speaker::BuildStatus({.node = node,
-                                           .labels = *labels,
-                                           .started = started,
-                                           .config_dir = dir,
-                                           .config = kube ? &kube->config_store() : &config.store(),
-                                           .layer2 = layer2.get(),
-                                           .nft = nft.ok() ? nft->get() : nullptr,
-                                           .bgp = bgp.get(),
-                                           .router = router.get(),
-                                           .problems = problems});
+      return ironlb::speaker::BuildStatus(
+          {.node = node,
+           .labels = *labels,
+           .started = started,
+           .config_dir = dir,
+           .config = kube && !config_from_dir ? &kube->config_store() : &config.store(),
+           .layer2 = layer2.get(),
+           .nft = nft.ok() ? nft->get() : nullptr,
+           .bgp = bgp.get(),
+           .router = router.get(),
+           .problems = problems});
     });
     if (server.ok()) {
       status = std::move(*server);
@@ -414,7 +436,7 @@ int main(int argc, char** argv) {
     if (!sig.ok() || *sig == 0) return;
     if (*sig == SIGHUP) {
       IRONLB_LOG(kInfo, "reloading").With("signal", "SIGHUP");
-      if (!kube) config.Reload();
+      if (config_from_dir) config.Reload();
       apply();
       return;
     }
@@ -446,6 +468,7 @@ int main(int argc, char** argv) {
   bgp.reset();
   pool_filter.reset();
   router.reset();
+  events.reset();
   if (nft.ok()) nft->reset();
   (*http)->Stop();
   IRONLB_LOG(kInfo, "ironlb-speaker stopped");

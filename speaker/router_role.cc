@@ -98,6 +98,7 @@ void RouterRole::Report(const PortForwardPlan& plan) {
         .Set(1);
     now.insert(c.message);
     if (reported_.count(c.message) == 0) {
+      if (options_.on_new_conflict) options_.on_new_conflict(c);
       IRONLB_LOG(kWarn, "port forward conflict")
           .With("group", c.group)
           .With("outside", c.outside)

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -33,6 +34,9 @@ class RouterRole {
  public:
   struct Options {
     std::chrono::milliseconds replan_interval{std::chrono::seconds(30)};
+    // Called on the loop's thread once for each contested port when it appears (Kubernetes
+    // Events on the Service that did not get it).
+    std::function<void(const ForwardConflict&)> on_new_conflict;
   };
 
   // Opens a netlink socket for the counters (needs CAP_NET_ADMIN); `loop`, `nft` and

@@ -72,7 +72,10 @@ class RouterRoleTest : public ::testing::Test {
     nft_->SetClampedVips({{*IpAddress::Parse("10.90.0.110"), 1300, false}});
     role_ = std::make_unique<RouterRole>(
         loop_.get(), nft_.get(), &registry_,
-        RouterRole::Options{.replan_interval = std::chrono::milliseconds(20)},
+        RouterRole::Options{
+            .replan_interval = std::chrono::milliseconds(20),
+            .on_new_conflict =
+                [this](const ForwardConflict& c) { new_conflicts_.push_back(c.service); }},
         std::make_unique<SameKernel>(&kernel_), std::make_unique<NoRoutes>());
     config::ConfigReader reader;
     reader.AddYaml(kConfig, "config.yaml");
@@ -97,6 +100,7 @@ class RouterRoleTest : public ::testing::Test {
   std::unique_ptr<NftProgrammer> nft_;
   std::unique_ptr<RouterRole> role_;
   config::LoadResult config_;
+  std::vector<std::string> new_conflicts_;  // on_new_conflict calls (Kubernetes Events)
 };
 
 TEST_F(RouterRoleTest, AppliesOnceAndReportsConflictsAndForwardsInMetrics) {
@@ -109,6 +113,8 @@ TEST_F(RouterRoleTest, AppliesOnceAndReportsConflictsAndForwardsInMetrics) {
   const int batches = kernel_.batches();
   ASSERT_THAT(Set(services), IsOk());
   EXPECT_EQ(kernel_.batches(), batches) << "an unchanged plan must not touch the kernel";
+  // Reported once when it appeared, not at every plan.
+  EXPECT_THAT(new_conflicts_, ::testing::ElementsAre("shop/new"));
 
   const std::string metrics = registry_.Render();
   EXPECT_THAT(metrics, HasSubstr("ironlb_router_forwards 2\n"));

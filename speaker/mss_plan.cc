@@ -1,5 +1,6 @@
 #include "speaker/mss_plan.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 
@@ -60,6 +61,21 @@ MssPlan MssClamps(const config::Config& config, const std::vector<controller::Se
                                           MssText(it->second.mss), " and ", MssText(*mss),
                                           "; clamping to ", MssText(chosen)));
       it->second.mss = chosen;
+    }
+  }
+  // Explicit PortForward targets (router hosts) inside a pool with tcpMSS are clamped too.
+  for (const config::PortForward& pf : config.port_forwards) {
+    for (const config::ForwardTarget& t : pf.targets) {
+      if (by_vip.count(t.address) > 0) continue;
+      for (const config::AddressPool& pool : config.pools) {
+        if (!pool.tcp_mss) continue;
+        const bool inside = std::any_of(pool.ranges.begin(), pool.ranges.end(),
+                                        [&](const IpRange& r) { return r.Contains(t.address); });
+        if (inside) {
+          by_vip.emplace(t.address, Want{*pool.tcp_mss, "PortForward/" + pf.meta.name});
+          break;
+        }
+      }
     }
   }
   for (const auto& [vip, want] : by_vip) {

@@ -1,5 +1,6 @@
 // Which VIPs get their TCP MSS clamped, as a pure function of the configuration and the
-// Services: the Service's `ironlb.io/tcp-mss` annotation, else its pool's `tcpMSS`. Every
+// Services: the Service's `ironlb.io/tcp-mss` annotation, else its pool's `tcpMSS`; and the
+// explicit targets of PortForward groups that lie in a pool with `tcpMSS`. Every
 // speaker programs the clamps of every VIP it may announce, not only those it owns now, so a
 // takeover needs no nftables change.
 #pragma once

@@ -104,6 +104,22 @@ TEST(MssClampsTest, SharedVipTakesTheStricterClampAndSaysSo) {
   EXPECT_THAT(mss.problems[0], HasSubstr("clamping to 1360"));
 }
 
+TEST(MssClampsTest, ExplicitForwardTargetsInAClampedPoolAreClamped) {
+  config::ConfigReader reader;
+  reader.AddYaml(std::string(kConfig) +
+                     "---\napiVersion: ironlb.io/v1alpha1\nkind: PortForward\n"
+                     "metadata: {name: home}\nspec:\n  interfaces: [wan0]\n  targets:\n"
+                     "  - {protocol: TCP, port: 2222, address: 192.168.1.242, targetPort: 22}\n"
+                     "  - {protocol: TCP, port: 8443, address: 10.100.0.2, targetPort: 443}\n",
+                 "config.yaml");
+  const config::LoadResult cfg = std::move(reader).Finish();
+  ASSERT_TRUE(cfg.ok());
+  MssPlan mss = MssClamps(cfg.config, {}, controller::PlanOutput{});
+  ASSERT_THAT(mss.clamps, SizeIs(1));  // 10.100.0.2 is in the unclamped pool
+  EXPECT_EQ(mss.clamps[0].vip.ToString(), "192.168.1.242");
+  EXPECT_EQ(mss.clamps[0].mss, 1400u);
+}
+
 class NftProgrammerTest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -4,6 +4,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "config/fields.h"
+#include "config/kinds.h"
 #include "config/values.h"
 
 namespace ironlb::config {
@@ -374,12 +375,12 @@ void DecodeObject(const Document& doc, Config* config, std::vector<RawObject>* o
         absl::StrCat("\"", api_version, "\" is not supported; this ironlb reads ", kApiVersion));
     return;
   }
-  static const char* const kKinds[] = {"AddressPool", "L2Advertisement", "BGPAdvertisement",
-                                       "BGPPeer",     "BFDProfile",      "PortForward"};
-  if (std::find(std::begin(kKinds), std::end(kKinds), kind) == std::end(kKinds)) {
+  if (std::none_of(kKinds.begin(), kKinds.end(), [&](const Kind& k) { return kind == k.name; })) {
+    std::vector<std::string> names;
+    for (const Kind& k : kKinds) names.push_back(k.name);
     ctx.Warning(
         kRoot.Key("kind"),
-        absl::StrCat("unknown kind, ignored (known kinds: ", absl::StrJoin(kKinds, ", "), ")"));
+        absl::StrCat("unknown kind, ignored (known kinds: ", absl::StrJoin(names, ", "), ")"));
     return;
   }
   WarnUnknownFields(obj, kRoot, {"apiVersion", "kind", "metadata", "spec", "status"}, ctx);

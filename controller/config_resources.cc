@@ -1,17 +1,15 @@
 #include "controller/config_resources.h"
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/str_cat.h"
+#include "config/kinds.h"
 
 namespace ironlb::controller {
 
 const std::vector<kube::Resource>& ConfigResources() {
   static const auto* resources = [] {
     auto* out = new std::vector<kube::Resource>;
-    for (const char* kind : {"AddressPool", "L2Advertisement", "BGPAdvertisement", "BGPPeer",
-                             "BFDProfile", "PortForward"}) {
-      out->push_back(kube::Resource{"ironlb.io", "v1alpha1",
-                                    absl::StrCat(absl::AsciiStrToLower(kind), "s"), kind, true});
+    for (const config::Kind& k : config::kKinds) {
+      out->push_back(
+          kube::Resource{config::kApiGroup, config::kApiGroupVersion, k.plural, k.name, true});
     }
     return out;
   }();

@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "config/kinds.h"
 
 namespace ironlb::speaker {
 namespace {
@@ -18,10 +19,9 @@ std::vector<std::shared_ptr<const nlohmann::json>> Objects(const kube::Informer&
 const std::vector<kube::Resource>& ConfigKinds() {
   static const auto* kinds = [] {
     auto* out = new std::vector<kube::Resource>;
-    for (const char* kind : {"AddressPool", "L2Advertisement", "BGPAdvertisement", "BGPPeer",
-                             "BFDProfile", "PortForward"}) {
-      out->push_back(kube::Resource{"ironlb.io", "v1alpha1",
-                                    absl::StrCat(absl::AsciiStrToLower(kind), "s"), kind, true});
+    for (const config::Kind& k : config::kKinds) {
+      out->push_back(
+          kube::Resource{config::kApiGroup, config::kApiGroupVersion, k.plural, k.name, true});
     }
     return out;
   }();

@@ -17,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "speaker/owner_election.h"
 #include "test/kube/fake_api_server.h"
+#include "test/lab/api_server_in_netns.h"
 #include "test/lab/failover_trial.h"
 #include "test/lab/lab.h"
 #include "test/lab/prober.h"
@@ -38,25 +39,6 @@ constexpr char kNodes[] = "v1/nodes";
 constexpr char kAnnouncements[] = "ironlb.io/v1alpha1/serviceannouncements";
 constexpr char kLocalVip[] = "10.90.0.200";
 constexpr char kClusterVip[] = "10.90.0.201";
-
-// Starts the fake API server on a thread inside `host`'s namespace, listening on its address.
-absl::StatusOr<std::unique_ptr<FakeApiServer>> StartApiServerIn(const Host& host) {
-  absl::StatusOr<std::unique_ptr<FakeApiServer>> out = absl::InternalError("not started");
-  std::thread t([&] {
-    const int ns = open(("/var/run/netns/" + host.netns).c_str(), O_RDONLY | O_CLOEXEC);
-    if (ns < 0 || setns(ns, CLONE_NEWNET) != 0) {
-      out = absl::InternalError("cannot enter " + host.netns);
-      if (ns >= 0) close(ns);
-      return;
-    }
-    close(ns);
-    FakeApiServer::Options o;
-    o.bind_address = host.ipv4;
-    out = FakeApiServer::Start(o);
-  });
-  t.join();
-  return out;
-}
 
 class KubeSpeakerLabTest : public ::testing::Test {
  protected:

@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "test/kube/fake_api_server.h"
+#include "test/lab/api_server_in_netns.h"
 #include "test/lab/failover_trial.h"
 #include "test/lab/ironlb_holder.h"
 #include "test/lab/lab.h"
@@ -33,25 +34,6 @@ constexpr char kVip[] = "10.90.0.100";
 constexpr char kOutside[] = "10.91.0.1";  // the router's outside address (eth1)
 constexpr char kServices[] = "v1/services";
 constexpr char kEvents[] = "v1/events";
-
-// The fake API server on a thread inside `host`'s namespace, listening on its LAN address.
-absl::StatusOr<std::unique_ptr<FakeApiServer>> StartApiServerIn(const Host& host) {
-  absl::StatusOr<std::unique_ptr<FakeApiServer>> out = absl::InternalError("not started");
-  std::thread t([&] {
-    const int ns = open(("/var/run/netns/" + host.netns).c_str(), O_RDONLY | O_CLOEXEC);
-    if (ns < 0 || setns(ns, CLONE_NEWNET) != 0) {
-      out = absl::InternalError("cannot enter " + host.netns);
-      if (ns >= 0) close(ns);
-      return;
-    }
-    close(ns);
-    FakeApiServer::Options o;
-    o.bind_address = host.ipv4;
-    out = FakeApiServer::Start(o);
-  });
-  t.join();
-  return out;
-}
 
 nlohmann::json Forwarded(const std::string& name, const std::string& ip) {
   nlohmann::json s = speaker::testing::ServiceObject("shop", name, ip);

@@ -1,0 +1,24 @@
+// The kinds of ironlb's configuration (API group ironlb.io, version v1alpha1), in one place:
+// the decoder, the controller's and the speaker's API readers and the CRDs all follow it.
+#pragma once
+
+#include <array>
+
+namespace ironlb::config {
+
+inline constexpr char kApiGroup[] = "ironlb.io";
+inline constexpr char kApiGroupVersion[] = "v1alpha1";
+
+struct Kind {
+  const char* name;    // "AddressPool"
+  const char* plural;  // "addresspools": the API resource
+};
+
+inline constexpr std::array<Kind, 6> kKinds = {{{"AddressPool", "addresspools"},
+                                                {"L2Advertisement", "l2advertisements"},
+                                                {"BGPAdvertisement", "bgpadvertisements"},
+                                                {"BGPPeer", "bgppeers"},
+                                                {"BFDProfile", "bfdprofiles"},
+                                                {"PortForward", "portforwards"}}};
+
+}  // namespace ironlb::config

@@ -1,6 +1,7 @@
 #include "speaker/announcement_publisher.h"
 
 #include <chrono>
+#include <set>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -107,6 +108,37 @@ absl::Status AnnouncementPublisher::LoadExisting() {
   return absl::OkStatus();
 }
 
+absl::Status AnnouncementPublisher::RetireOtherOwners(const json& mine) {
+  const json& spec = mine["spec"];
+  if (spec.value("mode", "") != "layer2") return absl::OkStatus();
+  std::set<std::string> addresses;
+  for (const json& a : spec.value("addresses", json::array())) {
+    if (a.is_string()) addresses.insert(a.get<std::string>());
+  }
+  kube::ListOptions options{
+      .label_selector = absl::StrCat(kAnnouncementServiceLabel, "=", spec.value("service", ""))};
+  IRONLB_ASSIGN_OR_RETURN(kube::ListPage page,
+                          client_->List(ServiceAnnouncements(), kube::NamespaceOf(mine), options));
+  for (const json& other : page.items) {
+    const json& o = other.value("spec", json::object());
+    if (o.value("node", "") == node_ || o.value("mode", "") != "layer2") continue;
+    bool all_mine = true;
+    for (const json& a : o.value("addresses", json::array())) {
+      all_mine = all_mine && a.is_string() && addresses.count(a.get<std::string>()) > 0;
+    }
+    if (!all_mine) continue;
+    // One node answers for a VIP: another node's claim of it is stale (that node died without
+    // withdrawing, or lost it while the API was unreachable).
+    absl::Status st =
+        client_->Delete(ServiceAnnouncements(), kube::NamespaceOf(other), kube::NameOf(other));
+    if (!st.ok() && st.code() != absl::StatusCode::kNotFound) return st;
+    IRONLB_LOG(kInfo, "removed another node's stale ServiceAnnouncement")
+        .With("object", KeyOf(other))
+        .With("node", o.value("node", ""));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status AnnouncementPublisher::Upsert(const json& object) {
   auto created = client_->Create(ServiceAnnouncements(), object);
   if (created.ok() || created.status().code() != absl::StatusCode::kAlreadyExists) {
@@ -156,7 +188,10 @@ bool AnnouncementPublisher::ReconcileOnce(const std::map<std::string, json>& des
     auto it = written_.find(key);
     if (it != written_.end() && it->second == owned) continue;
     absl::Status st = Upsert(object);
-    if (st.ok()) written_[key] = owned;
+    if (st.ok()) {
+      written_[key] = owned;
+      st = RetireOtherOwners(object);
+    }
     note(st, key);
   }
   std::vector<std::string> stale;

@@ -1,8 +1,9 @@
 // Keeps this node's ServiceAnnouncement objects in the API equal to what it announces, on a
 // thread of its own (the event loop never waits for the API server). Writes happen only when
 // an object changes; failures are retried with backoff; at start, objects a previous run of
-// this node left behind are found by label and deleted when no longer true; on graceful stop
-// every one of them is deleted.
+// this node left behind are found by label and deleted when no longer true; another node's
+// layer-2 claim of a VIP this node took over is deleted; on graceful stop every one of this
+// node's objects is deleted.
 #pragma once
 
 #include <condition_variable>
@@ -47,6 +48,10 @@ class AnnouncementPublisher {
   // One pass over the differences; false when something failed.
   bool ReconcileOnce(const std::map<std::string, nlohmann::json>& desired);
   absl::Status Upsert(const nlohmann::json& object);
+  // After writing a layer-2 announcement: deletes other nodes' layer-2 announcements of the
+  // same Service whose addresses this node now answers for (one owner per VIP), so a node that
+  // died without withdrawing leaves nothing false behind.
+  absl::Status RetireOtherOwners(const nlohmann::json& mine);
   absl::Status Forget(const std::string& key);
   absl::Status LoadExisting();
 

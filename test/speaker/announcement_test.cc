@@ -142,6 +142,21 @@ TEST_F(PublisherTest, WritesOnlyChangesAndCleansUp) {
   EXPECT_THAT(Names(), ElementsAre("elsewhere-s2"));
 }
 
+TEST_F(PublisherTest, ANewLayer2OwnerRetiresTheDeadOwnersClaim) {
+  // s2 died (SIGKILL, machine gone) while announcing web in layer 2; s3 announces web by BGP.
+  server_->Put(kCollection, Desired("s2", {Ip("10.90.0.100")}).at("shop/web-s2"));
+  json bgp = Desired("s3", {Ip("10.90.0.100")}).at("shop/web-s3");
+  bgp["spec"]["mode"] = "bgp";
+  server_->Put(kCollection, bgp);
+  AnnouncementPublisher publisher(
+      client_.get(), "s1", {.initial = absl::Milliseconds(10), .max = absl::Milliseconds(50)});
+  publisher.SetDesired(Desired("s1", {Ip("10.90.0.100")}));
+  ASSERT_TRUE(Eventually([&] { return publisher.converged(); }));
+  ASSERT_TRUE(Eventually([&] {
+    return Names() == std::vector<std::string>{"web-s1", "web-s3"};
+  })) << ::testing::PrintToString(Names());
+}
+
 TEST_F(PublisherTest, AnObjectChangedByOthersIsPutBack) {
   AnnouncementPublisher publisher(client_.get(), "s1");
   publisher.SetDesired(Desired("s1", {Ip("10.90.0.100")}));

@@ -129,9 +129,11 @@ absl::StatusOr<Explanation> ExplainCluster(const ClusterObjects& cluster, const 
   const controller::ServiceManifests manifests = std::move(reader).Finish();
   std::map<std::string, controller::Labels> namespaces;
   for (const json& ns : cluster.namespaces) {
-    const json& meta = ns.value("metadata", json::object());
+    const json meta = ns.value("metadata", json::object());
+    // A named copy: items() of the temporary value() returns would dangle in the loop.
+    const json label_map = meta.value("labels", json::object());
     controller::Labels labels;
-    for (const auto& [k, v] : meta.value("labels", json::object()).items()) {
+    for (const auto& [k, v] : label_map.items()) {
       if (v.is_string()) labels[k] = v.get<std::string>();
     }
     namespaces[meta.value("name", "")] = std::move(labels);

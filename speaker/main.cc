@@ -130,8 +130,9 @@ Needs CAP_NET_ADMIN (nftables, routes) and CAP_NET_RAW (ARP/NDP); the packaged
 ironlb-router.service grants only those. Check DIR first with `ironlbctl validate`.
 
 Flags:
-  --config-dir DIR              configuration and Service manifests (standalone mode)
-  --kubeconfig FILE             Kubernetes mode (see above); --context picks a context
+  --config-dir DIR              configuration, and in standalone mode the Service manifests
+  --kubeconfig FILE             Kubernetes mode (see above); with --config-dir, only the
+                                Services come from the cluster; --context picks a context
   --namespace NS                Kubernetes mode: where ironlb's objects are (ironlb-system)
   --load-balancer-class NAME    Kubernetes mode: serve this class (default: no class)
   --layer2-key-file FILE        shared key (any secret text of 16+ characters; same on every

@@ -9,19 +9,6 @@
 namespace ironlb::bgp {
 namespace {
 
-// The xpaths of a failed commit, so the operator sees what FRR refused (FRR's message often
-// names only the node).
-std::string EditSummary(const std::vector<YangEdit>& edits) {
-  std::vector<std::string> parts;
-  for (size_t i = 0; i < edits.size() && i < 3; ++i) {
-    parts.push_back(
-        absl::StrCat(edits[i].op == YangEdit::Op::kSet ? "set " : "delete ", edits[i].xpath,
-                     edits[i].value.empty() ? "" : absl::StrCat(" = ", edits[i].value)));
-  }
-  if (edits.size() > 3) parts.push_back(absl::StrCat("... (", edits.size(), " edits)"));
-  return absl::StrJoin(parts, "; ");
-}
-
 absl::Status Annotate(const absl::Status& st, absl::string_view context) {
   return absl::Status(st.code(), absl::StrCat(st.message(), " [", context, "]"));
 }

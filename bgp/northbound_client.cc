@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "proto/frr_northbound.grpc.pb.h"
 
 namespace ironlb::bgp {
@@ -158,6 +159,17 @@ absl::StatusOr<std::string> GrpcNorthboundClient::Version() {
   const grpc::Status st = impl_->stub->GetCapabilities(&ctx, req, &resp);
   if (!st.ok()) return impl_->Error("get capabilities", st);
   return resp.frr_version();
+}
+
+std::string EditSummary(const std::vector<YangEdit>& edits) {
+  std::vector<std::string> parts;
+  for (size_t i = 0; i < edits.size() && i < 3; ++i) {
+    parts.push_back(
+        absl::StrCat(edits[i].op == YangEdit::Op::kSet ? "set " : "delete ", edits[i].xpath,
+                     edits[i].value.empty() ? "" : absl::StrCat(" = ", edits[i].value)));
+  }
+  if (edits.size() > 3) parts.push_back(absl::StrCat("... (", edits.size(), " edits)"));
+  return absl::StrJoin(parts, "; ");
 }
 
 }  // namespace ironlb::bgp

@@ -23,6 +23,10 @@ struct YangEdit {
   std::string value;
 };
 
+// The first edits of a commit, for messages when FRR refuses it (FRR's own message often names
+// only the node): "set /x = 1; delete /y; ... (40 edits)".
+std::string EditSummary(const std::vector<YangEdit>& edits);
+
 enum class DataKind { kAll, kConfig, kState };
 
 class NorthboundClient {

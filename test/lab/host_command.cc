@@ -238,4 +238,16 @@ bool HostProcess::WaitExit(absl::Duration timeout) {
   return true;
 }
 
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
 }  // namespace ironlb::lab

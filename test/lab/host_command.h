@@ -65,4 +65,8 @@ class HostProcess {
   bool reaped_ = false;
 };
 
+// Small file helpers for lab configuration and logs ("" when the file cannot be read).
+void WriteFile(const std::string& path, const std::string& text);
+std::string ReadFile(const std::string& path);
+
 }  // namespace ironlb::lab

@@ -46,18 +46,6 @@ spec: {addresses: [10.90.0.100-10.90.0.120, "fd00:90::100/124"]}
 ---
 )";
 
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::string Service(const std::string& name, const std::string& created,
                     const std::string& annotations, const std::string& ports,
                     const std::string& extra_spec = "") {

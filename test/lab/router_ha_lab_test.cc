@@ -80,18 +80,6 @@ std::string RouterConfig() {
       WebService());
 }
 
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 class RouterHaTest : public ::testing::Test {
  protected:
   void SetUp() override {

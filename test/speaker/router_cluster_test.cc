@@ -15,6 +15,7 @@
 #include "test/kube/fake_api_server.h"
 #include "test/kube/kube_test_util.h"
 #include "test/speaker/kube_objects.h"
+#include "test/speaker/no_routes.h"
 
 namespace ironlb::speaker {
 namespace {
@@ -38,11 +39,7 @@ metadata: {name: home}
 spec: {interfaces: [wan0]}
 )";
 
-class NoRoutes : public RouteFacts {
- public:
-  std::string EgressInterface(const IpAddress&) const override { return ""; }
-  std::string InterfaceHolding(const IpAddress&) const override { return ""; }
-};
+using testing::NoRoutes;
 
 nlohmann::json Forwarded(const std::string& name, const std::string& ip) {
   nlohmann::json s = ServiceObject("shop", name, ip);

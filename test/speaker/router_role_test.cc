@@ -11,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "nft/ruleset_spec.h"
 #include "test/nft/fake_netlink_transport.h"
+#include "test/speaker/no_routes.h"
 #include "test/support/status_matchers.h"
 
 namespace ironlb::speaker {
@@ -21,11 +22,7 @@ using ::ironlb::testing::IsOk;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class NoRoutes : public RouteFacts {
- public:
-  std::string EgressInterface(const IpAddress&) const override { return ""; }
-  std::string InterfaceHolding(const IpAddress&) const override { return ""; }
-};
+using testing::NoRoutes;
 
 // The role's second socket (the /metrics thread's) sees the same kernel as the first.
 class SameKernel : public nft::NetlinkTransport {

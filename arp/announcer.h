@@ -9,7 +9,7 @@
 #include <map>
 #include <vector>
 
-#include "arp/event_loop.h"
+#include "common/event_loop.h"
 #include "common/ip.h"
 
 namespace ironlb::arp {

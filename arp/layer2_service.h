@@ -17,9 +17,9 @@
 #include "absl/status/statusor.h"
 #include "arp/announcer.h"
 #include "arp/counters.h"
-#include "arp/event_loop.h"
 #include "arp/link.h"
 #include "arp/packet_socket.h"
+#include "common/event_loop.h"
 #include "common/ip.h"
 
 namespace ironlb::arp {

@@ -7,8 +7,8 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
-#include "arp/event_loop.h"
 #include "arp/link.h"
+#include "common/event_loop.h"
 
 struct mnl_socket;
 struct nlmsghdr;

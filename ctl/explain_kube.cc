@@ -11,7 +11,7 @@
 #include "ctl/explain_command.h"
 #include "kube/resource.h"
 #include "speaker/cluster_facts.h"
-#include "speaker/kube_inputs.h"
+#include "speaker/kube/kube_inputs.h"
 
 namespace ironlb::ctl {
 namespace {

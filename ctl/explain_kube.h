@@ -14,7 +14,7 @@
 #include "kube/client.h"
 #include "nlohmann/json.hpp"
 #include "proto/ironlb_status.pb.h"
-#include "speaker/kube_snapshot.h"
+#include "speaker/kube/kube_snapshot.h"
 
 namespace ironlb::ctl {
 

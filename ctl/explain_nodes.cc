@@ -7,9 +7,9 @@
 #include "absl/strings/str_join.h"
 #include "arp/link.h"
 #include "config/validate.h"
-#include "speaker/bgp_plan.h"
-#include "speaker/layer2_plan.h"
-#include "speaker/owner_election.h"
+#include "speaker/bgp/bgp_plan.h"
+#include "speaker/layer2/layer2_plan.h"
+#include "speaker/layer2/owner_election.h"
 
 namespace ironlb::ctl {
 

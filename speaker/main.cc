@@ -13,24 +13,24 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "arp/counters.h"
-#include "arp/event_loop.h"
 #include "arp/raw_packet_socket.h"
 #include "bgp/pool_filter.h"
 #include "common/daemon.h"
+#include "common/event_loop.h"
 #include "common/http_server.h"
 #include "common/log.h"
 #include "config/config_reloader.h"
 #include "kube/client_flags.h"
-#include "speaker/bgp_plan.h"
-#include "speaker/bgp_speaker.h"
-#include "speaker/kube_announcer.h"
-#include "speaker/kube_event_sink.h"
-#include "speaker/kube_inputs.h"
-#include "speaker/layer2_speaker.h"
+#include "speaker/bgp/bgp_plan.h"
+#include "speaker/bgp/bgp_speaker.h"
+#include "speaker/kube/kube_announcer.h"
+#include "speaker/kube/kube_event_sink.h"
+#include "speaker/kube/kube_inputs.h"
+#include "speaker/layer2/layer2_speaker.h"
 #include "speaker/mss_plan.h"
 #include "speaker/nft_programmer.h"
-#include "speaker/router_pool_filter.h"
-#include "speaker/router_role.h"
+#include "speaker/router/router_pool_filter.h"
+#include "speaker/router/router_role.h"
 #include "speaker/standalone_services.h"
 #include "speaker/status_server.h"
 #include "speaker/status_snapshot.h"
@@ -221,7 +221,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   auto signals = ironlb::SignalSet::Create();
-  auto loop = ironlb::arp::EventLoop::Create();
+  auto loop = ironlb::EventLoop::Create();
   if (!signals.ok() || !loop.ok()) {
     IRONLB_LOG(kError, "cannot start the event loop")
         .With("error", signals.ok() ? loop.status() : signals.status());
@@ -430,7 +430,7 @@ int main(int argc, char** argv) {
       .With("node", node)
       .With("metrics_port", (*http)->port());
 
-  ironlb::arp::EventLoop* l = loop->get();
+  ironlb::EventLoop* l = loop->get();
   bool stopping = false;
   absl::Status watched = l->Watch((*signals)->fd(), [&] {
     auto sig = (*signals)->Wait(absl::ZeroDuration());

@@ -14,7 +14,7 @@ constexpr std::chrono::milliseconds kFirstRetry{100};
 constexpr std::chrono::milliseconds kMaxRetry{30000};
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<NftProgrammer>> NftProgrammer::Create(arp::EventLoop* loop,
+absl::StatusOr<std::unique_ptr<NftProgrammer>> NftProgrammer::Create(EventLoop* loop,
                                                                      metrics::Registry* registry) {
   auto transport = nft::MnlTransport::Create();
   if (!transport.ok()) return transport.status();
@@ -23,7 +23,7 @@ absl::StatusOr<std::unique_ptr<NftProgrammer>> NftProgrammer::Create(arp::EventL
   return p;
 }
 
-NftProgrammer::NftProgrammer(arp::EventLoop* loop, nft::NetlinkTransport* transport,
+NftProgrammer::NftProgrammer(EventLoop* loop, nft::NetlinkTransport* transport,
                              metrics::Registry* registry)
     : loop_(loop), reconciler_(transport) {
   if (registry == nullptr) return;

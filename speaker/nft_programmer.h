@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "arp/event_loop.h"
+#include "common/event_loop.h"
 #include "common/metrics.h"
 #include "nft/desired_state.h"
 #include "nft/netlink_transport.h"
@@ -23,11 +23,10 @@ namespace ironlb::speaker {
 class NftProgrammer {
  public:
   // The real kernel (NETLINK_NETFILTER). `registry` may be null.
-  static absl::StatusOr<std::unique_ptr<NftProgrammer>> Create(arp::EventLoop* loop,
+  static absl::StatusOr<std::unique_ptr<NftProgrammer>> Create(EventLoop* loop,
                                                                metrics::Registry* registry);
   // Any transport (tests pass a fake); `transport` must outlive the programmer.
-  NftProgrammer(arp::EventLoop* loop, nft::NetlinkTransport* transport,
-                metrics::Registry* registry);
+  NftProgrammer(EventLoop* loop, nft::NetlinkTransport* transport, metrics::Registry* registry);
   ~NftProgrammer();
 
   void SetClampedVips(std::vector<nft::ClampedVip> vips);
@@ -50,7 +49,7 @@ class NftProgrammer {
   void Schedule(std::chrono::milliseconds delay);
   nft::DesiredState Merge();
 
-  arp::EventLoop* loop_;
+  EventLoop* loop_;
   std::unique_ptr<nft::NetlinkTransport> owned_transport_;
   nft::Reconciler reconciler_;
   std::vector<nft::ClampedVip> clamped_;
@@ -60,7 +59,7 @@ class NftProgrammer {
   absl::Status last_error_;
   std::vector<std::string> dropped_;
   bool converged_ = false;
-  arp::EventLoop::TimerId timer_ = 0;
+  EventLoop::TimerId timer_ = 0;
   std::chrono::milliseconds backoff_{0};
 
   metrics::Histogram* latency_ = nullptr;

@@ -35,7 +35,7 @@ bool SomeoneListens(const std::string& path) {
 
 class StatusServer::Service final : public status::v1::SpeakerStatus::Service {
  public:
-  Service(arp::EventLoop* loop, Snapshot snapshot) : loop_(loop), snapshot_(std::move(snapshot)) {}
+  Service(EventLoop* loop, Snapshot snapshot) : loop_(loop), snapshot_(std::move(snapshot)) {}
 
   grpc::Status Get(grpc::ServerContext*, const status::v1::GetRequest*,
                    status::v1::SpeakerState* reply) override {
@@ -52,7 +52,7 @@ class StatusServer::Service final : public status::v1::SpeakerStatus::Service {
   }
 
  private:
-  arp::EventLoop* loop_;
+  EventLoop* loop_;
   Snapshot snapshot_;
 };
 
@@ -60,7 +60,7 @@ StatusServer::StatusServer(std::string path, std::unique_ptr<Service> service)
     : path_(std::move(path)), service_(std::move(service)) {}
 
 absl::StatusOr<std::unique_ptr<StatusServer>> StatusServer::Start(const std::string& path,
-                                                                  arp::EventLoop* loop,
+                                                                  EventLoop* loop,
                                                                   Snapshot snapshot) {
   if (path.size() >= sizeof(sockaddr_un::sun_path)) {
     return absl::InvalidArgumentError(

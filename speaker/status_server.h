@@ -8,7 +8,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "arp/event_loop.h"
+#include "common/event_loop.h"
 #include "proto/ironlb_status.pb.h"
 
 namespace grpc {
@@ -24,8 +24,7 @@ class StatusServer {
   // Creates the socket's directory if needed, refuses when another live speaker already serves
   // `path`, removes a stale socket file, and makes the socket readable by its group only.
   static absl::StatusOr<std::unique_ptr<StatusServer>> Start(const std::string& path,
-                                                             arp::EventLoop* loop,
-                                                             Snapshot snapshot);
+                                                             EventLoop* loop, Snapshot snapshot);
   ~StatusServer();
   StatusServer(const StatusServer&) = delete;
   StatusServer& operator=(const StatusServer&) = delete;

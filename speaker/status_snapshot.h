@@ -7,10 +7,10 @@
 #include "absl/time/time.h"
 #include "config/config_store.h"
 #include "proto/ironlb_status.pb.h"
-#include "speaker/bgp_speaker.h"
-#include "speaker/layer2_speaker.h"
+#include "speaker/bgp/bgp_speaker.h"
+#include "speaker/layer2/layer2_speaker.h"
 #include "speaker/nft_programmer.h"
-#include "speaker/router_role.h"
+#include "speaker/router/router_role.h"
 
 namespace ironlb::speaker {
 

@@ -14,11 +14,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "arp/event_loop.h"
 #include "arp/layer2_service.h"
 #include "arp/link_monitor.h"
 #include "arp/mac_address.h"
 #include "arp/raw_packet_socket.h"
+#include "common/event_loop.h"
 
 namespace ironlb::arp::testing {
 

@@ -6,8 +6,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "speaker/announcement_plan.h"
-#include "speaker/announcement_publisher.h"
+#include "speaker/kube/announcement_plan.h"
+#include "speaker/kube/announcement_publisher.h"
 #include "test/kube/fake_api_server.h"
 #include "test/kube/kube_test_util.h"
 

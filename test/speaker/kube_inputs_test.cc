@@ -2,7 +2,7 @@
 // ironlb.io objects become the speaker's inputs; changes arrive debounced on the event loop;
 // 410 Gone and dropped connections lose nothing; an unreachable API server changes nothing;
 // a bad configuration object leaves the last good configuration in force.
-#include "speaker/kube_inputs.h"
+#include "speaker/kube/kube_inputs.h"
 
 #include <atomic>
 #include <future>
@@ -46,7 +46,7 @@ class KubeInputsTest : public ::testing::Test {
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
     client_ = kube::testing::ClientFor(*server_);
-    auto loop = arp::EventLoop::Create();
+    auto loop = EventLoop::Create();
     ASSERT_TRUE(loop.ok());
     loop_ = std::move(*loop);
     server_->Put(kPools, PoolObject("ironlb-system", "lan", "10.90.0.100-10.90.0.120"));
@@ -93,7 +93,7 @@ class KubeInputsTest : public ::testing::Test {
 
   std::unique_ptr<FakeApiServer> server_;
   std::unique_ptr<kube::Client> client_;
-  std::unique_ptr<arp::EventLoop> loop_;
+  std::unique_ptr<EventLoop> loop_;
   std::unique_ptr<KubeInputs> inputs_;
   std::thread loop_thread_;
   std::atomic<int> applies_{0};

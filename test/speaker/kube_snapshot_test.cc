@@ -1,6 +1,6 @@
 // Kubernetes mode's pure parts: Node and EndpointSlice facts, Services with their addresses
 // from status, and layer-2/BGP eligibility from those facts.
-#include "speaker/kube_snapshot.h"
+#include "speaker/kube/kube_snapshot.h"
 
 #include <cstdlib>
 #include <fstream>
@@ -9,9 +9,9 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "speaker/bgp_plan.h"
+#include "speaker/bgp/bgp_plan.h"
 #include "speaker/cluster_facts.h"
-#include "speaker/layer2_plan.h"
+#include "speaker/layer2/layer2_plan.h"
 #include "test/speaker/kube_objects.h"
 
 namespace ironlb::speaker {

@@ -6,9 +6,9 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "speaker/advert.h"
-#include "speaker/membership.h"
-#include "speaker/owner_election.h"
+#include "speaker/layer2/advert.h"
+#include "speaker/layer2/membership.h"
+#include "speaker/layer2/owner_election.h"
 #include "test/support/status_matchers.h"
 
 namespace ironlb::speaker {

@@ -1,6 +1,6 @@
 // Layer-2 ownership from configuration, allocations and membership: exactly one owner per VIP
 // on a segment, node selectors and interface lists respected, shared IPs kept together.
-#include "speaker/layer2_plan.h"
+#include "speaker/layer2/layer2_plan.h"
 
 #include <set>
 

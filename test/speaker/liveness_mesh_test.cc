@@ -1,6 +1,6 @@
 // The liveness mesh over real TCP on loopback: authenticated pairs, instant notice of a killed
 // peer process, and strangers that can neither join nor fake a death.
-#include "speaker/liveness_mesh.h"
+#include "speaker/layer2/liveness_mesh.h"
 
 #include <netinet/in.h>
 #include <signal.h>
@@ -25,7 +25,7 @@ const IpAddress kLoopback = *IpAddress::Parse("127.0.0.1");
 
 // Runs the loop until `done` or `limit` passes.
 template <typename F>
-bool RunUntil(arp::EventLoop& loop, F done, std::chrono::milliseconds limit) {
+bool RunUntil(EventLoop& loop, F done, std::chrono::milliseconds limit) {
   const auto end = Clock::now() + limit;
   while (!done()) {
     if (Clock::now() > end) return false;
@@ -37,7 +37,7 @@ bool RunUntil(arp::EventLoop& loop, F done, std::chrono::milliseconds limit) {
 class LivenessMeshTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto l = arp::EventLoop::Create();
+    auto l = EventLoop::Create();
     ASSERT_THAT(l, IsOk());
     loop_ = std::move(*l);
   }
@@ -48,7 +48,7 @@ class LivenessMeshTest : public ::testing::Test {
     EXPECT_THAT(m, IsOk());
     return m.ok() ? std::move(*m) : nullptr;
   }
-  std::unique_ptr<arp::EventLoop> loop_;
+  std::unique_ptr<EventLoop> loop_;
   std::vector<std::string> lost_;
 };
 
@@ -76,7 +76,7 @@ TEST_F(LivenessMeshTest, AKilledPeerProcessIsNoticedWithinMilliseconds) {
   const pid_t child = fork();
   if (child == 0) {
     // The peer speaker, in its own process: dies by SIGKILL below.
-    auto loop = arp::EventLoop::Create();
+    auto loop = EventLoop::Create();
     auto m = LivenessMesh::Create(loop->get(), "node-z", "k", kLoopback, 0, nullptr);
     const uint16_t port = (*m)->port();
     if (write(ready[1], &port, sizeof(port)) != sizeof(port)) _exit(1);

@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
-#include "arp/event_loop.h"
+#include "common/event_loop.h"
 #include "common/metrics.h"
 #include "config/loader.h"
 #include "controller/manifest_reader.h"
@@ -123,7 +123,7 @@ TEST(MssClampsTest, ExplicitForwardTargetsInAClampedPoolAreClamped) {
 class NftProgrammerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto loop = arp::EventLoop::Create();
+    auto loop = EventLoop::Create();
     ASSERT_TRUE(loop.ok());
     loop_ = std::move(*loop);
     programmer_ = std::make_unique<NftProgrammer>(loop_.get(), &fake_, &registry_);
@@ -138,7 +138,7 @@ class NftProgrammerTest : public ::testing::Test {
 
   nft::testing::FakeNetlinkTransport fake_;
   metrics::Registry registry_;
-  std::unique_ptr<arp::EventLoop> loop_;
+  std::unique_ptr<EventLoop> loop_;
   std::unique_ptr<NftProgrammer> programmer_;
 };
 

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "speaker/port_forward_plan.h"
+#include "speaker/router/port_forward_plan.h"
 
 namespace ironlb::speaker::testing {
 

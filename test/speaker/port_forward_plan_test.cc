@@ -1,7 +1,7 @@
 // The router plan from real configuration and Service manifests (parsed as the speaker parses
 // them): which outside ports go where, who keeps a contested port, source NAT, and how problems
 // are reported without disturbing the other forwards.
-#include "speaker/port_forward_plan.h"
+#include "speaker/router/port_forward_plan.h"
 
 #include <map>
 #include <set>

@@ -9,9 +9,9 @@
 #include "config/loader.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "speaker/kube_event_sink.h"
-#include "speaker/kube_inputs.h"
-#include "speaker/port_forward_plan.h"
+#include "speaker/kube/kube_event_sink.h"
+#include "speaker/kube/kube_inputs.h"
+#include "speaker/router/port_forward_plan.h"
 #include "test/kube/fake_api_server.h"
 #include "test/kube/kube_test_util.h"
 #include "test/speaker/kube_objects.h"
@@ -56,7 +56,7 @@ TEST(RouterClusterTest, ServicesFromTheClusterConfigFromTheDirectoryAndEventsFor
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   (*server)->Put(kServices, Forwarded("alpha", "10.90.0.105"));
   auto client = kube::testing::ClientFor(**server);
-  auto loop = arp::EventLoop::Create();
+  auto loop = EventLoop::Create();
   ASSERT_TRUE(loop.ok());
 
   config::ConfigReader reader;

@@ -2,7 +2,7 @@
 // fake, itself checked against the kernel): the plan's forwards reach the table next to the
 // MSS clamps, nothing is sent when nothing changed, a deleted table is rebuilt at the next
 // re-plan, conflicts are in /metrics. The lab test runs it for real (and reads the counters).
-#include "speaker/router_role.h"
+#include "speaker/router/router_role.h"
 
 #include "absl/strings/str_cat.h"
 #include "config/loader.h"
@@ -61,7 +61,7 @@ std::string Svc(const std::string& name, const std::string& created, int port) {
 class RouterRoleTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto loop = arp::EventLoop::Create();
+    auto loop = EventLoop::Create();
     ASSERT_THAT(loop, IsOk());
     loop_ = std::move(*loop);
     nft_ = std::make_unique<NftProgrammer>(loop_.get(), &kernel_, &registry_);
@@ -92,7 +92,7 @@ class RouterRoleTest : public ::testing::Test {
   }
 
   metrics::Registry registry_;
-  std::unique_ptr<arp::EventLoop> loop_;
+  std::unique_ptr<EventLoop> loop_;
   FakeNetlinkTransport kernel_;
   std::unique_ptr<NftProgrammer> nft_;
   std::unique_ptr<RouterRole> role_;

@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "speaker/segment.h"
+#include "speaker/layer2/segment.h"
 #include "test/arp/netns_lab.h"
 #include "test/support/status_matchers.h"
 
@@ -32,9 +32,9 @@ class Node {
     std::promise<absl::Status> started;
     thread_ = std::thread([&, name, address] {
       absl::Status st = lab::EnterNetns(ns);
-      std::unique_ptr<arp::EventLoop> loop;
+      std::unique_ptr<EventLoop> loop;
       if (st.ok()) {
-        auto l = arp::EventLoop::Create();
+        auto l = EventLoop::Create();
         st = l.status();
         if (st.ok()) loop = std::move(*l);
       }
@@ -95,7 +95,7 @@ class Node {
 
  private:
   std::thread thread_;
-  arp::EventLoop* loop_ = nullptr;
+  EventLoop* loop_ = nullptr;
   absl::Status status_;
   std::unique_ptr<LivenessMesh> mesh_;
   std::unique_ptr<Segment> segment_;

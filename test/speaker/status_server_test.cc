@@ -65,7 +65,7 @@ class StatusServerTest : public ::testing::Test {
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
     path_ = (dir_ / "run" / "speaker.sock").string();
-    auto loop = arp::EventLoop::Create();
+    auto loop = EventLoop::Create();
     ASSERT_TRUE(loop.ok());
     loop_ = std::move(*loop);
     thread_ = std::thread([this] { (void)loop_->Run(); });
@@ -78,7 +78,7 @@ class StatusServerTest : public ::testing::Test {
 
   std::filesystem::path dir_;
   std::string path_;
-  std::unique_ptr<arp::EventLoop> loop_;
+  std::unique_ptr<EventLoop> loop_;
   std::thread thread_;
 };
 

@@ -1,0 +1,106 @@
+#include "speaker/bgp/bgp_plan.h"
+
+#include <algorithm>
+#include <map>
+
+#include "config/validate.h"
+
+namespace ironlb::speaker {
+
+void ApplyClusterFacts(const ClusterFacts& facts, BgpNode* node) {
+  node->labels = facts.LabelsOf(node->name, node->labels);
+  node->excluded = facts.Excluded(node->name);
+  node->local_endpoints.clear();
+  for (const auto& [service, nodes] : facts.local_endpoint_nodes) {
+    if (nodes.count(node->name) > 0) node->local_endpoints.insert(service);
+  }
+}
+
+bgp::DesiredState PlanBgp(const config::Config& config,
+                          const std::vector<controller::Service>& services,
+                          const controller::PlanOutput& plan, const BgpNode& node) {
+  bgp::DesiredState out;
+  if (node.excluded || node.labels.count(kExcludeLabel)) return out;
+  // Sessions: the peers whose nodeSelectors pick this node (VRFs other than the default are not
+  // driven by ironlb yet).
+  std::set<std::string> peers;
+  std::set<std::string> profiles;
+  for (const config::BGPPeer& p : config.bgp_peers) {
+    if (!p.vrf.empty() || !config::AnyMatches(p.node_selectors, node.labels)) continue;
+    peers.insert(p.meta.name);
+    out.peers.push_back({.name = p.meta.name,
+                         .my_asn = p.my_asn,
+                         .peer_asn = p.peer_asn,
+                         .address = p.peer_address,
+                         .port = p.peer_port,
+                         .source_address = p.source_address,
+                         .hold_time_s = p.hold_time_s,
+                         .keepalive_time_s = p.keepalive_time_s,
+                         .password = p.password,
+                         .ebgp_multihop = p.ebgp_multihop,
+                         .bfd_profile = p.bfd_profile});
+    if (!p.bfd_profile.empty()) profiles.insert(p.bfd_profile);
+  }
+  std::sort(out.peers.begin(), out.peers.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
+  for (const config::BFDProfile& b : config.bfd_profiles) {
+    if (!profiles.count(b.meta.name)) continue;
+    out.bfd_profiles.push_back({.name = b.meta.name,
+                                .receive_interval_ms = b.receive_interval_ms,
+                                .transmit_interval_ms = b.transmit_interval_ms,
+                                .detect_multiplier = b.detect_multiplier,
+                                .echo_interval_ms = b.echo_interval_ms,
+                                .echo_mode = b.echo_mode,
+                                .passive_mode = b.passive_mode,
+                                .minimum_ttl = b.minimum_ttl});
+  }
+  if (peers.empty()) return out;
+
+  // Pool -> advertisements selecting it that pick this node.
+  std::map<std::string, std::vector<const config::BGPAdvertisement*>> by_pool;
+  for (const config::BGPAdvertisement& adv : config.bgp_advertisements) {
+    if (!config::AnyMatches(adv.node_selectors, node.labels)) continue;
+    for (const config::AddressPool* pool :
+         config::PoolsSelectedBy(config, adv.ip_address_pools, adv.ip_address_pool_selectors)) {
+      by_pool[pool->meta.name].push_back(&adv);
+    }
+  }
+  std::map<std::string, bgp::Announcement> announcements;  // by prefix text
+  for (size_t i = 0; i < plan.services.size(); ++i) {
+    const controller::PlannedService& s = plan.services[i];
+    if (s.allocation.status != controller::AllocationStatus::kAssigned) continue;
+    const bool local =
+        i < services.size() && services[i].traffic_policy == controller::TrafficPolicy::kLocal;
+    if (local && !node.local_endpoints.count(s.service)) continue;
+    auto advs = by_pool.find(s.allocation.pool);
+    if (advs == by_pool.end()) continue;
+    for (const IpAddress& ip : s.allocation.addresses) {
+      for (const config::BGPAdvertisement* adv : advs->second) {
+        const std::optional<int>& agg =
+            ip.is_v4() ? adv->aggregation_length : adv->aggregation_length_v6;
+        // Local Services are announced per address: an aggregate would draw traffic for
+        // addresses this node has no endpoint for.
+        const int length = local || !agg ? ip.bit_length() : *agg;
+        const IpPrefix prefix = bgp::PrefixOf(ip, length);
+        bgp::Announcement& a = announcements[prefix.ToString()];
+        a.prefix = prefix;
+        bgp::RouteAttributes attrs;
+        attrs.communities = adv->communities;
+        attrs.local_pref = adv->local_pref;
+        for (const std::string& peer : peers) {
+          if (!adv->peers.empty() &&
+              std::find(adv->peers.begin(), adv->peers.end(), peer) == adv->peers.end()) {
+            continue;
+          }
+          bgp::MergeAttributes(a, peer, attrs);
+        }
+      }
+    }
+  }
+  for (auto& [text, a] : announcements) {
+    if (!a.peers.empty()) out.announcements.push_back(std::move(a));
+  }
+  return out;
+}
+
+}  // namespace ironlb::speaker

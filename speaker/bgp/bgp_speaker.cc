@@ -1,0 +1,230 @@
+#include "speaker/bgp/bgp_speaker.h"
+
+#include <chrono>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/log.h"
+
+namespace ironlb::speaker {
+namespace {
+
+std::chrono::steady_clock::time_point After(absl::Duration d) {
+  return std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(d);
+}
+
+}  // namespace
+
+absl::StatusOr<BgpSpeakerOptions> ParseBgpFlags(const std::string& vty_dir,
+                                                const std::string& grpc_ports) {
+  BgpSpeakerOptions o;
+  if (vty_dir.empty()) return absl::InvalidArgumentError("--frr-vty-dir must not be empty");
+  o.vty_dir = vty_dir;
+  std::vector<std::string> parts = absl::StrSplit(grpc_ports, ',');
+  if (parts.size() != 3) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--frr-grpc-ports: want three ports, staticd,bgpd,bfdd (bfdd 0 = none); got \"", grpc_ports,
+        "\""));
+  }
+  int* ports[] = {&o.staticd_grpc_port, &o.bgpd_grpc_port, &o.bfdd_grpc_port};
+  for (size_t i = 0; i < 3; ++i) {
+    int v = 0;
+    if (!absl::SimpleAtoi(parts[i], &v) || v < 0 || v > 65535 || (v == 0 && i < 2)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--frr-grpc-ports: \"", parts[i], "\" is not a port (1..65535)"));
+    }
+    *ports[i] = v;
+  }
+  return o;
+}
+
+std::vector<uint16_t> FrrGrpcPorts(const BgpSpeakerOptions& options) {
+  std::vector<uint16_t> out;
+  for (int p : {options.staticd_grpc_port, options.bgpd_grpc_port, options.bfdd_grpc_port}) {
+    if (p > 0) out.push_back(static_cast<uint16_t>(p));
+  }
+  return out;
+}
+
+BgpSpeaker::BgpSpeaker(BgpSpeakerOptions options, metrics::Registry* registry)
+    : options_(std::move(options)) {
+  auto target = [this](int port) { return absl::StrCat(options_.grpc_host, ":", port); };
+  // Generous deadlines: a commit of thousands of VIPs takes a good part of a second (see
+  // docs/bgp.md), a slow machine more, and these calls run on the worker thread, not the
+  // event loop.
+  const absl::Duration deadline = absl::Seconds(30);
+  staticd_ =
+      bgp::GrpcNorthboundClient::Create("staticd", target(options_.staticd_grpc_port), deadline);
+  bgpd_ = bgp::GrpcNorthboundClient::Create("bgpd", target(options_.bgpd_grpc_port), deadline);
+  if (options_.bfdd_grpc_port != 0) {
+    bfdd_ = bgp::GrpcNorthboundClient::Create("bfdd", target(options_.bfdd_grpc_port), deadline);
+  }
+  vty_ = std::make_unique<bgp::SocketVtySession>("bgpd", options_.vty_dir + "/bgpd.vty");
+  reconciler_ = std::make_unique<bgp::FrrReconciler>(
+      bgp::FrrClients{staticd_.get(), bgpd_.get(), bfdd_.get(), vty_.get()});
+  if (registry != nullptr) {
+    session_up_ = &registry->AddGauge("ironlb_bgp_session_up",
+                                      "1 when FRR's BGP session to the peer is Established.",
+                                      {"peer", "address"});
+    prefixes_sent_ = &registry->AddGauge("ironlb_bgp_prefixes_sent",
+                                         "Prefixes FRR has sent to the peer (its pfxSnt).",
+                                         {"peer", "address", "family"});
+    frr_ok_ = &registry->AddGauge(
+        "ironlb_bgp_frr_in_sync",
+        "1 when FRR holds ironlb's desired BGP state; 0 while FRR is unreachable or refuses it.");
+    applies_ = &registry->AddCounter("ironlb_bgp_applies_total",
+                                     "Passes that changed FRR, by result (ok, error).", {"result"});
+  }
+  worker_ = std::thread([this] { Run(); });
+}
+
+BgpSpeaker::~BgpSpeaker() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  if (worker_.joinable()) worker_.join();
+}
+
+void BgpSpeaker::SetDesired(bgp::DesiredState desired) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    pending_ = std::move(desired);
+  }
+  wake_.notify_all();
+}
+
+void BgpSpeaker::Shutdown(std::function<void()> done) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    shutdown_ = true;
+    shutdown_done_ = std::move(done);
+  }
+  wake_.notify_all();
+}
+
+absl::Status BgpSpeaker::LastError() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return last_error_;
+}
+
+std::optional<bgp::FrrStatus> BgpSpeaker::LastStatus() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return last_status_;
+}
+
+void BgpSpeaker::PublishMetrics(const bgp::FrrStatus& status) {
+  if (session_up_ == nullptr) return;
+  session_up_->Clear();
+  prefixes_sent_->Clear();
+  for (const bgp::PeerStatus& p : status.peers) {
+    session_up_->WithLabels({p.name, p.address}).Set(p.established() ? 1 : 0);
+    prefixes_sent_->WithLabels({p.name, p.address, p.family})
+        .Set(static_cast<double>(p.prefixes_sent));
+  }
+}
+
+void BgpSpeaker::Withdraw() {
+  if (absl::Status st = reconciler_->WithdrawAll(); !st.ok()) {
+    IRONLB_LOG(kWarn, "BGP: could not withdraw routes before stopping").With("error", st);
+    return;
+  }
+  // bgpd sends the withdrawals on its own schedule; wait (bounded) until it says so, so FRR
+  // going down next does not beat them.
+  const absl::Time deadline = absl::Now() + options_.withdraw_wait;
+  while (absl::Now() < deadline) {
+    auto status = reconciler_->ReadStatus();
+    if (!status.ok()) break;
+    bool sent_any = false;
+    for (const bgp::PeerStatus& p : status->peers) sent_any |= p.prefixes_sent > 0;
+    if (!sent_any) break;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  IRONLB_LOG(kInfo, "BGP: routes withdrawn");
+}
+
+void BgpSpeaker::Run() {
+  std::optional<bgp::DesiredState> current;
+  bool dirty = false;
+  absl::Duration backoff = options_.retry_min;
+  auto next_try = std::chrono::steady_clock::now();
+  auto next_audit = After(options_.audit_interval);
+  std::string last_logged_error;
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      const auto deadline = dirty ? std::min(next_try, next_audit) : next_audit;
+      wake_.wait_until(lock, deadline, [&] { return stop_ || shutdown_ || pending_.has_value(); });
+      if (stop_) return;
+      if (shutdown_) {
+        auto done = std::move(shutdown_done_);
+        lock.unlock();
+        Withdraw();
+        if (done) done();
+        return;
+      }
+      if (pending_) {
+        current = std::move(*pending_);
+        pending_.reset();
+        dirty = true;
+        next_try = std::chrono::steady_clock::now();  // a new state is tried at once
+      }
+    }
+    const auto now = std::chrono::steady_clock::now();
+    const bool audit = now >= next_audit;
+    if (!current || (!audit && (!dirty || now < next_try))) continue;
+    auto result = reconciler_->Apply(*current, audit);
+    if (result.ok()) {
+      dirty = false;
+      backoff = options_.retry_min;
+      if (!last_logged_error.empty()) {
+        IRONLB_LOG(kInfo, "BGP: FRR in sync again");
+      }
+      last_logged_error.clear();
+      if (result->Changed()) {
+        IRONLB_LOG(kInfo, "BGP: FRR updated")
+            .With("announcements", current->announcements.size())
+            .With("peers", current->peers.size())
+            .With("staticd_edits", result->staticd_edits)
+            .With("bgpd_edits", result->bgpd_edits)
+            .With("bfdd_edits", result->bfdd_edits)
+            .With("vty", absl::StrJoin(result->vty_commands, " / "))
+            .With("audit", audit);
+        if (applies_ != nullptr) applies_->WithLabels({"ok"}).Increment();
+      }
+    } else {
+      dirty = true;
+      next_try = After(backoff);
+      const std::string msg(result.status().message());
+      if (msg != last_logged_error) {
+        IRONLB_LOG(kWarn, "BGP: FRR not in sync; retrying")
+            .With("error", result.status())
+            .With("retry_in", absl::FormatDuration(backoff))
+            .With("action",
+                  "check that FRR's zebra, bgpd, staticd and bfdd run with -M grpc:PORT on the "
+                  "ports given to the speaker, and FRR's message above");
+        last_logged_error = msg;
+      }
+      backoff = std::min(backoff * 2, options_.retry_max);
+      if (applies_ != nullptr) applies_->WithLabels({"error"}).Increment();
+    }
+    if (frr_ok_ != nullptr) frr_ok_->WithLabels({}).Set(result.ok() ? 1 : 0);
+    std::optional<bgp::FrrStatus> status;
+    if (audit) {
+      next_audit = After(options_.audit_interval);
+      auto s = reconciler_->ReadStatus();
+      if (s.ok()) {
+        PublishMetrics(*s);
+        status = std::move(*s);
+      }
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    last_error_ = result.status();
+    if (status) last_status_ = std::move(status);
+  }
+}
+
+}  // namespace ironlb::speaker

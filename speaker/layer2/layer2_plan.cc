@@ -1,0 +1,109 @@
+#include "speaker/layer2/layer2_plan.h"
+
+#include <algorithm>
+#include <iterator>
+
+#include "arp/link.h"
+#include "config/validate.h"
+#include "speaker/layer2/owner_election.h"
+
+namespace ironlb::speaker {
+
+std::vector<Layer2Vip> Layer2Vips(const config::Config& config, const controller::PlanOutput& plan,
+                                  std::shared_ptr<const ClusterFacts> facts) {
+  // Pool name -> advertisements selecting it.
+  std::map<std::string, std::vector<const config::L2Advertisement*>> by_pool;
+  for (const config::L2Advertisement& adv : config.l2_advertisements) {
+    for (const config::AddressPool* pool :
+         config::PoolsSelectedBy(config, adv.ip_address_pools, adv.ip_address_pool_selectors)) {
+      by_pool[pool->meta.name].push_back(&adv);
+    }
+  }
+  std::map<IpAddress, Layer2Vip> vips;
+  for (const controller::PlannedService& s : plan.services) {
+    if (s.allocation.status != controller::AllocationStatus::kAssigned) continue;
+    auto advs = by_pool.find(s.allocation.pool);
+    if (advs == by_pool.end()) continue;  // BGP-only pool, or not announced at all
+    for (const IpAddress& ip : s.allocation.addresses) {
+      Layer2Vip& v = vips[ip];
+      v.vip = ip;
+      v.pool = s.allocation.pool;
+      v.advertisements = advs->second;
+      v.services.push_back(s.service);
+      v.facts = facts;
+      if (!facts) continue;
+      auto local = facts->local_endpoint_nodes.find(s.service);
+      if (local == facts->local_endpoint_nodes.end()) continue;
+      if (!v.endpoint_nodes) {
+        v.endpoint_nodes = local->second;
+        continue;
+      }
+      // Services sharing a VIP move together: a node must serve all the Local ones.
+      std::set<std::string> both;
+      std::set_intersection(v.endpoint_nodes->begin(), v.endpoint_nodes->end(),
+                            local->second.begin(), local->second.end(),
+                            std::inserter(both, both.end()));
+      v.endpoint_nodes = std::move(both);
+    }
+  }
+  std::vector<Layer2Vip> out;
+  out.reserve(vips.size());
+  for (auto& [ip, v] : vips) {
+    std::sort(v.services.begin(), v.services.end());
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+bool Eligible(const Layer2Vip& vip, const std::string& node, const SegmentView::Member& member,
+              const std::vector<std::string>& excluded_interfaces) {
+  if (vip.facts && vip.facts->Excluded(node)) return false;
+  if (vip.endpoint_nodes && vip.endpoint_nodes->count(node) == 0) return false;
+  const config::Labels& labels =
+      vip.facts ? vip.facts->LabelsOf(node, member.labels) : member.labels;
+  if (labels.count(kExcludeLabel) > 0) return false;
+  return std::any_of(vip.advertisements.begin(), vip.advertisements.end(),
+                     [&](const config::L2Advertisement* adv) {
+                       return arp::InterfaceSelected(member.interface, adv->interfaces,
+                                                     excluded_interfaces) &&
+                              config::AnyMatches(adv->node_selectors, labels);
+                     });
+}
+
+std::map<IpAddress, std::string> OwnersOn(const std::vector<Layer2Vip>& vips,
+                                          const SegmentView& segment,
+                                          const std::vector<std::string>& excluded_interfaces) {
+  std::map<IpAddress, std::string> out;
+  for (const Layer2Vip& vip : vips) {
+    std::vector<std::string> eligible;
+    for (const auto& [node, member] : segment.alive) {
+      if (Eligible(vip, node, member, excluded_interfaces)) eligible.push_back(node);
+    }
+    if (auto owner = OwnerFor(vip.vip, eligible)) out[vip.vip] = *owner;
+  }
+  return out;
+}
+
+std::vector<arp::VipClaim> ClaimsFor(const std::string& self, const std::vector<Layer2Vip>& vips,
+                                     const std::vector<SegmentView>& segments,
+                                     const std::vector<std::string>& excluded_interfaces) {
+  std::map<IpAddress, std::vector<std::string>> claimed;  // vip -> our interfaces
+  for (const SegmentView& seg : segments) {
+    auto me = seg.alive.find(self);
+    if (me == seg.alive.end()) continue;
+    for (const Layer2Vip& vip : vips) {
+      if (!Eligible(vip, self, me->second, excluded_interfaces)) continue;
+      std::vector<std::string> eligible;
+      for (const auto& [node, member] : seg.alive) {
+        if (Eligible(vip, node, member, excluded_interfaces)) eligible.push_back(node);
+      }
+      if (OwnerFor(vip.vip, eligible) == self) claimed[vip.vip].push_back(seg.ifname);
+    }
+  }
+  std::vector<arp::VipClaim> out;
+  out.reserve(claimed.size());
+  for (auto& [vip, ifaces] : claimed) out.push_back({vip, std::move(ifaces)});
+  return out;
+}
+
+}  // namespace ironlb::speaker

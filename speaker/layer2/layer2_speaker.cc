@@ -1,0 +1,357 @@
+#include "speaker/layer2/layer2_speaker.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+
+namespace ironlb::speaker {
+
+absl::StatusOr<std::unique_ptr<Layer2Speaker>> Layer2Speaker::Create(
+    EventLoop* loop, arp::PacketSocketFactory* sockets, Layer2SpeakerOptions options,
+    metrics::Registry* registry) {
+  if (options.key.empty()) {
+    return absl::InvalidArgumentError(
+        "layer 2 needs the speakers' shared key (--layer2-key-file): adverts are signed with it");
+  }
+  std::unique_ptr<Layer2Speaker> s(new Layer2Speaker(loop, std::move(options)));
+  auto l2 = arp::Layer2Service::Create(loop, sockets, s->options_.arp);
+  if (!l2.ok()) return l2.status();
+  s->layer2_ = std::move(*l2);
+  Layer2Speaker* raw = s.get();
+  auto links = arp::LinkMonitor::Create(
+      loop, {.changed = [raw](const arp::Link& l) { raw->OnLinkChanged(l); },
+             .removed = [raw](int ifindex) { raw->OnLinkRemoved(ifindex); }});
+  if (!links.ok()) return links.status();
+  s->links_ = std::move(*links);
+  if (registry != nullptr) {
+    auto m = std::make_unique<Metrics>();
+    m->owned = &registry->AddGauge("ironlb_l2_vips_owned",
+                                   "VIPs this node answers for, per interface.", {"interface"});
+    m->members =
+        &registry->AddGauge("ironlb_l2_members_alive",
+                            "Speakers alive on the segment (this one included).", {"interface"});
+    m->adverts = &registry->AddCounter(
+        "ironlb_l2_adverts_total",
+        "Speaker adverts per interface: sent, received, or rejected (bad signature, malformed "
+        "or replayed).",
+        {"interface", "direction"});
+    m->gained = &registry->AddCounter(
+        "ironlb_l2_vips_gained_total",
+        "VIPs this node took ownership of (start, takeover after a peer died or left, "
+        "rebalancing after a join).",
+        {"interface"});
+    m->takeovers = &registry->AddCounter(
+        "ironlb_l2_takeovers_total",
+        "VIPs this node started answering for, by cause: start, assigned, peer-left, peer-died, "
+        "peer-silent, rebalance.",
+        {"interface", "cause"});
+    m->failover = &registry->AddHistogram(
+        "ironlb_l2_failover_seconds",
+        "From the old owner's last advert to this node claiming its VIP (cause: peer-left, "
+        "peer-died, peer-silent).",
+        {"interface", "cause"}, {0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2, 5});
+    s->metrics_ = std::move(m);
+    raw->UpdateMetrics();
+  }
+  return s;
+}
+
+Layer2Speaker::~Layer2Speaker() {
+  if (metrics_timer_ != 0) loop_->Cancel(metrics_timer_);
+  segments_.clear();
+  links_.reset();
+}
+
+bool Layer2Speaker::WantsSegment(const arp::Link& link) const {
+  if (!config_ || !link.CanAnnounce()) return false;
+  for (const auto& adv : config_->config.l2_advertisements) {
+    if (arp::InterfaceSelected(link.name, adv.interfaces, options_.arp.excluded_interfaces)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void Layer2Speaker::OnLinkChanged(const arp::Link& link) {
+  layer2_->LinkChanged(link);
+  SyncSegments();
+}
+
+void Layer2Speaker::OnLinkRemoved(int ifindex) {
+  layer2_->LinkRemoved(ifindex);
+  SyncSegments();
+}
+
+void Layer2Speaker::SyncSegments() {
+  if (stopping_ || !links_) return;
+  bool changed = false;
+  // Drop segments whose interface went away, went down or is no longer wanted.
+  for (auto it = segments_.begin(); it != segments_.end();) {
+    auto link = links_->links().find(it->first);
+    if (link == links_->links().end() || !WantsSegment(link->second)) {
+      IRONLB_LOG(kInfo, "layer 2: leaving segment").With("interface", it->second.segment->ifname());
+      it = segments_.erase(it);
+      changed = true;
+    } else {
+      ++it;
+    }
+  }
+  for (const auto& [ifindex, link] : links_->links()) {
+    if (segments_.count(ifindex) > 0 || !WantsSegment(link)) continue;
+    SegmentState st;
+    std::optional<IpAddress> address;
+    for (const IpAddress& a : link.addresses) {
+      if (a.is_v4()) {
+        address = a;
+        break;
+      }
+      if (!address) address = a;
+    }
+    SegmentState* slot = &segments_[ifindex];
+    if (address) {
+      auto mesh = LivenessMesh::Create(loop_, options_.node, options_.key, *address,
+                                       options_.liveness_port, [slot](const std::string& peer) {
+                                         if (slot->segment) slot->segment->PeerLost(peer);
+                                       });
+      if (mesh.ok()) {
+        st.mesh = std::move(*mesh);
+      } else {
+        IRONLB_LOG(kWarn, "layer 2: no liveness listener; a killed peer is noticed by silence")
+            .With("interface", link.name)
+            .With("error", mesh.status());
+      }
+    }
+    SegmentOptions opts{.node = options_.node,
+                        .key = options_.key,
+                        .labels = options_.labels,
+                        .incarnation = static_cast<uint64_t>(absl::ToUnixNanos(absl::Now())),
+                        .interval = options_.interval,
+                        .dead_after = options_.dead_after};
+    auto seg = Segment::Create(loop_, ifindex, link.name, link.mac.bytes(), address, st.mesh.get(),
+                               st.mesh ? st.mesh->port() : 0, opts, [this] { Recompute(); });
+    if (!seg.ok()) {
+      IRONLB_LOG(kError, "layer 2: cannot join segment")
+          .With("interface", link.name)
+          .With("error", seg.status());
+      segments_.erase(ifindex);
+      continue;
+    }
+    st.segment = std::move(*seg);
+    *slot = std::move(st);
+    IRONLB_LOG(kInfo, "layer 2: joined segment").With("interface", link.name);
+    changed = true;
+  }
+  if (changed) Recompute();
+}
+
+void Layer2Speaker::SetDesired(std::shared_ptr<const config::LoadResult> config,
+                               const controller::PlanOutput& plan,
+                               std::shared_ptr<const ClusterFacts> facts) {
+  vips_ = Layer2Vips(config->config, plan, std::move(facts));
+  config_ = std::move(config);
+  SyncSegments();
+  Recompute();
+}
+
+void Layer2Speaker::Recompute() {
+  if (stopping_) return;
+  std::vector<SegmentView> views;
+  for (const auto& [ifindex, st] : segments_) {
+    if (!st.segment) continue;
+    SegmentView v;
+    v.ifname = st.segment->ifname();
+    // Only ready members count, ourselves included: a node that just joined owns nothing
+    // until it has heard everybody, and nobody hands it VIPs before then.
+    if (st.segment->ready()) v.alive[options_.node] = {st.segment->ifname(), options_.labels};
+    for (const std::string& node : st.segment->Alive()) {
+      if (node == options_.node) continue;
+      const Membership::Member* m = st.segment->membership().Find(node);
+      if (m != nullptr && m->last.ready) v.alive[node] = {m->last.interface, m->last.labels};
+    }
+    views.push_back(std::move(v));
+  }
+  const auto before = layer2_->Announced();
+  layer2_->SetOwnedVips(ClaimsFor(options_.node, vips_, views, options_.arp.excluded_interfaces));
+  NoteTakeovers(views);
+  if (metrics_) {
+    for (const auto& [ifname, vips] : layer2_->Announced()) {
+      auto it = before.find(ifname);
+      size_t gained = 0;
+      for (const IpAddress& v : vips) {
+        if (it == before.end() || !std::binary_search(it->second.begin(), it->second.end(), v)) {
+          ++gained;
+        }
+      }
+      if (gained > 0) metrics_->gained->WithLabels({ifname}).Increment(static_cast<double>(gained));
+    }
+    UpdateMetrics();
+  }
+}
+
+Takeover Layer2Speaker::Explain(const SegmentView& view, const IpAddress& vip,
+                                const std::string& previous, bool was_ready) const {
+  Takeover t{.vip = vip, .interface = view.ifname, .previous_owner = previous, .at = absl::Now()};
+  if (previous.empty()) {
+    t.cause = was_ready ? "assigned" : "start";
+    t.reason = was_ready ? "a new or newly eligible VIP; this node wins the hash"
+                         : "this node became ready on the segment and wins the hash";
+    return t;
+  }
+  if (view.alive.count(previous) > 0) {
+    t.cause = "rebalance";
+    t.reason = absl::StrCat("this node now wins the hash over ", previous, " (still alive)");
+    return t;
+  }
+  const Membership::Departure* d = nullptr;
+  for (const auto& [ifindex, st] : segments_) {
+    if (st.segment && st.segment->ifname() == view.ifname) {
+      d = st.segment->membership().FindDeparture(previous);
+    }
+  }
+  if (d == nullptr) {  // it was alive but not ready, or excluded: it stopped being eligible
+    t.cause = "rebalance";
+    t.reason = absl::StrCat(previous, " is no longer eligible");
+    return t;
+  }
+  t.failover = t.at - d->last_heard;
+  const int64_t ms = absl::ToInt64Milliseconds(*t.failover);
+  switch (d->cause) {
+    case Membership::Cause::kLeft:
+      t.cause = "peer-left";
+      t.reason = absl::StrCat(previous, " left (graceful stop)");
+      break;
+    case Membership::Cause::kConnectionLost:
+      t.cause = "peer-died";
+      t.reason = absl::StrCat(previous, "'s liveness link closed (its speaker died); last advert ",
+                              ms, " ms before the takeover");
+      break;
+    case Membership::Cause::kSilent:
+      t.cause = "peer-silent";
+      t.reason =
+          absl::StrCat(previous, " went silent (link cut, host down or frozen); last advert ", ms,
+                       " ms before the takeover");
+      break;
+  }
+  return t;
+}
+
+void Layer2Speaker::NoteTakeovers(const std::vector<SegmentView>& views) {
+  std::map<std::string, std::map<IpAddress, std::string>> now_owners;
+  for (const SegmentView& view : views) {
+    auto owners = OwnersOn(vips_, view, options_.arp.excluded_interfaces);
+    auto known = owners_.find(view.ifname);
+    for (const auto& [vip, owner] : owners) {
+      if (owner != options_.node) continue;
+      std::string previous;
+      if (known != owners_.end()) {
+        auto it = known->second.find(vip);
+        if (it != known->second.end()) previous = it->second;
+      }
+      if (previous == options_.node) continue;
+      Takeover t = Explain(view, vip, previous, ready_on_.count(view.ifname) > 0);
+      IRONLB_LOG(kInfo, "layer 2: took over VIP")
+          .With("vip", vip.ToString())
+          .With("interface", view.ifname)
+          .With("cause", t.cause)
+          .With("reason", t.reason);
+      if (metrics_) {
+        metrics_->takeovers->WithLabels({view.ifname, t.cause}).Increment();
+        if (t.failover) {
+          metrics_->failover->WithLabels({view.ifname, t.cause})
+              .Observe(absl::ToDoubleSeconds(*t.failover));
+        }
+      }
+      owned_since_[{view.ifname, vip}] = t;
+      takeovers_.push_back(std::move(t));
+      if (takeovers_.size() > 32) takeovers_.pop_front();
+    }
+    now_owners[view.ifname] = std::move(owners);
+  }
+  for (auto it = owned_since_.begin(); it != owned_since_.end();) {
+    auto seg = now_owners.find(it->first.first);
+    bool still = false;
+    if (seg != now_owners.end()) {
+      auto o = seg->second.find(it->first.second);
+      still = o != seg->second.end() && o->second == options_.node;
+    }
+    it = still ? std::next(it) : owned_since_.erase(it);
+  }
+  owners_ = std::move(now_owners);
+  ready_on_.clear();
+  for (const SegmentView& view : views) {
+    if (view.alive.count(options_.node) > 0) ready_on_.insert(view.ifname);
+  }
+}
+
+std::vector<SegmentStatus> Layer2Speaker::Segments() const {
+  std::vector<SegmentStatus> out;
+  for (const auto& [ifindex, st] : segments_) {
+    if (!st.segment) continue;
+    SegmentStatus s{.interface = st.segment->ifname(), .ready = st.segment->ready()};
+    for (const std::string& node : st.segment->Alive()) {
+      const Membership::Member* m = st.segment->membership().Find(node);
+      if (node == options_.node || m == nullptr) continue;
+      s.peers.push_back({node, m->last.interface, m->last.ready, m->last_heard, m->last.labels});
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+void Layer2Speaker::UpdateMetrics() {
+  if (!metrics_) return;
+  metrics_->owned->Clear();
+  for (const auto& [ifindex, st] : segments_) {  // 0 on every layer-2 interface, not absent
+    if (st.segment) metrics_->owned->WithLabels({st.segment->ifname()}).Set(0);
+  }
+  for (const auto& [ifname, vips] : layer2_->Announced()) {
+    metrics_->owned->WithLabels({ifname}).Set(static_cast<double>(vips.size()));
+  }
+  metrics_->members->Clear();
+  for (const auto& [ifindex, st] : segments_) {
+    if (!st.segment) continue;
+    const std::string& ifname = st.segment->ifname();
+    metrics_->members->WithLabels({ifname}).Set(static_cast<double>(st.segment->Alive().size()));
+    const SegmentCounters now = st.segment->counters();
+    SegmentCounters& was = metrics_->reported[ifname];
+    // Counters only grow; a segment that was recreated starts again from zero.
+    auto add = [&](const char* dir, uint64_t n, uint64_t& prev) {
+      if (n < prev) prev = 0;
+      if (n > prev)
+        metrics_->adverts->WithLabels({ifname, dir}).Increment(static_cast<double>(n - prev));
+      prev = n;
+    };
+    add("sent", now.adverts_sent, was.adverts_sent);
+    add("received", now.adverts_received, was.adverts_received);
+    add("rejected", now.adverts_rejected, was.adverts_rejected);
+  }
+  if (metrics_timer_ == 0) {
+    metrics_timer_ = loop_->RunAfter(std::chrono::seconds(1), [this] {
+      metrics_timer_ = 0;
+      UpdateMetrics();
+    });
+  }
+}
+
+std::map<std::string, std::vector<std::string>> Layer2Speaker::Members() const {
+  std::map<std::string, std::vector<std::string>> out;
+  for (const auto& [ifindex, st] : segments_) {
+    if (st.segment) out[st.segment->ifname()] = st.segment->Alive();
+  }
+  return out;
+}
+
+void Layer2Speaker::Shutdown(std::function<void()> done) {
+  for (auto& [ifindex, st] : segments_) {
+    if (st.segment) st.segment->Leave();
+  }
+  stopping_ = true;
+  loop_->RunAfter(options_.leave_grace, [this, done = std::move(done)] {
+    layer2_->SetOwnedVips({});
+    segments_.clear();
+    if (done) done();
+  });
+}
+
+}  // namespace ironlb::speaker

@@ -1,0 +1,149 @@
+// The layer-2 half of the speaker, on one event loop: a Segment (adverts + membership) and a
+// liveness mesh on every interface an L2Advertisement may use, ownership recomputed whenever
+// membership or the VIPs change, and arp/ told the result. Graceful stop tells the segment we
+// are leaving, keeps answering while the others take over, then lets go.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "arp/layer2_service.h"
+#include "arp/link_monitor.h"
+#include "common/event_loop.h"
+#include "common/metrics.h"
+#include "config/loader.h"
+#include "speaker/layer2/layer2_plan.h"
+#include "speaker/layer2/liveness_mesh.h"
+#include "speaker/layer2/segment.h"
+
+namespace ironlb::speaker {
+
+struct Layer2SpeakerOptions {
+  std::string node;
+  config::Labels labels;
+  std::string key;                // shared by the cluster's speakers; signs adverts
+  uint16_t liveness_port = 7946;  // TCP, on each segment's own address
+  std::chrono::milliseconds interval{40};
+  std::chrono::milliseconds dead_after{160};
+  // After announcing we leave, how long we keep answering so the new owners' gratuitous
+  // packets land first: no gap for clients.
+  std::chrono::milliseconds leave_grace{300};
+  arp::Layer2Options arp;
+};
+
+// One VIP this node took over: from whom, why, and how long after the old owner went quiet.
+struct Takeover {
+  IpAddress vip;
+  std::string interface;
+  std::string previous_owner;  // empty when nobody held it
+  // "start", "assigned" (new or newly eligible VIP), "peer-left", "peer-died", "peer-silent",
+  // "rebalance" (this node now wins the hash over a live owner)
+  std::string cause;
+  std::string reason;  // the same, as a sentence for people
+  absl::Time at;
+  // From the old owner's last advert to our claim, when it departed.
+  std::optional<absl::Duration> failover;
+};
+
+// What this node knows about one segment, for status.
+struct SegmentStatus {
+  std::string interface;
+  bool ready = false;  // past the hold-off: we may own VIPs here
+  struct Peer {
+    std::string node;
+    std::string interface;  // its own name for its port
+    bool ready = false;
+    absl::Time last_heard;
+    config::Labels labels;  // from its adverts
+  };
+  std::vector<Peer> peers;  // alive, ourselves excluded
+};
+
+class Layer2Speaker {
+ public:
+  // Must be called on the loop's thread, in the namespace whose interfaces it serves.
+  // `registry` (optional) gets the layer-2 metrics, updated from the loop's thread.
+  static absl::StatusOr<std::unique_ptr<Layer2Speaker>> Create(
+      EventLoop* loop, arp::PacketSocketFactory* sockets, Layer2SpeakerOptions options,
+      metrics::Registry* registry = nullptr);
+  ~Layer2Speaker();
+
+  // The configuration and the Services' allocation now in force (config kept alive here).
+  // `facts` (Kubernetes mode) restrict who may own which VIP.
+  void SetDesired(std::shared_ptr<const config::LoadResult> config,
+                  const controller::PlanOutput& plan,
+                  std::shared_ptr<const ClusterFacts> facts = nullptr);
+  // Leaves every segment, waits leave_grace, releases every VIP, then calls `done`.
+  void Shutdown(std::function<void()> done);
+
+  // VIPs owned now, per interface (for status, metrics and tests).
+  std::map<std::string, std::vector<IpAddress>> Owned() const { return layer2_->Announced(); }
+  // Alive members per interface.
+  std::map<std::string, std::vector<std::string>> Members() const;
+  const arp::Layer2Counters& counters() const { return layer2_->counters(); }
+  // Takeovers, oldest first (the last 32).
+  const std::deque<Takeover>& takeovers() const { return takeovers_; }
+  // Since when and why we own each (interface, VIP).
+  const std::map<std::pair<std::string, IpAddress>, Takeover>& owned_since() const {
+    return owned_since_;
+  }
+  std::vector<SegmentStatus> Segments() const;
+  // The VIPs of the configuration with the Services on them.
+  const std::vector<Layer2Vip>& vips() const { return vips_; }
+
+ private:
+  struct SegmentState {
+    std::unique_ptr<LivenessMesh> mesh;
+    std::unique_ptr<Segment> segment;
+  };
+  Layer2Speaker(EventLoop* loop, Layer2SpeakerOptions options)
+      : loop_(loop), options_(std::move(options)) {}
+  void OnLinkChanged(const arp::Link& link);
+  void OnLinkRemoved(int ifindex);
+  bool WantsSegment(const arp::Link& link) const;
+  void SyncSegments();
+  void Recompute();
+  // Records the VIPs we just started owning on each segment, and why.
+  void NoteTakeovers(const std::vector<SegmentView>& views);
+  // `was_ready`: we were eligible on this segment at the previous recompute.
+  Takeover Explain(const SegmentView& view, const IpAddress& vip, const std::string& previous,
+                   bool was_ready) const;
+  // Publishes state and counters as metrics (atomics: the HTTP thread reads them).
+  void UpdateMetrics();
+
+  EventLoop* loop_;
+  Layer2SpeakerOptions options_;
+  std::unique_ptr<arp::Layer2Service> layer2_;
+  std::unique_ptr<arp::LinkMonitor> links_;
+  std::shared_ptr<const config::LoadResult> config_;
+  std::vector<Layer2Vip> vips_;
+  std::map<int, SegmentState> segments_;  // by ifindex
+  bool stopping_ = false;
+  // Owner of each VIP per interface at the last recompute.
+  std::map<std::string, std::map<IpAddress, std::string>> owners_;
+  std::set<std::string> ready_on_;  // interfaces where we were ready at the last recompute
+  std::deque<Takeover> takeovers_;
+  std::map<std::pair<std::string, IpAddress>, Takeover> owned_since_;
+
+  struct Metrics {
+    metrics::Family<metrics::Gauge>* owned = nullptr;
+    metrics::Family<metrics::Gauge>* members = nullptr;
+    metrics::Family<metrics::Counter>* adverts = nullptr;  // {interface, direction}
+    metrics::Family<metrics::Counter>* gained = nullptr;
+    metrics::Family<metrics::Counter>* takeovers = nullptr;   // {interface, cause}
+    metrics::Family<metrics::Histogram>* failover = nullptr;  // {interface, cause}
+    std::map<std::string, SegmentCounters> reported;  // what was already added, per interface
+  };
+  std::unique_ptr<Metrics> metrics_;
+  EventLoop::TimerId metrics_timer_ = 0;
+};
+
+}  // namespace ironlb::speaker

@@ -1,0 +1,71 @@
+// Who is alive on one layer-2 segment, from authenticated adverts alone (no API server).
+// A member is alive from its first advert until either `dead_after` passes without one (link
+// cut, machine frozen), it says it is leaving (graceful stop), or its liveness connection
+// closes (the kernel closes a killed process's sockets at once, so this is the fast path).
+// Pure state: the caller feeds it adverts, connection events and the time.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "speaker/layer2/advert.h"
+
+namespace ironlb::speaker {
+
+class Membership {
+ public:
+  struct Member {
+    Advert last;            // the newest accepted advert
+    absl::Time last_heard;  // when it arrived
+  };
+
+  enum class Verdict {
+    kJoined,     // a new member, or one back from the dead
+    kRefreshed,  // a known member, still alive
+    kLeft,       // the member said it is leaving: its VIPs move now
+    kStale,      // replayed or older than what we know: ignored
+    kSelf,       // our own advert looped back: ignored
+  };
+
+  Membership(std::string self, absl::Duration dead_after)
+      : self_(std::move(self)), dead_after_(dead_after) {}
+
+  Verdict OnAdvert(const Advert& advert, absl::Time now);
+  // How a member stopped being alive, kept until it rejoins: the takeover that follows is
+  // reported with this cause, and timed from `last_heard`.
+  enum class Cause { kLeft, kConnectionLost, kSilent };
+  struct Departure {
+    Cause cause = Cause::kSilent;
+    absl::Time last_heard;  // its last accepted advert
+    absl::Time noticed;     // when we counted it gone
+  };
+
+  // The member's liveness connection closed without a leaving advert: it died. Returns true
+  // when it was alive. A newer incarnation (restart) has to advert again to rejoin.
+  bool OnConnectionLost(const std::string& node, absl::Time now);
+  // Drops members not heard from for dead_after; returns their names.
+  std::vector<std::string> Expire(absl::Time now);
+
+  // Alive members, ourselves included, sorted.
+  std::vector<std::string> Alive() const;
+  const Member* Find(const std::string& node) const;
+  // Why and when `node` stopped being alive; null when it is alive or was never seen.
+  const Departure* FindDeparture(const std::string& node) const;
+  const std::string& self() const { return self_; }
+  absl::Duration dead_after() const { return dead_after_; }
+
+ private:
+  std::string self_;
+  absl::Duration dead_after_;
+  void Depart(std::map<std::string, Member>::iterator it, Cause cause, absl::Time now);
+
+  std::map<std::string, Member> alive_;
+  std::map<std::string, Departure> departed_;
+  // Newest (incarnation, sequence) seen per node, kept after death so that replays of its
+  // old adverts cannot bring it back.
+  std::map<std::string, std::pair<uint64_t, uint64_t>> newest_;
+};
+
+}  // namespace ironlb::speaker

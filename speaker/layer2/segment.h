@@ -1,0 +1,98 @@
+// One layer-2 segment (interface) a speaker announces on: it sends this node's advert every
+// interval, feeds the adverts it hears into Membership, expires members that fell silent, and
+// tells its owner whenever who-is-alive changed, so ownership can be recomputed at once.
+// Runs on the speaker's event loop; nothing here decides ownership.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "common/event_loop.h"
+#include "common/ip.h"
+#include "speaker/layer2/advert_socket.h"
+#include "speaker/layer2/liveness_mesh.h"
+#include "speaker/layer2/membership.h"
+
+namespace ironlb::speaker {
+
+struct SegmentOptions {
+  std::string node;
+  std::string key;  // shared by every speaker of the cluster
+  std::map<std::string, std::string> labels;
+  uint64_t incarnation = 0;  // distinct per start of the speaker (e.g. boot time in ns)
+  // 40 ms adverts, dead after 4 missed: a cut link is noticed in 120..160 ms, and a machine
+  // busy enough to delay three adverts in a row is not mistaken for a dead one.
+  std::chrono::milliseconds interval{40};
+  std::chrono::milliseconds dead_after{160};
+  // After joining, listen this long (hearing every live peer) before becoming eligible.
+  std::chrono::milliseconds hold_off{160};
+};
+
+struct SegmentCounters {
+  uint64_t adverts_sent = 0;
+  uint64_t adverts_received = 0;
+  uint64_t adverts_rejected = 0;  // bad signature, malformed or replayed
+};
+
+class Segment {
+ public:
+  using ChangedFn = std::function<void()>;
+
+  // `mac` is the interface's; `address`/`liveness_port` tell peers where to reach our
+  // liveness listener (`mesh`, shared by all segments; may be null).
+  static absl::StatusOr<std::unique_ptr<Segment>> Create(EventLoop* loop, int ifindex,
+                                                         std::string ifname,
+                                                         std::array<uint8_t, 6> mac,
+                                                         std::optional<IpAddress> address,
+                                                         LivenessMesh* mesh, uint16_t liveness_port,
+                                                         SegmentOptions options, ChangedFn changed);
+  ~Segment();
+  Segment(const Segment&) = delete;
+  Segment& operator=(const Segment&) = delete;
+
+  // Graceful stop: tells the segment we are leaving (sent three times, to survive a loss).
+  void Leave();
+  // The liveness connection to `node` closed: it died (called by the speaker's mesh hook).
+  void PeerLost(const std::string& node);
+
+  std::vector<std::string> Alive() const { return membership_.Alive(); }
+  // True once the hold-off after joining has passed: we may own VIPs here.
+  bool ready() const { return ready_; }
+  const Membership& membership() const { return membership_; }
+  const SegmentCounters& counters() const { return counters_; }
+  const std::string& ifname() const { return ifname_; }
+
+ private:
+  Segment(EventLoop* loop, std::string ifname, std::array<uint8_t, 6> mac,
+          std::unique_ptr<AdvertSocket> socket, std::optional<IpAddress> address,
+          LivenessMesh* mesh, uint16_t liveness_port, SegmentOptions options, ChangedFn changed);
+  void SendAdvert(bool leaving);
+  void Tick();
+  void OnReadable();
+
+  EventLoop* loop_;
+  std::string ifname_;
+  std::array<uint8_t, 6> mac_;
+  std::unique_ptr<AdvertSocket> socket_;
+  std::optional<IpAddress> address_;
+  LivenessMesh* mesh_;
+  uint16_t liveness_port_;
+  SegmentOptions options_;
+  ChangedFn changed_;
+  Membership membership_;
+  SegmentCounters counters_;
+  uint64_t sequence_ = 0;
+  EventLoop::TimerId tick_ = 0;
+  bool leaving_ = false;
+  bool ready_ = false;
+  EventLoop::TimerId ready_timer_ = 0;
+};
+
+}  // namespace ironlb::speaker

@@ -1,0 +1,66 @@
+#include "common/event_loop.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace ironlb {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(EventLoopTest, TimersFireInDeadlineOrderAndCancelledOnesNever) {
+  auto loop = *EventLoop::Create();
+  std::vector<int> fired;
+  loop->RunAfter(30ms, [&] { fired.push_back(3); });
+  loop->RunAfter(10ms, [&] { fired.push_back(1); });
+  EventLoop::TimerId cancelled = loop->RunAfter(20ms, [&] { fired.push_back(2); });
+  loop->Cancel(cancelled);
+  auto deadline = std::chrono::steady_clock::now() + 1s;
+  while (fired.size() < 2 && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_TRUE(loop->RunOnce(50ms).ok());
+  }
+  EXPECT_EQ(fired, (std::vector<int>{1, 3}));
+  EXPECT_EQ(loop->pending_timers(), 0u);
+}
+
+TEST(EventLoopTest, WatchedFdCallsBackUntilUnwatched) {
+  auto loop = *EventLoop::Create();
+  int fd = eventfd(0, EFD_NONBLOCK);
+  int calls = 0;
+  ASSERT_TRUE(loop->Watch(fd,
+                          [&] {
+                            uint64_t n;
+                            (void)!read(fd, &n, sizeof(n));
+                            ++calls;
+                          })
+                  .ok());
+  uint64_t one = 1;
+  (void)!write(fd, &one, sizeof(one));
+  ASSERT_TRUE(loop->RunOnce(100ms).ok());
+  EXPECT_EQ(calls, 1);
+  loop->Unwatch(fd);
+  (void)!write(fd, &one, sizeof(one));
+  ASSERT_TRUE(loop->RunOnce(20ms).ok());
+  EXPECT_EQ(calls, 1);
+  close(fd);
+}
+
+TEST(EventLoopTest, PostFromAnotherThreadRunsOnTheLoopAndStopEndsRun) {
+  auto loop = *EventLoop::Create();
+  std::thread::id ran_on;
+  std::thread other([&] {
+    loop->Post([&] { ran_on = std::this_thread::get_id(); });
+    loop->Stop();
+  });
+  ASSERT_TRUE(loop->Run().ok());
+  other.join();
+  EXPECT_EQ(ran_on, std::this_thread::get_id());
+}
+
+}  // namespace
+}  // namespace ironlb

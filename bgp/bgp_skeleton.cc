@@ -14,6 +14,8 @@ namespace {
 
 constexpr char kDescriptionPrefix[] = "description ironlb:";
 constexpr char kNoDefaultIpv4[] = "no bgp default ipv4-unicast";
+// ironlb's `network` statements are announced without waiting for a route in zebra.
+constexpr char kNoImportCheck[] = "no bgp network import-check";
 
 std::string AfOf(const IpAddress& a) { return a.is_v4() ? "ipv4 unicast" : "ipv6 unicast"; }
 
@@ -36,8 +38,10 @@ std::set<std::string> OwnedNeighbors(const BgpSkeleton& s) {
 }
 
 bool Owned(const std::string& line, const std::set<std::string>& owned_neighbors) {
-  if (absl::StartsWith(line, "redistribute static") ||
-      absl::StartsWith(line, "redistribute connected")) {
+  // Earlier versions announced static and connected routes through these; they go.
+  if ((absl::StartsWith(line, "redistribute static ") ||
+       absl::StartsWith(line, "redistribute connected ")) &&
+      absl::StrContains(line, absl::StrCat(" route-map ", kNamePrefix))) {
     return true;
   }
   const std::string n = NeighborOf(line);
@@ -46,7 +50,7 @@ bool Owned(const std::string& line, const std::set<std::string>& owned_neighbors
 
 // Order of additions: the instance default first, then neighbors' creation, then the rest.
 int Rank(const std::string& line) {
-  if (line == kNoDefaultIpv4) return 0;
+  if (line == kNoDefaultIpv4 || line == kNoImportCheck) return 0;
   if (absl::StrContains(line, " remote-as ")) return 1;
   return 2;
 }
@@ -59,6 +63,7 @@ BgpSkeleton DesiredSkeleton(const DesiredState& state) {
   s.asn = state.peers.front().my_asn;
   auto& global = s.lines[""];
   global.insert(kNoDefaultIpv4);
+  global.insert(kNoImportCheck);
   for (const PeerSession& p : state.peers) {
     const std::string n = absl::StrCat("neighbor ", p.address.ToString(), " ");
     global.insert(absl::StrCat(n, "remote-as ", p.peer_asn));
@@ -75,8 +80,6 @@ BgpSkeleton DesiredSkeleton(const DesiredState& state) {
     }
     global.insert(absl::StrCat(n, "timers ", p.keepalive_time_s, " ", p.hold_time_s));
     auto& af = s.lines[AfOf(p.address)];
-    af.insert(absl::StrCat("redistribute static route-map ", kRedistributeRouteMap));
-    af.insert(absl::StrCat("redistribute connected route-map ", kRedistributeConnectedRouteMap));
     af.insert(n + "activate");
     af.insert(absl::StrCat(n, "route-map ", PeerRouteMapName(p.name), " out"));
   }

@@ -1,12 +1,14 @@
 // bgpd's session skeleton, which FRR 8.4 has no northbound model for: `router bgp`, neighbors,
-// address families, `redistribute static route-map ironlb-redistribute`, per-neighbor
-// route-map bindings. Pure: the desired lines in FRR's own rendering, the parse of bgpd's
-// `show running-config`, and the vty commands that turn one into the other while touching only
-// what differs (a change to one peer leaves every other session alone).
+// address families, per-neighbor route-map bindings (the announced prefixes, `network`
+// statements in the same block, are bgp/bgp_networks.h's and never touched here). Pure: the desired
+// lines in FRR's own rendering, the parse of bgpd's `show running-config`, and the vty commands
+// that turn one into the other while touching only what differs (a change to one peer leaves every
+// other session alone).
 //
-// ironlb owns the neighbors it configured (they carry `description ironlb:<peer>`), the
-// redistribution of static routes, and `no bgp default ipv4-unicast`; other neighbors in the
-// same `router bgp` are left as they are.
+// ironlb owns the neighbors it configured (they carry `description ironlb:<peer>`),
+// `no bgp default ipv4-unicast` and `no bgp network import-check`; other neighbors in the same
+// `router bgp` are left as they are. Earlier versions' `redistribute static|connected
+// route-map ironlb-...` lines are removed.
 #pragma once
 
 #include <map>

@@ -141,8 +141,20 @@ std::string StaticRouteXpath(const IpPrefix& prefix) {
 FrrObjects BuildObjects(const DesiredState& state) {
   FrrObjects out;
   const std::vector<AttributeGroup> groups = GroupAnnouncements(state);
-  // staticd: nothing (routes of earlier versions, which announced through staticd, are
-  // deleted). bgpd: per group a route-map that tags the group's `network` statements
+  // staticd: one route per announced prefix, to lo, with ironlb's tag: not what is announced
+  // (bgpd is not told to redistribute it) but the node's own route to the VIP (see the header).
+  for (const AttributeGroup& g : groups) {
+    for (const Announcement* a : g.announcements) {
+      const std::string route = StaticRouteXpath(a->prefix);
+      const std::string path = route + "/path-list[table-id='0'][distance='1']";
+      YangObject& o = out.staticd[route];
+      o.leaves.push_back(Set(path + "/tag", absl::StrCat(kRouteTagBase)));
+      o.leaves.push_back(Set(
+          path +
+          "/frr-nexthops/nexthop[nh-type='ifindex'][vrf='default'][gateway=''][interface='lo']"));
+    }
+  }
+  // bgpd: per group a route-map that tags the group's `network` statements
   // (bgp/bgp_networks.h), then per peer a route-map that permits exactly its groups' tags.
   // Nothing per VIP.
   for (const AttributeGroup& g : groups) {

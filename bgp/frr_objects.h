@@ -6,8 +6,9 @@
 //            a route-map ironlb-group-<slot> that tags the group's `network` statements
 //            (bgp/bgp_networks.h), per peer a route-map with one entry per group matching the
 //            tag; nothing per VIP
-//   staticd  static routes with one of ironlb's tags: only earlier versions made them (they
-//            announced through staticd); they are deleted
+//   staticd  static routes with one of ironlb's tags (IsIronlbRouteTag): one per announced
+//            prefix, to lo, for the node's own traffic only (see below); bgpd does not
+//            redistribute them (earlier versions announced through them)
 //   bfdd     BFD profiles whose name starts with "ironlb-"
 #pragma once
 

@@ -188,15 +188,6 @@ absl::StatusOr<ApplyResult> FrrReconciler::Apply(const DesiredState& desired, bo
     else
       note(nets.status());
   }
-  if (clients_.staticd != nullptr) {
-    auto routes = ApplyObjects("staticd", clients_.staticd, StaticdConfigRoots(),
-                               &OwnedStaticdObjects, objects.staticd, known_staticd_, audit);
-    if (routes.ok()) {
-      result.staticd_edits = routes->edits;
-    } else {
-      note(routes.status());
-    }
-  }
   // Routes bgpd already holds are re-run through changed policy only on bgpd's route-map
   // timer (5 s, restarted by every change). New or re-pointed `network` statements need
   // nothing (they meet the policy as it is now), nor do new route-map entries (no route has
@@ -216,6 +207,16 @@ absl::StatusOr<ApplyResult> FrrReconciler::Apply(const DesiredState& desired, bo
       result.vty_commands.insert(result.vty_commands.end(), cmds.begin(), cmds.end());
     } else {
       note(st);
+    }
+  }
+  // Last: the node's own routes to its VIPs (nothing bgpd waits for).
+  if (clients_.staticd != nullptr) {
+    auto routes = ApplyObjects("staticd", clients_.staticd, StaticdConfigRoots(),
+                               &OwnedStaticdObjects, objects.staticd, known_staticd_, audit);
+    if (routes.ok()) {
+      result.staticd_edits = routes->edits;
+    } else {
+      note(routes.status());
     }
   }
   running_.reset();

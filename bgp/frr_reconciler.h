@@ -1,9 +1,10 @@
 // Keeps one node's FRR equal to a DesiredState: bfdd profiles and bgpd route-maps through the
 // gRPC northbound (one commit per daemon per pass), bgpd's session skeleton and its `network`
-// statements (the announced prefixes, all in one round trip) through the vty; staticd only to
-// delete the routes earlier versions announced through it. Remembers what it applied, so a pass
-// sends only the difference; an audit pass re-reads what FRR holds (after an FRR restart, an error,
-// or periodically) and re-applies whatever is missing. Not thread-safe: one caller.
+// statements (the announced prefixes, all in one round trip) through the vty; last, staticd's
+// routes to lo for the node's own traffic to its VIPs (not what bgpd announces). Remembers what it
+// applied, so a pass sends only the difference; an audit pass re-reads what FRR holds (after an FRR
+// restart, an error, or periodically) and re-applies whatever is missing. Not thread-safe: one
+// caller.
 #pragma once
 
 #include <map>
@@ -23,7 +24,7 @@
 namespace ironlb::bgp {
 
 struct FrrClients {
-  NorthboundClient* staticd = nullptr;  // may be null (then earlier versions' routes stay)
+  NorthboundClient* staticd = nullptr;  // may be null: no routes to lo for the node's traffic
   NorthboundClient* bgpd = nullptr;
   NorthboundClient* bfdd = nullptr;  // may be null when no BFD is wanted
   VtySession* bgpd_vty = nullptr;

@@ -105,7 +105,13 @@ TEST(FrrObjectsTest, PolicyPerGroupAndDiff) {
   attrs.communities.push_back({.high = 65535, .low = 65281});
   MergeAttributes(d.announcements[0], "r1", attrs);
   const FrrObjects o = BuildObjects(d);
-  EXPECT_THAT(o.staticd, IsEmpty());  // announced by `network` statements, not static routes
+  // The node's own route to the VIP (lo, ironlb's tag); what bgpd announces is the `network`
+  // statement.
+  const std::string route = StaticRouteXpath(PrefixOf(Ip("192.0.2.7"), 32));
+  ASSERT_EQ(o.staticd.size(), 1u);
+  ASSERT_TRUE(o.staticd.count(route));
+  EXPECT_THAT(o.staticd.at(route).Fingerprint(), HasSubstr(absl::StrCat("/tag=", kRouteTagBase)));
+  EXPECT_THAT(o.staticd.at(route).Fingerprint(), HasSubstr("[interface='lo']"));
   const std::vector<AttributeGroup> groups = GroupAnnouncements(d);
   ASSERT_EQ(groups.size(), 1u);
   EXPECT_TRUE(IsIronlbRouteTag(groups[0].tag()));
@@ -278,7 +284,7 @@ TEST(FrrReconcilerFakeTest, OneCommitPerDaemonOneBatchOfNetworksThenNothingAndFa
   FrrReconciler r({&staticd, &bgpd, &bfdd, &vty});
   const std::string group = GroupRouteMapName(GroupAnnouncements(OnePeer())[0].slot);
   ASSERT_THAT(r.Apply(OnePeer()), IsOk());
-  EXPECT_EQ(staticd.commits.size(), 0u);  // nothing of earlier versions to delete
+  EXPECT_EQ(staticd.commits.size(), 1u);  // the node's own route to the VIP, last
   EXPECT_EQ(bgpd.commits.size(), 1u);
   EXPECT_EQ(bfdd.commits.size(), 0u);  // no profiles: nothing to change
   // The skeleton; no policy flush (only new route-map entries, which no route used before).
@@ -349,7 +355,7 @@ std::map<std::string, std::string> Fingerprints(const ObjectSet& objects) {
 
 TEST(FrrObjectsTest, NothingPerVipInTheNorthbound) {
   const FrrObjects o = BuildObjects(ManyVips(1000, true));
-  EXPECT_THAT(o.staticd, IsEmpty());
+  EXPECT_EQ(o.staticd.size(), 1000u);  // the node's routes to lo, installed last
   size_t route_map_entries = 0;
   for (const auto& [x, obj] : o.bgpd) {
     EXPECT_THAT(x, Not(HasSubstr("prefix-list")));
@@ -382,6 +388,7 @@ TEST(FrrObjectsTest, AVipMovingToAnotherGroupIsRepointedAndItsOldPeersLoseIt) {
                   "exit-address-family"));
   const FrrObjects a = BuildObjects(ManyVips(50, true));
   const FrrObjects b = BuildObjects(moved);
+  EXPECT_THAT(DiffObjects(Fingerprints(a.staticd), b.staticd), IsEmpty());
   for (const YangEdit& e : DiffObjects(Fingerprints(a.bgpd), b.bgpd)) {
     EXPECT_EQ(e.op, YangEdit::Op::kSet) << e.xpath;  // nothing of the old group changes
   }

@@ -65,9 +65,17 @@ BgpSkeleton DesiredSkeleton(const DesiredState& state) {
   global.insert(kNoDefaultIpv4);
   global.insert(kNoImportCheck);
   for (const PeerSession& p : state.peers) {
-    const std::string n = absl::StrCat("neighbor ", p.address.ToString(), " ");
-    global.insert(absl::StrCat(n, "remote-as ", p.peer_asn));
+    const std::string n = absl::StrCat("neighbor ", p.NeighborKey(), " ");
+    const std::string remote_as = p.peer_as_kind == PeerAsKind::kInternal ? "internal"
+                                  : p.peer_as_kind == PeerAsKind::kExternal
+                                      ? "external"
+                                      : absl::StrCat(p.peer_asn);
+    global.insert(
+        absl::StrCat(n, p.interface.empty() ? "" : "interface ", "remote-as ", remote_as));
     global.insert(absl::StrCat(n, kDescriptionPrefix, p.name));
+    if (p.router_id) global.insert(absl::StrCat("bgp router-id ", p.router_id->ToString()));
+    if (p.connect_time_s) global.insert(absl::StrCat(n, "timers connect ", *p.connect_time_s));
+    if (p.graceful_restart) global.insert(n + "graceful-restart");
     if (!p.bfd_profile.empty()) {
       global.insert(n + "bfd");
       global.insert(absl::StrCat(n, "bfd profile ", BfdProfileName(p.bfd_profile)));
@@ -79,9 +87,19 @@ BgpSkeleton DesiredSkeleton(const DesiredState& state) {
       global.insert(absl::StrCat(n, "update-source ", p.source_address->ToString()));
     }
     global.insert(absl::StrCat(n, "timers ", p.keepalive_time_s, " ", p.hold_time_s));
-    auto& af = s.lines[AfOf(p.address)];
-    af.insert(n + "activate");
-    af.insert(absl::StrCat(n, "route-map ", PeerRouteMapName(p.name), " out"));
+    // One family (the peer address's), or both: MetalLB's dualStackAddressFamily, and
+    // unnumbered sessions (IPv6 link-local, IPv4 routes with IPv6 next hops).
+    std::vector<std::string> afs;
+    if (p.dual_stack || !p.interface.empty()) {
+      afs = {"ipv4 unicast", "ipv6 unicast"};
+    } else {
+      afs = {AfOf(p.address)};
+    }
+    for (const std::string& name : afs) {
+      auto& af = s.lines[name];
+      af.insert(n + "activate");
+      af.insert(absl::StrCat(n, "route-map ", PeerRouteMapName(p.name), " out"));
+    }
   }
   return s;
 }

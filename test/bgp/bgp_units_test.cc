@@ -84,6 +84,75 @@ TEST(BgpSkeletonTest, RunningConfigRoundTripsAndChangesOnlyWhatDiffers) {
                   "no redistribute static route-map ironlb-redistribute", "exit-address-family"));
 }
 
+// The MetalLB BGPPeer fields beyond address and AS numbers, as bgpd's own lines (checked
+// against a real bgpd, which must print them back identically, in frr_reconciler_test).
+DesiredState EveryPeerField() {
+  DesiredState d;
+  d.peers.push_back({.name = "dyn",
+                     .my_asn = 64512,
+                     .peer_as_kind = PeerAsKind::kExternal,
+                     .address = Ip("10.0.0.1"),
+                     .connect_time_s = 5,
+                     .router_id = Ip("10.255.0.1"),
+                     .graceful_restart = true,
+                     .dual_stack = true});
+  d.peers.push_back({.name = "fabric",
+                     .my_asn = 64512,
+                     .peer_as_kind = PeerAsKind::kInternal,
+                     .interface = "eth1"});
+  return d;
+}
+
+TEST(BgpSkeletonTest, EveryPeerFieldIsALineOfItsOwn) {
+  const BgpSkeleton s = DesiredSkeleton(EveryPeerField());
+  EXPECT_THAT(s.lines.at(""),
+              ::testing::IsSupersetOf(
+                  {"bgp router-id 10.255.0.1", "neighbor 10.0.0.1 remote-as external",
+                   "neighbor 10.0.0.1 timers connect 5", "neighbor 10.0.0.1 graceful-restart",
+                   "neighbor eth1 interface remote-as internal",
+                   "neighbor eth1 description ironlb:fabric"}));
+  // Both families for the dual-stack session and for the unnumbered one.
+  for (const char* af : {"ipv4 unicast", "ipv6 unicast"}) {
+    EXPECT_THAT(s.lines.at(af),
+                ::testing::IsSupersetOf({"neighbor 10.0.0.1 activate", "neighbor eth1 activate",
+                                         "neighbor eth1 route-map "
+                                         "ironlb-out-fabric out"}));
+  }
+  EXPECT_THAT(ValidateDesiredState(EveryPeerField()), IsOk());
+}
+
+TEST(DesiredStateTest, RefusesWrongPeerFieldsNamingThem) {
+  DesiredState d = EveryPeerField();
+  d.peers[0].connect_time_s = 0;
+  EXPECT_THAT(ValidateDesiredState(d),
+              StatusIs(absl::StatusCode::kInvalidArgument, "BGPPeer \"dyn\": spec.connectTime"));
+  d = EveryPeerField();
+  d.peers[1].router_id = Ip("10.255.0.2");
+  EXPECT_THAT(ValidateDesiredState(d),
+              StatusIs(absl::StatusCode::kInvalidArgument, "spec.routerID 10.255.0.2 differs"));
+  d = EveryPeerField();
+  d.peers[0].router_id = Ip("fd00::1");
+  EXPECT_THAT(ValidateDesiredState(d),
+              StatusIs(absl::StatusCode::kInvalidArgument, "spec.routerID must be an IPv4"));
+  d = EveryPeerField();
+  d.peers[1].interface = "an interface name too long";
+  EXPECT_THAT(ValidateDesiredState(d),
+              StatusIs(absl::StatusCode::kInvalidArgument, "BGPPeer \"fabric\": spec.interface"));
+  d = EveryPeerField();
+  d.peers[1].ebgp_multihop = true;
+  EXPECT_THAT(ValidateDesiredState(d),
+              StatusIs(absl::StatusCode::kInvalidArgument, "dynamicASN is internal"));
+  d = EveryPeerField();
+  d.peers[0].peer_as_kind = PeerAsKind::kNumber;  // and no peerASN
+  EXPECT_THAT(ValidateDesiredState(d),
+              StatusIs(absl::StatusCode::kInvalidArgument, "peerASN (or dynamicASN)"));
+  d = EveryPeerField();
+  d.peers.push_back(d.peers[1]);
+  d.peers[2].name = "fabric2";
+  EXPECT_THAT(ValidateDesiredState(d),
+              StatusIs(absl::StatusCode::kInvalidArgument, "spec.interface eth1 is used"));
+}
+
 TEST(BgpSkeletonTest, BfdRemovalIsOneCommandAndAsChangeRecreatesTheInstance) {
   DesiredState d = OnePeer();
   d.bfd_profiles.push_back({.name = "fast"});

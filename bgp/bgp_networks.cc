@@ -1,5 +1,7 @@
 #include "bgp/bgp_networks.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -11,10 +13,17 @@ namespace ironlb::bgp {
 
 std::string GroupRouteMapName(uint32_t slot) { return absl::StrCat(kGroupRouteMapPrefix, slot); }
 
-NetworkStatements DesiredNetworks(const DesiredState& state) {
+NetworkStatements DesiredNetworks(const DesiredState& state, const std::string& vrf) {
   NetworkStatements out;
-  if (state.peers.empty()) return out;  // no `router bgp` to put them in
+  std::set<std::string> peers;  // of this VRF
+  for (const PeerSession& p : state.peers) {
+    if (p.vrf == vrf) peers.insert(p.name);
+  }
+  if (peers.empty()) return out;  // no `router bgp` to put them in
   for (const AttributeGroup& g : GroupAnnouncements(state)) {
+    const bool here = std::any_of(g.peers.begin(), g.peers.end(),
+                                  [&](const auto& p) { return peers.count(p.first) > 0; });
+    if (!here) continue;
     for (const Announcement* a : g.announcements) {
       const std::string af = a->prefix.family() == IpFamily::kV4 ? "ipv4 unicast" : "ipv6 unicast";
       out[af][a->prefix.ToString()] = GroupRouteMapName(g.slot);
@@ -23,9 +32,9 @@ NetworkStatements DesiredNetworks(const DesiredState& state) {
   return out;
 }
 
-RunningNetworks ParseNetworks(absl::string_view running_config) {
+RunningNetworks ParseNetworks(absl::string_view running_config, const std::string& vrf) {
   RunningNetworks out;
-  const BgpSkeleton s = ParseRunningConfig(running_config);
+  const BgpSkeleton s = ParseRunningConfig(running_config, vrf);
   for (const auto& [af, lines] : s.lines) {
     if (af.empty()) continue;
     for (const std::string& line : lines) {
@@ -53,7 +62,8 @@ NetworkStatements WithoutOperators(const NetworkStatements& want,
   return out;
 }
 
-std::vector<std::string> NetworkCommands(uint32_t asn, const NetworkStatements& have,
+std::vector<std::string> NetworkCommands(uint32_t asn, const std::string& vrf,
+                                         const NetworkStatements& have,
                                          const NetworkStatements& want,
                                          const std::set<std::string>& operators) {
   std::vector<std::string> body;
@@ -84,7 +94,7 @@ std::vector<std::string> NetworkCommands(uint32_t asn, const NetworkStatements& 
     body.push_back("exit-address-family");
   }
   if (body.empty()) return body;
-  body.insert(body.begin(), absl::StrCat("router bgp ", asn));
+  body.insert(body.begin(), RouterBgpCommand(asn, vrf));
   return body;
 }
 

@@ -34,18 +34,20 @@ using NetworkStatements = std::map<std::string, std::map<std::string, std::strin
 // The route-map that tags a group's routes.
 std::string GroupRouteMapName(uint32_t slot);
 
-NetworkStatements DesiredNetworks(const DesiredState& state);
+// The statements of `vrf`'s instance: the prefixes announced to a peer in that VRF.
+NetworkStatements DesiredNetworks(const DesiredState& state, const std::string& vrf = "");
 
 struct RunningNetworks {
   NetworkStatements ironlb;         // statements with an ironlb- route-map
   std::set<std::string> operators;  // prefixes of the operator's own statements
 };
-// The default VRF's `router bgp` of bgpd's `show running-config`.
-RunningNetworks ParseNetworks(absl::string_view running_config);
+// The `router bgp` of `vrf` ("" = default) in bgpd's `show running-config`.
+RunningNetworks ParseNetworks(absl::string_view running_config, const std::string& vrf = "");
 
-// Commands (configure mode) that turn `have` into `want` in `router bgp <asn>`, leaving the
-// operator's prefixes alone; empty when equal.
-std::vector<std::string> NetworkCommands(uint32_t asn, const NetworkStatements& have,
+// Commands (configure mode) that turn `have` into `want` in `router bgp <asn> [vrf <vrf>]`,
+// leaving the operator's prefixes alone; empty when equal.
+std::vector<std::string> NetworkCommands(uint32_t asn, const std::string& vrf,
+                                         const NetworkStatements& have,
                                          const NetworkStatements& want,
                                          const std::set<std::string>& operators);
 

@@ -57,14 +57,28 @@ int Rank(const std::string& line) {
 
 }  // namespace
 
-BgpSkeleton DesiredSkeleton(const DesiredState& state) {
+std::string RouterBgpCommand(uint32_t asn, const std::string& vrf) {
+  return vrf.empty() ? absl::StrCat("router bgp ", asn)
+                     : absl::StrCat("router bgp ", asn, " vrf ", vrf);
+}
+
+std::set<std::string> PeerVrfs(const DesiredState& state) {
+  std::set<std::string> out;
+  for (const PeerSession& p : state.peers) out.insert(p.vrf);
+  return out;
+}
+
+BgpSkeleton DesiredSkeleton(const DesiredState& state, const std::string& vrf) {
   BgpSkeleton s;
-  if (state.peers.empty()) return s;
-  s.asn = state.peers.front().my_asn;
-  auto& global = s.lines[""];
-  global.insert(kNoDefaultIpv4);
-  global.insert(kNoImportCheck);
+  s.vrf = vrf;
   for (const PeerSession& p : state.peers) {
+    if (p.vrf != vrf) continue;
+    if (!s.asn) {
+      s.asn = p.my_asn;
+      s.lines[""].insert(kNoDefaultIpv4);
+      s.lines[""].insert(kNoImportCheck);
+    }
+    auto& global = s.lines[""];
     const std::string n = absl::StrCat("neighbor ", p.NeighborKey(), " ");
     const std::string remote_as = p.peer_as_kind == PeerAsKind::kInternal ? "internal"
                                   : p.peer_as_kind == PeerAsKind::kExternal
@@ -104,8 +118,9 @@ BgpSkeleton DesiredSkeleton(const DesiredState& state) {
   return s;
 }
 
-BgpSkeleton ParseRunningConfig(absl::string_view running_config) {
+BgpSkeleton ParseRunningConfig(absl::string_view running_config, const std::string& vrf) {
   BgpSkeleton s;
+  s.vrf = vrf;
   bool in_bgp = false;
   std::string context;
   for (absl::string_view raw : absl::StrSplit(running_config, '\n')) {
@@ -113,8 +128,11 @@ BgpSkeleton ParseRunningConfig(absl::string_view running_config) {
     if (!in_bgp) {
       absl::string_view rest = line;
       uint32_t asn = 0;
-      if (raw == line && absl::ConsumePrefix(&rest, "router bgp ") &&
-          absl::SimpleAtoi(rest, &asn)) {  // not "router bgp N vrf X"
+      if (raw != line || !absl::ConsumePrefix(&rest, "router bgp ")) continue;
+      const std::vector<absl::string_view> w = absl::StrSplit(rest, ' ', absl::SkipEmpty());
+      const bool match =
+          vrf.empty() ? w.size() == 1 : w.size() == 3 && w[1] == "vrf" && w[2] == vrf;
+      if (match && absl::SimpleAtoi(w[0], &asn)) {
         in_bgp = true;
         s.asn = asn;
         s.lines[""];
@@ -146,8 +164,8 @@ std::vector<std::string> SkeletonCommands(const BgpSkeleton& have_in, const BgpS
   BgpSkeleton have = have_in;
   if (have.asn && want.asn && *have.asn != *want.asn) {
     // One BGP instance per VRF: another AS number means a new instance.
-    cmds.push_back(absl::StrCat("no router bgp ", *have.asn));
-    have = BgpSkeleton{};
+    cmds.push_back("no " + RouterBgpCommand(*have.asn, want.vrf));
+    have = BgpSkeleton{.vrf = want.vrf};
   }
   const std::optional<uint32_t> asn = want.asn ? want.asn : have.asn;
   if (!asn) return cmds;
@@ -203,7 +221,7 @@ std::vector<std::string> SkeletonCommands(const BgpSkeleton& have_in, const BgpS
     if (!ctx.empty()) body.push_back("exit-address-family");
   }
   if (body.empty() && have.asn) return cmds;
-  cmds.push_back(absl::StrCat("router bgp ", *asn));
+  cmds.push_back(RouterBgpCommand(*asn, want.vrf.empty() ? have.vrf : want.vrf));
   cmds.insert(cmds.end(), body.begin(), body.end());
   return cmds;
 }

@@ -1,7 +1,9 @@
 #include "bgp/desired_state.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -46,9 +48,9 @@ void MergeAttributes(Announcement& a, const std::string& peer, const RouteAttrib
 
 absl::Status ValidateDesiredState(const DesiredState& state) {
   std::set<std::string> names;
-  std::set<std::string> addresses;
-  std::optional<uint32_t> asn;
-  std::optional<IpAddress> router_id;
+  std::set<std::pair<std::string, std::string>> addresses;  // (vrf, neighbor)
+  std::map<std::string, uint32_t> asn;                      // per VRF
+  std::map<std::string, IpAddress> router_id;               // per VRF
   for (const PeerSession& p : state.peers) {
     const std::string who = absl::StrCat("BGPPeer \"", p.name, "\"");
     if (p.name.empty() || HasSpace(p.name)) {
@@ -62,7 +64,11 @@ absl::Status ValidateDesiredState(const DesiredState& state) {
           absl::StrCat(who, ": spec.interface \"", p.interface,
                        "\" is not an interface name (1-15 characters)"));
     }
-    if (!addresses.insert(p.NeighborKey()).second) {
+    if (!p.vrf.empty() && (HasSpace(p.vrf) || p.vrf.size() > 15)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          who, ": spec.vrf \"", p.vrf, "\" is not a VRF device name (1-15 characters)"));
+    }
+    if (!addresses.insert({p.vrf, p.NeighborKey()}).second) {
       return absl::InvalidArgumentError(absl::StrCat(
           who, p.interface.empty() ? ": spec.peerAddress " : ": spec.interface ", p.NeighborKey(),
           " is used by another peer of this node; FRR holds one session per neighbor"));
@@ -80,19 +86,21 @@ absl::Status ValidateDesiredState(const DesiredState& state) {
         return absl::InvalidArgumentError(
             absl::StrCat(who, ": spec.routerID must be an IPv4 address"));
       }
-      if (router_id && *router_id != *p.router_id) {
+      auto [it, inserted] = router_id.emplace(p.vrf, *p.router_id);
+      if (!inserted && it->second != *p.router_id) {
         return absl::InvalidArgumentError(absl::StrCat(
             who, ": spec.routerID ", p.router_id->ToString(), " differs from ",
-            router_id->ToString(), " of another peer of this node; FRR has one router ID"));
+            it->second.ToString(),
+            " of another peer of this node in the same VRF; FRR has one router ID per BGP "
+            "instance"));
       }
-      router_id = p.router_id;
     }
-    if (asn && *asn != p.my_asn) {
+    if (auto [it, inserted] = asn.emplace(p.vrf, p.my_asn); !inserted && it->second != p.my_asn) {
       return absl::InvalidArgumentError(absl::StrCat(
-          who, ": spec.myASN ", p.my_asn, " differs from ", *asn,
-          " of another peer of this node; FRR runs one BGP instance with one AS number"));
+          who, ": spec.myASN ", p.my_asn, " differs from ", it->second,
+          " of another peer of this node in the same VRF; FRR runs one BGP instance per VRF, "
+          "with one AS number"));
     }
-    asn = p.my_asn;
     if (HasSpace(p.password)) {
       return absl::InvalidArgumentError(
           absl::StrCat(who, ": spec.password contains white space, which FRR refuses"));

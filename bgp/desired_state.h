@@ -36,8 +36,10 @@ struct PeerSession {
   std::optional<uint32_t> connect_time_s;  // `timers connect`; none: FRR's default (120 s)
   std::optional<IpAddress> router_id;      // `bgp router-id` of the instance (IPv4)
   bool graceful_restart = false;           // `neighbor ... graceful-restart`
-  bool dual_stack = false;                 // both address families on this session (MetalLB's
-                            // dualStackAddressFamily); otherwise the peer address's only
+  // Both address families on this session (MetalLB's dualStackAddressFamily); otherwise the
+  // peer address's only.
+  bool dual_stack = false;
+  std::string vrf;  // the session's VRF (`router bgp ASN vrf NAME`); "" = the default VRF
 
   // FRR's name of the neighbor: its address, or the interface of an unnumbered session.
   std::string NeighborKey() const { return interface.empty() ? address.ToString() : interface; }

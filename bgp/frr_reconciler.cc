@@ -20,8 +20,9 @@ void FrrReconciler::Invalidate() {
   known_staticd_.reset();
   known_bgpd_.reset();
   known_bfdd_.reset();
-  known_skeleton_.reset();
-  known_networks_.reset();
+  known_skeletons_.clear();
+  known_networks_.clear();
+  known_operators_.clear();
 }
 
 absl::StatusOr<FrrReconciler::Applied> FrrReconciler::ApplyObjects(
@@ -80,66 +81,80 @@ absl::StatusOr<std::string> FrrReconciler::Running() {
 
 absl::StatusOr<std::vector<std::string>> FrrReconciler::ApplySkeleton(const BgpSkeleton& want,
                                                                       bool audit) {
-  if (!audit && known_skeleton_ && *known_skeleton_ == want) return std::vector<std::string>{};
+  auto known = known_skeletons_.find(want.vrf);
+  if (!audit && known != known_skeletons_.end() && known->second == want) {
+    return std::vector<std::string>{};
+  }
   auto running = Running();
   if (!running.ok()) {
-    known_skeleton_.reset();
+    known_skeletons_.erase(want.vrf);
     return running.status();
   }
-  const BgpSkeleton have = ParseRunningConfig(*running);
+  const BgpSkeleton have = ParseRunningConfig(*running, want.vrf);
   const std::vector<std::string> cmds = SkeletonCommands(have, want);
   if (!cmds.empty()) {
     running_.reset();  // changed now
     if (absl::Status st = clients_.bgpd_vty->Configure(cmds); !st.ok()) {
-      known_skeleton_.reset();
+      known_skeletons_.erase(want.vrf);
       return st;
     }
   }
-  known_skeleton_ = want;
+  known_skeletons_[want.vrf] = want;
   return cmds;
 }
 
-absl::StatusOr<size_t> FrrReconciler::ApplyNetworks(const DesiredState& desired, bool audit,
+absl::StatusOr<size_t> FrrReconciler::ApplyNetworks(const DesiredState& desired,
+                                                    const std::string& vrf, bool audit,
                                                     std::vector<std::string>& operators_prefixes) {
-  const NetworkStatements want = DesiredNetworks(desired);
+  const NetworkStatements want = DesiredNetworks(desired, vrf);
   NetworkStatements have;
   std::set<std::string> operators;
-  if (known_networks_ && !audit) {
+  auto known = known_networks_.find(vrf);
+  if (known != known_networks_.end() && !audit) {
     // Trusted from the last pass (the operator's prefixes were left out of it then); the
     // periodic audit re-reads.
-    have = *known_networks_;
-    operators = known_operators_;
+    have = known->second;
+    operators = known_operators_[vrf];
   } else {
     auto running = Running();
     if (!running.ok()) {
-      known_networks_.reset();
+      known_networks_.erase(vrf);
       return running.status();
     }
-    RunningNetworks parsed = ParseNetworks(*running);
+    RunningNetworks parsed = ParseNetworks(*running, vrf);
     have = std::move(parsed.ironlb);
     operators = std::move(parsed.operators);
   }
-  if (want.empty() && have.empty()) {
-    known_networks_.emplace();
-    return 0;
-  }
-  const uint32_t asn = desired.peers.empty() ? ParseRunningConfig(*Running()).asn.value_or(0)
-                                             : desired.peers.front().my_asn;
-  const std::vector<std::string> cmds = NetworkCommands(asn, have, want, operators);
   for (const auto& [af, nets] : want) {
     for (const auto& [prefix, rm] : nets) {
       if (operators.count(prefix)) operators_prefixes.push_back(prefix);
     }
   }
+  std::vector<std::string> cmds;
+  if (!want.empty() || !have.empty()) {
+    std::optional<uint32_t> asn;
+    for (const PeerSession& p : desired.peers) {
+      if (p.vrf == vrf) asn = p.my_asn;
+    }
+    if (!asn) {  // no session left in this VRF: its instance is the one in bgpd
+      auto running = Running();
+      if (!running.ok()) {
+        known_networks_.erase(vrf);
+        return running.status();
+      }
+      asn = ParseRunningConfig(*running, vrf).asn;
+    }
+    if (asn) cmds = NetworkCommands(*asn, vrf, have, want, operators);
+  }
   if (!cmds.empty()) {
     running_.reset();
     if (absl::Status st = clients_.bgpd_vty->ConfigureAll(cmds); !st.ok()) {
-      known_networks_.reset();
+      known_networks_.erase(vrf);
       return st;
     }
   }
-  known_networks_ = WithoutOperators(want, operators);
-  known_operators_ = operators;
+  known_networks_[vrf] = WithoutOperators(want, operators);
+  known_operators_[vrf] = std::move(operators);
   size_t n = 0;
   for (const std::string& c : cmds) {
     if (absl::StartsWith(c, "network ") || absl::StartsWith(c, "no network ")) ++n;
@@ -176,17 +191,32 @@ absl::StatusOr<ApplyResult> FrrReconciler::Apply(const DesiredState& desired, bo
     result.bgpd_edits = bgp->edits;
   else
     note(bgp.status());
-  auto vty = ApplySkeleton(DesiredSkeleton(desired), audit);
-  if (vty.ok())
-    result.vty_commands = *vty;
-  else
-    note(vty.status());
-  if (vty.ok()) {  // the `router bgp` and `no bgp network import-check` are in place
-    auto nets = ApplyNetworks(desired, audit, result.operators_prefixes);
-    if (nets.ok())
-      result.network_commands = *nets;
-    else
+  // Per VRF instance: the sessions, then the prefixes. VRFs ironlb had sessions in before are
+  // visited too, so what it left there goes.
+  std::set<std::string> vrfs = PeerVrfs(desired);
+  vrfs.insert("");
+  vrfs.insert(vrfs_.begin(), vrfs_.end());
+  bool all_ok = true;
+  for (const std::string& vrf : vrfs) {
+    auto vty = ApplySkeleton(DesiredSkeleton(desired, vrf), audit);
+    if (!vty.ok()) {
+      note(vty.status());
+      all_ok = false;
+      continue;
+    }
+    result.vty_commands.insert(result.vty_commands.end(), vty->begin(), vty->end());
+    // The `router bgp` and its `no bgp network import-check` are in place.
+    auto nets = ApplyNetworks(desired, vrf, audit, result.operators_prefixes);
+    if (nets.ok()) {
+      result.network_commands += *nets;
+    } else {
       note(nets.status());
+      all_ok = false;
+    }
+  }
+  if (all_ok) {
+    vrfs_ = PeerVrfs(desired);
+    vrfs_.erase("");
   }
   // Routes bgpd already holds are re-run through changed policy only on bgpd's route-map
   // timer (5 s, restarted by every change). New or re-pointed `network` statements need

@@ -77,17 +77,19 @@ class FrrReconciler {
   // bgpd's running configuration, read at most once per pass.
   absl::StatusOr<std::string> Running();
   absl::StatusOr<std::vector<std::string>> ApplySkeleton(const BgpSkeleton& want, bool audit);
-  absl::StatusOr<size_t> ApplyNetworks(const DesiredState& desired, bool audit,
-                                       std::vector<std::string>& operators_prefixes);
+  absl::StatusOr<size_t> ApplyNetworks(const DesiredState& desired, const std::string& vrf,
+                                       bool audit, std::vector<std::string>& operators_prefixes);
 
   FrrClients clients_;
   std::optional<std::map<std::string, std::string>> known_staticd_;
   std::optional<std::map<std::string, std::string>> known_bgpd_;
   std::optional<std::map<std::string, std::string>> known_bfdd_;
-  std::optional<BgpSkeleton> known_skeleton_;
-  std::optional<NetworkStatements> known_networks_;
-  std::set<std::string> known_operators_;  // prefixes of the operator's own `network` statements
-  std::optional<std::string> running_;     // this pass's read of bgpd's running configuration
+  // Per VRF ("" = default); absent = unknown (read bgpd's running configuration).
+  std::map<std::string, BgpSkeleton> known_skeletons_;
+  std::map<std::string, NetworkStatements> known_networks_;
+  std::map<std::string, std::set<std::string>> known_operators_;  // operator's `network`s
+  std::set<std::string> vrfs_;          // VRFs ironlb had sessions in (to empty when they go)
+  std::optional<std::string> running_;  // this pass's read of bgpd's running configuration
   std::optional<DesiredState> last_desired_;
   // bgpd's policy changed and bgpd has not yet been made to apply it (PolicyFlushCommands).
   bool policy_flush_pending_ = false;

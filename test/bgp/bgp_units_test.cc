@@ -153,6 +153,46 @@ TEST(DesiredStateTest, RefusesWrongPeerFieldsNamingThem) {
               StatusIs(absl::StatusCode::kInvalidArgument, "spec.interface eth1 is used"));
 }
 
+TEST(BgpSkeletonTest, APeerInAVrfHasItsOwnInstanceAndPrefixes) {
+  DesiredState d = OnePeer();
+  d.peers.push_back(d.peers[0]);
+  d.peers[1].name = "red-r1";
+  d.peers[1].vrf = "red";
+  d.peers[1].my_asn = 64600;
+  Announcement red{.prefix = PrefixOf(Ip("192.0.2.9"), 32)};
+  MergeAttributes(red, "red-r1", {});
+  d.announcements.push_back(red);
+  EXPECT_THAT(ValidateDesiredState(d), IsOk());  // one AS number per VRF, one address per VRF
+  EXPECT_THAT(PeerVrfs(d), ElementsAre("", "red"));
+  const BgpSkeleton red_want = DesiredSkeleton(d, "red");
+  EXPECT_EQ(red_want.asn, 64600u);
+  EXPECT_TRUE(red_want.lines.at("").count("neighbor 10.0.0.1 description ironlb:red-r1"));
+  EXPECT_FALSE(
+      DesiredSkeleton(d, "").lines.at("").count("neighbor 10.0.0.1 description ironlb:red-r1"));
+  const auto cmds = SkeletonCommands(BgpSkeleton{.vrf = "red"}, red_want);
+  ASSERT_FALSE(cmds.empty());
+  EXPECT_EQ(cmds[0], "router bgp 64600 vrf red");
+  // Each instance announces the prefixes of its own peers.
+  EXPECT_EQ(DesiredNetworks(d, "red").at("ipv4 unicast").count("192.0.2.9/32"), 1u);
+  EXPECT_EQ(DesiredNetworks(d, "red").at("ipv4 unicast").count("192.0.2.7/32"), 0u);
+  EXPECT_EQ(DesiredNetworks(d, "").at("ipv4 unicast").count("192.0.2.9/32"), 0u);
+  // The VRF's block of the running configuration is read as that VRF's.
+  const std::string running =
+      "router bgp 64512\n neighbor 10.0.0.1 remote-as 64500\nexit\n!\n"
+      "router bgp 64600 vrf red\n neighbor 10.0.0.1 remote-as 64500\n"
+      " address-family ipv4 unicast\n  network 192.0.2.9/32 route-map ironlb-group-1\n"
+      " exit-address-family\nexit\n";
+  EXPECT_EQ(ParseRunningConfig(running, "red").asn, 64600u);
+  EXPECT_EQ(ParseRunningConfig(running, "").asn, 64512u);
+  EXPECT_EQ(ParseNetworks(running, "red").ironlb.at("ipv4 unicast").size(), 1u);
+  EXPECT_TRUE(ParseNetworks(running, "").ironlb.empty());
+  // Two AS numbers in one VRF are refused, naming the field.
+  d.peers[1].vrf = "";
+  d.peers[1].address = Ip("10.0.0.2");
+  EXPECT_THAT(ValidateDesiredState(d),
+              StatusIs(absl::StatusCode::kInvalidArgument, "spec.myASN 64600 differs"));
+}
+
 TEST(BgpSkeletonTest, BfdRemovalIsOneCommandAndAsChangeRecreatesTheInstance) {
   DesiredState d = OnePeer();
   d.bfd_profiles.push_back({.name = "fast"});
@@ -240,13 +280,13 @@ TEST(BgpNetworksTest, OnlyIronlbsStatementsChangeAndTheOperatorsPrefixIsLeftAlon
                           {"10.9.0.5/32", "ironlb-group-3"}};
   // 10.9.0.1 stays, 10.9.0.2 is re-pointed in place, the operator's 10.9.0.3 is not touched,
   // 10.9.0.5 is new, the IPv6 one goes.
-  EXPECT_THAT(NetworkCommands(64512, have.ironlb, want, have.operators),
+  EXPECT_THAT(NetworkCommands(64512, "", have.ironlb, want, have.operators),
               ElementsAre("router bgp 64512", "address-family ipv4 unicast",
                           "network 10.9.0.2/32 route-map ironlb-group-7",
                           "network 10.9.0.5/32 route-map ironlb-group-3", "exit-address-family",
                           "address-family ipv6 unicast", "no network fd00:9::1/128",
                           "exit-address-family"));
-  EXPECT_THAT(NetworkCommands(64512, want, want, {}), IsEmpty());
+  EXPECT_THAT(NetworkCommands(64512, "", want, want, {}), IsEmpty());
   EXPECT_FALSE(WithoutOperators(want, have.operators).at("ipv4 unicast").count("10.9.0.3/32"));
 }
 
@@ -450,7 +490,7 @@ TEST(FrrObjectsTest, AVipMovingToAnotherGroupIsRepointedAndItsOldPeersLoseIt) {
 
   // Only x's statement changes: re-pointed at the new group's route-map.
   EXPECT_THAT(
-      NetworkCommands(64512, DesiredNetworks(ManyVips(50, true)), DesiredNetworks(moved), {}),
+      NetworkCommands(64512, "", DesiredNetworks(ManyVips(50, true)), DesiredNetworks(moved), {}),
       ElementsAre("router bgp 64512", "address-family ipv4 unicast",
                   absl::StrCat("network ", x.prefix.ToString(), " route-map ",
                                GroupRouteMapName(r1_only.slot)),

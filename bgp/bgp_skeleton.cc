@@ -16,6 +16,10 @@ constexpr char kDescriptionPrefix[] = "description ironlb:";
 constexpr char kNoDefaultIpv4[] = "no bgp default ipv4-unicast";
 // ironlb's `network` statements are announced without waiting for a route in zebra.
 constexpr char kNoImportCheck[] = "no bgp network import-check";
+// bgpd holds a new session's first UPDATE for its subgroup coalesce time (1 s + 50 ms per
+// peer by default), waiting for other sessions to come up and share the work; a node has a
+// handful of peers, and its routes should reach a router that comes back at once.
+constexpr char kCoalesceTime[] = "coalesce-time 100";
 
 std::string AfOf(const IpAddress& a) { return a.is_v4() ? "ipv4 unicast" : "ipv6 unicast"; }
 
@@ -50,7 +54,7 @@ bool Owned(const std::string& line, const std::set<std::string>& owned_neighbors
 
 // Order of additions: the instance default first, then neighbors' creation, then the rest.
 int Rank(const std::string& line) {
-  if (line == kNoDefaultIpv4 || line == kNoImportCheck) return 0;
+  if (line == kNoDefaultIpv4 || line == kNoImportCheck || line == kCoalesceTime) return 0;
   if (absl::StrContains(line, " remote-as ")) return 1;
   return 2;
 }
@@ -77,6 +81,7 @@ BgpSkeleton DesiredSkeleton(const DesiredState& state, const std::string& vrf) {
       s.asn = p.my_asn;
       s.lines[""].insert(kNoDefaultIpv4);
       s.lines[""].insert(kNoImportCheck);
+      s.lines[""].insert(kCoalesceTime);
     }
     auto& global = s.lines[""];
     const std::string n = absl::StrCat("neighbor ", p.NeighborKey(), " ");

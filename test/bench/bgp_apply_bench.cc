@@ -10,6 +10,7 @@
 // line.
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <future>
 #include <vector>
 
@@ -124,7 +125,10 @@ int Run() {
   auto bgpd =
       bgp::GrpcNorthboundClient::Create("bgpd", target(FrrHost::kBgpdGrpc), absl::Seconds(60));
   bgp::SocketVtySession vty("bgpd", speaker_frr.vty_dir() + "/bgpd.vty");
-  bgp::FrrReconciler reconciler({staticd.get(), bgpd.get(), nullptr, &vty});
+  // IRONLB_BENCH_NO_NODE_ROUTES=1: without staticd (no `VIP dev lo` routes for the node's own
+  // traffic), to show what installing them costs the announcement on a busy machine.
+  const bool node_routes = std::getenv("IRONLB_BENCH_NO_NODE_ROUTES") == nullptr;
+  bgp::FrrReconciler reconciler({node_routes ? staticd.get() : nullptr, bgpd.get(), nullptr, &vty});
 
   auto& rv = **router_vty;
   const std::string peer = s0.ipv4;
@@ -254,9 +258,10 @@ int Run() {
       "\"local_apply_1k_ms\":%.1f,\"local_withdraw_1k_ms\":%.1f,"
       "\"first_vip_after_session_up_ms\":%.1f,\"vtysh_one_vip_ms\":%.1f,"
       "\"vtysh_network_1k_ms\":%.1f,\"vtysh_withdraw_1k_ms\":%.1f,"
-      "\"vtysh_over_ironlb_ratio\":%.2f}\n",
+      "\"vtysh_over_ironlb_ratio\":%.2f,\"node_routes\":%s}\n",
       one_median, one_max, ironlb_1k, apply_1k_call, withdraw_1k, local_1k, local_withdraw_1k,
-      first_ms, vtysh_one, vtysh_1k, vtysh_withdraw_1k, vtysh_1k / ironlb_1k);
+      first_ms, vtysh_one, vtysh_1k, vtysh_withdraw_1k, vtysh_1k / ironlb_1k,
+      node_routes ? "true" : "false");
   return 0;
 }
 

@@ -46,7 +46,7 @@ TEST(BgpSkeletonTest, RunningConfigRoundTripsAndChangesOnlyWhatDiffers) {
   const BgpSkeleton want = DesiredSkeleton(OnePeer());
   const std::string running =
       "frr version 8.4.4\n!\nrouter bgp 64512\n bgp router-id 10.0.0.2\n"
-      " no bgp default ipv4-unicast\n no bgp network import-check\n"
+      " no bgp default ipv4-unicast\n no bgp network import-check\n coalesce-time 100\n"
       " neighbor 10.0.0.1 remote-as 64500\n"
       " neighbor 10.0.0.1 description ironlb:r1\n neighbor 10.0.0.1 timers 30 90\n"
       " neighbor 10.0.0.9 remote-as 65000\n !\n address-family ipv4 unicast\n"
@@ -73,9 +73,10 @@ TEST(BgpSkeletonTest, RunningConfigRoundTripsAndChangesOnlyWhatDiffers) {
   const auto fresh = SkeletonCommands(BgpSkeleton{}, want);
   ASSERT_GE(fresh.size(), 4u);
   EXPECT_EQ(fresh[0], "router bgp 64512");
-  EXPECT_EQ(fresh[1], "no bgp default ipv4-unicast");
-  EXPECT_EQ(fresh[2], "no bgp network import-check");
-  EXPECT_EQ(fresh[3], "neighbor 10.0.0.1 remote-as 64500");
+  EXPECT_EQ(fresh[1], "coalesce-time 100");
+  EXPECT_EQ(fresh[2], "no bgp default ipv4-unicast");
+  EXPECT_EQ(fresh[3], "no bgp network import-check");
+  EXPECT_EQ(fresh[4], "neighbor 10.0.0.1 remote-as 64500");
   // Nothing wanted: ironlb's neighbor goes, the operator's stays.
   EXPECT_THAT(
       SkeletonCommands(have, DesiredSkeleton(DesiredState{})),

@@ -329,5 +329,37 @@ TEST_F(FrrReconcilerTest, EveryPeerFieldLandsInBgpdAndIsStable) {
   EXPECT_FALSE(again->Changed()) << absl::StrJoin(again->vty_commands, " / ");
 }
 
+// A peer in a VRF: its own `router bgp ASN vrf NAME` with the neighbor and the prefixes of its
+// groups, accepted by bgpd and printed back as ironlb wrote it (stable on audit); the default
+// instance does not get them. When the peer goes, the VRF's statements go too.
+TEST_F(FrrReconcilerTest, APeerInAVrfGetsItsOwnInstance) {
+  DesiredState d = TwoPeers();
+  d.peers[1].vrf = "red";
+  d.peers[1].my_asn = 64600;
+  ASSERT_THAT(reconciler_->Apply(d), IsOk());
+  const std::string running = *vty_->Execute("show running-config");
+  const size_t red = running.find("router bgp 64600 vrf red\n");
+  ASSERT_NE(red, std::string::npos) << running;
+  const std::string red_block = running.substr(red, running.find("\nexit\n", red) - red);
+  EXPECT_THAT(red_block, HasSubstr("neighbor fd00:80::1 remote-as 64501"));
+  EXPECT_THAT(red_block, HasSubstr("neighbor fd00:80::1 description ironlb:edge-b"));
+  EXPECT_THAT(red_block, HasSubstr("network fd00:81::10/128 route-map ironlb-group-"));
+  EXPECT_THAT(red_block, Not(HasSubstr("10.81.0.10")));
+  const size_t def = running.find("router bgp 64512\n");
+  ASSERT_NE(def, std::string::npos);
+  const std::string def_block = running.substr(def, running.find("\nexit\n", def) - def);
+  EXPECT_THAT(def_block, HasSubstr("network 10.81.0.10/32 route-map ironlb-group-"));
+  EXPECT_THAT(def_block, Not(HasSubstr("fd00:81::10")));
+  auto audit = reconciler_->Apply(d, /*audit=*/true);
+  ASSERT_THAT(audit, IsOk());
+  EXPECT_FALSE(audit->Changed()) << absl::StrJoin(audit->vty_commands, " / ");
+  d.peers.pop_back();
+  d.announcements.pop_back();
+  ASSERT_THAT(reconciler_->Apply(d), IsOk());
+  const std::string after = *vty_->Execute("show running-config");
+  EXPECT_THAT(after, Not(HasSubstr("fd00:81::10")));
+  EXPECT_THAT(after, Not(HasSubstr("ironlb:edge-b")));
+}
+
 }  // namespace
 }  // namespace ironlb::bgp

@@ -21,12 +21,12 @@ bgp::DesiredState PlanBgp(const config::Config& config,
                           const controller::PlanOutput& plan, const BgpNode& node) {
   bgp::DesiredState out;
   if (node.excluded || node.labels.count(kExcludeLabel)) return out;
-  // Sessions: the peers whose nodeSelectors pick this node (VRFs other than the default are not
-  // driven by ironlb yet).
+  // Sessions: the peers whose nodeSelectors pick this node (a peer with a vrf is served by that
+  // VRF's `router bgp ASN vrf NAME`).
   std::set<std::string> peers;
   std::set<std::string> profiles;
   for (const config::BGPPeer& p : config.bgp_peers) {
-    if (!p.vrf.empty() || !config::AnyMatches(p.node_selectors, node.labels)) continue;
+    if (!config::AnyMatches(p.node_selectors, node.labels)) continue;
     peers.insert(p.meta.name);
     out.peers.push_back({.name = p.meta.name,
                          .my_asn = p.my_asn,
@@ -38,7 +38,8 @@ bgp::DesiredState PlanBgp(const config::Config& config,
                          .keepalive_time_s = p.keepalive_time_s,
                          .password = p.password,
                          .ebgp_multihop = p.ebgp_multihop,
-                         .bfd_profile = p.bfd_profile});
+                         .bfd_profile = p.bfd_profile,
+                         .vrf = p.vrf});
     if (!p.bfd_profile.empty()) profiles.insert(p.bfd_profile);
   }
   std::sort(out.peers.begin(), out.peers.end(),

@@ -89,6 +89,13 @@ void ReadTimers(const Json& spec, BGPPeer& peer, FieldContext& ctx) {
     }
     (field[0] == 'h' ? hold : keepalive) = *s;
   }
+  // BGP carries the hold time in 16 bits (ParseDurationSeconds refuses more than 65535s).
+  if (!hold && keepalive && *keepalive > 65535 / 3) {
+    ctx.Error(kSpec.Key("keepaliveTime"),
+              absl::StrCat(*keepalive, "s alone makes the hold time ", uint64_t{*keepalive} * 3,
+                           "s, above 65535s; set holdTime too"));
+    return;
+  }
   if (hold && *hold != 0 && *hold < 3) {
     ctx.Error(kSpec.Key("holdTime"),
               absl::StrCat(*hold, "s is too short: BGP allows 0 (no keepalives) or at least 3s"));

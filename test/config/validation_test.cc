@@ -157,6 +157,13 @@ std::vector<Case> Cases() {
            "  myASN: 1\n  peerASN: 2\n  peerAddress: 10.0.0.1\n  holdTime: 30s\n"
            "  keepaliveTime: 1m\n"),
        "spec.keepaliveTime: 60s is longer than the hold time (30s)"},
+      {"hold_time_above_16_bits",
+       Doc("BGPPeer", "r", "  myASN: 1\n  peerASN: 2\n  peerAddress: 10.0.0.1\n  holdTime: 20h\n"),
+       "spec.holdTime: \"20h\" is longer than 65535s"},
+      {"keepalive_alone_above_16_bits",
+       Doc("BGPPeer", "r",
+           "  myASN: 1\n  peerASN: 2\n  peerAddress: 10.0.0.1\n  keepaliveTime: 7h\n"),
+       "spec.keepaliveTime: 25200s alone makes the hold time 75600s"},
       // As in MetalLB, keepaliveTime alone sets the hold time to three times it.
       {"keepalive_alone_sets_hold",
        Doc("BGPPeer", "r",

@@ -45,15 +45,7 @@ std::optional<IpAddress> ReadAddress(const Json& spec, const FieldPath& path, ab
 // BGPPeer fields read into the model but not yet applied by the speaker: a warning names each
 // one that is set, so a session never silently differs from what was asked. (Entries leave
 // this list as the BGP code applies them.)
-constexpr const char* kPeerFieldsNotAppliedYet[] = {"dynamicASN",
-                                                    "interface",
-                                                    "connectTime",
-                                                    "routerID",
-                                                    "enableGracefulRestart",
-                                                    "disableMP",
-                                                    "dualStackAddressFamily",
-                                                    "passwordSecret",
-                                                    "vrf"};
+constexpr const char* kPeerFieldsNotAppliedYet[] = {"passwordSecret"};
 
 void WarnNotAppliedYet(const Json& spec, FieldContext& ctx) {
   for (const char* field : kPeerFieldsNotAppliedYet) {

@@ -28,18 +28,29 @@ bgp::DesiredState PlanBgp(const config::Config& config,
   for (const config::BGPPeer& p : config.bgp_peers) {
     if (!config::AnyMatches(p.node_selectors, node.labels)) continue;
     peers.insert(p.meta.name);
-    out.peers.push_back({.name = p.meta.name,
-                         .my_asn = p.my_asn,
-                         .peer_asn = p.peer_asn,
-                         .address = p.peer_address,
-                         .port = p.peer_port,
-                         .source_address = p.source_address,
-                         .hold_time_s = p.hold_time_s,
-                         .keepalive_time_s = p.keepalive_time_s,
-                         .password = p.password,
-                         .ebgp_multihop = p.ebgp_multihop,
-                         .bfd_profile = p.bfd_profile,
-                         .vrf = p.vrf});
+    out.peers.push_back(
+        {.name = p.meta.name,
+         .my_asn = p.my_asn,
+         .peer_asn = p.peer_asn,
+         .peer_as_kind = p.dynamic_asn == config::DynamicAsn::kInternal ? bgp::PeerAsKind::kInternal
+                         : p.dynamic_asn == config::DynamicAsn::kExternal
+                             ? bgp::PeerAsKind::kExternal
+                             : bgp::PeerAsKind::kNumber,
+         .address = p.peer_address,
+         .interface = p.interface,
+         .port = p.peer_port,
+         .source_address = p.source_address,
+         .hold_time_s = p.hold_time_s,
+         .keepalive_time_s = p.keepalive_time_s,
+         .password = p.password,
+         .ebgp_multihop = p.ebgp_multihop,
+         .bfd_profile = p.bfd_profile,
+         .connect_time_s = p.connect_time_s,
+         .router_id = p.router_id,
+         .graceful_restart = p.enable_graceful_restart,
+         // disableMP (deprecated by MetalLB) is the default: one family per session.
+         .dual_stack = p.dual_stack_address_family && !p.disable_mp,
+         .vrf = p.vrf});
     if (!p.bfd_profile.empty()) profiles.insert(p.bfd_profile);
   }
   std::sort(out.peers.begin(), out.peers.end(),

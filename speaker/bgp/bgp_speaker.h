@@ -49,6 +49,12 @@ absl::StatusOr<BgpSpeakerOptions> ParseBgpFlags(const std::string& vty_dir,
 // loopback reach them.
 std::vector<uint16_t> FrrGrpcPorts(const BgpSpeakerOptions& options);
 
+// After the routes were removed from FRR: waits (at most until `deadline`) for bgpd to report
+// no prefix sent to any peer. OK when that is confirmed; else why not (FRR's status cannot
+// be read, or prefixes are still being sent at the deadline).
+absl::Status AwaitWithdrawn(const std::function<absl::StatusOr<bgp::FrrStatus>()>& read_status,
+                            absl::Time deadline);
+
 class BgpSpeaker {
  public:
   // Starts the worker. `registry` (optional) gets the BGP metrics.

@@ -1,5 +1,6 @@
 #include "ctl/plan_command.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "config/loader.h"
@@ -26,7 +27,13 @@ Prints one result per Service, in input order. With -o json, one object per line
   {"service":"ns/name","addresses":[],"status":"pending","reason":"..."}
 Services ironlb does not serve (another loadBalancerClass, not type LoadBalancer) have status
 "ignored" and a reason; when a current address had to be given up, "released" and
-"release_reason" say which and why.
+"release_reason" say which and why. "change" compares with the addresses the Services have
+now (their status, for example given by MetalLB): kept, moved, pending, new or ignored, with
+"change_reason" when an address would move or be lost.
+
+Before switching from MetalLB, export the Services with their status and plan them with the
+unedited MetalLB configuration: after the table, plan says how many Services keep the address
+they have, and lists each one that would move or go pending, with the reason.
 
 Exit status: 0 planned (even with pending Services), 1 invalid configuration or manifests,
 2 bad usage.
@@ -71,7 +78,38 @@ void PrintJson(const controller::PlanOutput& plan, std::ostream& out) {
       j["released"] = IpTexts(a.released);
       j["release_reason"] = a.release_reason;
     }
+    j["change"] = std::string(controller::AddressChangeName(s.change.kind));
+    if (!s.change.reason.empty()) j["change_reason"] = s.change.reason;
     out << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  }
+}
+
+// Before switching from MetalLB: every Service that has an address now keeps it, or is named
+// with the reason it would not.
+void PrintMigrationCheck(const controller::PlanOutput& plan, std::ostream& out) {
+  using Kind = controller::AddressChange::Kind;
+  size_t had = 0;
+  size_t kept = 0;
+  std::vector<const controller::PlannedService*> changed;
+  for (const auto& s : plan.services) {
+    const Kind k = s.change.kind;
+    if (k == Kind::kKept || k == Kind::kMoved || !s.allocation.released.empty() ||
+        (k == Kind::kPending && absl::StrContains(s.change.reason, "would lose"))) {
+      ++had;
+    }
+    if (k == Kind::kKept) ++kept;
+    if (k == Kind::kMoved || k == Kind::kPending) changed.push_back(&s);
+  }
+  if (had == 0 && changed.empty()) return;
+  out << "\nAddresses Services have now (status): " << kept << " of " << had << " kept";
+  if (changed.empty()) {
+    out << "; nothing would move or go pending.\n";
+    return;
+  }
+  out << "; " << changed.size() << " would move or go pending:\n";
+  for (const auto* s : changed) {
+    out << "  " << s->service << ": " << controller::AddressChangeName(s->change.kind) << ": "
+        << s->change.reason << "\n";
   }
 }
 
@@ -91,6 +129,7 @@ void PrintTable(const controller::PlanOutput& plan, std::ostream& out) {
               reason.empty() ? "-" : reason});
   }
   t.Print(out);
+  PrintMigrationCheck(plan, out);
   if (plan.pools.empty()) return;
   Table p({"POOL", "IPV4-IN-USE", "IPV4-TOTAL", "IPV6-IN-USE", "IPV6-TOTAL"});
   for (const auto& s : plan.pools) {

@@ -18,6 +18,11 @@ ABSL_FLAG(std::string, config_dir, "",
           "v1 Service manifests to announce.");
 ABSL_FLAG(std::string, namespace, "ironlb-system",
           "Kubernetes mode: the namespace of ironlb's configuration objects (AddressPool, ...).");
+ABSL_FLAG(
+    std::string, metallb_namespace, "metallb-system",
+    "Kubernetes mode: MetalLB's objects (metallb.io) are read here as they are; empty: none.");
+ABSL_FLAG(std::string, metallb_config_map, "",
+          "Kubernetes mode: MetalLB <= 0.12's ConfigMap (\"config\") read there; empty: none.");
 ABSL_FLAG(std::string, load_balancer_class, "",
           "Kubernetes mode: the spec.loadBalancerClass ironlb serves (default: no class).");
 ABSL_FLAG(std::string, node_name, "", "This node's name (default: the host name).");
@@ -75,6 +80,8 @@ int main(int argc, char** argv) {
       {.mode = mode,
        .config_dir = absl::GetFlag(FLAGS_config_dir),
        .config_namespace = absl::GetFlag(FLAGS_namespace),
+       .metallb_namespace = absl::GetFlag(FLAGS_metallb_namespace),
+       .metallb_config_map = absl::GetFlag(FLAGS_metallb_config_map),
        .load_balancer_class = absl::GetFlag(FLAGS_load_balancer_class),
        .node_name = absl::GetFlag(FLAGS_node_name),
        .node_labels = absl::GetFlag(FLAGS_node_labels),

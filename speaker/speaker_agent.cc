@@ -113,6 +113,8 @@ absl::Status SpeakerAgent::Init(std::unique_ptr<kube::Client> cluster) {
     cluster_ = std::make_unique<ClusterLink>(
         std::move(cluster), loop_, node_,
         KubeInputsOptions{.config_namespace = options_.config_namespace,
+                          .metallb_namespace = options_.metallb_namespace,
+                          .metallb_config_map = options_.metallb_config_map,
                           .lb_class = options_.load_balancer_class.empty()
                                           ? std::nullopt
                                           : std::optional(options_.load_balancer_class),

@@ -34,11 +34,13 @@ namespace ironlb::speaker {
 struct SpeakerAgentOptions {
   RunMode mode = RunMode::kStandalone;
   std::string config_dir;
-  std::string config_namespace = "ironlb-system";  // --namespace
-  std::string load_balancer_class;                 // "" = Services without a class
-  std::string node_name;                           // "" = the host name
-  std::string node_labels;                         // "key=value,key=value"
-  std::string layer2_key_file;                     // "" = no layer 2
+  std::string config_namespace = "ironlb-system";    // --namespace
+  std::string metallb_namespace = "metallb-system";  // MetalLB's objects; "" = none
+  std::string metallb_config_map;                    // MetalLB <= 0.12's ConfigMap; "" = none
+  std::string load_balancer_class;                   // "" = Services without a class
+  std::string node_name;                             // "" = the host name
+  std::string node_labels;                           // "key=value,key=value"
+  std::string layer2_key_file;                       // "" = no layer 2
   int liveness_port = 7946;
   std::string metrics_address = "127.0.0.1:7473";
   std::string status_socket;  // "" = none

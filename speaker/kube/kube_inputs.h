@@ -25,6 +25,11 @@ namespace ironlb::speaker {
 
 struct KubeInputsOptions {
   std::string config_namespace;  // where ironlb.io objects are read; "" = every namespace
+  // Where MetalLB's objects (metallb.io) are read as they are; "" = none. A kind whose CRD is
+  // not installed (or not readable) counts as empty. And MetalLB <= 0.12's ConfigMap of that
+  // name there; "" = none.
+  std::string metallb_namespace;
+  std::string metallb_config_map;
   std::optional<std::string> lb_class;
   // False on a router host that reads its configuration from --config-dir and only the
   // Services (and nodes, endpoints) from the cluster: no informers on ironlb.io kinds.

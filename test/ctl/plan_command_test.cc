@@ -111,12 +111,12 @@ TEST_F(PlanCommandTest, JsonIsOneObjectPerServiceInInputOrder) {
       << err_.str();
   EXPECT_EQ(
       out_.str(),
-      R"({"service":"web/ingress","addresses":["192.0.2.11"],"pool":"lan","shared_with":["web/other"],"status":"assigned"}
-{"service":"web/other","addresses":["192.0.2.11"],"pool":"lan","shared_with":["web/ingress"],"status":"assigned"}
-{"service":"web/clash","addresses":[],"status":"pending","reason":"port TCP/443 already used on 192.0.2.11 by web/ingress"}
-{"service":"shop/cart","addresses":["198.51.100.0","2001:db8::"],"pool":"gold","shared_with":[],"status":"assigned"}
-{"service":"kube-system/dns","addresses":["192.0.2.10"],"pool":"lan","shared_with":[],"status":"assigned","released":["203.0.113.1"],"release_reason":"203.0.113.1 is in no pool"}
-{"service":"kube-system/internal","addresses":[],"status":"ignored","reason":"spec.type is ClusterIP, not LoadBalancer"}
+      R"({"service":"web/ingress","addresses":["192.0.2.11"],"pool":"lan","shared_with":["web/other"],"status":"assigned","change":"kept"}
+{"service":"web/other","addresses":["192.0.2.11"],"pool":"lan","shared_with":["web/ingress"],"status":"assigned","change":"new"}
+{"service":"web/clash","addresses":[],"status":"pending","reason":"port TCP/443 already used on 192.0.2.11 by web/ingress","change":"pending","change_reason":"port TCP/443 already used on 192.0.2.11 by web/ingress"}
+{"service":"shop/cart","addresses":["198.51.100.0","2001:db8::"],"pool":"gold","shared_with":[],"status":"assigned","change":"new"}
+{"service":"kube-system/dns","addresses":["192.0.2.10"],"pool":"lan","shared_with":[],"status":"assigned","released":["203.0.113.1"],"release_reason":"203.0.113.1 is in no pool","change":"moved","change_reason":"would move from 203.0.113.1 to 192.0.2.10: 203.0.113.1 is in no pool"}
+{"service":"kube-system/internal","addresses":[],"status":"ignored","reason":"spec.type is ClusterIP, not LoadBalancer","change":"ignored","change_reason":"spec.type is ClusterIP, not LoadBalancer"}
 )");
 }
 
@@ -128,6 +128,9 @@ web/ingress  assigned  192.0.2.11               lan   web/other    -
 web/other    assigned  192.0.2.11               lan   web/ingress  -
 web/clash    pending   -                        -     -            port TCP/443 already used on 192.0.2.11 by web/ingress
 shop/cart    assigned  198.51.100.0,2001:db8::  gold  -            -
+
+Addresses Services have now (status): 1 of 1 kept; 1 would move or go pending:
+  web/clash: pending: port TCP/443 already used on 192.0.2.11 by web/ingress
 
 POOL  IPV4-IN-USE  IPV4-TOTAL  IPV6-IN-USE  IPV6-TOTAL
 gold  1            4           1            4

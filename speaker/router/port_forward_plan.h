@@ -22,6 +22,7 @@
 #include "controller/plan.h"
 #include "controller/service.h"
 #include "nft/desired_state.h"
+#include "speaker/router/backend_health_view.h"
 
 namespace ironlb::speaker {
 
@@ -66,9 +67,12 @@ struct PortForwardPlan {
 };
 
 // `services` and `allocations.services` are in the same order (as controller::Plan returns).
+// Targets with backends become balanced forwards: a backend takes new connections unless it is
+// draining or `health` says it is down (no `health`: every backend is up).
 PortForwardPlan PlanPortForwards(const config::Config& config,
                                  const std::vector<controller::Service>& services,
                                  const controller::PlanOutput& allocations,
-                                 const RouteFacts& routes);
+                                 const RouteFacts& routes,
+                                 const BackendHealthView* health = nullptr);
 
 }  // namespace ironlb::speaker

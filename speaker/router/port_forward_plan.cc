@@ -162,11 +162,14 @@ class Planner {
     e.target_address = want.target;
     e.target_port = want.target_port;
     e.source_nat = SourceNat(group, o, want.target);
+    ForwardInfo info{group.meta.name, o.Text(), source, {}, {}};
     if (balanced != nullptr) {
       for (const config::ForwardBackend& b : balanced->backends) {
-        const bool up =
-            health_ == nullptr || health_->IsUp(BackendKey(group.meta.name, *balanced, b));
+        std::string backend_key = BackendKey(group.meta.name, *balanced, b);
+        const bool up = health_ == nullptr || health_->IsUp(backend_key);
         e.backends.push_back({b.address, b.port, b.weight, up && !b.draining});
+        info.backend_keys.push_back(std::move(backend_key));
+        info.draining.push_back(b.draining);
       }
       e.source_affinity = balanced->source_affinity;
       e.when_all_down = balanced->when_all_down == config::WhenAllDown::kReject
@@ -181,7 +184,7 @@ class Planner {
       return;
     }
     plan_.forwards.push_back(std::move(e));
-    plan_.info.push_back({group.meta.name, o.Text(), source});
+    plan_.info.push_back(std::move(info));
   }
 
   // Auto: source NAT when replies would not pass this router: the target lies behind the very

@@ -44,6 +44,10 @@ struct ForwardInfo {
   std::string group;    // PortForward name
   std::string outside;  // "203.0.113.5" or "wan0"
   std::string source;   // "shop/web" (a Service) or "target[0]" (an explicit target)
+  // Balanced forwards, per backend (same order as the entry's backends): its health key
+  // (BackendKey) and whether it is draining.
+  std::vector<std::string> backend_keys;
+  std::vector<bool> draining;
 };
 
 // A Service that wanted an outside port somebody else keeps.

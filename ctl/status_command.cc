@@ -115,8 +115,20 @@ void PrintStatus(const status::v1::SpeakerState& s, std::ostream& out) {
     out << "\nPort forwards:\n";
     Table fw({"GROUP", "OUTSIDE", "PORT", "TARGET", "FOR", "SNAT"});
     for (const auto& f : s.router().forwards()) {
-      fw.AddRow({f.group(), f.outside(), absl::StrCat(f.protocol(), "/", f.port()), f.target(),
-                 f.source(), f.source_nat() ? "yes" : "no"});
+      if (f.backends_size() == 0) {
+        fw.AddRow({f.group(), f.outside(), absl::StrCat(f.protocol(), "/", f.port()), f.target(),
+                   f.source(), f.source_nat() ? "yes" : "no"});
+        continue;
+      }
+      // Balanced: one row per backend, with its weight and health.
+      for (int b = 0; b < f.backends_size(); ++b) {
+        const auto& be = f.backends(b);
+        fw.AddRow({b == 0 ? f.group() : "", b == 0 ? f.outside() : "",
+                   b == 0 ? absl::StrCat(f.protocol(), "/", f.port()) : "",
+                   absl::StrCat(be.address(), " w", be.weight(), " ", be.state(),
+                                be.detail().empty() ? "" : absl::StrCat(" (", be.detail(), ")")),
+                   b == 0 ? f.source() : "", b == 0 ? (f.source_nat() ? "yes" : "no") : ""});
+      }
     }
     if (fw.empty()) {
       out << "  none\n";

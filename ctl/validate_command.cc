@@ -102,6 +102,11 @@ void PrintSummary(const config::Config& c, std::ostream& out) {
       for (const auto& a : f.addresses) outside.push_back(a.ToString());
       std::vector<std::string> targets;
       for (const auto& t2 : f.targets) {
+        if (!t2.backends.empty()) {
+          targets.push_back(absl::StrCat(config::ProtocolName(t2.protocol), "/", t2.port, "->",
+                                         t2.backends.size(), " backends"));
+          continue;
+        }
         targets.push_back(absl::StrCat(config::ProtocolName(t2.protocol), "/", t2.port, "->",
                                        t2.address.ToString(), ":", t2.target_port));
       }

@@ -51,7 +51,4 @@ bool IsIronlbRouteTag(uint64_t tag);
 // 0 .. kConnectedShards-1, from the prefix alone.
 int ConnectedShard(const IpPrefix& prefix);
 
-// FNV-1a of `s`: stable numbers from names.
-uint32_t StableHash(absl::string_view s);
-
 }  // namespace ironlb::bgp

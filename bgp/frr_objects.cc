@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "bgp/attribute_groups.h"
 #include "bgp/pool_filter.h"
+#include "common/stable_hash.h"
 #include "nlohmann/json.hpp"
 
 namespace ironlb::bgp {
@@ -48,7 +49,7 @@ void AddPrefixList(ObjectSet& out, IpFamily f, const std::string& name,
     // A stable sequence number per prefix, so adding one VIP does not renumber (and so
     // rewrite) the entries of all the others.
     const std::string text = p.ToString();
-    uint32_t seq = 1 + StableHash(text) % 4294967294u;
+    uint32_t seq = 1 + Fnv1a32(text) % 4294967294u;
     while (!used.insert(seq).second) seq = seq == 4294967295u ? 1 : seq + 1;
     const std::string entry = absl::StrCat(list, "/entry[sequence='", seq, "']");
     YangObject& o = out[entry];

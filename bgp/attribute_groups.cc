@@ -54,8 +54,4 @@ bool IsIronlbRouteTag(uint64_t tag) {
   return tag == kLegacyRouteTag || (tag >= kRouteTagBase && tag < kRouteTagBase + kGroupSlots);
 }
 
-int ConnectedShard(const IpPrefix& prefix) {
-  return static_cast<int>(Fnv1a32(prefix.ToString()) % kConnectedShards);
-}
-
 }  // namespace ironlb::bgp

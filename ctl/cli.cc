@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/flags.h"
+#include "ctl/convert_command.h"
 #include "ctl/explain_command.h"
 #include "ctl/plan_command.h"
 #include "ctl/status_command.h"
@@ -20,10 +21,7 @@ namespace ironlb::ctl {
 const std::vector<CommandSpec>& Commands() {
   // A new command: its ctl/NAME_command.{h,cc}, its source in ctl/CMakeLists.txt, one line here.
   static const std::vector<CommandSpec> kCommands = {
-      ValidateCommand(),
-      PlanCommand(),
-      StatusCommand(),
-      ExplainCommand(),
+      ValidateCommand(), PlanCommand(), StatusCommand(), ExplainCommand(), ConvertCommand(),
   };
   return kCommands;
 }

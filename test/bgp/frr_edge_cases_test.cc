@@ -27,7 +27,6 @@ namespace {
 
 using ::ironlb::testing::IsOk;
 using ::ironlb::testing::StatusIs;
-using ::testing::Not;
 
 // A vty "daemon" that answers every command with success, for as long as the peer talks.
 class TinyVty {
@@ -89,7 +88,7 @@ TEST(VtyClientEdgeTest, APollErrorIsReportedAtOnceNotAsATimeout) {
   ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &none), 0);
   const absl::StatusOr<std::string> r = (*client)->Execute("show running-config");
   ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
-  EXPECT_THAT(r.status(), Not(StatusIs(absl::StatusCode::kDeadlineExceeded)));
+  EXPECT_NE(r.status().code(), absl::StatusCode::kDeadlineExceeded) << r.status();
   EXPECT_THAT(r.status(), StatusIs(absl::StatusCode::kInvalidArgument, "EINVAL"));
   EXPECT_THAT(r.status(), StatusIs(absl::StatusCode::kInvalidArgument, "waiting for the answer"));
 }

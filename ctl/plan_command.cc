@@ -1,5 +1,8 @@
 #include "ctl/plan_command.h"
 
+#include <memory>
+
+#include "CLI/CLI.hpp"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -11,10 +14,10 @@
 
 namespace ironlb::ctl {
 
-const char kPlanHelp[] =
-    R"(Usage: ironlbctl plan --config-dir DIR --services PATH... [-o table|json]
+namespace {
 
-Decides, offline, which LoadBalancer IPs the controller would give each Service, with the same
+constexpr char kPlanHelp[] =
+    R"(Decides, offline, which LoadBalancer IPs the controller would give each Service, with the same
 engine and rules. PATH is a YAML or JSON manifest file (a v1 List or multi-document YAML may
 hold many objects) or a directory of them; every positional argument after the command is a
 services path, so "--services a.yaml b/ c.json" reads all three. v1 Namespace objects in the
@@ -37,20 +40,7 @@ they have, and lists each one that would move or go pending, with the reason.
 
 Exit status: 0 planned (even with pending Services), 1 invalid configuration or manifests,
 2 bad usage.
-
-Flags:
-  --config-dir DIR              ironlb's configuration directory (the pools)
-  --services PATH...            Service manifests (files or directories)
-  --load-balancer-class CLASS   plan as a controller serving this class (default: Services
-                                without spec.loadBalancerClass)
-  --standalone                  plan as a standalone ironlb-speaker (no controller) does:
-                                each automatic address comes from a hash of the Service's
-                                namespace/name, so adding or removing one Service does not
-                                move another (unless two names hash to the same address)
-  -o, --output FMT              table (default) or json
 )";
-
-namespace {
 
 std::vector<std::string> IpTexts(const std::vector<IpAddress>& ips) {
   std::vector<std::string> out;
@@ -144,8 +134,7 @@ void PrintTable(const controller::PlanOutput& plan, std::ostream& out) {
 
 int RunPlan(const PlanOptions& options, std::ostream& out, std::ostream& err) {
   if (options.config_dir.empty() || options.service_paths.empty()) {
-    err << "ironlbctl plan: --config-dir and at least one --services path are required\n\n"
-        << kPlanHelp;
+    err << "ironlbctl plan: --config-dir and at least one --services path are required\n";
     return 2;
   }
   if (options.output != "table" && options.output != "json") {
@@ -177,6 +166,44 @@ int RunPlan(const PlanOptions& options, std::ostream& out, std::ostream& err) {
     PrintTable(plan, out);
   }
   return 0;
+}
+
+CommandSpec PlanCommand() {
+  return {.name = "plan",
+          .summary = "show which LoadBalancer IPs Service manifests would get (offline)",
+          .usage = "ironlbctl plan --config-dir DIR --services PATH... [-o table|json]",
+          .help = kPlanHelp,
+          .define = [](CLI::App& cmd) -> CommandRun {
+            struct Flags {
+              PlanOptions plan;
+              std::vector<std::string> services;
+              std::vector<std::string> more;
+              std::string lb_class;
+            };
+            auto f = std::make_shared<Flags>();
+            AddConfigDirFlag(cmd, &f->plan.config_dir,
+                             "ironlb's configuration directory (the pools)");
+            cmd.add_option("--services", f->services, "Service manifests (files or directories)")
+                ->type_name("PATH...");
+            AddLoadBalancerClassFlag(cmd, &f->lb_class,
+                                     "plan as a controller serving this class (default: Services\n"
+                                     "without spec.loadBalancerClass)");
+            cmd.add_flag("--standalone", f->plan.standalone,
+                         "plan as a standalone ironlb-speaker (no controller) does:\n"
+                         "each automatic address comes from a hash of the Service's\n"
+                         "namespace/name, so adding or removing one Service does not\n"
+                         "move another (unless two names hash to the same address)");
+            AddOutputFlag(cmd, &f->plan.output);
+            cmd.add_option("paths", f->more, "more Service manifests (as --services)")
+                ->type_name("PATH...");
+            return [f](std::ostream& out, std::ostream& err) {
+              PlanOptions plan = f->plan;
+              plan.service_paths = f->services;
+              plan.service_paths.insert(plan.service_paths.end(), f->more.begin(), f->more.end());
+              if (!f->lb_class.empty()) plan.load_balancer_class = f->lb_class;
+              return RunPlan(plan, out, err);
+            };
+          }};
 }
 
 }  // namespace ironlb::ctl

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <iterator>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "arp/link.h"
+#include "config/selector_text.h"
 #include "config/validate.h"
 #include "speaker/layer2/owner_election.h"
 
@@ -55,19 +58,66 @@ std::vector<Layer2Vip> Layer2Vips(const config::Config& config, const controller
   return out;
 }
 
-bool Eligible(const Layer2Vip& vip, const std::string& node, const SegmentView::Member& member,
-              const std::vector<std::string>& excluded_interfaces) {
-  if (vip.facts && vip.facts->Excluded(node)) return false;
-  if (vip.endpoint_nodes && vip.endpoint_nodes->count(node) == 0) return false;
+namespace {
+
+// Eligible() and Eligibility() in one: the reasons are written only when `explain` (the
+// speaker asks this for every VIP and member on every change, and needs only the answer).
+Verdict Judge(const Layer2Vip& vip, const std::string& node, const SegmentView::Member& member,
+              const std::vector<std::string>& excluded_interfaces, bool check_interface,
+              bool explain) {
   const config::Labels& labels =
       vip.facts ? vip.facts->LabelsOf(node, member.labels) : member.labels;
-  if (labels.count(kExcludeLabel) > 0) return false;
-  return std::any_of(vip.advertisements.begin(), vip.advertisements.end(),
-                     [&](const config::L2Advertisement* adv) {
-                       return arp::InterfaceSelected(member.interface, adv->interfaces,
-                                                     excluded_interfaces) &&
-                              config::AnyMatches(adv->node_selectors, labels);
-                     });
+  if (labels.count(kExcludeLabel) > 0) {
+    return Verdict::No(explain ? absl::StrCat("it has the label ", kExcludeLabel) : "");
+  }
+  if (vip.facts && vip.facts->Excluded(node)) {
+    return Verdict::No(explain ? "the API takes it out of load-balancer duty (condition "
+                                 "NetworkUnavailable=True)"
+                               : "");
+  }
+  if (vip.endpoint_nodes && vip.endpoint_nodes->count(node) == 0) {
+    return Verdict::No(explain ? "externalTrafficPolicy Local: no ready endpoint of the Service "
+                                 "on this node (EndpointSlices)"
+                               : "");
+  }
+  std::vector<std::string> why;
+  for (const config::L2Advertisement* adv : vip.advertisements) {
+    const bool interface_ok =
+        !check_interface ||
+        arp::InterfaceSelected(member.interface, adv->interfaces, excluded_interfaces);
+    const bool labels_ok = interface_ok && config::AnyMatches(adv->node_selectors, labels);
+    if (labels_ok) {
+      return Verdict::Yes(explain ? absl::StrCat(adv->meta.name, " selects it") : "");
+    }
+    if (!explain) continue;
+    if (!interface_ok) {
+      why.push_back(adv->interfaces.empty()
+                        ? absl::StrCat(adv->meta.name, ": its interface ", member.interface,
+                                       " is one ironlb never announces on unless named (",
+                                       absl::StrJoin(excluded_interfaces, ","), ")")
+                        : absl::StrCat(adv->meta.name, ": its interface ", member.interface,
+                                       " is not in interfaces [",
+                                       absl::StrJoin(adv->interfaces, ","), "]"));
+    } else {
+      why.push_back(absl::StrCat(
+          adv->meta.name, ": nodeSelectors (", config::DescribeSelectors(adv->node_selectors),
+          ") do not match its labels (", config::DescribeLabels(labels), ")"));
+    }
+  }
+  return Verdict::No(absl::StrJoin(why, "; "));
+}
+
+}  // namespace
+
+bool Eligible(const Layer2Vip& vip, const std::string& node, const SegmentView::Member& member,
+              const std::vector<std::string>& excluded_interfaces) {
+  return Judge(vip, node, member, excluded_interfaces, /*check_interface=*/true, false).yes;
+}
+
+Verdict Eligibility(const Layer2Vip& vip, const std::string& node,
+                    const SegmentView::Member& member,
+                    const std::vector<std::string>& excluded_interfaces, bool check_interface) {
+  return Judge(vip, node, member, excluded_interfaces, check_interface, true);
 }
 
 std::map<IpAddress, std::string> OwnersOn(const std::vector<Layer2Vip>& vips,

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "arp/layer2_service.h"
+#include "common/verdict.h"
 #include "config/types.h"
 #include "controller/plan.h"
 #include "speaker/cluster_facts.h"
@@ -50,6 +51,12 @@ struct SegmentView {
 // advertisement of the VIP selects its interface and its labels (the API's, when known).
 bool Eligible(const Layer2Vip& vip, const std::string& node, const SegmentView::Member& member,
               const std::vector<std::string>& excluded_interfaces);
+// The same decision with its reason, for `ironlbctl explain` and logs. `check_interface` false:
+// the member's interface is unknown (explain --nodes without @IFACE), only the rest is judged.
+Verdict Eligibility(const Layer2Vip& vip, const std::string& node,
+                    const SegmentView::Member& member,
+                    const std::vector<std::string>& excluded_interfaces,
+                    bool check_interface = true);
 
 // The owner of every VIP that has an eligible member on `segment`.
 std::map<IpAddress, std::string> OwnersOn(const std::vector<Layer2Vip>& vips,

@@ -98,6 +98,17 @@ double SpeakerMetric(const Lab& lab, const Host& host, const std::string& sample
   return -1;
 }
 
+double WaitForSpeakerMetric(const Lab& lab, const Host& host, const std::string& sample,
+                            const std::function<bool(double)>& good, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  double v = SpeakerMetric(lab, host, sample);
+  while (!good(v) && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(100));
+    v = SpeakerMetric(lab, host, sample);
+  }
+  return v;
+}
+
 const Host& IronlbHolder::PreferredOwner() const {
   std::vector<std::string> names;
   for (const Host& h : lab_->speakers()) names.push_back(h.name);

@@ -4,10 +4,12 @@
 // answers on it) with arp_ignore set, and only the speaker answers ARP for it.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 
+#include "absl/time/time.h"
 #include "test/lab/host_command.h"
 #include "test/lab/vip_holder.h"
 
@@ -48,5 +50,10 @@ class IronlbHolder : public VipHolder {
 // One sample of the speaker's /metrics on `host` (each lab host has its own loopback, so every
 // speaker serves 127.0.0.1:7473), e.g. `ironlb_l2_vips_owned{interface="eth0"}`; -1 when absent.
 double SpeakerMetric(const Lab& lab, const Host& host, const std::string& sample);
+// The sample once `good` accepts it (the speaker refreshes some gauges once a second), or its
+// last value when `timeout` passes first.
+double WaitForSpeakerMetric(const Lab& lab, const Host& host, const std::string& sample,
+                            const std::function<bool(double)>& good,
+                            absl::Duration timeout = absl::Seconds(10));
 
 }  // namespace ironlb::lab

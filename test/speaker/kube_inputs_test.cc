@@ -153,10 +153,12 @@ TEST_F(KubeInputsTest, GoneAndDroppedWatchesLoseNothing) {
 TEST_F(KubeInputsTest, UnreachableApiServerChangesNothing) {
   ASSERT_TRUE(Eventually([&] { return seen().config; }));
   const Seen before = seen();
+  const size_t requests = server_->Requests().size();
   server_->SetWatchesUnavailable(true);
   server_->FailNextRequests(1000, 503);
   server_->DropWatches();
-  absl::SleepFor(absl::Milliseconds(500));  // many failed retries
+  // Many failed retries (each informer tries again and again).
+  ASSERT_TRUE(Eventually([&] { return server_->Requests().size() >= requests + 10; }));
   const Seen during = seen();
   EXPECT_EQ(during.assigned, before.assigned);
   EXPECT_EQ(during.local_nodes, before.local_nodes);

@@ -26,6 +26,7 @@
 #include "speaker/kube/kube_announcer.h"
 #include "speaker/kube/kube_event_sink.h"
 #include "speaker/kube/kube_inputs.h"
+#include "speaker/layer2/failover_flags.h"
 #include "speaker/layer2/layer2_speaker.h"
 #include "speaker/mss_plan.h"
 #include "speaker/nft_programmer.h"
@@ -119,7 +120,12 @@ ironlb.io/tcp-mss (a number or pmtu), get the MSS of their SYN and SYN-ACK clamp
 the VIP is served here, routed through here, or a port forward's target.
 
 Signals: SIGHUP reloads DIR (a configuration with errors is refused, naming file, line, object
-and field; the previous one stays in force). SIGTERM hands this node's VIPs over, then stops.
+and field; the previous one stays in force). SIGTERM means "restarting" (--on-sigterm): the
+other speakers keep this node's VIPs with it for --restart-grace, FRR keeps its routes, and
+the next process takes them over without a gap; if it does not come back in time, or the host
+goes down, the others take over as after a crash. SIGUSR2 (or SIGINT, or --on-sigterm=leave)
+means leaving for good: VIPs are handed over (one ARP/NDP answerer at any instant), routes
+withdrawn, then the speaker stops.
 
 HTTP on --metrics-address: /healthz, /readyz (a valid configuration is loaded), /metrics
 (ironlb_config_*, ironlb_l2_*, ironlb_nft_*, ironlb_router_forwards,
@@ -147,7 +153,16 @@ Flags:
   --frr-grpc-ports S,B,F        BGP: gRPC ports of staticd,bgpd,bfdd, default 50051,50052,50053
   --local-services ns/name,...  BGP: Local-policy Services served on this host
   --bgp-speakers-peer-group NAME  router role: filter the speakers' announcements to the pools
-  --log-level debug|info|warn|error   default info
+  --on-sigterm restart|leave    what SIGTERM means (default restart, see Signals)
+  --restart-grace DURATION      how long the others wait for a restarting speaker, 0s..30s
+                                (default 30s)
+  --restart-state-file PATH     the VIPs a restarting speaker hands to the next process;
+                                default /run/ironlb/layer2-restart.json ("" for none)
+  --layer2-rebalance            a returning node takes back the VIPs it wins by the hash
+                                (default: sticky, a VIP stays where it is answered)
+  --layer2-advert-interval D    advert period per segment, default 40ms (25 frames/s)
+  --layer2-dead-after D         silence that counts as death, default 160ms (>= 3 intervals);
+                                20ms/80ms halves link-cut takeover on an unloaded host  --log-level debug|info|warn|error   default info
   --log-format logfmt|json            default logfmt
 
 Exit status: 0 after a clean stop, 1 when it cannot start, 2 for bad usage.
@@ -220,7 +235,14 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "ironlb-speaker: --liveness-port must be 1..65535\n");
     return 2;
   }
-  auto signals = ironlb::SignalSet::Create();
+  {
+    ironlb::speaker::Layer2SpeakerOptions check;
+    if (absl::Status st = ironlb::speaker::ApplyFailoverFlags(check); !st.ok()) {
+      std::fprintf(stderr, "ironlb-speaker: %s\n", std::string(st.message()).c_str());
+      return 2;
+    }
+  }
+  auto signals = ironlb::SignalSet::Create({SIGTERM, SIGINT, SIGHUP, SIGUSR2});
   auto loop = ironlb::EventLoop::Create();
   if (!signals.ok() || !loop.ok()) {
     IRONLB_LOG(kError, "cannot start the event loop")
@@ -353,13 +375,14 @@ int main(int argc, char** argv) {
             "layer 2 is configured but no --layer2-key-file was given; nothing is announced");
         return;
       }
-      auto l2 = ironlb::speaker::Layer2Speaker::Create(
-          loop->get(), &sockets,
-          {.node = node,
-           .labels = *labels,
-           .key = *key,
-           .liveness_port = static_cast<uint16_t>(liveness_port)},
-          &registry);
+      ironlb::speaker::Layer2SpeakerOptions l2_options{
+          .node = node,
+          .labels = *labels,
+          .key = *key,
+          .liveness_port = static_cast<uint16_t>(liveness_port)};
+      (void)ironlb::speaker::ApplyFailoverFlags(l2_options);  // checked at start
+      auto l2 = ironlb::speaker::Layer2Speaker::Create(loop->get(), &sockets, std::move(l2_options),
+                                                       &registry);
       if (!l2.ok()) {
         IRONLB_LOG(kError, "layer 2 cannot start").With("error", l2.status());
         problems.push_back(absl::StrCat("layer 2 cannot start: ", l2.status().message()));
@@ -432,6 +455,7 @@ int main(int argc, char** argv) {
 
   ironlb::EventLoop* l = loop->get();
   bool stopping = false;
+  bool restarting = false;
   absl::Status watched = l->Watch((*signals)->fd(), [&] {
     auto sig = (*signals)->Wait(absl::ZeroDuration());
     if (!sig.ok() || *sig == 0) return;
@@ -443,8 +467,17 @@ int main(int argc, char** argv) {
     }
     if (stopping) return;
     stopping = true;
+    restarting = *sig == SIGTERM && ironlb::speaker::SigtermMeansRestart();
+    if (restarting) {
+      // Hitless restart: nothing is withdrawn or handed over; the next process adopts it all.
+      IRONLB_LOG(kInfo, "restarting: keeping VIPs, routes and nftables for the next process")
+          .With("signal", "SIGTERM");
+      if (layer2) layer2->Restart(nullptr);
+      l->Stop();
+      return;
+    }
     IRONLB_LOG(kInfo, "stopping: handing VIPs over")
-        .With("signal", *sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        .With("signal", *sig == SIGTERM ? "SIGTERM" : (*sig == SIGUSR2 ? "SIGUSR2" : "SIGINT"));
     // Layer 2 hands over and BGP withdraws at the same time; stop when both are done.
     auto pending = std::make_shared<int>((layer2 ? 1 : 0) + (bgp ? 1 : 0));
     auto one_done = [l, pending] {
@@ -463,7 +496,8 @@ int main(int argc, char** argv) {
   }
   status.reset();
   kube.reset();
-  if (announcer) announcer->WithdrawAll(absl::Seconds(3));  // no longer true once we stop
+  // No longer true once we stop, unless the next process takes over.
+  if (announcer && !restarting) announcer->WithdrawAll(absl::Seconds(3));
   announcer.reset();
   layer2.reset();
   bgp.reset();

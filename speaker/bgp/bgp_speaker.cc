@@ -51,10 +51,7 @@ std::vector<uint16_t> FrrGrpcPorts(const BgpSpeakerOptions& options) {
 BgpSpeaker::BgpSpeaker(BgpSpeakerOptions options, metrics::Registry* registry)
     : options_(std::move(options)) {
   auto target = [this](int port) { return absl::StrCat(options_.grpc_host, ":", port); };
-  // Generous deadlines: a commit of thousands of VIPs takes a good part of a second (see
-  // docs/bgp.md), a slow machine more, and these calls run on the worker thread, not the
-  // event loop.
-  const absl::Duration deadline = absl::Seconds(30);
+  const absl::Duration deadline = options_.call_deadline;
   staticd_ =
       bgp::GrpcNorthboundClient::Create("staticd", target(options_.staticd_grpc_port), deadline);
   bgpd_ = bgp::GrpcNorthboundClient::Create("bgpd", target(options_.bgpd_grpc_port), deadline);

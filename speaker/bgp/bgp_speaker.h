@@ -37,6 +37,9 @@ struct BgpSpeakerOptions {
   absl::Duration retry_min = absl::Milliseconds(100);
   absl::Duration retry_max = absl::Seconds(5);
   absl::Duration withdraw_wait = absl::Seconds(1);
+  // Each FRR call's deadline. Generous: a commit of thousands of VIPs takes a good part of a
+  // second (see docs/bgp.md), a slow machine more, and the calls run on the worker thread.
+  absl::Duration call_deadline = absl::Seconds(30);
 };
 
 // --frr-vty-dir and --frr-grpc-ports ("staticd,bgpd,bfdd") into options; errors name the flag.

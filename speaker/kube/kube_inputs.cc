@@ -46,6 +46,9 @@ KubeInputs::KubeInputs(kube::Client* client, EventLoop* loop, KubeInputsOptions 
     for (const kube::Resource& r : ConfigKinds()) {
       config_informers_.push_back(informer(r, options_.config_namespace, true));
     }
+    if (options_.registry != nullptr) {
+      config_metrics_ = std::make_unique<config::ConfigMetrics>(*options_.registry);
+    }
   }
 }
 
@@ -107,7 +110,10 @@ std::shared_ptr<const config::LoadResult> KubeInputs::config() {
     }
     config::LoadResult result = ReadKubeConfig(objects);
     const bool had = config_store_.current() != nullptr;
-    if (config_store_.Offer(std::move(result))) {
+    const size_t errors = config::CountErrors(result.diagnostics);
+    const bool applied = config_store_.Offer(std::move(result));
+    if (config_metrics_) config_metrics_->Record(config_store_, applied, errors);
+    if (applied) {
       IRONLB_LOG(kInfo, "configuration loaded from the API")
           .With("generation", config_store_.generation());
     } else {

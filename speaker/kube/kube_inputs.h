@@ -14,6 +14,8 @@
 
 #include "absl/time/time.h"
 #include "common/event_loop.h"
+#include "common/metrics.h"
+#include "config/config_metrics.h"
 #include "config/config_store.h"
 #include "kube/client.h"
 #include "kube/informer.h"
@@ -32,6 +34,8 @@ struct KubeInputsOptions {
   absl::Duration debounce = absl::Milliseconds(50);
   absl::Duration watch_timeout = absl::Minutes(5);
   kube::BackoffPolicy backoff;
+  // With read_config: where ironlb_config_* of the configuration read from the API go.
+  metrics::Registry* registry = nullptr;
 };
 
 // ironlb.io/v1alpha1 configuration kinds, as API resources.
@@ -77,6 +81,7 @@ class KubeInputs {
   std::atomic<bool> scheduled_{false};
   std::atomic<bool> config_dirty_{true};
   config::ConfigStore config_store_;
+  std::unique_ptr<config::ConfigMetrics> config_metrics_;
 };
 
 }  // namespace ironlb::speaker

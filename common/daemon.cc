@@ -121,6 +121,10 @@ absl::Status WatchSignals(EventLoop& loop, SignalSet& signals, SignalHandlers ha
     }
     if (*stopping) return;
     *stopping = true;
+    if (handlers.on_stop_signal) {
+      handlers.on_stop_signal(*sig);
+      return;
+    }
     IRONLB_LOG(kInfo, "stopping: handing VIPs over")
         .With("signal", *sig == SIGTERM ? "SIGTERM" : "SIGINT");
     if (handlers.on_stop) handlers.on_stop();

@@ -41,6 +41,9 @@ int RunUntilStopped(SignalSet& signals, const LoopHooks& hooks);
 struct SignalHandlers {
   std::function<void()> on_reload;  // SIGHUP
   std::function<void()> on_stop;    // the first SIGTERM or SIGINT (later ones are ignored)
+  // Instead of on_stop when set: told which signal (SIGTERM, SIGINT, or SIGUSR2 when the
+  // SignalSet has it).
+  std::function<void(int signal)> on_stop_signal;
   // Reading the signals failed: no SIGTERM can reach the daemon any more, so it should stop.
   // The descriptor is no longer watched (a broken one would wake the loop forever).
   std::function<void(const absl::Status&)> on_error;

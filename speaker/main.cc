@@ -10,6 +10,7 @@
 #include "common/event_loop.h"
 #include "common/log.h"
 #include "kube/client_flags.h"
+#include "speaker/layer2/failover_flags.h"
 #include "speaker/run_mode.h"
 #include "speaker/speaker_agent.h"
 
@@ -67,7 +68,12 @@ int main(int argc, char** argv) {
     }
     cluster = std::move(*client);
   }
-  auto signals = ironlb::SignalSet::Create();
+  ironlb::speaker::Layer2SpeakerOptions layer2;
+  if (absl::Status st = ironlb::speaker::ApplyFailoverFlags(layer2); !st.ok()) {
+    std::fprintf(stderr, "ironlb-speaker: %s\n", std::string(st.message()).c_str());
+    return 2;
+  }
+  auto signals = ironlb::SignalSet::Create({SIGTERM, SIGINT, SIGHUP, SIGUSR2});
   auto loop = ironlb::EventLoop::Create();
   if (!signals.ok() || !loop.ok()) {
     IRONLB_LOG(kError, "cannot start the event loop")
@@ -92,7 +98,8 @@ int main(int argc, char** argv) {
        .frr_vty_dir = absl::GetFlag(FLAGS_frr_vty_dir),
        .frr_grpc_ports = absl::GetFlag(FLAGS_frr_grpc_ports),
        .local_services = absl::GetFlag(FLAGS_local_services),
-       .bgp_speakers_peer_group = absl::GetFlag(FLAGS_bgp_speakers_peer_group)},
+       .bgp_speakers_peer_group = absl::GetFlag(FLAGS_bgp_speakers_peer_group),
+       .layer2 = std::move(layer2)},
       std::move(cluster));
   if (!agent.ok()) {
     if (absl::IsInvalidArgument(agent.status())) {
@@ -106,7 +113,20 @@ int main(int argc, char** argv) {
   absl::Status watched = ironlb::WatchSignals(
       *l, **signals,
       {.on_reload = [&] { (*agent)->Reload(); },
-       .on_stop = [&] { (*agent)->Stop([l] { l->Stop(); }); },
+       // SIGTERM: restarting (the default; --on-sigterm) or leaving; SIGUSR2/SIGINT: leaving.
+       .on_stop_signal =
+           [&](int sig) {
+             if (sig == SIGTERM && ironlb::speaker::SigtermMeansRestart()) {
+               IRONLB_LOG(kInfo, "restarting: VIPs, routes and nftables stay for the next process")
+                   .With("signal", "SIGTERM");
+               (*agent)->Restart([l] { l->Stop(); });
+               return;
+             }
+             IRONLB_LOG(kInfo, "stopping for good: handing VIPs over")
+                 .With("signal",
+                       sig == SIGTERM ? "SIGTERM" : (sig == SIGUSR2 ? "SIGUSR2" : "SIGINT"));
+             (*agent)->Stop([l] { l->Stop(); });
+           },
        .on_error = [&](const absl::Status&) {  // no SIGTERM can reach us now: stop cleanly
          exit_status = 1;
          (*agent)->Stop([l] { l->Stop(); });

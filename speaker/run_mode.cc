@@ -70,7 +70,12 @@ ironlb.io/tcp-mss (a number or pmtu), get the MSS of their SYN and SYN-ACK clamp
 the VIP is served here, routed through here, or a port forward's target.
 
 Signals: SIGHUP reloads DIR (a configuration with errors is refused, naming file, line, object
-and field; the previous one stays in force). SIGTERM hands this node's VIPs over, then stops.
+and field; the previous one stays in force). SIGTERM means "restarting" (--on-sigterm): the
+other speakers keep this node's VIPs with it for --restart-grace, FRR keeps its routes, and
+the next process takes them over without a gap; if it does not come back in time, or the host
+goes down, the others take over as after a crash. SIGUSR2 (or SIGINT, or --on-sigterm=leave)
+means leaving for good: VIPs are handed over (one ARP/NDP answerer at any instant), routes
+withdrawn, then the speaker stops.
 
 HTTP on --metrics-address: /healthz, /readyz (a valid configuration is loaded), /metrics
 (ironlb_config_*, ironlb_l2_*, ironlb_nft_*, ironlb_router_forwards,

@@ -145,10 +145,14 @@ absl::Status SpeakerAgent::Init(std::unique_ptr<kube::Client> cluster) {
       std::move(role), &registry_);
   layer2_ = std::make_unique<Layer2Part>(
       loop_, &sockets_,
-      Layer2SpeakerOptions{.node = node_,
-                           .labels = labels_,
-                           .key = std::move(*key),
-                           .liveness_port = static_cast<uint16_t>(options_.liveness_port)},
+      [&] {
+        Layer2SpeakerOptions l2 = options_.layer2;
+        l2.node = node_;
+        l2.labels = labels_;
+        l2.key = std::move(*key);
+        l2.liveness_port = static_cast<uint16_t>(options_.liveness_port);
+        return l2;
+      }(),
       &registry_);
   parts_ = {bgp_.get(), router_.get(), layer2_.get()};
   frr_bgp_options_ = *bgp_options;
@@ -188,7 +192,8 @@ absl::Status SpeakerAgent::Init(std::unique_ptr<kube::Client> cluster) {
 
 SpeakerAgent::~SpeakerAgent() {
   status_.reset();
-  if (cluster_) cluster_->Stop(absl::Seconds(3));  // our announcements: no longer true
+  // Our announcements are no longer true, unless the next process carries on.
+  if (cluster_) cluster_->Stop(restarting_ ? absl::ZeroDuration() : absl::Seconds(3));
   parts_.clear();
   layer2_.reset();
   bgp_.reset();
@@ -263,6 +268,14 @@ void SpeakerAgent::Stop(std::function<void()> done) {
   };
   for (SpeakerPart* part : parts_) part->Shutdown(one_done);
   one_done();
+}
+
+void SpeakerAgent::Restart(std::function<void()> done) {
+  if (stopping_) return;
+  stopping_ = true;
+  restarting_ = true;
+  layer2_->Restart();
+  if (done) done();
 }
 
 status::v1::SpeakerState SpeakerAgent::Status() const {

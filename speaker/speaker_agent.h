@@ -48,6 +48,9 @@ struct SpeakerAgentOptions {
   std::string frr_grpc_ports = "50051,50052,50053";
   std::string local_services;  // "namespace/name,..."
   std::string bgp_speakers_peer_group;
+  // Layer-2 timing, restart and stickiness (speaker/layer2/failover_flags.h fills them from
+  // the flags); the agent adds node, labels, key and liveness port.
+  Layer2SpeakerOptions layer2;
   // Tests: the nftables kernel side (a fake, which outlives the agent); null: the kernel's.
   nft::NetlinkTransport* nft_transport = nullptr;
   // Tests: how long one FRR call may take (FRR absent: every call waits this long).
@@ -74,6 +77,10 @@ class SpeakerAgent {
   // SIGTERM: layer 2 hands over and BGP withdraws at the same time; `done` runs on the loop's
   // thread when every part has let go.
   void Stop(std::function<void()> done);
+  // SIGTERM by default (--on-sigterm=restart): nothing is handed over or withdrawn; layer 2
+  // tells its peers it restarts and leaves its VIPs to the next process; BGP leaves FRR's
+  // routes; the cluster's ServiceAnnouncements stay. `done` runs at once.
+  void Restart(std::function<void()> done);
 
   int metrics_port() const { return http_->port(); }
   const metrics::Registry& registry() const { return registry_; }
@@ -108,6 +115,7 @@ class SpeakerAgent {
   std::vector<SpeakerPart*> parts_;    // in the order they are applied
   BgpSpeakerOptions frr_bgp_options_;  // for the ports to guard
   bool frr_guarded_ = false;
+  bool restarting_ = false;
   bool stopping_ = false;
   std::vector<std::string> problems_;
   std::unique_ptr<HttpServer> http_;

@@ -41,6 +41,10 @@ void Layer2Part::Shutdown(std::function<void()> done) {
   speaker_->Shutdown(std::move(done));
 }
 
+void Layer2Part::Restart() {
+  if (speaker_) speaker_->Restart(nullptr);
+}
+
 std::map<std::string, std::vector<IpAddress>> Layer2Part::Owned() const {
   return speaker_ ? speaker_->Owned() : std::map<std::string, std::vector<IpAddress>>();
 }

@@ -27,6 +27,8 @@ class Layer2Part : public SpeakerPart {
 
   void Apply(const SpeakerInputs& inputs, std::vector<std::string>& problems) override;
   void Shutdown(std::function<void()> done) override;
+  // Restarting: the speaker keeps its VIPs for the next process (Layer2Speaker::Restart).
+  void Restart();
 
   // Null until started.
   const Layer2Speaker* speaker() const { return speaker_.get(); }

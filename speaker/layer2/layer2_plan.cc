@@ -120,16 +120,37 @@ Verdict Eligibility(const Layer2Vip& vip, const std::string& node,
   return Judge(vip, node, member, excluded_interfaces, check_interface, true);
 }
 
+std::optional<std::string> OwnerOn(const Layer2Vip& vip, const SegmentView& segment,
+                                   const std::vector<std::string>& excluded_interfaces) {
+  std::vector<std::string> ready;      // eligible and past their hold-off: the hash decides
+  std::vector<std::string> claimants;  // eligible and answering for it now
+  std::vector<std::string> adopting;   // claimants not ready yet: restarted speakers
+  for (const auto& [node, member] : segment.alive) {
+    if (!Eligible(vip, node, member, excluded_interfaces)) continue;
+    if (member.ready) ready.push_back(node);
+    if (member.claims.count(vip.vip) == 0) continue;
+    claimants.push_back(node);
+    if (!member.ready) adopting.push_back(node);
+  }
+  // Several claimants (a healed partition): the same hash order picks one everywhere.
+  if (!adopting.empty()) return OwnerFor(vip.vip, adopting);
+  const std::optional<std::string> winner = OwnerFor(vip.vip, ready);
+  if (claimants.empty()) return winner;
+  const std::optional<std::string> holder = OwnerFor(vip.vip, claimants);
+  if (!winner || *winner == *holder) return holder;
+  const uint64_t winner_joined = segment.alive.at(*winner).incarnation;
+  const uint64_t holder_joined = segment.alive.at(*holder).incarnation;
+  // The winner came back after the holder took the VIP: sticky keeps it where it is.
+  if (segment.sticky && winner_joined > holder_joined + segment.settle_ns) return holder;
+  return winner;
+}
+
 std::map<IpAddress, std::string> OwnersOn(const std::vector<Layer2Vip>& vips,
                                           const SegmentView& segment,
                                           const std::vector<std::string>& excluded_interfaces) {
   std::map<IpAddress, std::string> out;
   for (const Layer2Vip& vip : vips) {
-    std::vector<std::string> eligible;
-    for (const auto& [node, member] : segment.alive) {
-      if (Eligible(vip, node, member, excluded_interfaces)) eligible.push_back(node);
-    }
-    if (auto owner = OwnerFor(vip.vip, eligible)) out[vip.vip] = *owner;
+    if (auto owner = OwnerOn(vip, segment, excluded_interfaces)) out[vip.vip] = *owner;
   }
   return out;
 }
@@ -139,15 +160,9 @@ std::vector<arp::VipClaim> ClaimsFor(const std::string& self, const std::vector<
                                      const std::vector<std::string>& excluded_interfaces) {
   std::map<IpAddress, std::vector<std::string>> claimed;  // vip -> our interfaces
   for (const SegmentView& seg : segments) {
-    auto me = seg.alive.find(self);
-    if (me == seg.alive.end()) continue;
+    if (seg.alive.count(self) == 0) continue;
     for (const Layer2Vip& vip : vips) {
-      if (!Eligible(vip, self, me->second, excluded_interfaces)) continue;
-      std::vector<std::string> eligible;
-      for (const auto& [node, member] : seg.alive) {
-        if (Eligible(vip, node, member, excluded_interfaces)) eligible.push_back(node);
-      }
-      if (OwnerFor(vip.vip, eligible) == self) claimed[vip.vip].push_back(seg.ifname);
+      if (OwnerOn(vip, seg, excluded_interfaces) == self) claimed[vip.vip].push_back(seg.ifname);
     }
   }
   std::vector<arp::VipClaim> out;

@@ -30,6 +30,9 @@ constexpr size_t kStrangersInAll = 64;
 constexpr auto kLogWindow = std::chrono::seconds(10);
 constexpr size_t kLogMemory = 1024;  // addresses remembered for that
 constexpr char kContext[] = "ironlb-liveness";
+// Sent before closing on purpose: the peer does not mistake our Drop() (we count it gone, e.g.
+// after missing its adverts while this host was busy) for our death and take our VIPs.
+constexpr char kFarewell = 'F';
 
 bool Proof(const std::string& key, const uint8_t* nonce, const std::string& name,
            uint8_t out[kMac]) {
@@ -88,6 +91,7 @@ struct LivenessMesh::Conn {
   bool hello_sent = false;
   bool hello_seen = false;
   bool authenticated = false;
+  bool farewell = false;  // the peer closed on purpose (it counts us as gone), not a death
   EventLoop::TimerId handshake_timer = 0;
 };
 
@@ -237,11 +241,15 @@ void LivenessMesh::OnReadable(int fd) {
   char buf[512];
   const ssize_t n = recv(fd, buf, sizeof(buf), 0);
   if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-    Close(fd, /*report=*/c.authenticated);
+    Close(fd, /*report=*/c.authenticated && !c.farewell);
     return;
   }
   if (n < 0) return;
-  if (c.authenticated) return;  // nothing is expected after the handshake; ignore
+  if (c.authenticated) {
+    // The only thing said after the handshake: the farewell byte of a Drop().
+    if (std::memchr(buf, kFarewell, static_cast<size_t>(n)) != nullptr) c.farewell = true;
+    return;
+  }
   if (!c.hello_sent && !SendHello(c)) {
     Close(fd, false);
     return;
@@ -331,7 +339,12 @@ void LivenessMesh::Ensure(const std::string& node, const IpAddress& addr, uint16
 
 void LivenessMesh::Drop(const std::string& node) {
   auto it = by_node_.find(node);
-  if (it != by_node_.end()) Close(it->second, /*report=*/false);
+  if (it == by_node_.end()) return;
+  auto c = conns_.find(it->second);
+  if (c != conns_.end() && c->second->authenticated) {
+    (void)!send(it->second, &kFarewell, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+  }
+  Close(it->second, /*report=*/false);
 }
 
 bool LivenessMesh::Connected(const std::string& node) const {

@@ -45,7 +45,8 @@ class LivenessMesh {
   // Keeps a connection with `node` at addr:port (dialling if we are the smaller name). Cheap
   // when it exists; call it for every advert.
   void Ensure(const std::string& node, const IpAddress& addr, uint16_t port);
-  // Closes the connection on purpose (the node left or expired): no loss is reported.
+  // Closes the connection on purpose (the node left or expired): no loss is reported, here or
+  // (a farewell byte goes first) at the peer.
   void Drop(const std::string& node);
   // True once the handshake with `node` has completed.
   bool Connected(const std::string& node) const;

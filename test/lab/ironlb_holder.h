@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "test/lab/host_command.h"
@@ -20,6 +21,10 @@ struct IronlbHolderOptions {
   uint16_t port = 8080;
   std::string speaker_binary;  // path to ironlb-speaker
   std::string tcp_mss;         // the pool's tcpMSS ("1300", "pmtu"); empty: no clamp
+  // --layer2-rebalance: the returning owner takes its VIP back, so every failover trial starts
+  // from PreferredOwner(). False: the speakers' default, sticky ownership.
+  bool rebalance = true;
+  std::vector<std::string> extra_args;  // more speaker flags (e.g. --restart-grace=2s)
 };
 
 class IronlbHolder : public VipHolder {
@@ -33,6 +38,14 @@ class IronlbHolder : public VipHolder {
   void Kill(const Host& host) override;
   absl::Status Stop(const Host& host) override;
   absl::Status Restore(const Host& host) override;
+  // SIGTERM (a restart: the speaker keeps its VIPs for the next process) and, once it exited,
+  // a new speaker process on `host`, as systemd's restart or a DaemonSet's rolling update do.
+  // `gap` is how long no speaker process runs there.
+  absl::Status Restart(const Host& host, absl::Duration gap = absl::ZeroDuration());
+  // SIGTERM only (the speaker says it restarts, and does not come back).
+  absl::Status TerminateForRestart(const Host& host);
+  // Where `host`'s speaker leaves its restart state.
+  std::string RestartStateFile(const Host& host) const;
   // The rendezvous winner among all speaker hosts.
   const Host& PreferredOwner() const override;
   // Where `host`'s speaker serves its status (each speaker has its own socket).

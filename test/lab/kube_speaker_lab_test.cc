@@ -213,10 +213,11 @@ TEST_F(KubeSpeakerLabTest, GracefulStopWithdrawsTheNodesAnnouncements) {
   const absl::StatusOr<std::string> cluster_owner = Winner(kClusterVip, {"s0", "s1", "s2"});
   ASSERT_THAT(TimeUntilServedBy(kClusterVip, *cluster_owner), IsOk());
   ASSERT_TRUE(EventuallyAnnouncedBy("cluster", kClusterVip, *cluster_owner));
-  // Stop s1's speaker: its announcement of the Local Service goes (no other node has an
-  // endpoint, so nobody announces it); the Cluster VIP, if s1 had it, moves on.
+  // Stop s1's speaker for good (SIGUSR2: SIGTERM means restarting): its announcement of the
+  // Local Service goes (no other node has an endpoint, so nobody announces it); the Cluster
+  // VIP, if s1 had it, moves on.
   HostProcess& s1 = *speakers_[1];
-  s1.Signal(SIGTERM);
+  s1.Signal(SIGUSR2);
   ASSERT_TRUE(s1.WaitExit(absl::Seconds(10)));
   EXPECT_THAT(AnnouncedBy("local", kLocalVip), ::testing::IsEmpty());
   if (*cluster_owner == "s1") {

@@ -67,8 +67,10 @@ TEST_F(LivenessMeshTest, PairsAuthenticateAndAGracefulDropReportsNothing) {
   a->Drop("node-b");
   RunUntil(
       *loop_, [&] { return !b->Connected("node-a"); }, std::chrono::seconds(2));
-  // node-a dropped on purpose; node-b saw a close on an authenticated link and reports it.
-  EXPECT_THAT(lost_, ::testing::ElementsAre("node-b lost node-a"));
+  // node-a dropped on purpose (it counted node-b gone, e.g. after missing its adverts on a
+  // busy host) and said so first: node-b must not take that for node-a's death and take its
+  // VIPs (a false takeover one side's false silence used to cause on the other).
+  EXPECT_THAT(lost_, ::testing::IsEmpty());
 }
 
 TEST_F(LivenessMeshTest, AKilledPeerProcessIsNoticedWithinMilliseconds) {

@@ -185,9 +185,10 @@ TEST_F(SpeakerL2LabTest, OneOwnerPerVipAndTakeoverOnKillAndGracefulStop) {
   // The figure only: test/bench/l2_failover_baseline measures it; no bound on a shared machine.
   RecordProperty("kill_takeover_ms", std::to_string(took.count()));
 
-  // Graceful stop of the new owner: the last node takes over, the stopped one is silent.
+  // Graceful stop for good (SIGUSR2) of the new owner: the last node takes over, the stopped
+  // one is silent.
   const int second = IndexOf(heir);
-  EXPECT_EQ(StopWith(second, SIGTERM), 0);
+  EXPECT_EQ(StopWith(second, SIGUSR2), 0);
   const std::string last = WaitForOwner("10.77.0.100", heir, std::chrono::seconds(3));
   ASSERT_FALSE(last.empty());
   EXPECT_NE(last, owner);

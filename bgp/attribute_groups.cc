@@ -4,17 +4,9 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "common/stable_hash.h"
 
 namespace ironlb::bgp {
-
-uint32_t StableHash(absl::string_view s) {
-  uint32_t h = 2166136261u;
-  for (char c : s) {
-    h ^= static_cast<uint8_t>(c);
-    h *= 16777619u;
-  }
-  return h;
-}
 
 std::string GroupKey(const std::map<std::string, RouteAttributes>& peers) {
   std::string key;
@@ -34,7 +26,7 @@ std::vector<AttributeGroup> GroupAnnouncements(const DesiredState& state) {
   std::vector<AttributeGroup> out;
   for (auto& [key, g] : by_key) {
     if (used.size() == kGroupSlots) break;  // refused by ValidateAttributeGroups
-    uint32_t slot = StableHash(key) % kGroupSlots;
+    uint32_t slot = Fnv1a32(key) % kGroupSlots;
     while (!used.insert(slot).second) slot = (slot + 1) % kGroupSlots;
     g.slot = slot;
     out.push_back(std::move(g));

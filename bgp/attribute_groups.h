@@ -44,7 +44,4 @@ absl::Status ValidateAttributeGroups(const DesiredState& state);
 
 bool IsIronlbRouteTag(uint64_t tag);
 
-// FNV-1a of `s`: stable numbers from names.
-uint32_t StableHash(absl::string_view s);
-
 }  // namespace ironlb::bgp

@@ -106,12 +106,12 @@ absl::StatusOr<bool> GrpcNorthboundClient::Commit(const std::vector<YangEdit>& e
     req.set_comment(std::string(comment));
     frr::CommitResponse resp;
     const grpc::Status st = impl_->stub->Commit(&ctx, req, &resp);
-    // FRR reports a commit that changes nothing as ABORTED ("No changes to apply were found
-    // during preparation phase" in 8.4).
-    if (st.error_code() == grpc::StatusCode::ABORTED &&
-        st.error_message().find("No changes") != std::string::npos) {
-      return absl::OkStatus();
-    }
+    // A commit that changes nothing: FRR's northbound maps NB_ERR_NO_CHANGES, and only that,
+    // to ABORTED for a phase-ALL commit (lib/northbound_grpc.cpp, HandleUnaryCommit; its other
+    // refusals are NOT_FOUND, FAILED_PRECONDITION, UNAVAILABLE, INVALID_ARGUMENT,
+    // RESOURCE_EXHAUSTED, INTERNAL). The code decides, not FRR's English message;
+    // bgp_northbound_client_test pins it against the real staticd.
+    if (st.error_code() == grpc::StatusCode::ABORTED) return absl::OkStatus();
     if (!st.ok()) {
       return impl_->Error("commit", st.error_message().empty() && !resp.error_message().empty()
                                         ? grpc::Status(st.error_code(), resp.error_message())

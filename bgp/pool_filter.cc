@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "bgp/bgp_skeleton.h"
+#include "common/stable_hash.h"
 #include "nlohmann/json.hpp"
 
 namespace ironlb::bgp {
@@ -19,16 +20,6 @@ constexpr IpFamily kFamilies[] = {IpFamily::kV4, IpFamily::kV6};
 
 absl::string_view V(IpFamily f) { return f == IpFamily::kV4 ? "ipv4" : "ipv6"; }
 int MaxLength(IpFamily f) { return f == IpFamily::kV4 ? 32 : 128; }
-
-// FNV-1a of the prefix's text: its sequence number does not depend on the other prefixes.
-uint32_t Fnv1a(absl::string_view s) {
-  uint32_t h = 2166136261u;
-  for (char c : s) {
-    h ^= static_cast<uint8_t>(c);
-    h *= 16777619u;
-  }
-  return h;
-}
 
 std::string EntryXpath(IpFamily f, uint32_t seq) {
   return absl::StrCat(PoolPrefixListXpath(f), "/entry[sequence='", seq, "']");
@@ -118,7 +109,8 @@ PoolPrefixLists DesiredPoolPrefixLists(const config::Config& config) {
   for (IpFamily f : kFamilies) {
     PrefixListEntries& list = out[f];
     for (const IpPrefix& p : PoolPrefixes(config, f)) {
-      uint32_t seq = 1 + Fnv1a(p.ToString()) % (kDenyAnySequence - 1);
+      // Fnv1a32 of the prefix's text: its sequence number does not depend on the other prefixes.
+      uint32_t seq = 1 + Fnv1a32(p.ToString()) % (kDenyAnySequence - 1);
       while (list.count(seq)) seq = seq == kDenyAnySequence - 1 ? 1 : seq + 1;
       PrefixListEntry e{.action = "permit", .prefix = p};
       // A /32 (/128) matches only itself anyway; FRR would print a redundant `le 32`.

@@ -79,8 +79,13 @@ absl::StatusOr<std::pair<int, std::string>> VtyClient::Exchange(absl::string_vie
     }
     pollfd p{fd_, POLLIN, 0};
     const int r = poll(&p, 1, static_cast<int>(absl::ToInt64Milliseconds(left)) + 1);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) continue;
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      // Not a timeout: say what failed at once instead of retrying until the deadline.
+      return ErrnoToStatus(
+          errno, absl::StrCat("FRR ", daemon_, ": waiting for the answer to \"", command, "\""));
+    }
+    if (r == 0) continue;
     const ssize_t n = recv(fd_, buf, sizeof(buf), 0);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {

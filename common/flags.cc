@@ -4,7 +4,7 @@
 
 namespace ironlb {
 
-std::vector<std::string> DashesToUnderscores(const std::vector<std::string>& args) {
+std::vector<std::string> RenameFlagChars(const std::vector<std::string>& args, char from, char to) {
   std::vector<std::string> out;
   bool positional_only = false;
   for (const std::string& a : args) {
@@ -17,7 +17,7 @@ std::vector<std::string> DashesToUnderscores(const std::vector<std::string>& arg
     const size_t end = std::min(a.find('='), a.size());
     std::string b = a;
     for (size_t i = start; i < end; ++i) {
-      if (b[i] == '-') b[i] = '_';
+      if (b[i] == from) b[i] = to;
     }
     out.push_back(std::move(b));
   }

@@ -9,28 +9,16 @@
 namespace ironlb::metrics {
 namespace {
 
-std::string EscapeHelp(absl::string_view s) {
+// Prometheus text format: backslash and newline escaped in HELP; in label values the double
+// quote too.
+std::string Escape(absl::string_view s, bool quote) {
   std::string out;
   for (char c : s) {
     if (c == '\\') {
       out.append("\\\\");
     } else if (c == '\n') {
       out.append("\\n");
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
-std::string EscapeLabelValue(absl::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '\\') {
-      out.append("\\\\");
-    } else if (c == '\n') {
-      out.append("\\n");
-    } else if (c == '"') {
+    } else if (quote && c == '"') {
       out.append("\\\"");
     } else {
       out.push_back(c);
@@ -38,6 +26,9 @@ std::string EscapeLabelValue(absl::string_view s) {
   }
   return out;
 }
+
+std::string EscapeHelp(absl::string_view s) { return Escape(s, false); }
+std::string EscapeLabelValue(absl::string_view s) { return Escape(s, true); }
 
 // {a="x",b="y"} plus optional extra label (for histogram buckets); "" when no labels.
 std::string LabelText(const std::vector<std::string>& names, const std::vector<std::string>& values,

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 
+#include "absl/strings/str_cat.h"
 #include "common/errno_status.h"
 
 namespace ironlb {
@@ -52,6 +53,10 @@ absl::StatusOr<int> SignalSet::Wait(absl::Duration timeout) {
   if (got < 0) {
     if (errno == EAGAIN) return 0;
     return ErrnoToStatus(errno, "read signalfd");
+  }
+  if (got != static_cast<ssize_t>(sizeof(info))) {
+    return absl::DataLossError(
+        absl::StrCat("read signalfd: ", got, " bytes instead of ", sizeof(info)));
   }
   return static_cast<int>(info.ssi_signo);
 }

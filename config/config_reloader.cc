@@ -5,19 +5,7 @@
 namespace ironlb::config {
 
 ConfigReloader::ConfigReloader(std::string dir, metrics::Registry& registry)
-    : dir_(std::move(dir)),
-      generation_(registry
-                      .AddGauge("ironlb_config_generation",
-                                "How many configurations have been loaded and put in force.")
-                      .Get()),
-      last_ok_(registry
-                   .AddGauge("ironlb_config_last_reload_successful",
-                             "1 when the last configuration load had no errors, else 0 (the "
-                             "previous configuration stays in force).")
-                   .Get()),
-      errors_(
-          registry.AddGauge("ironlb_config_errors", "Errors found in the last configuration load.")
-              .Get()) {}
+    : dir_(std::move(dir)), metrics_(registry) {}
 
 bool ConfigReloader::Reload() {
   LoadResult result = LoadDirectory(dir_);
@@ -31,9 +19,7 @@ bool ConfigReloader::Reload() {
   }
   const size_t pools = result.config.pools.size();
   const bool applied = store_.Offer(std::move(result));
-  errors_.Set(static_cast<double>(errors));
-  last_ok_.Set(applied ? 1 : 0);
-  generation_.Set(static_cast<double>(store_.generation()));
+  metrics_.Record(store_, applied, errors);
   if (applied) {
     IRONLB_LOG(kInfo, "configuration loaded")
         .With("dir", dir_)

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/metrics.h"
+#include "config/config_metrics.h"
 #include "config/config_store.h"
 
 namespace ironlb::config {
@@ -22,9 +23,7 @@ class ConfigReloader {
  private:
   std::string dir_;
   ConfigStore store_;
-  metrics::Gauge& generation_;
-  metrics::Gauge& last_ok_;
-  metrics::Gauge& errors_;
+  ConfigMetrics metrics_;
 };
 
 }  // namespace ironlb::config

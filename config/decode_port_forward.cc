@@ -1,4 +1,5 @@
 #include "absl/strings/str_cat.h"
+#include "config/decode_backends.h"
 #include "config/decode_specs.h"
 #include "config/values.h"
 
@@ -56,10 +57,14 @@ void DecodePortForward(const Json& spec, PortForward& pf, FieldContext& ctx) {
     const Json& t = (*targets)[i];
     const FieldPath p = tp.Index(i);
     if (!t.is_object()) {
-      ctx.Error(p, "a target must be an object with protocol, port, address, targetPort");
+      ctx.Error(
+          p, "a target must be an object with protocol, port, address (or backends), targetPort");
       continue;
     }
-    WarnUnknownFields(t, p, {"protocol", "port", "address", "targetPort"}, ctx);
+    WarnUnknownFields(t, p,
+                      {"protocol", "port", "address", "targetPort", "backends", "sessionAffinity",
+                       "whenAllDown", "healthCheck"},
+                      ctx);
     ForwardTarget ft;
     if (auto proto = ReadString(t, p, "protocol", ctx)) {
       auto pr = ParseProtocol(*proto);
@@ -74,10 +79,13 @@ void DecodePortForward(const Json& spec, PortForward& pf, FieldContext& ctx) {
     ft.port = static_cast<uint16_t>(port.value_or(0));
     ft.target_port =
         static_cast<uint16_t>(ReadInt(t, p, "targetPort", 1, 65535, ctx).value_or(ft.port));
-    if (auto a = ReadAddress(t, p, "address", ctx)) {
+    if (t.contains("backends")) {
+      DecodeTargetBackends(t, p, ft, ctx);
+    } else if (auto a = ReadAddress(t, p, "address", ctx)) {
       ft.address = *a;
+      DecodeTargetBackends(t, p, ft, ctx);  // names backend-only fields given here
     } else if (!t.contains("address")) {
-      ctx.Error(p.Key("address"), "required: the address to forward to");
+      ctx.Error(p.Key("address"), "required: the address to forward to (or backends)");
     }
     pf.targets.push_back(ft);
   }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <string_view>
 
 namespace ironlb::config {
 
@@ -30,5 +31,10 @@ inline constexpr std::array<Kind, 6> kMetalLBKinds = {{{"IPAddressPool", "ipaddr
                                                        {"BGPPeer", "bgppeers"},
                                                        {"BFDProfile", "bfdprofiles"},
                                                        {"Community", "communities"}}};
+
+// The version ironlb lists and watches each MetalLB kind in: the one MetalLB stores it in.
+constexpr const char* MetalLBVersionOf(std::string_view kind) {
+  return kind == "BGPPeer" ? "v1beta2" : "v1beta1";
+}
 
 }  // namespace ironlb::config

@@ -290,10 +290,11 @@ std::vector<Document> LegacyConfigMapObjects(const Document& doc,
         }
       } else {
         l.Problem(Diagnostic::Severity::kError, ptr + (p.contains("protocol") ? "/protocol" : ""),
-                  proto.is_null() ? "protocol is required: layer2 or bgp"
-                                  : absl::StrCat(proto.dump(),
-                                                 " is not a protocol MetalLB "
-                                                 "knows: layer2 or bgp"));
+                  proto.is_null()
+                      ? "protocol is required: layer2 or bgp"
+                      : absl::StrCat(proto.dump(-1, ' ', false, Json::error_handler_t::replace),
+                                     " is not a protocol MetalLB "
+                                     "knows: layer2 or bgp"));
       }
       out.push_back(std::move(d));
     }

@@ -12,6 +12,7 @@
 
 #include "absl/strings/string_view.h"
 #include "common/ip.h"
+#include "config/backend_types.h"
 #include "config/label_selector.h"
 
 namespace ironlb::config {
@@ -182,12 +183,17 @@ struct CommunityAliases {
 enum class Protocol { kTCP, kUDP };
 absl::string_view ProtocolName(Protocol p);
 
-// An explicit port published by a PortForward group: outside port -> address:targetPort.
+// An explicit port published by a PortForward group: outside port -> address:targetPort, or to
+// a set of backends (backend_types.h).
 struct ForwardTarget {
   Protocol protocol = Protocol::kTCP;
   uint16_t port = 0;
-  IpAddress address;
-  uint16_t target_port = 0;  // defaults to port
+  IpAddress address;                     // with backends: the first backend's (it gives the family)
+  uint16_t target_port = 0;              // defaults to port
+  std::vector<ForwardBackend> backends;  // empty: one target, `address`
+  bool source_affinity = false;          // sessionAffinity: ClientIP
+  WhenAllDown when_all_down = WhenAllDown::kDrop;
+  std::optional<HealthCheck> health_check;  // backends only; default a TCP check
   friend bool operator==(const ForwardTarget&, const ForwardTarget&) = default;
 };
 

@@ -191,7 +191,10 @@ void CheckPortForwards(const Config& config, Reporter& r) {
         if (inserted) continue;
         const auto& [other, other_t] = it->second;
         const ForwardTarget& o = other->targets[other_t];
-        if (other == &pf && o.address == ft.address && o.target_port == ft.target_port) continue;
+        if (other == &pf && o.address == ft.address && o.target_port == ft.target_port &&
+            o.backends == ft.backends) {
+          continue;
+        }
         r.Error("PortForward", pf.meta, field,
                 absl::StrCat(ProtocolName(ft.protocol), "/", ft.port, " on ", outside,
                              " is already forwarded by ",

@@ -273,7 +273,11 @@ bool Emit(yaml_emitter_t* e, const nlohmann::json& v) {
 std::string ToYaml(const nlohmann::json& value) {
   std::string out;
   std::unique_ptr<yaml_emitter_t, EmitterDeleter> e(new yaml_emitter_t);
-  if (!yaml_emitter_initialize(e.get())) return value.dump();
+  // JSON is YAML too: the fallback when the emitter refuses (text that is not UTF-8).
+  const auto as_json = [&] {
+    return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  };
+  if (!yaml_emitter_initialize(e.get())) return as_json();
   yaml_emitter_set_output(e.get(), AppendToString, &out);
   yaml_emitter_set_unicode(e.get(), 1);
   yaml_emitter_set_width(e.get(), -1);
@@ -285,7 +289,7 @@ std::string ToYaml(const nlohmann::json& value) {
             yaml_document_end_event_initialize(&ev, 1) && yaml_emitter_emit(e.get(), &ev) &&
             yaml_stream_end_event_initialize(&ev) && yaml_emitter_emit(e.get(), &ev) &&
             yaml_emitter_flush(e.get());
-  if (!ok) return value.dump();  // JSON is YAML too
+  if (!ok) return as_json();
   return out;
 }
 

@@ -31,10 +31,7 @@ const Labels& Allocator::NamespaceLabels(const std::string& ns) const {
 Allocator::Entry& Allocator::Store(const Service& service) {
   auto it = entries_.try_emplace(service.Key()).first;
   Entry& e = it->second;
-  e.service = service;
-  auto& ports = e.service.ports;
-  std::sort(ports.begin(), ports.end());
-  ports.erase(std::unique(ports.begin(), ports.end()), ports.end());
+  e.service = WithNormalizedPorts(service);
   e.intent = IntentOf(e.service, lb_class_);
   e.holder = Holder{&e.service, &it->first, &e.intent.sharing_key};
   return e;

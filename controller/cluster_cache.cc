@@ -53,6 +53,28 @@ ClusterCache::ClusterCache(kube::Client* client, DirtyQueue* queue, Options opti
             .resource = r, .ns = options.config_namespace, .watch_timeout = options.watch_timeout},
         MarkingHandlers(kConfigKey, false)));
   }
+  if (!options.metallb_namespace.empty()) {
+    for (const kube::Resource& r : MetalLBConfigResources()) {
+      config_.push_back(std::make_unique<kube::Informer>(
+          client,
+          kube::InformerOptions{.resource = r,
+                                .ns = options.metallb_namespace,
+                                .watch_timeout = options.watch_timeout,
+                                .absent_is_empty = true},
+          MarkingHandlers(kConfigKey, false)));
+    }
+    if (!options.metallb_config_map.empty()) {
+      config_.push_back(std::make_unique<kube::Informer>(
+          client,
+          kube::InformerOptions{
+              .resource = ConfigMapResource(),
+              .ns = options.metallb_namespace,
+              .field_selector = absl::StrCat("metadata.name=", options.metallb_config_map),
+              .watch_timeout = options.watch_timeout,
+              .absent_is_empty = true},
+          MarkingHandlers(kConfigKey, false)));
+    }
+  }
 }
 
 ClusterCache::~ClusterCache() { Stop(); }

@@ -26,6 +26,11 @@ class ClusterCache {
  public:
   struct Options {
     std::string config_namespace;  // where the ironlb.io objects are read
+    // Where MetalLB's objects (metallb.io) are read, as they are; "" reads none. Their CRDs
+    // need not be installed: a kind the API does not serve counts as empty.
+    std::string metallb_namespace;
+    // MetalLB <= 0.12's ConfigMap of that name in metallb_namespace; "" reads none.
+    std::string metallb_config_map;
     absl::Duration watch_timeout = absl::Minutes(5);
   };
 

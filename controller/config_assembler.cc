@@ -1,6 +1,7 @@
 #include "controller/config_assembler.h"
 
 #include "absl/strings/str_cat.h"
+#include "config/decode.h"
 #include "config/loader.h"
 
 namespace ironlb::controller {
@@ -18,7 +19,7 @@ std::string StringAt(const json& object, const char* field) {
 json Essential(const json& object) {
   json out = json::object();
   if (!object.is_object()) return out;
-  for (const char* field : {"apiVersion", "kind", "spec"}) {
+  for (const char* field : {"apiVersion", "kind", "spec", "data"}) {
     if (auto it = object.find(field); it != object.end()) out[field] = *it;
   }
   auto meta = object.find("metadata");
@@ -52,7 +53,9 @@ std::string ConfigObjectKey(const json& object) {
     auto meta = object.find("metadata");
     if (meta != object.end() && meta->is_object()) name = StringAt(*meta, "name");
   }
-  return absl::StrCat(object.is_object() ? StringAt(object, "kind") : "", "/", name);
+  if (!object.is_object()) return absl::StrCat("/", name);
+  const std::string api = StringAt(object, "apiVersion");
+  return config::ObjectLabel(api.substr(0, api.find('/')), StringAt(object, "kind"), name);
 }
 
 ConfigAssembly ConfigAssembler::Assemble(const std::vector<json>& objects) {

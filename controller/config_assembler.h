@@ -38,7 +38,8 @@ class ConfigAssembler {
   std::map<std::string, nlohmann::json> last_good_;
 };
 
-// "Kind/name" of an API object, as config/ names objects in diagnostics.
+// "Kind/name" of an API object ("Kind.metallb.io/name" for MetalLB's), as config/ names
+// objects in diagnostics.
 std::string ConfigObjectKey(const nlohmann::json& object);
 
 }  // namespace ironlb::controller

@@ -1,7 +1,10 @@
 #include "controller/config_reporter.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "config/kinds.h"
 #include "controller/config_resources.h"
 #include "kube/kube_time.h"
 
@@ -49,8 +52,11 @@ int ConfigReporter::WriteCondition(const json& object, const std::string& status
       now->value("observedGeneration", json()) == generation) {
     return 0;
   }
-  const kube::Resource* resource = ConfigResourceOf(object.value("kind", ""));
-  if (resource == nullptr) return 0;
+  // Only ironlb's CRDs have a status with conditions: MetalLB's CRDs' status schema has no
+  // field for them (the API server would prune it) and a ConfigMap has no status. Those
+  // objects are told by Events.
+  const kube::Resource* resource = ConfigResourceOf(object);
+  if (resource == nullptr || resource->group != config::kApiGroup) return 0;
   absl::StatusOr<json> written = client_->UpdateStatus(
       *resource, kube::NamespaceOf(object), kube::NameOf(object),
       [&](json& latest) -> absl::StatusOr<bool> {
@@ -127,6 +133,34 @@ int ConfigReporter::Report(const std::vector<kube::ObjectPtr>& objects,
     }
   }
   evented_ = std::move(still_bad);
+
+  // Warnings that name an object (a pool or peer an advertisement names that does not exist,
+  // a field not applied yet) are told on that object too, once per distinct text.
+  std::map<std::string, std::string> warnings;
+  for (const config::Diagnostic& d : assembly.other) {
+    if (d.is_error() || d.object.empty()) continue;
+    std::string& text = warnings[d.object];
+    absl::StrAppend(&text, text.empty() ? "" : "; ", d.field, d.field.empty() ? "" : ": ",
+                    d.message);
+  }
+  for (const kube::ObjectPtr& object : objects) {
+    const std::string key = ConfigObjectKey(*object);
+    auto it = warnings.find(key);
+    if (it == warnings.end()) continue;
+    if (warned_[key] == it->second) continue;
+    IRONLB_LOG(kWarn, "configuration warning").With("object", key).With("problems", it->second);
+    absl::StatusOr<json> recorded = recorder_->Record(*object, kube::EventRecorder::Type::kWarning,
+                                                      "ConfigurationWarning", it->second);
+    if (!recorded.ok()) ++failures;
+  }
+  for (auto it = warnings.begin(); it != warnings.end();) {
+    it = std::find_if(objects.begin(), objects.end(),
+                      [&](const kube::ObjectPtr& o) { return ConfigObjectKey(*o) == it->first; }) ==
+                 objects.end()
+             ? warnings.erase(it)
+             : std::next(it);
+  }
+  warned_ = std::move(warnings);
   return failures;
 }
 

@@ -34,6 +34,7 @@ class ConfigReporter {
   kube::Client* client_;
   kube::EventRecorder* recorder_;
   std::map<std::string, std::string> evented_;  // "Kind/name" -> the problem last reported
+  std::map<std::string, std::string> warned_;   // "Kind/name" -> the warnings last reported
 };
 
 }  // namespace ironlb::controller

@@ -12,6 +12,8 @@ ControllerDaemon::ControllerDaemon(kube::Client* client, metrics::Registry& regi
       recorder_(client, "ironlb-controller", options_.identity),
       cache_(client, &queue_,
              ClusterCache::Options{.config_namespace = options_.ns,
+                                   .metallb_namespace = options_.metallb_namespace,
+                                   .metallb_config_map = options_.metallb_config_map,
                                    .watch_timeout = options_.watch_timeout}),
       controller_(client, &cache_, &queue_, &recorder_, &metrics_,
                   ControllerOptions{.load_balancer_class = options_.load_balancer_class,

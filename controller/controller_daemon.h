@@ -22,7 +22,11 @@
 namespace ironlb::controller {
 
 struct ControllerDaemonOptions {
-  std::string ns;        // where the ironlb.io objects and the Lease are
+  std::string ns;  // where the ironlb.io objects and the Lease are
+  // Where MetalLB's objects are read as they are ("" none), and the name of MetalLB <= 0.12's
+  // ConfigMap there ("" none).
+  std::string metallb_namespace;
+  std::string metallb_config_map;
   std::string identity;  // this replica (pod name); Events' source and the Lease's holder
   std::optional<std::string> load_balancer_class;
   bool leader_elect = false;

@@ -11,9 +11,9 @@ absl::string_view PolicyName(TrafficPolicy p) {
   return p == TrafficPolicy::kLocal ? "Local" : "Cluster";
 }
 
-// Why `a` may not share with `b` on `ip`, or nullopt.
 std::optional<std::string> PairConflict(const Holder& a, const Holder& b, const std::string& ip,
                                         const std::string& pool_name, bool across_namespaces) {
+  // Both port lists are normalized (WithNormalizedPorts): the walk below relies on it.
   if ((*a.sharing_key).empty()) {
     return absl::StrCat(ip, " is used by ", (*b.key), " and this service has no sharing key");
   }
@@ -58,6 +58,21 @@ std::optional<std::string> PairConflict(const Holder& a, const Holder& b, const 
 const std::vector<const Holder*> kNoHolders;
 
 }  // namespace
+
+Service WithNormalizedPorts(Service s) {
+  std::sort(s.ports.begin(), s.ports.end());
+  s.ports.erase(std::unique(s.ports.begin(), s.ports.end()), s.ports.end());
+  return s;
+}
+
+Verdict MayShare(const Holder& a, const Holder& b, const IpAddress& ip,
+                 const std::string& pool_name, bool across_namespaces) {
+  if (auto c = PairConflict(a, b, ip.ToString(), pool_name, across_namespaces)) {
+    return Verdict::No(std::move(*c));
+  }
+  return Verdict::Yes(absl::StrCat((*a.key), " and ", (*b.key), " may share ", ip.ToString(),
+                                   " (sharing key \"", (*a.sharing_key), "\")"));
+}
 
 std::optional<std::string> IpUsage::ConflictFor(const Holder& h, const IpAddress& ip,
                                                 const std::string& pool_name,

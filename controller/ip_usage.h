@@ -12,6 +12,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "common/ip.h"
+#include "common/verdict.h"
 #include "controller/interval_set.h"
 #include "controller/pool_catalog.h"
 #include "controller/service.h"
@@ -25,6 +26,16 @@ struct Holder {
   const std::string* key = nullptr;          // "namespace/name"
   const std::string* sharing_key = nullptr;  // empty when the Service does not share
 };
+
+// The Service as the engine keeps it: ports sorted, duplicates removed (MayShare walks two
+// port lists together, and a repeated port is no difference).
+Service WithNormalizedPorts(Service s);
+
+// Whether `a` may use `ip` beside its holder `b`, and why not: MetalLB's sharing rules (the same
+// sharing key, the pool's namespace rule, the same traffic policy (Local: the same selector), no
+// (protocol, port) used twice). `pool_name` and `across_namespaces` describe the IP's pool.
+Verdict MayShare(const Holder& a, const Holder& b, const IpAddress& ip,
+                 const std::string& pool_name, bool across_namespaces);
 
 class IpUsage {
  public:

@@ -6,7 +6,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/ip_list.h"
 #include "common/log.h"
+#include "controller/ip_usage.h"
 #include "controller/service_decoder.h"
 #include "controller/service_status.h"
 
@@ -16,10 +18,7 @@ namespace {
 using nlohmann::json;
 using Type = kube::EventRecorder::Type;
 
-std::string Join(const std::vector<IpAddress>& ips) {
-  return absl::StrJoin(ips, ", ",
-                       [](std::string* out, const IpAddress& ip) { out->append(ip.ToString()); });
-}
+std::string Join(const std::vector<IpAddress>& ips) { return JoinIps(ips, ", "); }
 
 std::vector<IpAddress> Minus(const std::vector<IpAddress>& a, const std::vector<IpAddress>& b) {
   std::vector<IpAddress> out;
@@ -31,9 +30,8 @@ std::vector<IpAddress> Minus(const std::vector<IpAddress>& a, const std::vector<
 
 // Whether the engine would see no difference: everything but the status, ports normalized as
 // the engine keeps them.
-bool SameForEngine(Service fresh, const Service& known) {
-  std::sort(fresh.ports.begin(), fresh.ports.end());
-  fresh.ports.erase(std::unique(fresh.ports.begin(), fresh.ports.end()), fresh.ports.end());
+bool SameForEngine(const Service& service, const Service& known) {
+  Service fresh = WithNormalizedPorts(service);
   fresh.current = known.current;
   return fresh == known;
 }

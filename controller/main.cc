@@ -18,6 +18,12 @@
 ABSL_FLAG(std::string, namespace, "",
           "Namespace of ironlb's configuration objects (AddressPool, ...) and of the leader "
           "Lease (default: the kubeconfig context's namespace, or the pod's).");
+ABSL_FLAG(std::string, metallb_namespace, "metallb-system",
+          "Namespace where MetalLB's objects (metallb.io IPAddressPool, L2Advertisement, ...) are "
+          "read as they are, when their CRDs are installed; empty: none.");
+ABSL_FLAG(std::string, metallb_config_map, "",
+          "Name of MetalLB <= 0.12's ConfigMap (usually \"config\") to read in the MetalLB "
+          "namespace; empty: none.");
 ABSL_FLAG(std::string, load_balancer_class, "",
           "The spec.loadBalancerClass ironlb serves (default: Services without a class).");
 ABSL_FLAG(bool, leader_elect, false,
@@ -44,6 +50,7 @@ Usage:
                     [--load-balancer-class CLASS] [--metrics-address HOST:PORT]
 
 It watches Services, Namespaces and ironlb's configuration objects (AddressPool, ...) in NS,
+and MetalLB's objects (metallb.io, when installed) in the MetalLB namespace, read as they are;
 writes each LoadBalancer Service's status.loadBalancer.ingress and the annotation
 ironlb.io/allocated-from-pool, and records Events on the Service (IPAllocated,
 AllocationFailed with the reason, IPReleased). A configuration object with an error gets a
@@ -54,6 +61,10 @@ Flags:
   --kubeconfig FILE             default: $KUBECONFIG, else the pod's service account
   --context NAME                kubeconfig context
   --namespace NS                default: the context's or the pod's namespace
+  --metallb-namespace NS        MetalLB's objects are read here (default metallb-system;
+                                "" for none)
+  --metallb-config-map NAME     also read MetalLB <= 0.12's ConfigMap NAME there (usually
+                                config; default: none)
   --load-balancer-class CLASS   default: serve Services without a class
   --leader-elect                one active replica through a Lease (for 2+ replicas)
   --lease-name NAME             default ironlb-controller
@@ -93,6 +104,8 @@ int main(int argc, char** argv) {
   ironlb::controller::ControllerDaemonOptions options;
   options.ns = absl::GetFlag(FLAGS_namespace);
   if (options.ns.empty()) options.ns = kube_config->default_namespace;
+  options.metallb_namespace = absl::GetFlag(FLAGS_metallb_namespace);
+  options.metallb_config_map = absl::GetFlag(FLAGS_metallb_config_map);
   options.identity = absl::GetFlag(FLAGS_identity);
   if (options.identity.empty()) options.identity = DefaultIdentity();
   if (const std::string c = absl::GetFlag(FLAGS_load_balancer_class); !c.empty()) {

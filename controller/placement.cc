@@ -4,35 +4,21 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/ip_list.h"
+#include "common/stable_hash.h"
 
 namespace ironlb::controller {
 namespace {
 
 IpFamily Other(IpFamily f) { return f == IpFamily::kV4 ? IpFamily::kV6 : IpFamily::kV4; }
 
-std::string JoinIps(const std::vector<IpAddress>& ips) {
-  return absl::StrJoin(ips, ",",
-                       [](std::string* out, const IpAddress& ip) { out->append(ip.ToString()); });
-}
-
-std::vector<IpAddress> Sorted(std::vector<IpAddress> v) {
-  std::sort(v.begin(), v.end());
-  return v;
-}
-
 Choice Fail(std::string reason) { return Choice{std::nullopt, std::move(reason)}; }
 
 }  // namespace
 
 std::string Placement::NotAdmitted(PoolIndex pool) const {
-  const auto& sa = catalog_.pool(pool).service_allocation;
-  const std::string& name = catalog_.name(pool);
-  if (sa && !config::AnyMatches(sa->service_selectors, service_.labels)) {
-    return absl::StrCat("pool \"", name,
-                        "\" serves only services matching its serviceAllocation.serviceSelectors");
-  }
-  return absl::StrCat("pool \"", name, "\" does not serve namespace \"", service_.namespace_,
-                      "\" (serviceAllocation)");
+  return absl::StrCat("pool \"", catalog_.name(pool), "\" ",
+                      catalog_.Admission(pool, service_, namespace_labels_).reason);
 }
 
 std::optional<std::string> Placement::WhyNotIn(PoolIndex pool, const IpAddress& ip) const {
@@ -81,7 +67,7 @@ std::optional<std::string> Placement::WrongFamilies(const std::vector<IpAddress>
 Choice Placement::Keep(const std::vector<IpAddress>& addrs) const {
   if (addrs.empty()) return Fail("");
   if (!intent_.error.empty()) return Fail(intent_.error);
-  if (!intent_.requested.empty() && Sorted(addrs) != Sorted(intent_.requested)) {
+  if (!intent_.requested.empty() && SortedIps(addrs) != SortedIps(intent_.requested)) {
     return Fail(
         absl::StrCat(intent_.requested_field, " now requests ", JoinIps(intent_.requested)));
   }
@@ -169,17 +155,7 @@ Choice Placement::FromPool(PoolIndex pool, const std::vector<IpFamily>& families
   return Choice{std::move(placed), ""};
 }
 
-uint64_t StableAddressSeed(absl::string_view key) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : key) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  }
-  h += 0x9e3779b97f4a7c15ull;
-  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
-  h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
-  return h ^ (h >> 31);
-}
+uint64_t StableAddressSeed(absl::string_view key) { return MixedHash64(key); }
 
 Choice Placement::Choose() const {
   if (!intent_.error.empty()) return Fail(intent_.error);

@@ -2,6 +2,10 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "config/selector_text.h"
+
 namespace ironlb::controller {
 namespace {
 
@@ -64,22 +68,45 @@ bool PoolCatalog::IsAvoided(PoolIndex i, const IpAddress& ip) const {
   return pools_[i].avoid_buggy_ips && ip.is_v4() && Buggy(ip.value());
 }
 
-bool PoolCatalog::Admits(PoolIndex i, const Service& s, const Labels& namespace_labels) const {
+Verdict PoolCatalog::Admission(PoolIndex i, const Service& s,
+                               const Labels& namespace_labels) const {
   const auto& sa = pools_[i].service_allocation;
-  if (!sa) return true;
+  if (!sa) {
+    return Verdict::Yes(
+        "no serviceAllocation: serves every Service, tried after the pools whose "
+        "serviceAllocation matches");
+  }
   if (!sa->namespaces.empty() || !sa->namespace_selectors.empty()) {
     const bool by_name = std::find(sa->namespaces.begin(), sa->namespaces.end(), s.namespace_) !=
                          sa->namespaces.end();
-    bool by_labels = false;
-    for (const auto& sel : sa->namespace_selectors) {
-      if (sel.Matches(namespace_labels)) {
-        by_labels = true;
-        break;
+    const bool by_labels = std::any_of(
+        sa->namespace_selectors.begin(), sa->namespace_selectors.end(),
+        [&](const config::LabelSelector& sel) { return sel.Matches(namespace_labels); });
+    if (!by_name && !by_labels) {
+      std::vector<std::string> ways;
+      if (!sa->namespaces.empty()) {
+        ways.push_back(absl::StrCat(
+            "namespaces ", absl::StrJoin(sa->namespaces, ", ", [](std::string* o, const auto& n) {
+              absl::StrAppend(o, "\"", n, "\"");
+            })));
       }
+      for (const auto& sel : sa->namespace_selectors) {
+        ways.push_back(absl::StrCat("namespaces labelled ", config::DescribeSelector(sel)));
+      }
+      return Verdict::No(absl::StrCat("does not serve namespace \"", s.namespace_,
+                                      "\" (serviceAllocation serves only ",
+                                      absl::StrJoin(ways, " or "), ")"));
     }
-    if (!by_name && !by_labels) return false;
   }
-  return config::AnyMatches(sa->service_selectors, s.labels);
+  if (!config::AnyMatches(sa->service_selectors, s.labels)) {
+    return Verdict::No(
+        absl::StrCat("serves only services matching its serviceAllocation.serviceSelectors (",
+                     config::DescribeSelectors(sa->service_selectors),
+                     "), not the Service's labels (", config::DescribeLabels(s.labels), ")"));
+  }
+  return Verdict::Yes(sa->priority
+                          ? absl::StrCat("serviceAllocation matches, priority ", *sa->priority)
+                          : "serviceAllocation matches (no priority: after the prioritised pools)");
 }
 
 std::vector<PoolIndex> PoolCatalog::AutoAssignOrder(const Service& s,

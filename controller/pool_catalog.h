@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/ip.h"
+#include "common/verdict.h"
 #include "config/types.h"
 #include "controller/interval_set.h"
 #include "controller/service.h"
@@ -36,8 +37,12 @@ class PoolCatalog {
   // True when `ip` is .0 or .255 and the pool avoids such addresses.
   bool IsAvoided(PoolIndex i, const IpAddress& ip) const;
 
-  // Whether the pool's serviceAllocation admits the Service (no section admits everyone).
-  bool Admits(PoolIndex i, const Service& s, const Labels& namespace_labels) const;
+  // Whether the pool's serviceAllocation admits the Service (no section admits everyone), and
+  // why: its namespaces / namespaceSelectors and serviceSelectors, and for autoAssign its rank.
+  Verdict Admission(PoolIndex i, const Service& s, const Labels& namespace_labels) const;
+  bool Admits(PoolIndex i, const Service& s, const Labels& namespace_labels) const {
+    return Admission(i, s, namespace_labels).yes;
+  }
   // autoAssign pools for a Service without a pool annotation, in the order they are tried:
   // matching serviceAllocation pools by priority (unset last, ties by name), then pools
   // without serviceAllocation by name.

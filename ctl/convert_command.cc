@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
+#include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "config/encode.h"
@@ -13,9 +15,10 @@
 
 namespace ironlb::ctl {
 
-const char kConvertHelp[] = R"(Usage: ironlbctl convert FILE|DIR...
+namespace {
 
-Prints MetalLB's configuration as ironlb's own objects (apiVersion ironlb.io/v1alpha1): the
+constexpr char kConvertHelp[] =
+    R"(Prints MetalLB's configuration as ironlb's own objects (apiVersion ironlb.io/v1alpha1): the
 metallb.io objects (IPAddressPool, L2Advertisement, BGPAdvertisement, BGPPeer, BFDProfile,
 Community) or MetalLB's legacy ConfigMap (data.config with address-pools, peers,
 bgp-communities, bfd-profiles). A comment above each object says which file, line and object
@@ -30,8 +33,6 @@ printed as FILE:LINE: OBJECT FIELD: MESSAGE on stderr; with an error nothing is 
 
 Exit status: 0 converted, 1 the input has errors, 2 bad usage.
 )";
-
-namespace {
 
 namespace fs = std::filesystem;
 
@@ -61,7 +62,7 @@ bool ReadFile(const fs::path& p, std::string* text) {
 
 int RunConvert(const ConvertOptions& options, std::ostream& out, std::ostream& err) {
   if (options.paths.empty()) {
-    err << "ironlbctl convert: name at least one file or directory\n\n" << kConvertHelp;
+    err << "ironlbctl convert: name at least one file or directory\n";
     return 2;
   }
   std::vector<fs::path> files;
@@ -121,6 +122,21 @@ int RunConvert(const ConvertOptions& options, std::ostream& out, std::ostream& e
         << ": not configuration (" << o.object.value("kind", "?") << "), not converted\n";
   }
   return 0;
+}
+
+CommandSpec ConvertCommand() {
+  return {.name = "convert",
+          .summary =
+              "print MetalLB's configuration (objects or legacy ConfigMap) as ironlb's own "
+              "objects",
+          .usage = "ironlbctl convert FILE|DIR...",
+          .help = kConvertHelp,
+          .define = [](CLI::App& cmd) -> CommandRun {
+            auto o = std::make_shared<ConvertOptions>();
+            cmd.add_option("paths", o->paths, "MetalLB YAML files, or directories of them")
+                ->type_name("FILE|DIR...");
+            return [o](std::ostream& out, std::ostream& err) { return RunConvert(*o, out, err); };
+          }};
 }
 
 }  // namespace ironlb::ctl

@@ -8,9 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "ctl/command.h"
+
 namespace ironlb::ctl {
 
-extern const char kConvertHelp[];
+CommandSpec ConvertCommand();
 
 struct ConvertOptions {
   std::vector<std::string> paths;  // YAML files, or directories of them

@@ -6,9 +6,11 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/ip_list.h"
 #include "controller/ip_usage.h"
 #include "controller/plan.h"
 #include "controller/pool_catalog.h"
+#include "controller/service.h"
 #include "controller/service_intent.h"
 #include "ctl/explain_nodes.h"
 
@@ -17,63 +19,6 @@ namespace ironlb::ctl {
 namespace {
 
 using controller::PoolIndex;
-
-std::string JoinIps(const std::vector<IpAddress>& ips) {
-  return absl::StrJoin(ips, ",",
-                       [](std::string* o, const IpAddress& ip) { o->append(ip.ToString()); });
-}
-
-std::string Quoted(const std::vector<std::string>& v) {
-  return absl::StrJoin(
-      v, ", ", [](std::string* o, const std::string& s) { absl::StrAppend(o, "\"", s, "\""); });
-}
-
-std::vector<IpAddress> Sorted(std::vector<IpAddress> v) {
-  std::sort(v.begin(), v.end());
-  return v;
-}
-
-// How a pool's serviceAllocation ranks it for autoAssign.
-std::string AdmittedBy(const config::AddressPool& p) {
-  if (!p.service_allocation) {
-    return "no serviceAllocation: serves every Service, tried after the pools whose "
-           "serviceAllocation matches";
-  }
-  if (p.service_allocation->priority) {
-    return absl::StrCat("serviceAllocation matches, priority ", *p.service_allocation->priority);
-  }
-  return "serviceAllocation matches (no priority: after the prioritised pools)";
-}
-
-bool NamespaceAdmitted(const config::AddressPool& p, const controller::Service& s,
-                       const controller::Labels& ns_labels) {
-  const config::ServiceAllocation& sa = *p.service_allocation;
-  if (sa.namespaces.empty() && sa.namespace_selectors.empty()) return true;
-  if (std::find(sa.namespaces.begin(), sa.namespaces.end(), s.namespace_) != sa.namespaces.end()) {
-    return true;
-  }
-  return std::any_of(sa.namespace_selectors.begin(), sa.namespace_selectors.end(),
-                     [&](const config::LabelSelector& sel) { return sel.Matches(ns_labels); });
-}
-
-// Why a pool's serviceAllocation does not admit the Service (PoolCatalog::Admits said no).
-std::string WhyNotAdmitted(const config::AddressPool& p, const controller::Service& s,
-                           const controller::Labels& ns_labels) {
-  const config::ServiceAllocation& sa = *p.service_allocation;
-  if (!NamespaceAdmitted(p, s, ns_labels)) {
-    std::vector<std::string> ways;
-    if (!sa.namespaces.empty()) ways.push_back(absl::StrCat("namespaces ", Quoted(sa.namespaces)));
-    for (const auto& sel : sa.namespace_selectors) {
-      ways.push_back(absl::StrCat("namespaces labelled ", DescribeSelector(sel)));
-    }
-    return absl::StrCat("serviceAllocation serves only ", absl::StrJoin(ways, " or "),
-                        "; namespace \"", s.namespace_, "\" is not one of them");
-  }
-  std::vector<std::string> sels;
-  for (const auto& sel : sa.service_selectors) sels.push_back(DescribeSelector(sel));
-  return absl::StrCat("serviceAllocation.serviceSelectors (", absl::StrJoin(sels, " or "),
-                      ") do not match the Service's labels");
-}
 
 void ExplainAutoAssign(const controller::PoolCatalog& catalog, const controller::Service& s,
                        const controller::Labels& ns_labels, const controller::Allocation& a,
@@ -89,8 +34,8 @@ void ExplainAutoAssign(const controller::PoolCatalog& catalog, const controller:
   for (size_t r = 0; r < order.size(); ++r) {
     const config::AddressPool& p = catalog.pool(order[r]);
     PoolVerdict v{.pool = p.meta.name};
-    const std::string rank =
-        absl::StrCat("candidate ", r + 1, " of ", order.size(), " (", AdmittedBy(p), ")");
+    const std::string rank = absl::StrCat("candidate ", r + 1, " of ", order.size(), " (",
+                                          catalog.Admission(order[r], s, ns_labels).reason, ")");
     if (assigned && p.meta.name == a.pool) {
       v.chosen = true;
       v.why = absl::StrCat(rank, ": chosen");
@@ -117,7 +62,7 @@ void ExplainAutoAssign(const controller::PoolCatalog& catalog, const controller:
           "autoAssign: false: only for Services that name it (ironlb.io/pool) or request one "
           "of its addresses";
     } else {
-      v.why = WhyNotAdmitted(p, s, ns_labels);
+      v.why = catalog.Admission(i, s, ns_labels).reason;
     }
     out.pools.push_back(std::move(v));
   }
@@ -129,7 +74,7 @@ void ExplainPools(const config::Config& config, const controller::Service& s,
   const controller::PoolCatalog catalog(config.pools);
   const bool assigned = a.status == controller::AllocationStatus::kAssigned;
   if (assigned && intent.requested.empty() && !s.current.empty() &&
-      Sorted(s.current) == Sorted(a.addresses)) {
+      SortedIps(s.current) == SortedIps(a.addresses)) {
     out.pool_reason =
         absl::StrCat("keeps its current address ", JoinIps(a.addresses),
                      " (status.loadBalancer.ingress), which is in pool \"", a.pool, "\"");
@@ -162,8 +107,8 @@ void ExplainPools(const config::Config& config, const controller::Service& s,
       const config::AddressPool& p = catalog.pool(i);
       if (p.meta.name != intent.pool) {
         out.pools.push_back({p.meta.name, false, "not the pool the annotation names"});
-      } else if (!catalog.Admits(i, s, ns_labels)) {
-        out.pools.push_back({p.meta.name, false, WhyNotAdmitted(p, s, ns_labels)});
+      } else if (Verdict admitted = catalog.Admission(i, s, ns_labels); !admitted) {
+        out.pools.push_back({p.meta.name, false, admitted.reason});
       } else {
         out.pools.push_back({p.meta.name, assigned,
                              assigned ? "named by the annotation" : "named, but see the reason"});
@@ -172,12 +117,6 @@ void ExplainPools(const config::Config& config, const controller::Service& s,
     return;
   }
   ExplainAutoAssign(catalog, s, ns_labels, a, out);
-}
-
-controller::Service WithSortedPorts(controller::Service s) {
-  std::sort(s.ports.begin(), s.ports.end());
-  s.ports.erase(std::unique(s.ports.begin(), s.ports.end()), s.ports.end());
-  return s;
 }
 
 // With whom the Service shares its address, or why not with the others of its sharing key.
@@ -196,7 +135,7 @@ void ExplainSharing(const config::Config& config, const std::vector<controller::
     return;
   }
   const controller::PoolCatalog catalog(config.pools);
-  const controller::Service mine = WithSortedPorts(services[index]);
+  const controller::Service mine = controller::WithNormalizedPorts(services[index]);
   const std::string my_key = mine.Key();
   const controller::Holder my_holder{&mine, &my_key, &intent.sharing_key};
   std::vector<std::string> why;
@@ -216,17 +155,16 @@ void ExplainSharing(const config::Config& config, const std::vector<controller::
                                  me.allocation.pool, "\""));
       continue;
     }
-    const controller::Service other = WithSortedPorts(services[i]);
+    // The allocator's own check, on each address the other Service holds.
+    const controller::Service other = controller::WithNormalizedPorts(services[i]);
     const std::string other_key = other.Key();
     const controller::Holder other_holder{&other, &other_key, &other_intent.sharing_key};
     auto pool = catalog.Find(oa.pool);
-    controller::IpUsage usage(catalog.size());
+    const bool across = pool && catalog.pool(*pool).allow_sharing_across_namespaces;
     std::string conflict;
     for (const IpAddress& ip : oa.addresses) {
-      usage.Add(ip, pool.value_or(0), &other_holder);
-      if (auto c = usage.ConflictFor(my_holder, ip, oa.pool,
-                                     pool && catalog.pool(*pool).allow_sharing_across_namespaces)) {
-        conflict = *c;
+      if (Verdict v = controller::MayShare(my_holder, other_holder, ip, oa.pool, across); !v) {
+        conflict = std::move(v.reason);
         break;
       }
     }
@@ -241,28 +179,6 @@ void ExplainSharing(const config::Config& config, const std::vector<controller::
 }
 
 }  // namespace
-
-std::string DescribeSelector(const config::LabelSelector& s) {
-  std::vector<std::string> parts;
-  for (const auto& [k, v] : s.match_labels) parts.push_back(absl::StrCat(k, "=", v));
-  for (const auto& r : s.match_expressions) {
-    switch (r.op) {
-      case config::LabelRequirement::Op::kIn:
-        parts.push_back(absl::StrCat(r.key, " in (", absl::StrJoin(r.values, ","), ")"));
-        break;
-      case config::LabelRequirement::Op::kNotIn:
-        parts.push_back(absl::StrCat(r.key, " notin (", absl::StrJoin(r.values, ","), ")"));
-        break;
-      case config::LabelRequirement::Op::kExists:
-        parts.push_back(r.key);
-        break;
-      case config::LabelRequirement::Op::kDoesNotExist:
-        parts.push_back(absl::StrCat("!", r.key));
-        break;
-    }
-  }
-  return parts.empty() ? "everything" : absl::StrJoin(parts, ",");
-}
 
 absl::StatusOr<std::vector<NodeFacts>> ParseNodesFlag(absl::string_view text) {
   std::vector<NodeFacts> out;

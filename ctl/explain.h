@@ -108,7 +108,4 @@ struct ExplainInput {
 // NotFound when `key` ("namespace/name") is not among the Services.
 absl::StatusOr<Explanation> Explain(const ExplainInput& input, const std::string& key);
 
-// "zone=a,rack in (1,2)": a label selector for people.
-std::string DescribeSelector(const config::LabelSelector& s);
-
 }  // namespace ironlb::ctl

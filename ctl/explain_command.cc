@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <memory>
 
+#include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -14,15 +15,15 @@
 #include "ctl/table.h"
 #include "kube/client.h"
 #include "kube/client_config.h"
+#include "kube/client_flags.h"
 #include "nlohmann/json.hpp"
 
 namespace ironlb::ctl {
 
-const char kExplainHelp[] =
-    R"(Usage: ironlbctl explain NAMESPACE/NAME --kubeconfig FILE [--context NAME] [-o table|json]
-       ironlbctl explain NAMESPACE/NAME --config-dir DIR [--nodes LIST] [-o table|json]
+namespace {
 
-Explains one Service, decided by the same code the controller and the speakers run:
+constexpr char kExplainHelp[] =
+    R"(Explains one Service, decided by the same code the controller and the speakers run:
   - its address and pool, and why that pool: a requested address (ironlb.io/addresses), the
     pool annotation (ironlb.io/pool), or autoAssign with serviceAllocation priority, namespace
     and selector matches; every other pool with the reason it was not used;
@@ -53,18 +54,7 @@ are not checked.
 
 Exit status: 0 explained (pending Services included), 1 invalid configuration or manifests, the
 API unreachable, or no such Service, 2 bad usage.
-
-Flags:
-  --kubeconfig FILE       explain a Service of a Kubernetes cluster
-  --context NAME          the kubeconfig context (default: its current-context)
-  --load-balancer-class C Kubernetes: the spec.loadBalancerClass ironlb serves (default: none)
-  --config-dir DIR        explain a Service of a standalone ironlb
-  --nodes LIST            standalone: the nodes to consider, instead of asking the speaker
-  --status-socket PATH    the local speaker's socket (default /run/ironlb/speaker.sock)
-  -o, --output FMT        table (default) or json (one object)
 )";
-
-namespace {
 
 std::string IpsText(const std::vector<IpAddress>& ips) {
   if (ips.empty()) return "-";
@@ -237,24 +227,19 @@ int RunExplain(const ExplainOptions& options, std::ostream& out, std::ostream& e
   std::string kubeconfig = options.kubeconfig;
   if (kubeconfig.empty() && options.config_dir.empty()) {
     if (const char* env = std::getenv("KUBECONFIG"); env != nullptr) {
-      for (absl::string_view p : absl::StrSplit(env, ':', absl::SkipEmpty())) {
-        kubeconfig = std::string(p);  // kubectl merges them all; the first holds the usual case
-        break;
-      }
+      kubeconfig = kube::FirstKubeconfigPath(env);
     }
   }
   if (options.config_dir.empty() == kubeconfig.empty()) {
     err << (kubeconfig.empty()
                 ? "ironlbctl explain: say where ironlb's state is: --kubeconfig FILE (or "
-                  "$KUBECONFIG) for a cluster, --config-dir DIR for a standalone ironlb\n\n"
+                  "$KUBECONFIG) for a cluster, --config-dir DIR for a standalone ironlb\n"
                 : "ironlbctl explain: --kubeconfig and --config-dir exclude each other: one "
-                  "explains a cluster, the other a standalone ironlb\n\n")
-        << kExplainHelp;
+                  "explains a cluster, the other a standalone ironlb\n");
     return 2;
   }
   if (options.service.empty() || options.service.find('/') == std::string::npos) {
-    err << "ironlbctl explain: name the Service as NAMESPACE/NAME (e.g. default/web)\n\n"
-        << kExplainHelp;
+    err << "ironlbctl explain: name the Service as NAMESPACE/NAME (e.g. default/web)\n";
     return 2;
   }
   if (options.output != "table" && options.output != "json") {
@@ -312,6 +297,45 @@ int RunExplain(const ExplainOptions& options, std::ostream& out, std::ostream& e
     PrintExplanation(*e, out);
   }
   return 0;
+}
+
+CommandSpec ExplainCommand() {
+  return {
+      .name = "explain",
+      .summary = "why a Service has its address (or none), and which nodes answer for it and why",
+      .usage =
+          "ironlbctl explain NAMESPACE/NAME --kubeconfig FILE [--context NAME] [-o table|json]\n"
+          "ironlbctl explain NAMESPACE/NAME --config-dir DIR [--nodes LIST] [-o table|json]",
+      .help = kExplainHelp,
+      .define = [](CLI::App& cmd) -> CommandRun {
+        struct Flags {
+          ExplainOptions explain;
+          std::string lb_class;
+        };
+        auto f = std::make_shared<Flags>();
+        ExplainOptions& o = f->explain;
+        cmd.add_option("service", o.service, "the Service, as its namespace/name")
+            ->type_name("NAMESPACE/NAME");
+        cmd.add_option("--kubeconfig", o.kubeconfig, "explain a Service of a Kubernetes cluster")
+            ->type_name("FILE");
+        cmd.add_option("--context", o.context,
+                       "the kubeconfig context (default: its current-context)")
+            ->type_name("NAME");
+        AddLoadBalancerClassFlag(
+            cmd, &f->lb_class,
+            "Kubernetes: the spec.loadBalancerClass ironlb serves (default: none)");
+        AddConfigDirFlag(cmd, &o.config_dir, "explain a Service of a standalone ironlb");
+        cmd.add_option("--nodes", o.nodes,
+                       "standalone: the nodes to consider, instead of asking the speaker")
+            ->type_name("LIST");
+        AddStatusSocketFlag(cmd, &o.status_socket);
+        AddOutputFlag(cmd, &o.output, "table (default) or json (one object)");
+        return [f](std::ostream& out, std::ostream& err) {
+          ExplainOptions explain = f->explain;
+          if (!f->lb_class.empty()) explain.lb_class = f->lb_class;
+          return RunExplain(explain, out, err);
+        };
+      }};
 }
 
 }  // namespace ironlb::ctl

@@ -9,12 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "ctl/command.h"
 #include "ctl/explain.h"
 #include "proto/ironlb_status.pb.h"
 
 namespace ironlb::ctl {
 
-extern const char kExplainHelp[];
+CommandSpec ExplainCommand();
 
 struct ExplainOptions {
   std::string config_dir;

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/ip_list.h"
 #include "controller/manifest_reader.h"
 #include "ctl/explain_command.h"
 #include "kube/resource.h"
@@ -38,16 +39,6 @@ absl::Status AppendShared(kube::Client& client, const kube::Resource& resource,
   if (!items.ok()) return items.status();
   for (json& item : *items) into.push_back(std::make_shared<const json>(std::move(item)));
   return absl::OkStatus();
-}
-
-std::string JoinIps(const std::vector<IpAddress>& ips) {
-  return absl::StrJoin(ips, ",",
-                       [](std::string* o, const IpAddress& ip) { o->append(ip.ToString()); });
-}
-
-std::vector<IpAddress> Sorted(std::vector<IpAddress> v) {
-  std::sort(v.begin(), v.end());
-  return v;
 }
 
 // The nodes to judge: the API's Nodes (labels as the API has them); with a local speaker's
@@ -164,7 +155,7 @@ absl::StatusOr<Explanation> ExplainCluster(const ClusterObjects& cluster, const 
       e->notes.push_back(
           "status.loadBalancer.ingress is still empty: the controller has not written this "
           "address yet (is ironlb-controller running? kubectl -n ironlb-system get pods)");
-    } else if (Sorted(s.current) != Sorted(e->addresses)) {
+    } else if (SortedIps(s.current) != SortedIps(e->addresses)) {
       e->notes.push_back(absl::StrCat("status.loadBalancer.ingress says ", JoinIps(s.current),
                                       "; the controller's next pass gives ",
                                       JoinIps(e->addresses)));

@@ -7,74 +7,12 @@
 #include "absl/strings/str_join.h"
 #include "arp/link.h"
 #include "config/validate.h"
+#include "speaker/bgp/announce_policy.h"
 #include "speaker/bgp/bgp_plan.h"
 #include "speaker/layer2/layer2_plan.h"
 #include "speaker/layer2/owner_election.h"
 
 namespace ironlb::ctl {
-
-namespace {
-
-std::string Selectors(const std::vector<config::LabelSelector>& sels) {
-  std::vector<std::string> parts;
-  for (const auto& s : sels) parts.push_back(DescribeSelector(s));
-  return absl::StrJoin(parts, " or ");
-}
-
-std::string LabelsText(const config::Labels& labels) {
-  if (labels.empty()) return "none";
-  return absl::StrJoin(labels, ",", absl::PairFormatter("="));
-}
-
-// Why no advertisement of `vip` selects `node` (it is not eligible).
-std::string WhyNotEligible(const speaker::Layer2Vip& vip, const NodeFacts& node,
-                           const std::vector<std::string>& excluded) {
-  std::vector<std::string> why;
-  if (node.labels.count(speaker::kExcludeLabel) > 0) {
-    return absl::StrCat("it has the label ", speaker::kExcludeLabel);
-  }
-  if (vip.facts && vip.facts->Excluded(node.name)) {
-    return "the API takes it out of load-balancer duty (condition NetworkUnavailable=True)";
-  }
-  if (vip.endpoint_nodes && vip.endpoint_nodes->count(node.name) == 0) {
-    return "externalTrafficPolicy Local: no ready endpoint of the Service on this node "
-           "(EndpointSlices)";
-  }
-  for (const config::L2Advertisement* adv : vip.advertisements) {
-    if (!node.interface.empty() &&
-        !arp::InterfaceSelected(node.interface, adv->interfaces, excluded)) {
-      why.push_back(adv->interfaces.empty()
-                        ? absl::StrCat(adv->meta.name, ": its interface ", node.interface,
-                                       " is one ironlb never announces on unless named (",
-                                       absl::StrJoin(excluded, ","), ")")
-                        : absl::StrCat(adv->meta.name, ": its interface ", node.interface,
-                                       " is not in interfaces [",
-                                       absl::StrJoin(adv->interfaces, ","), "]"));
-    } else if (!config::AnyMatches(adv->node_selectors, node.labels)) {
-      why.push_back(absl::StrCat(adv->meta.name, ": nodeSelectors (",
-                                 Selectors(adv->node_selectors), ") do not match its labels (",
-                                 LabelsText(node.labels), ")"));
-    }
-  }
-  return absl::StrJoin(why, "; ");
-}
-
-bool IsEligible(const speaker::Layer2Vip& vip, const NodeFacts& node,
-                const std::vector<std::string>& excluded) {
-  if (node.labels.count(speaker::kExcludeLabel) > 0) return false;
-  if (vip.facts && vip.facts->Excluded(node.name)) return false;
-  if (vip.endpoint_nodes && vip.endpoint_nodes->count(node.name) == 0) return false;
-  if (!node.interface.empty()) {
-    return speaker::Eligible(vip, node.name, {node.interface, node.labels}, excluded);
-  }
-  // Interface unknown (--nodes without @iface): only the node selectors can be judged.
-  return std::any_of(vip.advertisements.begin(), vip.advertisements.end(),
-                     [&](const config::L2Advertisement* adv) {
-                       return config::AnyMatches(adv->node_selectors, node.labels);
-                     });
-}
-
-}  // namespace
 
 void ExplainLayer2(const config::Config& config, const controller::PlanOutput& plan,
                    const std::string& key, const std::vector<NodeGroup>& groups,
@@ -100,10 +38,12 @@ void ExplainLayer2(const config::Config& config, const controller::PlanOutput& p
               {node.name,
                "not ready on the segment yet (a joining speaker owns nothing until it has heard "
                "everybody)"});
-        } else if (IsEligible(vip, node, excluded)) {
+        } else if (Verdict v = speaker::Eligibility(vip, node.name, {node.interface, node.labels},
+                                                    excluded, !node.interface.empty());
+                   v) {
           eligible.push_back(node.name);
         } else {
-          ans.not_eligible.push_back({node.name, WhyNotEligible(vip, node, excluded)});
+          ans.not_eligible.push_back({node.name, std::move(v.reason)});
         }
       }
       ans.eligible = speaker::PreferenceOrder(vip.vip, std::move(eligible));
@@ -136,14 +76,14 @@ void ExplainBgp(const config::Config& config, const std::vector<controller::Serv
                 const std::vector<NodeGroup>& groups, const speaker::ClusterFacts* facts,
                 Explanation& out) {
   const std::string& pool = plan.services[index].allocation.pool;
-  std::vector<const config::BGPAdvertisement*> advs;  // those selecting the Service's pool
+  bool selected = false;  // some BGPAdvertisement selects the Service's pool
   for (const config::BGPAdvertisement& adv : config.bgp_advertisements) {
     for (const config::AddressPool* p :
          config::PoolsSelectedBy(config, adv.ip_address_pools, adv.ip_address_pool_selectors)) {
-      if (p->meta.name == pool) advs.push_back(&adv);
+      selected = selected || p->meta.name == pool;
     }
   }
-  if (advs.empty()) {
+  if (!selected) {
     out.bgp_none =
         config.bgp_advertisements.empty()
             ? "not announced by BGP: the configuration has no BGPAdvertisement"
@@ -181,29 +121,9 @@ void ExplainBgp(const config::Config& config, const std::vector<controller::Serv
         }
       }
       if (ans.routes.empty()) {
-        if (node.labels.count(speaker::kExcludeLabel)) {
-          ans.why_not = absl::StrCat("labelled ", speaker::kExcludeLabel);
-        } else if (bgp_node.excluded) {
-          ans.why_not = "the API takes it out of load-balancer duty (NetworkUnavailable=True)";
-        } else if (local && bgp_node.local_endpoints.count(s.Key()) == 0) {
-          ans.why_not = "externalTrafficPolicy Local: no ready endpoint of the Service here";
-        } else if (desired.peers.empty()) {
-          ans.why_not = "no BGPPeer's nodeSelectors select it (no BGP session from this node)";
-        } else if (std::none_of(advs.begin(), advs.end(), [&](const auto* adv) {
-                     return config::AnyMatches(adv->node_selectors, node.labels);
-                   })) {
-          std::vector<std::string> why;
-          for (const auto* adv : advs) {
-            why.push_back(absl::StrCat(adv->meta.name, ": nodeSelectors (",
-                                       Selectors(adv->node_selectors), ")"));
-          }
-          ans.why_not = absl::StrCat("the BGPAdvertisements of pool \"", pool,
-                                     "\" do not select its labels (", LabelsText(node.labels),
-                                     "): ", absl::StrJoin(why, "; "));
-        } else {
-          ans.why_not =
-              "its BGPAdvertisements for this pool name only peers it has no session with";
-        }
+        // The decision PlanBgp made for this Service on this node, with its reason.
+        const speaker::BgpAnnouncePolicy policy(config, bgp_node);
+        ans.why_not = policy.Announces(s.Key(), pool, local).reason;
       }
       out.bgp.push_back(std::move(ans));
     }

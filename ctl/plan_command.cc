@@ -1,5 +1,9 @@
 #include "ctl/plan_command.h"
 
+#include <memory>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "config/loader.h"
@@ -10,10 +14,10 @@
 
 namespace ironlb::ctl {
 
-const char kPlanHelp[] =
-    R"(Usage: ironlbctl plan --config-dir DIR --services PATH... [-o table|json]
+namespace {
 
-Decides, offline, which LoadBalancer IPs the controller would give each Service, with the same
+constexpr char kPlanHelp[] =
+    R"(Decides, offline, which LoadBalancer IPs the controller would give each Service, with the same
 engine and rules. PATH is a YAML or JSON manifest file (a v1 List or multi-document YAML may
 hold many objects) or a directory of them; every positional argument after the command is a
 services path, so "--services a.yaml b/ c.json" reads all three. v1 Namespace objects in the
@@ -26,24 +30,17 @@ Prints one result per Service, in input order. With -o json, one object per line
   {"service":"ns/name","addresses":[],"status":"pending","reason":"..."}
 Services ironlb does not serve (another loadBalancerClass, not type LoadBalancer) have status
 "ignored" and a reason; when a current address had to be given up, "released" and
-"release_reason" say which and why.
+"release_reason" say which and why. "change" compares with the addresses the Services have
+now (their status, for example given by MetalLB): kept, moved, pending, new or ignored, with
+"change_reason" when an address would move or be lost.
+
+Before switching from MetalLB, export the Services with their status and plan them with the
+unedited MetalLB configuration: after the table, plan says how many Services keep the address
+they have, and lists each one that would move or go pending, with the reason.
 
 Exit status: 0 planned (even with pending Services), 1 invalid configuration or manifests,
 2 bad usage.
-
-Flags:
-  --config-dir DIR              ironlb's configuration directory (the pools)
-  --services PATH...            Service manifests (files or directories)
-  --load-balancer-class CLASS   plan as a controller serving this class (default: Services
-                                without spec.loadBalancerClass)
-  --standalone                  plan as a standalone ironlb-speaker (no controller) does:
-                                each automatic address comes from a hash of the Service's
-                                namespace/name, so adding or removing one Service does not
-                                move another (unless two names hash to the same address)
-  -o, --output FMT              table (default) or json
 )";
-
-namespace {
 
 std::vector<std::string> IpTexts(const std::vector<IpAddress>& ips) {
   std::vector<std::string> out;
@@ -71,7 +68,38 @@ void PrintJson(const controller::PlanOutput& plan, std::ostream& out) {
       j["released"] = IpTexts(a.released);
       j["release_reason"] = a.release_reason;
     }
+    j["change"] = std::string(controller::AddressChangeName(s.change.kind));
+    if (!s.change.reason.empty()) j["change_reason"] = s.change.reason;
     out << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  }
+}
+
+// Before switching from MetalLB: every Service that has an address now keeps it, or is named
+// with the reason it would not.
+void PrintMigrationCheck(const controller::PlanOutput& plan, std::ostream& out) {
+  using Kind = controller::AddressChange::Kind;
+  size_t had = 0;
+  size_t kept = 0;
+  std::vector<const controller::PlannedService*> changed;
+  for (const auto& s : plan.services) {
+    const Kind k = s.change.kind;
+    if (k == Kind::kKept || k == Kind::kMoved || !s.allocation.released.empty() ||
+        (k == Kind::kPending && absl::StrContains(s.change.reason, "would lose"))) {
+      ++had;
+    }
+    if (k == Kind::kKept) ++kept;
+    if (k == Kind::kMoved || k == Kind::kPending) changed.push_back(&s);
+  }
+  if (had == 0 && changed.empty()) return;
+  out << "\nAddresses Services have now (status): " << kept << " of " << had << " kept";
+  if (changed.empty()) {
+    out << "; nothing would move or go pending.\n";
+    return;
+  }
+  out << "; " << changed.size() << " would move or go pending:\n";
+  for (const auto* s : changed) {
+    out << "  " << s->service << ": " << controller::AddressChangeName(s->change.kind) << ": "
+        << s->change.reason << "\n";
   }
 }
 
@@ -91,6 +119,7 @@ void PrintTable(const controller::PlanOutput& plan, std::ostream& out) {
               reason.empty() ? "-" : reason});
   }
   t.Print(out);
+  PrintMigrationCheck(plan, out);
   if (plan.pools.empty()) return;
   Table p({"POOL", "IPV4-IN-USE", "IPV4-TOTAL", "IPV6-IN-USE", "IPV6-TOTAL"});
   for (const auto& s : plan.pools) {
@@ -105,8 +134,7 @@ void PrintTable(const controller::PlanOutput& plan, std::ostream& out) {
 
 int RunPlan(const PlanOptions& options, std::ostream& out, std::ostream& err) {
   if (options.config_dir.empty() || options.service_paths.empty()) {
-    err << "ironlbctl plan: --config-dir and at least one --services path are required\n\n"
-        << kPlanHelp;
+    err << "ironlbctl plan: --config-dir and at least one --services path are required\n";
     return 2;
   }
   if (options.output != "table" && options.output != "json") {
@@ -138,6 +166,44 @@ int RunPlan(const PlanOptions& options, std::ostream& out, std::ostream& err) {
     PrintTable(plan, out);
   }
   return 0;
+}
+
+CommandSpec PlanCommand() {
+  return {.name = "plan",
+          .summary = "show which LoadBalancer IPs Service manifests would get (offline)",
+          .usage = "ironlbctl plan --config-dir DIR --services PATH... [-o table|json]",
+          .help = kPlanHelp,
+          .define = [](CLI::App& cmd) -> CommandRun {
+            struct Flags {
+              PlanOptions plan;
+              std::vector<std::string> services;
+              std::vector<std::string> more;
+              std::string lb_class;
+            };
+            auto f = std::make_shared<Flags>();
+            AddConfigDirFlag(cmd, &f->plan.config_dir,
+                             "ironlb's configuration directory (the pools)");
+            cmd.add_option("--services", f->services, "Service manifests (files or directories)")
+                ->type_name("PATH...");
+            AddLoadBalancerClassFlag(cmd, &f->lb_class,
+                                     "plan as a controller serving this class (default: Services\n"
+                                     "without spec.loadBalancerClass)");
+            cmd.add_flag("--standalone", f->plan.standalone,
+                         "plan as a standalone ironlb-speaker (no controller) does:\n"
+                         "each automatic address comes from a hash of the Service's\n"
+                         "namespace/name, so adding or removing one Service does not\n"
+                         "move another (unless two names hash to the same address)");
+            AddOutputFlag(cmd, &f->plan.output);
+            cmd.add_option("paths", f->more, "more Service manifests (as --services)")
+                ->type_name("PATH...");
+            return [f](std::ostream& out, std::ostream& err) {
+              PlanOptions plan = f->plan;
+              plan.service_paths = f->services;
+              plan.service_paths.insert(plan.service_paths.end(), f->more.begin(), f->more.end());
+              if (!f->lb_class.empty()) plan.load_balancer_class = f->lb_class;
+              return RunPlan(plan, out, err);
+            };
+          }};
 }
 
 }  // namespace ironlb::ctl

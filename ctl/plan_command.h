@@ -7,9 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "ctl/command.h"
+
 namespace ironlb::ctl {
 
-extern const char kPlanHelp[];
+CommandSpec PlanCommand();
 
 struct PlanOptions {
   std::string config_dir;

@@ -1,7 +1,9 @@
 #include "ctl/status_command.h"
 
 #include <chrono>
+#include <memory>
 
+#include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "ctl/table.h"
@@ -11,23 +13,16 @@
 
 namespace ironlb::ctl {
 
-const char kStatusHelp[] = R"(ironlbctl status: what the speaker on this host is doing.
+namespace {
 
-Usage:
-  ironlbctl status [--status-socket PATH] [-o table|json]
-
-Reads the live state of ironlb-speaker from its local unix socket (default
+constexpr char kStatusHelp[] =
+    R"(Reads the live state of ironlb-speaker from its local unix socket (default
 /run/ironlb/speaker.sock; run as root or as a member of the socket's group): the VIPs this node
 answers for and why it took them, the other speakers heard on each segment and when, recent
 takeovers with their failover time, the nftables state and any problem to look at.
 
-Flags:
-  --status-socket PATH   the speaker's --status-socket
-  -o, --output FMT       table (default) or json (the SpeakerState message of
-                         proto/ironlb_status.proto, field names in lowerCamelCase)
+Exit status: 0 answered, 1 the speaker could not be reached, 2 bad usage.
 )";
-
-namespace {
 
 std::string Ago(int64_t now_ms, int64_t then_ms) {
   if (then_ms <= 0) return "-";
@@ -115,8 +110,20 @@ void PrintStatus(const status::v1::SpeakerState& s, std::ostream& out) {
     out << "\nPort forwards:\n";
     Table fw({"GROUP", "OUTSIDE", "PORT", "TARGET", "FOR", "SNAT"});
     for (const auto& f : s.router().forwards()) {
-      fw.AddRow({f.group(), f.outside(), absl::StrCat(f.protocol(), "/", f.port()), f.target(),
-                 f.source(), f.source_nat() ? "yes" : "no"});
+      if (f.backends_size() == 0) {
+        fw.AddRow({f.group(), f.outside(), absl::StrCat(f.protocol(), "/", f.port()), f.target(),
+                   f.source(), f.source_nat() ? "yes" : "no"});
+        continue;
+      }
+      // Balanced: one row per backend, with its weight and health.
+      for (int b = 0; b < f.backends_size(); ++b) {
+        const auto& be = f.backends(b);
+        fw.AddRow({b == 0 ? f.group() : "", b == 0 ? f.outside() : "",
+                   b == 0 ? absl::StrCat(f.protocol(), "/", f.port()) : "",
+                   absl::StrCat(be.address(), " w", be.weight(), " ", be.state(),
+                                be.detail().empty() ? "" : absl::StrCat(" (", be.detail(), ")")),
+                   b == 0 ? f.source() : "", b == 0 ? (f.source_nat() ? "yes" : "no") : ""});
+      }
     }
     if (fw.empty()) {
       out << "  none\n";
@@ -176,6 +183,22 @@ int RunStatus(const StatusOptions& options, std::ostream& out, std::ostream& err
   }
   PrintStatus(state, out);
   return 0;
+}
+
+CommandSpec StatusCommand() {
+  return {
+      .name = "status",
+      .summary = "what the speaker on this host is doing (VIPs owned and why, peers, takeovers)",
+      .usage = "ironlbctl status [--status-socket PATH] [-o table|json]",
+      .help = kStatusHelp,
+      .define = [](CLI::App& cmd) -> CommandRun {
+        auto o = std::make_shared<StatusOptions>();
+        AddStatusSocketFlag(cmd, &o->socket);
+        AddOutputFlag(cmd, &o->output,
+                      "table (default) or json (the SpeakerState message of\n"
+                      "proto/ironlb_status.proto, field names in lowerCamelCase)");
+        return [o](std::ostream& out, std::ostream& err) { return RunStatus(*o, out, err); };
+      }};
 }
 
 }  // namespace ironlb::ctl

@@ -6,11 +6,12 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "ctl/command.h"
 #include "proto/ironlb_status.pb.h"
 
 namespace ironlb::ctl {
 
-extern const char kStatusHelp[];
+CommandSpec StatusCommand();
 inline constexpr char kDefaultStatusSocket[] = "/run/ironlb/speaker.sock";
 
 struct StatusOptions {

@@ -1,5 +1,8 @@
 #include "ctl/validate_command.h"
 
+#include <memory>
+
+#include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
@@ -10,9 +13,10 @@
 
 namespace ironlb::ctl {
 
-const char kValidateHelp[] = R"(Usage: ironlbctl validate --config-dir DIR [-o table|json]
+namespace {
 
-Checks every *.yaml / *.yml file in DIR the way the controller and speakers would, and prints
+constexpr char kValidateHelp[] =
+    R"(Checks every *.yaml / *.yml file in DIR the way the controller and speakers would, and prints
 each problem on its own line as FILE:LINE: OBJECT FIELD: MESSAGE. Warnings (unknown fields,
 unknown kinds) do not make the configuration invalid; errors do, and a daemon given an invalid
 configuration keeps running with its previous one.
@@ -20,13 +24,7 @@ configuration keeps running with its previous one.
 When the configuration is valid it prints a summary of what it defines.
 
 Exit status: 0 valid, 1 invalid, 2 bad usage.
-
-Flags:
-  --config-dir DIR    the directory to check
-  -o, --output FMT    table (default) or json
 )";
-
-namespace {
 
 std::string MssText(const std::optional<config::TcpMss>& mss) {
   if (!mss) return "-";
@@ -102,6 +100,11 @@ void PrintSummary(const config::Config& c, std::ostream& out) {
       for (const auto& a : f.addresses) outside.push_back(a.ToString());
       std::vector<std::string> targets;
       for (const auto& t2 : f.targets) {
+        if (!t2.backends.empty()) {
+          targets.push_back(absl::StrCat(config::ProtocolName(t2.protocol), "/", t2.port, "->",
+                                         t2.backends.size(), " backends"));
+          continue;
+        }
         targets.push_back(absl::StrCat(config::ProtocolName(t2.protocol), "/", t2.port, "->",
                                        t2.address.ToString(), ":", t2.target_port));
       }
@@ -116,7 +119,7 @@ void PrintSummary(const config::Config& c, std::ostream& out) {
 
 int RunValidate(const ValidateOptions& options, std::ostream& out, std::ostream& err) {
   if (options.config_dir.empty()) {
-    err << "ironlbctl validate: --config-dir is required\n\n" << kValidateHelp;
+    err << "ironlbctl validate: --config-dir is required\n";
     return 2;
   }
   if (options.output != "table" && options.output != "json") {
@@ -152,6 +155,19 @@ int RunValidate(const ValidateOptions& options, std::ostream& out, std::ostream&
       << ")\n";
   PrintSummary(result.config, out);
   return 0;
+}
+
+CommandSpec ValidateCommand() {
+  return {.name = "validate",
+          .summary = "check a configuration directory and summarise what it defines",
+          .usage = "ironlbctl validate --config-dir DIR [-o table|json]",
+          .help = kValidateHelp,
+          .define = [](CLI::App& cmd) -> CommandRun {
+            auto o = std::make_shared<ValidateOptions>();
+            AddConfigDirFlag(cmd, &o->config_dir, "the directory to check");
+            AddOutputFlag(cmd, &o->output);
+            return [o](std::ostream& out, std::ostream& err) { return RunValidate(*o, out, err); };
+          }};
 }
 
 }  // namespace ironlb::ctl

@@ -4,9 +4,11 @@
 #include <ostream>
 #include <string>
 
+#include "ctl/command.h"
+
 namespace ironlb::ctl {
 
-extern const char kValidateHelp[];
+CommandSpec ValidateCommand();
 
 struct ValidateOptions {
   std::string config_dir;

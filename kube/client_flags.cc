@@ -12,13 +12,17 @@ ABSL_FLAG(std::string, context, "", "Kubeconfig context to use instead of its cu
 
 namespace ironlb::kube {
 
+std::string FirstKubeconfigPath(absl::string_view kubeconfig_env) {
+  for (absl::string_view p : absl::StrSplit(kubeconfig_env, ':', absl::SkipEmpty())) {
+    return std::string(p);
+  }
+  return "";
+}
+
 absl::StatusOr<ClientConfig> ClientConfigFromFlags(const std::string& kubeconfig_env,
                                                    const InClusterEnvironment& in_cluster) {
   std::string path = absl::GetFlag(FLAGS_kubeconfig);
-  if (path.empty() && !kubeconfig_env.empty()) {
-    // kubectl merges every file of $KUBECONFIG; we read the first, which holds the usual case.
-    path = std::string(*absl::StrSplit(kubeconfig_env, ':', absl::SkipEmpty()).begin());
-  }
+  if (path.empty()) path = FirstKubeconfigPath(kubeconfig_env);
   const std::string context = absl::GetFlag(FLAGS_context);
   if (!path.empty()) return LoadKubeconfig(path, context);
   if (!context.empty()) {

@@ -82,6 +82,16 @@ void Informer::Run() {
       const absl::Status listed = ListAndReplace();
       if (stopping_) return;
       if (!listed.ok()) {
+        if (options_.absent_is_empty &&
+            (listed.code() == absl::StatusCode::kNotFound ||
+             listed.code() == absl::StatusCode::kPermissionDenied) &&
+            store_.List().empty()) {
+          if (!synced_) NoteFailure(listed);  // said once: not installed, or not allowed
+          synced_ = true;
+          cv_.notify_all();
+          if (!SleepUnlessStopped(options_.backoff.max)) return;
+          continue;
+        }
         NoteFailure(listed);
         if (!SleepUnlessStopped(backoff_.Next())) return;
         continue;

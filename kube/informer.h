@@ -41,6 +41,10 @@ struct InformerOptions {
   // fields the user needs (client-go's SetTransform): a cache of thousands of whole objects
   // costs far more memory than the few fields a controller reads. nullptr keeps objects whole.
   std::function<nlohmann::json(nlohmann::json)> transform;
+  // The resource may not be served at all (a CRD that is not installed: the list answers 404)
+  // or not be readable (403). Then the informer counts as synced with nothing cached, and lists
+  // again every backoff.max, so an optional kind never holds back the informers waiting for it.
+  bool absent_is_empty = false;
 };
 
 struct InformerHandlers {

@@ -11,7 +11,53 @@ namespace {
 
 bool IsUnspecified(const IpAddress& a) { return a.value() == 0; }
 
+template <typename Label>
+absl::Status ValidateBackends(const PortForwardEntry& f, const Label& label) {
+  if (f.backends.size() > kMaxBackends) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(label(), ": ", f.backends.size(), " backends, at most ", kMaxBackends));
+  }
+  if (f.backends[0].address != f.target_address || f.backends[0].port != f.target_port) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(label(), ": target must be the first backend of a balanced forward"));
+  }
+  absl::flat_hash_map<std::pair<IpAddress, uint16_t>, size_t> seen;
+  for (size_t i = 0; i < f.backends.size(); ++i) {
+    const Backend& b = f.backends[i];
+    auto where = [&] {
+      return absl::StrCat(label(), ": backend ", i, " (", b.address.ToString(), ")");
+    };
+    if (b.address.family() != f.target_address.family()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where(), " is ", IpFamilyName(b.address.family()), " but the forward is ",
+                       IpFamilyName(f.target_address.family())));
+    }
+    if (IsUnspecified(b.address)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where(), ": must not be the unspecified address"));
+    }
+    if (b.port == 0)
+      return absl::InvalidArgumentError(absl::StrCat(where(), ": port must not be 0"));
+    if (b.weight == 0 || b.weight > kMaxBackendWeight) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where(), ": weight ", b.weight, " is outside 1..", kMaxBackendWeight));
+    }
+    auto [it, inserted] = seen.emplace(std::make_pair(b.address, b.port), i);
+    if (!inserted) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where(), ": port ", b.port, " is also backend ", it->second));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+bool SameDestination(const PortForwardEntry& a, const PortForwardEntry& b) {
+  return a.target_address == b.target_address && a.target_port == b.target_port &&
+         a.source_nat == b.source_nat && a.backends == b.backends &&
+         a.source_affinity == b.source_affinity && a.when_all_down == b.when_all_down;
+}
 
 std::string ForwardLabel(const PortForwardEntry& f, size_t index) {
   std::string where = f.outside_address ? f.outside_address->ToString() : f.outside_interface;
@@ -59,6 +105,7 @@ absl::Status ValidateForward(const PortForwardEntry& f, size_t index) {
     return absl::InvalidArgumentError(
         absl::StrCat(label(), ": target address must not be the unspecified address"));
   }
+  if (f.balanced()) return ValidateBackends(f, label);
   return absl::OkStatus();
 }
 
@@ -100,8 +147,7 @@ absl::Status ValidateDesiredState(const DesiredState& state) {
     auto [it, inserted] = keys.emplace(std::move(key), std::make_pair(&f, i));
     if (inserted) continue;
     const PortForwardEntry& prev = *it->second.first;
-    if (prev.target_address != f.target_address || prev.target_port != f.target_port ||
-        prev.source_nat != f.source_nat) {
+    if (!SameDestination(prev, f)) {
       return absl::InvalidArgumentError(
           absl::StrCat(ForwardLabel(f, i), ": outside port already forwarded to ",
                        prev.target_address.ToString(), ":", prev.target_port, " by ",

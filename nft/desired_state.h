@@ -29,7 +29,26 @@ struct ClampedVip {
 enum class L4Protocol : uint8_t { kTcp = 6, kUdp = 17 };
 absl::string_view L4ProtocolName(L4Protocol p);  // "tcp" / "udp"
 
-// (outside address or interface, protocol, port) -> (target address, target port).
+// One backend of a balanced forward.
+struct Backend {
+  IpAddress address;
+  uint16_t port = 0;
+  uint32_t weight = 1;  // 1..kMaxBackendWeight: share of new connections
+  // Takes new connections: healthy and not draining. Its existing connections stay on it
+  // either way (conntrack keeps them), so draining and health only steer new connections.
+  bool active = true;
+
+  friend bool operator==(const Backend&, const Backend&) = default;
+};
+
+inline constexpr uint32_t kMaxBackendWeight = 256;
+inline constexpr size_t kMaxBackends = 1024;
+
+// What a balanced forward does with a new connection when no backend is active.
+enum class AllDownAction : uint8_t { kDrop, kReject };
+
+// (outside address or interface, protocol, port) -> (target address, target port), or to a set
+// of backends.
 struct PortForwardEntry {
   std::string name;  // names the entry in errors and metrics, e.g. "web/tcp/443"
   std::optional<IpAddress> outside_address;
@@ -41,6 +60,16 @@ struct PortForwardEntry {
   uint16_t target_port = 0;
   // Masquerade forwarded connections so replies return through this router.
   bool source_nat = false;
+  // A balanced forward when not empty: new connections are spread over the active backends
+  // by weight (see backend_slots.h), each connection stays where it went. Then target_address
+  // and target_port must equal the first backend's (they give the forward's family).
+  std::vector<Backend> backends;
+  // Balanced forwards: new connections from one client address go to the same backend
+  // (a hash of the source address) instead of a random pick.
+  bool source_affinity = false;
+  AllDownAction when_all_down = AllDownAction::kDrop;
+
+  bool balanced() const { return !backends.empty(); }
 
   friend bool operator==(const PortForwardEntry&, const PortForwardEntry&) = default;
 };
@@ -61,6 +90,9 @@ absl::Status ValidateDesiredState(const DesiredState& state);
 // Checks of one entry on its own (no duplicate detection); `index` names unnamed forwards.
 absl::Status ValidateClampedVip(const ClampedVip& vip);
 absl::Status ValidateForward(const PortForwardEntry& forward, size_t index);
+// Same destination (target or backends, source NAT, balancing options): duplicates of one key
+// are allowed only when this holds.
+bool SameDestination(const PortForwardEntry& a, const PortForwardEntry& b);
 // "port forward web (192.0.2.1 tcp/80)"
 std::string ForwardLabel(const PortForwardEntry& forward, size_t index);
 

@@ -75,6 +75,14 @@ absl::Status PlanForwards(const DesiredState& before, const DesiredState& after,
   Changed<PortForwardEntry> c = Trim(before.forwards, after.forwards);
   if (c.removed.size() + c.added.size() > *budget) return absl::CancelledError("too large");
   *budget -= c.removed.size() + c.added.size();
+  // Balanced forwards own many elements (slots, backend counters, source NAT per backend):
+  // their changes take the full path, which diffs every element.
+  for (const auto& [f, index] : c.removed) {
+    if (f->balanced()) return absl::CancelledError("balanced forward changed");
+  }
+  for (const auto& [f, index] : c.added) {
+    if (f->balanced()) return absl::CancelledError("balanced forward changed");
+  }
   for (const auto& [f, index] : c.added) IRONLB_RETURN_IF_ERROR(ValidateForward(*f, index));
   std::vector<const PortForwardEntry*> done, snat_done;
   std::vector<const PortForwardEntry*> touched;
@@ -93,8 +101,7 @@ absl::Status PlanForwards(const DesiredState& before, const DesiredState& after,
         if (first == nullptr) {
           first = &f;
           first_index = i;
-        } else if (f.target_address != first->target_address ||
-                   f.target_port != first->target_port || f.source_nat != first->source_nat) {
+        } else if (!SameDestination(f, *first)) {
           return absl::InvalidArgumentError(
               absl::StrCat(ForwardLabel(f, i), ": outside port already forwarded to ",
                            first->target_address.ToString(), ":", first->target_port, " by ",
@@ -110,9 +117,15 @@ absl::Status PlanForwards(const DesiredState& before, const DesiredState& after,
         std::none_of(snat_done.begin(), snat_done.end(),
                      [t](const PortForwardEntry* d) { return SameSnatKey(*d, *t); })) {
       snat_done.push_back(t);
-      const bool wanted = std::any_of(
-          after.forwards.begin(), after.forwards.end(),
-          [t](const PortForwardEntry& f) { return f.source_nat && SameSnatKey(f, *t); });
+      const bool wanted =
+          std::any_of(after.forwards.begin(), after.forwards.end(), [t](const PortForwardEntry& f) {
+            return f.source_nat &&
+                   (SameSnatKey(f, *t) ||
+                    std::any_of(f.backends.begin(), f.backends.end(), [&](const Backend& b) {
+                      return b.address == t->target_address && b.port == t->target_port &&
+                             f.protocol == t->protocol;
+                    }));
+          });
       planner.Converge(t->target_address.is_v6() ? kSnat6 : kSnat4, SnatKey(*t),
                        wanted ? std::optional<std::string>("") : std::nullopt);
     }

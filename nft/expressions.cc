@@ -79,8 +79,51 @@ void CtKeyLoad(nftnl_rule* r, uint32_t key, int slot) {
   Add(r, e);
 }
 
-void CtStatusAny(nftnl_rule* r, uint32_t bits) {
-  CtKeyLoad(r, NFT_CT_STATUS, 0);
+void CtStatusAny(nftnl_rule* r, uint32_t bits) { CtBitsAny(r, NFT_CT_STATUS, bits); }
+
+void CtStateAny(nftnl_rule* r, uint32_t bits) { CtBitsAny(r, NFT_CT_STATE, bits); }
+
+void NumgenRandom(nftnl_rule* r, uint32_t modulus, int slot) {
+  nftnl_expr* e = New("numgen");
+  nftnl_expr_set_u32(e, NFTNL_EXPR_NG_DREG, Register(slot));
+  nftnl_expr_set_u32(e, NFTNL_EXPR_NG_MODULUS, modulus);
+  nftnl_expr_set_u32(e, NFTNL_EXPR_NG_TYPE, NFT_NG_RANDOM);
+  nftnl_expr_set_u32(e, NFTNL_EXPR_NG_OFFSET, 0);
+  Add(r, e);
+}
+
+void Jhash(nftnl_rule* r, int src_slot, uint32_t len, uint32_t modulus, uint32_t seed,
+           int dst_slot) {
+  nftnl_expr* e = New("hash");
+  nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_SREG, Register(src_slot));
+  nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_DREG, Register(dst_slot));
+  nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_LEN, len);
+  nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_MODULUS, modulus);
+  nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_SEED, seed);
+  nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_TYPE, NFT_HASH_JENKINS);
+  Add(r, e);
+}
+
+void CmpU32(nftnl_rule* r, uint32_t op, int slot, uint32_t value) {
+  CmpBytes(r, op, slot, std::string(reinterpret_cast<const char*>(&value), 4));
+}
+
+void RejectTcpReset(nftnl_rule* r) {
+  nftnl_expr* e = New("reject");
+  nftnl_expr_set_u32(e, NFTNL_EXPR_REJECT_TYPE, NFT_REJECT_TCP_RST);
+  nftnl_expr_set_u8(e, NFTNL_EXPR_REJECT_CODE, 0);
+  Add(r, e);
+}
+
+void RejectPortUnreachable(nftnl_rule* r) {
+  nftnl_expr* e = New("reject");
+  nftnl_expr_set_u32(e, NFTNL_EXPR_REJECT_TYPE, NFT_REJECT_ICMPX_UNREACH);
+  nftnl_expr_set_u8(e, NFTNL_EXPR_REJECT_CODE, NFT_REJECT_ICMPX_PORT_UNREACH);
+  Add(r, e);
+}
+
+void CtBitsAny(nftnl_rule* r, uint32_t key, uint32_t bits) {
+  CtKeyLoad(r, key, 0);
   // ct status is a host-endian 32-bit word.
   const uint32_t zero = 0;
   nftnl_expr* e = New("bitwise");

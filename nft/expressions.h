@@ -26,8 +26,22 @@ void CtLoad(nftnl_rule* r, uint32_t key, uint8_t direction, int slot);
 // A ct key that takes no direction (NFT_CT_DIRECTION, NFT_CT_STATUS, ...) into `slot`; the
 // kernel refuses a direction attribute for those.
 void CtKeyLoad(nftnl_rule* r, uint32_t key, int slot);
+// ct <key> & bits != 0 for a host-endian 32-bit key (status, state), in slot 0.
+void CtBitsAny(nftnl_rule* r, uint32_t key, uint32_t bits);
 // ct status & bits != 0
 void CtStatusAny(nftnl_rule* r, uint32_t bits);
+// ct state & bits != 0 (bits: 1 << (IP_CT_xxx + 1), e.g. 8 for new)
+void CtStateAny(nftnl_rule* r, uint32_t bits);
+// numgen random mod `modulus` into `slot` (host-endian 32 bits).
+void NumgenRandom(nftnl_rule* r, uint32_t modulus, int slot);
+// jhash of `len` bytes at `src_slot`, mod `modulus`, with a fixed `seed`, into `dst_slot`.
+void Jhash(nftnl_rule* r, int src_slot, uint32_t len, uint32_t modulus, uint32_t seed,
+           int dst_slot);
+// cmp of a host-endian 32-bit value.
+void CmpU32(nftnl_rule* r, uint32_t op, int slot, uint32_t value);
+// reject with tcp reset / with icmpx port-unreachable.
+void RejectTcpReset(nftnl_rule* r);
+void RejectPortUnreachable(nftnl_rule* r);
 // Looks up `set` keyed by `slot`; for maps, the value lands in `dreg_slot`.
 void Lookup(nftnl_rule* r, const std::string& set, int slot, std::optional<int> dreg_slot);
 void RtTcpMssLoad(nftnl_rule* r, int slot);

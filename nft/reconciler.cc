@@ -207,8 +207,8 @@ absl::Status Reconciler::Cleanup() {
 absl::StatusOr<std::vector<ForwardCounter>> Reconciler::ReadForwardCounters(
     const DesiredState& desired) {
   std::map<std::string, std::map<std::string, ElementCounter>> by_set;
-  for (const char* name :
-       {kFwd4, kFwd6, kFwdIf4, kFwdIf6, kFwdStats4, kFwdStats6, kFwdIfStats4, kFwdIfStats6}) {
+  for (const char* name : {kFwd4, kFwd6, kFwdIf4, kFwdIf6, kFwdStats4, kFwdStats6, kFwdIfStats4,
+                           kFwdIfStats6, kLbStats4, kLbStats6, kLbNew4, kLbNew6}) {
     SetSpec set;
     set.name = name;
     IRONLB_RETURN_IF_ERROR(ReadSetElements(*transport_, &seq_, &set, &by_set[name]));
@@ -223,6 +223,22 @@ absl::StatusOr<std::vector<ForwardCounter>> Reconciler::ReadForwardCounters(
     if (auto it = stats.find(ForwardKey(f)); it != stats.end()) {
       c.packets = it->second.packets;
       c.bytes = it->second.bytes;
+    }
+    const bool v6 = f.target_address.is_v6();
+    const auto& stats_b = by_set[v6 ? kLbStats6 : kLbStats4];
+    const auto& new_b = by_set[v6 ? kLbNew6 : kLbNew4];
+    for (const Backend& b : f.backends) {
+      BackendCounter bc;
+      bc.address = b.address;
+      bc.port = b.port;
+      const std::string key = BackendCounterKey(f, b);
+      if (auto it = stats_b.find(key); it != stats_b.end()) {
+        bc.packets = it->second.packets;
+        bc.bytes = it->second.bytes;
+      }
+      if (auto it = new_b.find(key); it != new_b.end()) bc.connections = it->second.packets;
+      c.connections += bc.connections;
+      c.backends.push_back(bc);
     }
     out.push_back(std::move(c));
   }

@@ -33,9 +33,18 @@ struct ReconcileResult {
   absl::Duration commit_time;
 };
 
+struct BackendCounter {
+  IpAddress address;
+  uint16_t port = 0;
+  uint64_t packets = 0;  // every packet to and from it, of every forward using it
+  uint64_t bytes = 0;
+  uint64_t connections = 0;
+};
+
 struct ForwardCounter {
-  std::string name;      // PortForwardEntry::name
-  uint64_t packets = 0;  // every packet of its connections, both directions
+  std::vector<BackendCounter> backends;  // balanced forwards, in PortForwardEntry order
+  std::string name;                      // PortForwardEntry::name
+  uint64_t packets = 0;                  // every packet of its connections, both directions
   uint64_t bytes = 0;
   uint64_t connections = 0;  // connections forwarded (the DNAT lookup's first packets)
 };

@@ -94,6 +94,20 @@ const Schema kMasq{{{NFTA_MASQ_FLAGS, T::kU32},
                     {NFTA_MASQ_REG_PROTO_MIN, T::kU32},
                     {NFTA_MASQ_REG_PROTO_MAX, T::kU32}}};
 const Schema kImmediate{{{NFTA_IMMEDIATE_DREG, T::kU32}, {NFTA_IMMEDIATE_DATA, T::kNest, &kData}}};
+const Schema kNumgen{{{NFTA_NG_DREG, T::kU32},
+                      {NFTA_NG_MODULUS, T::kU32},
+                      {NFTA_NG_TYPE, T::kU32},
+                      {NFTA_NG_OFFSET, T::kU32}}};
+const Schema kHash{{{NFTA_HASH_SREG, T::kU32},
+                    {NFTA_HASH_DREG, T::kU32},
+                    {NFTA_HASH_LEN, T::kU32},
+                    {NFTA_HASH_MODULUS, T::kU32},
+                    {NFTA_HASH_SEED, T::kU32},
+                    {NFTA_HASH_OFFSET, T::kU32},
+                    {NFTA_HASH_TYPE, T::kU32},
+                    {NFTA_HASH_SET_NAME, T::kStr},
+                    {NFTA_HASH_SET_ID, T::kU32}}};
+const Schema kReject{{{NFTA_REJECT_TYPE, T::kU32}, {NFTA_REJECT_ICMP_CODE, T::kU8}}};
 
 struct ExprType {
   const char* name;
@@ -106,7 +120,8 @@ const ExprType kExprTypes[] = {
     {"rt", &kRt},           {"byteorder", &kByteorder},
     {"exthdr", &kExthdr},   {"nat", &kNat},
     {"masq", &kMasq},       {"immediate", &kImmediate},
-    {"counter", &kCounter},
+    {"counter", &kCounter}, {"numgen", &kNumgen},
+    {"hash", &kHash},       {"reject", &kReject},
 };
 
 const Schema kTable{{{NFTA_TABLE_NAME, T::kStr},

@@ -10,6 +10,7 @@
 
 #include <cstring>
 
+#include "nft/backend_slots.h"
 #include "nft/expressions.h"
 
 namespace ironlb::nft {
@@ -23,6 +24,7 @@ constexpr uint8_t kCtDirReply = 1;
 // field. `nft list` uses them to print keys and values.
 constexpr uint32_t kTypeInteger = 4;
 constexpr uint32_t kTypeIpv4 = 7;
+constexpr uint32_t kTypeMark = 19;  // host-endian 32 bits: nft prints slots and actions right
 constexpr uint32_t kTypeIpv6 = 8;
 constexpr uint32_t kTypeInetProto = 12;
 constexpr uint32_t kTypeInetService = 13;
@@ -174,6 +176,92 @@ void AddStatsRules(RulesetSpec& r, bool v6) {
   }
 }
 
+// Balanced forwards: key . slot (numgen random, or jhash of the source address) -> backend.
+void AddBalancedRule(RulesetSpec& r, const char* set, bool v6, bool by_interface, bool affinity) {
+  r.rules.push_back(
+      {"fwd_prerouting", [=](nftnl_rule* rule) {
+         expr::MetaLoad(rule, NFT_META_NFPROTO, 0);
+         expr::CmpU8(rule, NFT_CMP_EQ, 0, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
+         int first_len;
+         if (by_interface) {
+           expr::MetaLoad(rule, NFT_META_IIFNAME, 0);
+           first_len = expr::kIfnameLen;
+         } else {
+           expr::PayloadLoad(rule, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 24 : 16, v6 ? 16 : 4, 0);
+           first_len = v6 ? 16 : 4;
+         }
+         const int proto_slot = first_len / 4;
+         expr::MetaLoad(rule, NFT_META_L4PROTO, proto_slot);
+         expr::PayloadLoad(rule, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, proto_slot + 1);
+         const int slot = proto_slot + 2;
+         if (affinity) {
+           constexpr int kSource = 8;
+           expr::PayloadLoad(rule, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 8 : 12, v6 ? 16 : 4, kSource);
+           expr::Jhash(rule, kSource, v6 ? 16 : 4, kBackendSlots, kAffinitySeed, slot);
+         } else {
+           expr::NumgenRandom(rule, kBackendSlots, slot);
+         }
+         expr::Lookup(rule, set, 0, 0);
+         expr::Dnat(rule, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4, 0, v6 ? 4 : 1);
+       }});
+}
+
+// New connections to a balanced forward without an active backend: dropped or rejected
+// (before DNAT, so the router's own sockets never see them); established ones pass.
+void AddDownRules(RulesetSpec& r, const char* set, bool v6, bool by_interface) {
+  auto match = [=](nftnl_rule* rule, uint32_t action) {
+    expr::CtStateAny(rule, 1u << (IP_CT_NEW + 1));
+    expr::MetaLoad(rule, NFT_META_NFPROTO, 0);
+    expr::CmpU8(rule, NFT_CMP_EQ, 0, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
+    int first_len;
+    if (by_interface) {
+      expr::MetaLoad(rule, NFT_META_IIFNAME, 0);
+      first_len = expr::kIfnameLen;
+    } else {
+      expr::PayloadLoad(rule, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 24 : 16, v6 ? 16 : 4, 0);
+      first_len = v6 ? 16 : 4;
+    }
+    const int proto_slot = first_len / 4;
+    expr::MetaLoad(rule, NFT_META_L4PROTO, proto_slot);
+    expr::PayloadLoad(rule, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, proto_slot + 1);
+    expr::Lookup(rule, set, 0, 0);
+    expr::CmpU32(rule, NFT_CMP_EQ, 0, action);
+  };
+  r.rules.push_back({"lb_down", [=](nftnl_rule* rule) {
+                       match(rule, kLbDownDrop);
+                       expr::Verdict(rule, NF_DROP);
+                     }});
+  r.rules.push_back({"lb_down", [=](nftnl_rule* rule) {
+                       match(rule, kLbDownReject);
+                       expr::MetaLoad(rule, NFT_META_L4PROTO, 0);
+                       expr::CmpU8(rule, NFT_CMP_EQ, 0, IPPROTO_TCP);
+                       expr::RejectTcpReset(rule);
+                     }});
+  r.rules.push_back({"lb_down", [=](nftnl_rule* rule) {
+                       match(rule, kLbDownReject);
+                       expr::RejectPortUnreachable(rule);
+                     }});
+}
+
+// Per-backend traffic of DNATed connections: ct reply saddr . l4proto . ct reply proto-src.
+void AddBackendStatsRules(RulesetSpec& r, bool v6) {
+  for (bool first_only : {false, true}) {
+    r.rules.push_back({"fwd_stats", [=](nftnl_rule* rule) {
+                         if (first_only) expr::CtStateAny(rule, 1u << (IP_CT_NEW + 1));
+                         expr::CtStatusAny(rule, IPS_DST_NAT);
+                         expr::MetaLoad(rule, NFT_META_NFPROTO, 0);
+                         expr::CmpU8(rule, NFT_CMP_EQ, 0, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
+                         expr::CtLoad(rule, v6 ? NFT_CT_SRC_IP6 : NFT_CT_SRC_IP, kCtDirReply, 0);
+                         const int proto_slot = v6 ? 4 : 1;
+                         expr::MetaLoad(rule, NFT_META_L4PROTO, proto_slot);
+                         expr::CtLoad(rule, NFT_CT_PROTO_SRC, kCtDirReply, proto_slot + 1);
+                         const char* set =
+                             first_only ? (v6 ? kLbNew6 : kLbNew4) : (v6 ? kLbStats6 : kLbStats4);
+                         expr::Lookup(rule, set, 0, std::nullopt);
+                       }});
+  }
+}
+
 void AddSnatRule(RulesetSpec& r, const char* set, bool v6) {
   r.rules.push_back({"fwd_postrouting", [=](nftnl_rule* rule) {
                        expr::CtStatusAny(rule, IPS_DST_NAT);
@@ -229,11 +317,69 @@ std::string SnatKey(const PortForwardEntry& f) {
 
 std::string VipKey(const IpAddress& vip) { return AddressBytes(vip); }
 
+const char* BalancedSetName(const PortForwardEntry& f) {
+  const bool v6 = f.target_address.is_v6();
+  if (f.outside_address) {
+    if (f.source_affinity) return v6 ? kLbHash6 : kLbHash4;
+    return v6 ? kLbRandom6 : kLbRandom4;
+  }
+  if (f.source_affinity) return v6 ? kLbHashIf6 : kLbHashIf4;
+  return v6 ? kLbRandomIf6 : kLbRandomIf4;
+}
+
+const char* DownSetName(const PortForwardEntry& f) {
+  const bool v6 = f.target_address.is_v6();
+  if (f.outside_address) return v6 ? kLbDown6 : kLbDown4;
+  return v6 ? kLbDownIf6 : kLbDownIf4;
+}
+
+// The slot is the numgen/jhash register: a host-endian 32-bit value.
+std::string SlotKey(const PortForwardEntry& f, uint32_t slot) {
+  return ForwardKey(f) + std::string(reinterpret_cast<const char*>(&slot), 4);
+}
+
+std::string BackendData(const Backend& b) { return AddressBytes(b.address) + Pad4(Port(b.port)); }
+
+std::string BackendCounterKey(const PortForwardEntry& f, const Backend& b) {
+  return AddressBytes(b.address) + Pad4(std::string(1, static_cast<char>(f.protocol))) +
+         Pad4(Port(b.port));
+}
+
 std::string MssData(uint32_t mss) { return Port(static_cast<uint16_t>(mss)); }
 
 std::string ForwardData(const PortForwardEntry& f) {
   return AddressBytes(f.target_address) + Pad4(Port(f.target_port));
 }
+
+namespace {
+
+template <typename SetFn>
+void AddBalancedElements(const PortForwardEntry& f, SetFn& set) {
+  const std::vector<int> table = BackendSlotTable(f.backends);
+  const bool v6 = f.target_address.is_v6();
+  set(ForwardStatsSetName(f)).emplace_back(ForwardKey(f), "");
+  if (table[0] < 0) {
+    const uint32_t action = f.when_all_down == AllDownAction::kReject ? kLbDownReject : kLbDownDrop;
+    set(DownSetName(f))
+        .emplace_back(ForwardKey(f), std::string(reinterpret_cast<const char*>(&action), 4));
+  } else {
+    auto& slots = set(BalancedSetName(f));
+    std::vector<std::string> data;
+    data.reserve(f.backends.size());
+    for (const Backend& b : f.backends) data.push_back(BackendData(b));
+    for (uint32_t slot = 0; slot < table.size(); ++slot) {
+      slots.emplace_back(SlotKey(f, slot), data[static_cast<size_t>(table[slot])]);
+    }
+  }
+  for (const Backend& b : f.backends) {
+    const std::string key = BackendCounterKey(f, b);
+    set(v6 ? kLbStats6 : kLbStats4).emplace_back(key, "");
+    set(v6 ? kLbNew6 : kLbNew4).emplace_back(key, "");
+    if (f.source_nat) set(v6 ? kSnat6 : kSnat4).emplace_back(key, "");
+  }
+}
+
+}  // namespace
 
 RulesetSpec BuildRuleset(const DesiredState& state) {
   RulesetSpec r;
@@ -260,6 +406,26 @@ RulesetSpec BuildRuleset(const DesiredState& state) {
   r.sets.push_back(MakeSet(kFwdStats6, fwd6_key, 24));
   r.sets.push_back(MakeSet(kFwdIfStats4, fwdif_key, 24));
   r.sets.push_back(MakeSet(kFwdIfStats6, fwdif_key, 24));
+  for (size_t i = r.sets.size() - 4; i < r.sets.size(); ++i) r.sets[i].element_counters = true;
+  const uint32_t slot4_key = Concat({kTypeIpv4, kTypeInetProto, kTypeInetService, kTypeMark});
+  const uint32_t slot6_key = Concat({kTypeIpv6, kTypeInetProto, kTypeInetService, kTypeMark});
+  const uint32_t slotif_key = Concat({kTypeIfname, kTypeInetProto, kTypeInetService, kTypeMark});
+  for (const char* n : {kLbRandom4, kLbHash4})
+    r.sets.push_back(MakeMap(n, slot4_key, 16, data4, 8));
+  for (const char* n : {kLbRandom6, kLbHash6})
+    r.sets.push_back(MakeMap(n, slot6_key, 28, data6, 20));
+  for (const char* n : {kLbRandomIf4, kLbHashIf4}) {
+    r.sets.push_back(MakeMap(n, slotif_key, 28, data4, 8));
+  }
+  for (const char* n : {kLbRandomIf6, kLbHashIf6}) {
+    r.sets.push_back(MakeMap(n, slotif_key, 28, data6, 20));
+  }
+  r.sets.push_back(MakeMap(kLbDown4, fwd4_key, 12, kTypeMark, 4));
+  r.sets.push_back(MakeMap(kLbDown6, fwd6_key, 24, kTypeMark, 4));
+  r.sets.push_back(MakeMap(kLbDownIf4, fwdif_key, 24, kTypeMark, 4));
+  r.sets.push_back(MakeMap(kLbDownIf6, fwdif_key, 24, kTypeMark, 4));
+  for (const char* n : {kLbStats4, kLbNew4}) r.sets.push_back(MakeSet(n, fwd4_key, 12));
+  for (const char* n : {kLbStats6, kLbNew6}) r.sets.push_back(MakeSet(n, fwd6_key, 24));
   for (size_t i = r.sets.size() - 4; i < r.sets.size(); ++i) r.sets[i].element_counters = true;
   for (SetSpec& s : r.sets) {
     if (s.userdata.empty() &&
@@ -294,6 +460,10 @@ RulesetSpec BuildRuleset(const DesiredState& state) {
   auto& fwd4 = set(kFwd4);
   fwd4.reserve(state.forwards.size());
   for (const PortForwardEntry& f : state.forwards) {
+    if (f.balanced()) {
+      AddBalancedElements(f, set);
+      continue;
+    }
     auto& target =
         f.outside_address ? (f.target_address.is_v6() ? set(kFwd6) : fwd4) : set(ForwardSetName(f));
     target.emplace_back(ForwardKey(f), ForwardData(f));
@@ -318,6 +488,7 @@ RulesetSpec BuildRuleset(const DesiredState& state) {
       {"mss_input", true, "filter", NF_INET_LOCAL_IN, kMangle},
       {"mss_forward", true, "filter", NF_INET_FORWARD, kMangle},
       {"mss_output", true, "filter", NF_INET_LOCAL_OUT, kMangle},
+      {"lb_down", true, "filter", NF_INET_PRE_ROUTING, kDstNat - 10},
       {"fwd_prerouting", true, "nat", NF_INET_PRE_ROUTING, kDstNat},
       {"fwd_postrouting", true, "nat", NF_INET_POST_ROUTING, kSrcNat},
       {"fwd_stats", true, "filter", NF_INET_FORWARD, kFilter},
@@ -340,6 +511,18 @@ RulesetSpec BuildRuleset(const DesiredState& state) {
   AddDnatRule(r, kFwd6, true, false);
   AddDnatRule(r, kFwdIf4, false, true);
   AddDnatRule(r, kFwdIf6, true, true);
+  for (bool affinity : {false, true}) {
+    AddBalancedRule(r, affinity ? kLbHash4 : kLbRandom4, false, false, affinity);
+    AddBalancedRule(r, affinity ? kLbHash6 : kLbRandom6, true, false, affinity);
+    AddBalancedRule(r, affinity ? kLbHashIf4 : kLbRandomIf4, false, true, affinity);
+    AddBalancedRule(r, affinity ? kLbHashIf6 : kLbRandomIf6, true, true, affinity);
+  }
+  AddDownRules(r, kLbDown4, false, false);
+  AddDownRules(r, kLbDown6, true, false);
+  AddDownRules(r, kLbDownIf4, false, true);
+  AddDownRules(r, kLbDownIf6, true, true);
+  AddBackendStatsRules(r, false);
+  AddBackendStatsRules(r, true);
   AddSnatRule(r, kSnat4, false);
   AddSnatRule(r, kSnat6, true);
   AddStatsRules(r, false);

@@ -38,6 +38,34 @@ inline constexpr char kFwdStats6[] = "fwdstats6";
 inline constexpr char kFwdIfStats4[] = "fwdifstats4";
 inline constexpr char kFwdIfStats6[] = "fwdifstats6";
 
+// Balanced forwards (backend_slots.h): (forward key . slot) -> backend address . port, picked
+// by numgen random (lbr*) or by a jhash of the client address (lbh*, source affinity).
+inline constexpr char kLbRandom4[] = "lbr4";
+inline constexpr char kLbRandom6[] = "lbr6";
+inline constexpr char kLbRandomIf4[] = "lbrif4";
+inline constexpr char kLbRandomIf6[] = "lbrif6";
+inline constexpr char kLbHash4[] = "lbh4";
+inline constexpr char kLbHash6[] = "lbh6";
+inline constexpr char kLbHashIf4[] = "lbhif4";
+inline constexpr char kLbHashIf6[] = "lbhif6";
+// Balanced forwards with no active backend: forward key -> 1 (drop) or 2 (reject) for new
+// connections.
+inline constexpr char kLbDown4[] = "lbdown4";
+inline constexpr char kLbDown6[] = "lbdown6";
+inline constexpr char kLbDownIf4[] = "lbdownif4";
+inline constexpr char kLbDownIf6[] = "lbdownif6";
+// Per-backend counters: backend address . protocol . port, every packet (lbstats*) and the
+// first packet of each connection (lbnew*).
+inline constexpr char kLbStats4[] = "lbstats4";
+inline constexpr char kLbStats6[] = "lbstats6";
+inline constexpr char kLbNew4[] = "lbnew4";
+inline constexpr char kLbNew6[] = "lbnew6";
+inline constexpr uint32_t kLbDownDrop = 1;
+inline constexpr uint32_t kLbDownReject = 2;
+// jhash seed of source affinity: fixed, so both routers of a pair and a restarted speaker send
+// a client to the same slot.
+inline constexpr uint32_t kAffinitySeed = 0x69726f6e;  // "iron"
+
 struct SetSpec {
   std::string name;
   uint32_t flags = 0;  // NFT_SET_MAP for maps
@@ -90,6 +118,13 @@ const char* ForwardSetName(const PortForwardEntry& f);
 const char* ForwardStatsSetName(const PortForwardEntry& f);
 // Source-NAT set element of `f`: target address . protocol . target port.
 std::string SnatKey(const PortForwardEntry& f);
+// Balanced forwards: the slot map holding `f`, a slot key and a backend's data; the
+// all-down map; a backend's counter key.
+const char* BalancedSetName(const PortForwardEntry& f);
+const char* DownSetName(const PortForwardEntry& f);
+std::string SlotKey(const PortForwardEntry& f, uint32_t slot);
+std::string BackendData(const Backend& b);
+std::string BackendCounterKey(const PortForwardEntry& f, const Backend& b);
 // Address bytes as set keys hold them; MSS as map data (big endian).
 std::string VipKey(const IpAddress& vip);
 std::string MssData(uint32_t mss);

@@ -13,7 +13,7 @@ build_pkgs=(
   build-essential cmake ninja-build pkg-config git ccache
   clang clang-format clang-tidy libclang-rt-14-dev
   libabsl-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
-  libyaml-dev nlohmann-json3-dev libcpp-httplib-dev libcurl4-openssl-dev libssl-dev
+  libyaml-dev nlohmann-json3-dev libcli11-dev libcpp-httplib-dev libcurl4-openssl-dev libssl-dev
   libmnl-dev libnftnl-dev
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
 )

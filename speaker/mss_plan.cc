@@ -64,18 +64,29 @@ MssPlan MssClamps(const config::Config& config, const std::vector<controller::Se
     }
   }
   // Explicit PortForward targets (router hosts) inside a pool with tcpMSS are clamped too.
-  for (const config::PortForward& pf : config.port_forwards) {
-    for (const config::ForwardTarget& t : pf.targets) {
-      if (by_vip.count(t.address) > 0) continue;
-      for (const config::AddressPool& pool : config.pools) {
-        if (!pool.tcp_mss) continue;
-        const bool inside = std::any_of(pool.ranges.begin(), pool.ranges.end(),
-                                        [&](const IpRange& r) { return r.Contains(t.address); });
-        if (inside) {
-          by_vip.emplace(t.address, Want{*pool.tcp_mss, "PortForward/" + pf.meta.name});
-          break;
-        }
+  // So are balanced targets' backends, and the outside addresses of balanced targets (a router
+  // pair holding a VIP from such a pool and spreading it over backends).
+  auto clamp_if_pooled = [&](const IpAddress& a, const config::PortForward& pf) {
+    if (by_vip.count(a) > 0) return;
+    for (const config::AddressPool& pool : config.pools) {
+      if (!pool.tcp_mss) continue;
+      const bool inside = std::any_of(pool.ranges.begin(), pool.ranges.end(),
+                                      [&](const IpRange& r) { return r.Contains(a); });
+      if (inside) {
+        by_vip.emplace(a, Want{*pool.tcp_mss, "PortForward/" + pf.meta.name});
+        return;
       }
+    }
+  };
+  for (const config::PortForward& pf : config.port_forwards) {
+    bool balanced = false;
+    for (const config::ForwardTarget& t : pf.targets) {
+      clamp_if_pooled(t.address, pf);
+      for (const config::ForwardBackend& b : t.backends) clamp_if_pooled(b.address, pf);
+      balanced = balanced || !t.backends.empty();
+    }
+    if (balanced) {
+      for (const IpAddress& a : pf.addresses) clamp_if_pooled(a, pf);
     }
   }
   for (const auto& [vip, want] : by_vip) {

@@ -5,13 +5,20 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "common/retry_tracker.h"
 #include "nft/mnl_transport.h"
 
 namespace ironlb::speaker {
 
 namespace {
-constexpr std::chrono::milliseconds kFirstRetry{100};
-constexpr std::chrono::milliseconds kMaxRetry{30000};
+
+RetryTracker::Options RetryOptions() {
+  return {.failing = "cannot program nftables; will retry",
+          .recovered = "nftables programmed again",
+          .action = "check that the speaker has CAP_NET_ADMIN and the kernel nf_tables support",
+          .backoff = {.initial = absl::Milliseconds(100), .max = absl::Seconds(30)}};
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<NftProgrammer>> NftProgrammer::Create(EventLoop* loop,
@@ -25,7 +32,7 @@ absl::StatusOr<std::unique_ptr<NftProgrammer>> NftProgrammer::Create(EventLoop* 
 
 NftProgrammer::NftProgrammer(EventLoop* loop, nft::NetlinkTransport* transport,
                              metrics::Registry* registry)
-    : loop_(loop), reconciler_(transport) {
+    : loop_(loop), reconciler_(transport), retry_(RetryOptions()) {
   if (registry == nullptr) return;
   latency_ = &registry
                   ->AddHistogram("ironlb_nft_reconcile_seconds",
@@ -122,11 +129,10 @@ absl::Status NftProgrammer::ApplyNow() {
     last_error_ = result.status();
     converged_ = false;
     if (failures_ != nullptr) failures_->Increment();
-    backoff_ = backoff_.count() == 0 ? kFirstRetry : std::min(kMaxRetry, backoff_ * 2);
-    IRONLB_LOG(kError, "cannot program nftables; will retry")
-        .With("error", last_error_)
-        .With("retry_in_ms", backoff_.count());
-    Schedule(backoff_);
+    const absl::Duration wait = retry_.Failed(last_error_);
+    Schedule(std::max(
+        std::chrono::milliseconds(1),
+        std::chrono::duration_cast<std::chrono::milliseconds>(absl::ToChronoMilliseconds(wait))));
     return last_error_;
   }
   if (!converged_ || result->operations > 0) {
@@ -138,7 +144,7 @@ absl::Status NftProgrammer::ApplyNow() {
   applied_ = std::move(want);
   last_error_ = absl::OkStatus();
   converged_ = true;
-  backoff_ = std::chrono::milliseconds(0);
+  retry_.Succeeded();
   if (clamped_gauge_ != nullptr)
     clamped_gauge_->Set(static_cast<double>(applied_.clamped_vips.size()));
   if (forwards_gauge_ != nullptr)

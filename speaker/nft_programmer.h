@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "common/event_loop.h"
 #include "common/metrics.h"
+#include "common/retry_tracker.h"
 #include "nft/desired_state.h"
 #include "nft/netlink_transport.h"
 #include "nft/reconciler.h"
@@ -60,7 +61,7 @@ class NftProgrammer {
   std::vector<std::string> dropped_;
   bool converged_ = false;
   EventLoop::TimerId timer_ = 0;
-  std::chrono::milliseconds backoff_{0};
+  RetryTracker retry_;
 
   metrics::Histogram* latency_ = nullptr;
   metrics::Counter* failures_ = nullptr;

@@ -82,6 +82,7 @@ void FillRouter(const RouterRole& router, status::v1::SpeakerState& s) {
   auto* out = s.mutable_router();
   out->set_enabled(true);
   const PortForwardPlan& plan = router.plan();
+  const std::map<std::string, health::BackendHealth> health = router.BackendHealth();
   for (size_t i = 0; i < plan.forwards.size(); ++i) {
     const nft::PortForwardEntry& f = plan.forwards[i];
     auto* fw = out->add_forwards();
@@ -96,6 +97,32 @@ void FillRouter(const RouterRole& router, status::v1::SpeakerState& s) {
                        ? absl::StrCat("[", f.target_address.ToString(), "]:", f.target_port)
                        : absl::StrCat(f.target_address.ToString(), ":", f.target_port));
     fw->set_source_nat(f.source_nat);
+    if (!f.balanced() || i >= plan.info.size()) continue;
+    bool any_active = false;
+    for (size_t b = 0; b < f.backends.size() && b < plan.info[i].backend_keys.size(); ++b) {
+      const nft::Backend& be = f.backends[b];
+      auto* out_b = fw->add_backends();
+      out_b->set_address(be.address.is_v6()
+                             ? absl::StrCat("[", be.address.ToString(), "]:", be.port)
+                             : absl::StrCat(be.address.ToString(), ":", be.port));
+      out_b->set_weight(be.weight);
+      auto h = health.find(plan.info[i].backend_keys[b]);
+      std::string state = "unchecked";
+      if (h != health.end() && h->second.known) {
+        state = h->second.up ? "up" : "down";
+        out_b->set_detail(h->second.detail);
+      }
+      if (plan.info[i].draining[b]) state = "draining";
+      out_b->set_state(state);
+      any_active = any_active || be.active;
+    }
+    if (!any_active) {
+      s.add_problems(
+          absl::StrCat("port forward ", f.name,
+                       ": all backends down or draining; new "
+                       "connections are ",
+                       f.when_all_down == nft::AllDownAction::kReject ? "rejected" : "dropped"));
+    }
   }
   for (const ForwardConflict& c : plan.conflicts) out->add_conflicts(c.message);
   for (const std::string& p : plan.problems) s.add_problems(absl::StrCat("port forward: ", p));

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "config/validate.h"
+#include "speaker/bgp/announce_policy.h"
 
 namespace ironlb::speaker {
 
@@ -20,14 +21,11 @@ bgp::DesiredState PlanBgp(const config::Config& config,
                           const std::vector<controller::Service>& services,
                           const controller::PlanOutput& plan, const BgpNode& node) {
   bgp::DesiredState out;
-  if (node.excluded || node.labels.count(kExcludeLabel)) return out;
-  // Sessions: the peers whose nodeSelectors pick this node (a peer with a vrf is served by that
-  // VRF's `router bgp ASN vrf NAME`).
-  std::set<std::string> peers;
+  const BgpAnnouncePolicy policy(config, node);
+  const std::set<std::string>& peers = policy.peers();
   std::set<std::string> profiles;
   for (const config::BGPPeer& p : config.bgp_peers) {
-    if (!config::AnyMatches(p.node_selectors, node.labels)) continue;
-    peers.insert(p.meta.name);
+    if (!peers.count(p.meta.name)) continue;
     out.peers.push_back(
         {.name = p.meta.name,
          .my_asn = p.my_asn,
@@ -68,26 +66,15 @@ bgp::DesiredState PlanBgp(const config::Config& config,
   }
   if (peers.empty()) return out;
 
-  // Pool -> advertisements selecting it that pick this node.
-  std::map<std::string, std::vector<const config::BGPAdvertisement*>> by_pool;
-  for (const config::BGPAdvertisement& adv : config.bgp_advertisements) {
-    if (!config::AnyMatches(adv.node_selectors, node.labels)) continue;
-    for (const config::AddressPool* pool :
-         config::PoolsSelectedBy(config, adv.ip_address_pools, adv.ip_address_pool_selectors)) {
-      by_pool[pool->meta.name].push_back(&adv);
-    }
-  }
   std::map<std::string, bgp::Announcement> announcements;  // by prefix text
   for (size_t i = 0; i < plan.services.size(); ++i) {
     const controller::PlannedService& s = plan.services[i];
     if (s.allocation.status != controller::AllocationStatus::kAssigned) continue;
     const bool local =
         i < services.size() && services[i].traffic_policy == controller::TrafficPolicy::kLocal;
-    if (local && !node.local_endpoints.count(s.service)) continue;
-    auto advs = by_pool.find(s.allocation.pool);
-    if (advs == by_pool.end()) continue;
+    if (!policy.Announces(s.service, s.allocation.pool, local, /*explain=*/false)) continue;
     for (const IpAddress& ip : s.allocation.addresses) {
-      for (const config::BGPAdvertisement* adv : advs->second) {
+      for (const config::BGPAdvertisement* adv : *policy.AdvertisementsOf(s.allocation.pool)) {
         const std::optional<int>& agg =
             ip.is_v4() ? adv->aggregation_length : adv->aggregation_length_v6;
         // Local Services are announced per address: an aggregate would draw traffic for

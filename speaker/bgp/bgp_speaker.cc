@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/log.h"
+#include "common/retry_tracker.h"
 
 namespace ironlb::speaker {
 namespace {
@@ -51,10 +52,7 @@ std::vector<uint16_t> FrrGrpcPorts(const BgpSpeakerOptions& options) {
 BgpSpeaker::BgpSpeaker(BgpSpeakerOptions options, metrics::Registry* registry)
     : options_(std::move(options)) {
   auto target = [this](int port) { return absl::StrCat(options_.grpc_host, ":", port); };
-  // Generous deadlines: a commit of thousands of VIPs takes a good part of a second (see
-  // docs/bgp.md), a slow machine more, and these calls run on the worker thread, not the
-  // event loop.
-  const absl::Duration deadline = absl::Seconds(30);
+  const absl::Duration deadline = options_.call_deadline;
   staticd_ =
       bgp::GrpcNorthboundClient::Create("staticd", target(options_.staticd_grpc_port), deadline);
   bgpd_ = bgp::GrpcNorthboundClient::Create("bgpd", target(options_.bgpd_grpc_port), deadline);
@@ -127,6 +125,27 @@ void BgpSpeaker::PublishMetrics(const bgp::FrrStatus& status) {
   }
 }
 
+absl::Status AwaitWithdrawn(const std::function<absl::StatusOr<bgp::FrrStatus>()>& read_status,
+                            absl::Time deadline) {
+  while (true) {
+    auto status = read_status();
+    if (!status.ok()) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot read FRR's status to confirm: ", status.status().message()));
+    }
+    std::vector<std::string> sending;
+    for (const bgp::PeerStatus& p : status->peers) {
+      if (p.prefixes_sent > 0) sending.push_back(absl::StrCat(p.name, " (", p.prefixes_sent, ")"));
+    }
+    if (sending.empty()) return absl::OkStatus();
+    if (absl::Now() >= deadline) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("bgpd still reports prefixes sent to ", absl::StrJoin(sending, ", ")));
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+}
+
 void BgpSpeaker::Withdraw() {
   if (absl::Status st = reconciler_->WithdrawAll(); !st.ok()) {
     IRONLB_LOG(kWarn, "BGP: could not withdraw routes before stopping").With("error", st);
@@ -134,25 +153,28 @@ void BgpSpeaker::Withdraw() {
   }
   // bgpd sends the withdrawals on its own schedule; wait (bounded) until it says so, so FRR
   // going down next does not beat them.
-  const absl::Time deadline = absl::Now() + options_.withdraw_wait;
-  while (absl::Now() < deadline) {
-    auto status = reconciler_->ReadStatus();
-    if (!status.ok()) break;
-    bool sent_any = false;
-    for (const bgp::PeerStatus& p : status->peers) sent_any |= p.prefixes_sent > 0;
-    if (!sent_any) break;
-    absl::SleepFor(absl::Milliseconds(20));
+  const absl::Status confirmed = AwaitWithdrawn([this] { return reconciler_->ReadStatus(); },
+                                                absl::Now() + options_.withdraw_wait);
+  if (confirmed.ok()) {
+    IRONLB_LOG(kInfo, "BGP: routes withdrawn");
+  } else {
+    IRONLB_LOG(kWarn, "BGP: routes removed from FRR; their withdrawal is not confirmed")
+        .With("reason", confirmed);
   }
-  IRONLB_LOG(kInfo, "BGP: routes withdrawn");
 }
 
 void BgpSpeaker::Run() {
   std::optional<bgp::DesiredState> current;
   bool dirty = false;
-  absl::Duration backoff = options_.retry_min;
+  RetryTracker retry(
+      {.failing = "BGP: FRR not in sync; retrying",
+       .recovered = "BGP: FRR in sync again",
+       .action = "check that FRR's zebra, bgpd, staticd and bfdd run with -M grpc:PORT on the "
+                 "ports given to the speaker, and FRR's message above",
+       .backoff = {.initial = options_.retry_min, .max = options_.retry_max},
+       .in_sync = frr_ok_ != nullptr ? &frr_ok_->WithLabels({}) : nullptr});
   auto next_try = std::chrono::steady_clock::now();
   auto next_audit = After(options_.audit_interval);
-  std::string last_logged_error;
   while (true) {
     {
       std::unique_lock<std::mutex> lock(mu_);
@@ -171,6 +193,7 @@ void BgpSpeaker::Run() {
         pending_.reset();
         dirty = true;
         next_try = std::chrono::steady_clock::now();  // a new state is tried at once
+        retry.Reset();
       }
     }
     const auto now = std::chrono::steady_clock::now();
@@ -179,11 +202,7 @@ void BgpSpeaker::Run() {
     auto result = reconciler_->Apply(*current, audit);
     if (result.ok()) {
       dirty = false;
-      backoff = options_.retry_min;
-      if (!last_logged_error.empty()) {
-        IRONLB_LOG(kInfo, "BGP: FRR in sync again");
-      }
-      last_logged_error.clear();
+      retry.Succeeded();
       if (result->Changed()) {
         IRONLB_LOG(kInfo, "BGP: FRR updated")
             .With("announcements", current->announcements.size())
@@ -197,21 +216,9 @@ void BgpSpeaker::Run() {
       }
     } else {
       dirty = true;
-      next_try = After(backoff);
-      const std::string msg(result.status().message());
-      if (msg != last_logged_error) {
-        IRONLB_LOG(kWarn, "BGP: FRR not in sync; retrying")
-            .With("error", result.status())
-            .With("retry_in", absl::FormatDuration(backoff))
-            .With("action",
-                  "check that FRR's zebra, bgpd, staticd and bfdd run with -M grpc:PORT on the "
-                  "ports given to the speaker, and FRR's message above");
-        last_logged_error = msg;
-      }
-      backoff = std::min(backoff * 2, options_.retry_max);
+      next_try = After(retry.Failed(result.status()));
       if (applies_ != nullptr) applies_->WithLabels({"error"}).Increment();
     }
-    if (frr_ok_ != nullptr) frr_ok_->WithLabels({}).Set(result.ok() ? 1 : 0);
     std::optional<bgp::FrrStatus> status;
     if (audit) {
       next_audit = After(options_.audit_interval);

@@ -37,6 +37,9 @@ struct BgpSpeakerOptions {
   absl::Duration retry_min = absl::Milliseconds(100);
   absl::Duration retry_max = absl::Seconds(5);
   absl::Duration withdraw_wait = absl::Seconds(1);
+  // Each FRR call's deadline. Generous: a commit of thousands of VIPs takes a good part of a
+  // second (see docs/bgp.md), a slow machine more, and the calls run on the worker thread.
+  absl::Duration call_deadline = absl::Seconds(30);
 };
 
 // --frr-vty-dir and --frr-grpc-ports ("staticd,bgpd,bfdd") into options; errors name the flag.
@@ -45,6 +48,12 @@ absl::StatusOr<BgpSpeakerOptions> ParseBgpFlags(const std::string& vty_dir,
 // FRR's gRPC ports, which listen on every address without TLS: the nft/ port guard lets only
 // loopback reach them.
 std::vector<uint16_t> FrrGrpcPorts(const BgpSpeakerOptions& options);
+
+// After the routes were removed from FRR: waits (at most until `deadline`) for bgpd to report
+// no prefix sent to any peer. OK when that is confirmed; else why not (FRR's status cannot
+// be read, or prefixes are still being sent at the deadline).
+absl::Status AwaitWithdrawn(const std::function<absl::StatusOr<bgp::FrrStatus>()>& read_status,
+                            absl::Time deadline);
 
 class BgpSpeaker {
  public:

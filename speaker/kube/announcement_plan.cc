@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/stable_hash.h"
 
 namespace ironlb::speaker {
 namespace {
@@ -24,14 +25,28 @@ kube::Resource ServiceAnnouncements() {
   return {"ironlb.io", "v1alpha1", "serviceannouncements", "ServiceAnnouncement", true};
 }
 
-std::string FitName(const std::string& text, size_t max) {
+namespace {
+
+// Before this was the common stable hash, FitName's FNV-1a started from this number: the offset
+// basis without its last digit. Names written with it are still recognised (LegacyFitName).
+constexpr uint64_t kLegacyOffsetBasis = 1469598103934665603ull;
+
+std::string FitNameWith(const std::string& text, size_t max, uint64_t basis) {
   if (text.size() <= max) return text;
-  uint64_t h = 1469598103934665603ull;  // FNV-1a: stable across builds and hosts
-  for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
-  const std::string suffix = absl::StrFormat("-%016x", h);
+  const std::string suffix = absl::StrFormat("-%016x", Fnv1a64(text, basis));
   std::string prefix = text.substr(0, max - suffix.size());
   while (!prefix.empty() && (prefix.back() == '-' || prefix.back() == '.')) prefix.pop_back();
   return prefix + suffix;
+}
+
+}  // namespace
+
+std::string FitName(const std::string& text, size_t max) {
+  return FitNameWith(text, max, kFnv64OffsetBasis);
+}
+
+std::string LegacyFitName(const std::string& text, size_t max) {
+  return FitNameWith(text, max, kLegacyOffsetBasis);
 }
 
 std::map<std::string, json> DesiredAnnouncements(const AnnouncementFacts& facts) {

@@ -37,5 +37,8 @@ std::map<std::string, nlohmann::json> DesiredAnnouncements(const AnnouncementFac
 // `label` value for `text`: itself when it fits in `max` characters, else a prefix and a hash
 // (object names and label values have length limits a node name may exceed).
 std::string FitName(const std::string& text, size_t max);
+// What FitName gave before it used the common stable hash (a wrong FNV offset basis). Only for
+// finding objects a speaker of that version wrote: the publisher replaces them.
+std::string LegacyFitName(const std::string& text, size_t max);
 
 }  // namespace ironlb::speaker

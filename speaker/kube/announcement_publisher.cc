@@ -91,18 +91,23 @@ void AnnouncementPublisher::WithdrawAll(absl::Duration timeout) {
 }
 
 absl::Status AnnouncementPublisher::LoadExisting() {
-  kube::ListOptions options{.label_selector =
-                                absl::StrCat(kAnnouncementNodeLabel, "=", FitName(node_, 63))};
+  // This node's label value, and the one an older speaker wrote for a node name too long for a
+  // label (LegacyFitName): objects found under it are replaced (same name) or deleted (a name
+  // that was shortened with the old hash) by the first reconcile.
+  std::set<std::string> labels = {FitName(node_, 63), LegacyFitName(node_, 63)};
   std::map<std::string, json> found;
-  do {
-    IRONLB_ASSIGN_OR_RETURN(kube::ListPage page,
-                            client_->List(ServiceAnnouncements(), "", options));
-    for (json& item : page.items) {
-      const std::string key = KeyOf(item);
-      found[key] = Owned(item);
-    }
-    options.continue_token = page.continue_token;
-  } while (!options.continue_token.empty());
+  for (const std::string& label : labels) {
+    kube::ListOptions options{.label_selector = absl::StrCat(kAnnouncementNodeLabel, "=", label)};
+    do {
+      IRONLB_ASSIGN_OR_RETURN(kube::ListPage page,
+                              client_->List(ServiceAnnouncements(), "", options));
+      for (json& item : page.items) {
+        const std::string key = KeyOf(item);
+        found[key] = Owned(item);
+      }
+      options.continue_token = page.continue_token;
+    } while (!options.continue_token.empty());
+  }
   written_ = std::move(found);
   loaded_ = true;
   return absl::OkStatus();

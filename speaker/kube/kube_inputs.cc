@@ -31,10 +31,13 @@ const std::vector<kube::Resource>& ConfigKinds() {
 KubeInputs::KubeInputs(kube::Client* client, EventLoop* loop, KubeInputsOptions options,
                        std::function<void()> on_change)
     : client_(client), loop_(loop), options_(std::move(options)), on_change_(std::move(on_change)) {
-  auto informer = [&](kube::Resource resource, const std::string& ns, bool config) {
+  auto informer = [&](kube::Resource resource, const std::string& ns, bool config,
+                      bool optional = false, std::string field_selector = "") {
     kube::InformerOptions o;
     o.resource = std::move(resource);
     o.ns = ns;
+    o.absent_is_empty = optional;
+    o.field_selector = std::move(field_selector);
     o.watch_timeout = options_.watch_timeout;
     o.backoff = options_.backoff;
     return std::make_unique<kube::Informer>(client_, std::move(o), HandlersFor(config));
@@ -45,6 +48,22 @@ KubeInputs::KubeInputs(kube::Client* client, EventLoop* loop, KubeInputsOptions 
   if (options_.read_config) {
     for (const kube::Resource& r : ConfigKinds()) {
       config_informers_.push_back(informer(r, options_.config_namespace, true));
+    }
+    if (!options_.metallb_namespace.empty()) {
+      for (const config::Kind& k : config::kMetalLBKinds) {
+        config_informers_.push_back(
+            informer(kube::Resource{config::kMetalLBGroup, config::MetalLBVersionOf(k.name),
+                                    k.plural, k.name, true},
+                     options_.metallb_namespace, true, /*optional=*/true));
+      }
+      if (!options_.metallb_config_map.empty()) {
+        config_informers_.push_back(informer(
+            kube::Resource{"", "v1", "configmaps", "ConfigMap", true}, options_.metallb_namespace,
+            true, /*optional=*/true, absl::StrCat("metadata.name=", options_.metallb_config_map)));
+      }
+    }
+    if (options_.registry != nullptr) {
+      config_metrics_ = std::make_unique<config::ConfigMetrics>(*options_.registry);
     }
   }
 }
@@ -107,7 +126,10 @@ std::shared_ptr<const config::LoadResult> KubeInputs::config() {
     }
     config::LoadResult result = ReadKubeConfig(objects);
     const bool had = config_store_.current() != nullptr;
-    if (config_store_.Offer(std::move(result))) {
+    const size_t errors = config::CountErrors(result.diagnostics);
+    const bool applied = config_store_.Offer(std::move(result));
+    if (config_metrics_) config_metrics_->Record(config_store_, applied, errors);
+    if (applied) {
       IRONLB_LOG(kInfo, "configuration loaded from the API")
           .With("generation", config_store_.generation());
     } else {

@@ -14,6 +14,8 @@
 
 #include "absl/time/time.h"
 #include "common/event_loop.h"
+#include "common/metrics.h"
+#include "config/config_metrics.h"
 #include "config/config_store.h"
 #include "kube/client.h"
 #include "kube/informer.h"
@@ -23,6 +25,11 @@ namespace ironlb::speaker {
 
 struct KubeInputsOptions {
   std::string config_namespace;  // where ironlb.io objects are read; "" = every namespace
+  // Where MetalLB's objects (metallb.io) are read as they are; "" = none. A kind whose CRD is
+  // not installed (or not readable) counts as empty. And MetalLB <= 0.12's ConfigMap of that
+  // name there; "" = none.
+  std::string metallb_namespace;
+  std::string metallb_config_map;
   std::optional<std::string> lb_class;
   // False on a router host that reads its configuration from --config-dir and only the
   // Services (and nodes, endpoints) from the cluster: no informers on ironlb.io kinds.
@@ -32,6 +39,8 @@ struct KubeInputsOptions {
   absl::Duration debounce = absl::Milliseconds(50);
   absl::Duration watch_timeout = absl::Minutes(5);
   kube::BackoffPolicy backoff;
+  // With read_config: where ironlb_config_* of the configuration read from the API go.
+  metrics::Registry* registry = nullptr;
 };
 
 // ironlb.io/v1alpha1 configuration kinds, as API resources.
@@ -77,6 +86,7 @@ class KubeInputs {
   std::atomic<bool> scheduled_{false};
   std::atomic<bool> config_dirty_{true};
   config::ConfigStore config_store_;
+  std::unique_ptr<config::ConfigMetrics> config_metrics_;
 };
 
 }  // namespace ironlb::speaker

@@ -11,7 +11,7 @@ namespace ironlb::speaker {
 namespace {
 
 constexpr uint8_t kMagic[4] = {'I', 'L', 'B', '1'};
-constexpr uint8_t kVersion = 1;
+constexpr uint8_t kVersion = 2;
 
 bool Mac(absl::string_view key, const uint8_t* data, size_t len, uint8_t out[kAdvertMacBytes]) {
   size_t out_len = 0;
@@ -84,7 +84,8 @@ absl::StatusOr<std::vector<uint8_t>> BuildAdvert(const Advert& a, absl::string_v
   Writer w;
   w.Bytes(absl::string_view(reinterpret_cast<const char*>(kMagic), 4));
   w.U8(kVersion);
-  w.U8(static_cast<uint8_t>((a.leaving ? 1 : 0) | (a.ready ? 2 : 0)));
+  const size_t flags_at = w.buf().size();
+  w.U8(static_cast<uint8_t>((a.leaving ? 1 : 0) | (a.ready ? 2 : 0) | (a.restarting ? 4 : 0)));
   w.U16(a.interval_ms);
   w.U64(a.incarnation);
   w.U64(a.sequence);
@@ -111,6 +112,22 @@ absl::StatusOr<std::vector<uint8_t>> BuildAdvert(const Advert& a, absl::string_v
     w.Bytes(k);
     w.U8(static_cast<uint8_t>(v.size()));
     w.Bytes(v);
+  }
+  w.U16(a.restarting ? a.restart_grace_ms : 0);
+  // Claims that do not fit one frame are not sent at all (flag bit 3): the receivers then treat
+  // this node as claiming nothing it does not win by the hash, exactly as before claims existed.
+  size_t claim_bytes = 0;
+  for (const IpAddress& c : a.claims) claim_bytes += c.is_v4() ? 5 : 17;
+  if (!a.claims_known || w.buf().size() + 2 + claim_bytes + kAdvertMacBytes > kMaxAdvertBytes) {
+    w.buf()[flags_at] |= 8;
+    w.U16(0);
+  } else {
+    w.U16(static_cast<uint16_t>(a.claims.size()));
+    for (const IpAddress& c : a.claims) {
+      w.U8(c.is_v4() ? 4 : 6);
+      const auto b = c.bytes();
+      w.Bytes(absl::string_view(reinterpret_cast<const char*>(b.data()), c.is_v4() ? 4 : 16));
+    }
   }
   if (w.buf().size() + kAdvertMacBytes > kMaxAdvertBytes) {
     return absl::InvalidArgumentError(
@@ -139,8 +156,8 @@ absl::StatusOr<Advert> ParseAdvert(const uint8_t* data, size_t len, absl::string
   Reader r(data + 4, body - 4);
   Advert a;
   uint8_t version, flags, family, name_len, if_len, label_count;
-  if (!r.U8(version) || version != kVersion) {
-    return absl::InvalidArgumentError(absl::StrCat("advert: version ", version, " is not 1"));
+  if (!r.U8(version) || (version != 1 && version != kVersion)) {
+    return absl::InvalidArgumentError(absl::StrCat("advert: version ", version, " is not 1 or 2"));
   }
   if (!r.U8(flags) || !r.U16(a.interval_ms) || !r.U64(a.incarnation) || !r.U64(a.sequence) ||
       !r.U16(a.tcp_port) || !r.U8(family)) {
@@ -164,6 +181,8 @@ absl::StatusOr<Advert> ParseAdvert(const uint8_t* data, size_t len, absl::string
   if (a.node.empty()) return absl::InvalidArgumentError("advert: empty node name");
   a.leaving = (flags & 1) != 0;
   a.ready = (flags & 2) != 0;
+  a.restarting = version >= 2 && (flags & 4) != 0;
+  a.claims_known = version >= 2 && (flags & 8) == 0;
   for (int i = 0; i < label_count; ++i) {
     uint8_t kl, vl;
     std::string k, v;
@@ -171,6 +190,23 @@ absl::StatusOr<Advert> ParseAdvert(const uint8_t* data, size_t len, absl::string
       return absl::InvalidArgumentError("advert: truncated labels");
     }
     a.labels[k] = v;
+  }
+  if (version >= 2) {
+    uint16_t grace, claim_count;
+    if (!r.U16(grace) || !r.U16(claim_count)) {
+      return absl::InvalidArgumentError("advert: truncated claims");
+    }
+    a.restart_grace_ms = a.restarting ? grace : 0;
+    for (int i = 0; i < claim_count; ++i) {
+      uint8_t fam;
+      std::string raw;
+      if (!r.U8(fam) || (fam != 4 && fam != 6) || !r.Str(fam == 4 ? 4 : 16, raw)) {
+        return absl::InvalidArgumentError("advert: truncated or malformed claims");
+      }
+      auto addr = IpAddress::FromBytes(reinterpret_cast<const uint8_t*>(raw.data()), raw.size());
+      if (!addr.ok()) return addr.status();
+      a.claims.push_back(*addr);
+    }
   }
   if (!r.done()) return absl::InvalidArgumentError("advert: trailing bytes");
   return a;

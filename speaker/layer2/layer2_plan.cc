@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <iterator>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "arp/link.h"
+#include "config/selector_text.h"
 #include "config/validate.h"
 #include "speaker/layer2/owner_election.h"
 
@@ -55,19 +58,91 @@ std::vector<Layer2Vip> Layer2Vips(const config::Config& config, const controller
   return out;
 }
 
-bool Eligible(const Layer2Vip& vip, const std::string& node, const SegmentView::Member& member,
-              const std::vector<std::string>& excluded_interfaces) {
-  if (vip.facts && vip.facts->Excluded(node)) return false;
-  if (vip.endpoint_nodes && vip.endpoint_nodes->count(node) == 0) return false;
+namespace {
+
+// Eligible() and Eligibility() in one: the reasons are written only when `explain` (the
+// speaker asks this for every VIP and member on every change, and needs only the answer).
+Verdict Judge(const Layer2Vip& vip, const std::string& node, const SegmentView::Member& member,
+              const std::vector<std::string>& excluded_interfaces, bool check_interface,
+              bool explain) {
   const config::Labels& labels =
       vip.facts ? vip.facts->LabelsOf(node, member.labels) : member.labels;
-  if (labels.count(kExcludeLabel) > 0) return false;
-  return std::any_of(vip.advertisements.begin(), vip.advertisements.end(),
-                     [&](const config::L2Advertisement* adv) {
-                       return arp::InterfaceSelected(member.interface, adv->interfaces,
-                                                     excluded_interfaces) &&
-                              config::AnyMatches(adv->node_selectors, labels);
-                     });
+  if (labels.count(kExcludeLabel) > 0) {
+    return Verdict::No(explain ? absl::StrCat("it has the label ", kExcludeLabel) : "");
+  }
+  if (vip.facts && vip.facts->Excluded(node)) {
+    return Verdict::No(explain ? "the API takes it out of load-balancer duty (condition "
+                                 "NetworkUnavailable=True)"
+                               : "");
+  }
+  if (vip.endpoint_nodes && vip.endpoint_nodes->count(node) == 0) {
+    return Verdict::No(explain ? "externalTrafficPolicy Local: no ready endpoint of the Service "
+                                 "on this node (EndpointSlices)"
+                               : "");
+  }
+  std::vector<std::string> why;
+  for (const config::L2Advertisement* adv : vip.advertisements) {
+    const bool interface_ok =
+        !check_interface ||
+        arp::InterfaceSelected(member.interface, adv->interfaces, excluded_interfaces);
+    const bool labels_ok = interface_ok && config::AnyMatches(adv->node_selectors, labels);
+    if (labels_ok) {
+      return Verdict::Yes(explain ? absl::StrCat(adv->meta.name, " selects it") : "");
+    }
+    if (!explain) continue;
+    if (!interface_ok) {
+      why.push_back(adv->interfaces.empty()
+                        ? absl::StrCat(adv->meta.name, ": its interface ", member.interface,
+                                       " is one ironlb never announces on unless named (",
+                                       absl::StrJoin(excluded_interfaces, ","), ")")
+                        : absl::StrCat(adv->meta.name, ": its interface ", member.interface,
+                                       " is not in interfaces [",
+                                       absl::StrJoin(adv->interfaces, ","), "]"));
+    } else {
+      why.push_back(absl::StrCat(
+          adv->meta.name, ": nodeSelectors (", config::DescribeSelectors(adv->node_selectors),
+          ") do not match its labels (", config::DescribeLabels(labels), ")"));
+    }
+  }
+  return Verdict::No(absl::StrJoin(why, "; "));
+}
+
+}  // namespace
+
+bool Eligible(const Layer2Vip& vip, const std::string& node, const SegmentView::Member& member,
+              const std::vector<std::string>& excluded_interfaces) {
+  return Judge(vip, node, member, excluded_interfaces, /*check_interface=*/true, false).yes;
+}
+
+Verdict Eligibility(const Layer2Vip& vip, const std::string& node,
+                    const SegmentView::Member& member,
+                    const std::vector<std::string>& excluded_interfaces, bool check_interface) {
+  return Judge(vip, node, member, excluded_interfaces, check_interface, true);
+}
+
+std::optional<std::string> OwnerOn(const Layer2Vip& vip, const SegmentView& segment,
+                                   const std::vector<std::string>& excluded_interfaces) {
+  std::vector<std::string> ready;      // eligible and past their hold-off: the hash decides
+  std::vector<std::string> claimants;  // eligible and answering for it now
+  std::vector<std::string> adopting;   // claimants not ready yet: restarted speakers
+  for (const auto& [node, member] : segment.alive) {
+    if (!Eligible(vip, node, member, excluded_interfaces)) continue;
+    if (member.ready) ready.push_back(node);
+    if (member.claims.count(vip.vip) == 0) continue;
+    claimants.push_back(node);
+    if (!member.ready) adopting.push_back(node);
+  }
+  // Several claimants (a healed partition): the same hash order picks one everywhere.
+  if (!adopting.empty()) return OwnerFor(vip.vip, adopting);
+  const std::optional<std::string> winner = OwnerFor(vip.vip, ready);
+  if (claimants.empty()) return winner;
+  const std::optional<std::string> holder = OwnerFor(vip.vip, claimants);
+  if (!winner || *winner == *holder) return holder;
+  const uint64_t winner_joined = segment.alive.at(*winner).incarnation;
+  const uint64_t holder_joined = segment.alive.at(*holder).incarnation;
+  // The winner came back after the holder took the VIP: sticky keeps it where it is.
+  if (segment.sticky && winner_joined > holder_joined + segment.settle_ns) return holder;
+  return winner;
 }
 
 std::map<IpAddress, std::string> OwnersOn(const std::vector<Layer2Vip>& vips,
@@ -75,11 +150,7 @@ std::map<IpAddress, std::string> OwnersOn(const std::vector<Layer2Vip>& vips,
                                           const std::vector<std::string>& excluded_interfaces) {
   std::map<IpAddress, std::string> out;
   for (const Layer2Vip& vip : vips) {
-    std::vector<std::string> eligible;
-    for (const auto& [node, member] : segment.alive) {
-      if (Eligible(vip, node, member, excluded_interfaces)) eligible.push_back(node);
-    }
-    if (auto owner = OwnerFor(vip.vip, eligible)) out[vip.vip] = *owner;
+    if (auto owner = OwnerOn(vip, segment, excluded_interfaces)) out[vip.vip] = *owner;
   }
   return out;
 }
@@ -89,15 +160,9 @@ std::vector<arp::VipClaim> ClaimsFor(const std::string& self, const std::vector<
                                      const std::vector<std::string>& excluded_interfaces) {
   std::map<IpAddress, std::vector<std::string>> claimed;  // vip -> our interfaces
   for (const SegmentView& seg : segments) {
-    auto me = seg.alive.find(self);
-    if (me == seg.alive.end()) continue;
+    if (seg.alive.count(self) == 0) continue;
     for (const Layer2Vip& vip : vips) {
-      if (!Eligible(vip, self, me->second, excluded_interfaces)) continue;
-      std::vector<std::string> eligible;
-      for (const auto& [node, member] : seg.alive) {
-        if (Eligible(vip, node, member, excluded_interfaces)) eligible.push_back(node);
-      }
-      if (OwnerFor(vip.vip, eligible) == self) claimed[vip.vip].push_back(seg.ifname);
+      if (OwnerOn(vip, seg, excluded_interfaces) == self) claimed[vip.vip].push_back(seg.ifname);
     }
   }
   std::vector<arp::VipClaim> out;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "arp/layer2_service.h"
+#include "common/verdict.h"
 #include "config/types.h"
 #include "controller/plan.h"
 #include "speaker/cluster_facts.h"
@@ -39,25 +40,55 @@ std::vector<Layer2Vip> Layer2Vips(const config::Config& config, const controller
 struct SegmentView {
   std::string ifname;  // our interface
   struct Member {
+    Member() = default;
+    Member(std::string interface_name, config::Labels member_labels, bool is_ready = true,
+           std::set<IpAddress> member_claims = {}, uint64_t member_incarnation = 0)
+        : interface(std::move(interface_name)),
+          labels(std::move(member_labels)),
+          ready(is_ready),
+          claims(std::move(member_claims)),
+          incarnation(member_incarnation) {}
     std::string interface;  // the member's own name for its port
     config::Labels labels;
+    // Past its hold-off after joining. A member that is not ready counts only for the VIPs it
+    // claims (a restarted speaker adopting what its predecessor held), never by the hash.
+    bool ready = true;
+    std::set<IpAddress> claims;  // VIPs it answers for now on this segment (its adverts)
+    uint64_t incarnation = 0;    // when it joined the segment (Unix ns, its own clock)
   };
   std::map<std::string, Member> alive;  // node -> facts, ourselves included
+  // Sticky ownership (the default): a VIP stays with the eligible member answering for it when
+  // the hash winner is a node that joined the segment more than `settle` after that member
+  // (a node that returned: restarted, rebooted, reconnected); only a VIP nobody eligible claims,
+  // or one whose hash winner was there all along (a cluster starting, a node becoming eligible
+  // again), goes to the hash winner. False (rebalance): the hash winner always takes VIPs from
+  // ready claimants. Either way a restarted speaker that is not ready yet keeps what it claims.
+  bool sticky = true;
+  uint64_t settle_ns = 10'000'000'000;  // 10 s
 };
+
+// The owner of `vip` on `segment`, or nullopt when no member is eligible.
+std::optional<std::string> OwnerOn(const Layer2Vip& vip, const SegmentView& segment,
+                                   const std::vector<std::string>& excluded_interfaces);
 
 // Is `node` (with `member` facts) eligible for `vip`: not excluded from load balancing (its
 // label, or the API's NetworkUnavailable), a ready endpoint when the VIP needs one, and some
 // advertisement of the VIP selects its interface and its labels (the API's, when known).
 bool Eligible(const Layer2Vip& vip, const std::string& node, const SegmentView::Member& member,
               const std::vector<std::string>& excluded_interfaces);
+// The same decision with its reason, for `ironlbctl explain` and logs. `check_interface` false:
+// the member's interface is unknown (explain --nodes without @IFACE), only the rest is judged.
+Verdict Eligibility(const Layer2Vip& vip, const std::string& node,
+                    const SegmentView::Member& member,
+                    const std::vector<std::string>& excluded_interfaces,
+                    bool check_interface = true);
 
 // The owner of every VIP that has an eligible member on `segment`.
 std::map<IpAddress, std::string> OwnersOn(const std::vector<Layer2Vip>& vips,
                                           const SegmentView& segment,
                                           const std::vector<std::string>& excluded_interfaces);
 
-// The VIPs `self` owns, per interface: on every segment, the owner of each VIP is the
-// rendezvous winner among the eligible alive members.
+// The VIPs `self` owns, per interface: on every segment, OwnerOn() of each VIP.
 std::vector<arp::VipClaim> ClaimsFor(const std::string& self, const std::vector<Layer2Vip>& vips,
                                      const std::vector<SegmentView>& segments,
                                      const std::vector<std::string>& excluded_interfaces);

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "speaker/layer2/restart_state.h"
 
 namespace ironlb::speaker {
 
@@ -14,7 +15,25 @@ absl::StatusOr<std::unique_ptr<Layer2Speaker>> Layer2Speaker::Create(
     return absl::InvalidArgumentError(
         "layer 2 needs the speakers' shared key (--layer2-key-file): adverts are signed with it");
   }
+  options.restart_grace = std::min<std::chrono::milliseconds>(
+      options.restart_grace, absl::ToChronoMilliseconds(Membership::kMaxRestartGrace));
   std::unique_ptr<Layer2Speaker> s(new Layer2Speaker(loop, std::move(options)));
+  if (!s->options_.restart_state_file.empty()) {
+    auto taken = TakeRestartState(s->options_.restart_state_file, s->options_.node, ThisHostId(),
+                                  absl::Now());
+    if (!taken.ok()) {
+      IRONLB_LOG(kWarn, "layer 2: restart state unusable; starting afresh")
+          .With("error", taken.status());
+    } else if (*taken) {
+      for (const auto& [ifname, vips] : (*taken)->claims) {
+        s->adopted_[ifname].insert(vips.begin(), vips.end());
+      }
+      s->adopt_until_ = (*taken)->deadline;
+      IRONLB_LOG(kInfo, "layer 2: adopting the VIPs of this node's previous speaker process")
+          .With("interfaces", s->adopted_.size())
+          .With("until", absl::FormatTime((*taken)->deadline));
+    }
+  }
   auto l2 = arp::Layer2Service::Create(loop, sockets, s->options_.arp);
   if (!l2.ok()) return l2.status();
   s->layer2_ = std::move(*l2);
@@ -59,6 +78,7 @@ absl::StatusOr<std::unique_ptr<Layer2Speaker>> Layer2Speaker::Create(
 
 Layer2Speaker::~Layer2Speaker() {
   if (metrics_timer_ != 0) loop_->Cancel(metrics_timer_);
+  if (leave_timer_ != 0) loop_->Cancel(leave_timer_);
   segments_.clear();
   links_.reset();
 }
@@ -127,7 +147,9 @@ void Layer2Speaker::SyncSegments() {
                         .labels = options_.labels,
                         .incarnation = static_cast<uint64_t>(absl::ToUnixNanos(absl::Now())),
                         .interval = options_.interval,
-                        .dead_after = options_.dead_after};
+                        .dead_after = options_.dead_after,
+                        .hold_off = options_.dead_after};
+    for (const IpAddress& v : Adopted(link.name)) opts.initial_claims.push_back(v);
     auto seg = Segment::Create(loop_, ifindex, link.name, link.mac.bytes(), address, st.mesh.get(),
                                st.mesh ? st.mesh->port() : 0, opts, [this] { Recompute(); });
     if (!seg.ok()) {
@@ -154,25 +176,61 @@ void Layer2Speaker::SetDesired(std::shared_ptr<const config::LoadResult> config,
   Recompute();
 }
 
+std::set<IpAddress> Layer2Speaker::Adopted(const std::string& ifname) const {
+  auto it = adopted_.find(ifname);
+  if (it == adopted_.end() || absl::Now() >= adopt_until_) return {};
+  std::set<IpAddress> out;
+  for (const Layer2Vip& v : vips_) {
+    if (it->second.count(v.vip) > 0) out.insert(v.vip);
+  }
+  return out;
+}
+
 void Layer2Speaker::Recompute() {
+  if (leaving_ && ReleaseClaimedByOthers()) return;
   if (stopping_) return;
+  const auto before = layer2_->Announced();
   std::vector<SegmentView> views;
   for (const auto& [ifindex, st] : segments_) {
     if (!st.segment) continue;
     SegmentView v;
     v.ifname = st.segment->ifname();
-    // Only ready members count, ourselves included: a node that just joined owns nothing
-    // until it has heard everybody, and nobody hands it VIPs before then.
-    if (st.segment->ready()) v.alive[options_.node] = {st.segment->ifname(), options_.labels};
+    v.sticky = options_.sticky;
+    // Members count once ready, ourselves included: a node that just joined owns nothing by
+    // the hash until it has heard everybody, and nobody hands it VIPs before then. Before
+    // that a member counts only for what it answers for (a restarted speaker adopting).
+    std::set<IpAddress> mine;
+    if (auto it = before.find(v.ifname); it != before.end()) {
+      mine.insert(it->second.begin(), it->second.end());
+    }
+    if (st.segment->ready()) {
+      adopted_.erase(v.ifname);  // past the hold-off: what we answer for is ours anyway
+    } else {
+      for (const IpAddress& a : Adopted(v.ifname)) mine.insert(a);
+    }
+    if (st.segment->ready() || !mine.empty()) {
+      v.alive[options_.node] = {st.segment->ifname(), options_.labels, st.segment->ready(),
+                                std::move(mine), st.segment->incarnation()};
+    }
     for (const std::string& node : st.segment->Alive()) {
       if (node == options_.node) continue;
       const Membership::Member* m = st.segment->membership().Find(node);
-      if (m != nullptr && m->last.ready) v.alive[node] = {m->last.interface, m->last.labels};
+      if (m == nullptr) continue;
+      std::set<IpAddress> claims(m->last.claims.begin(), m->last.claims.end());
+      if (m->last.ready || !claims.empty()) {
+        v.alive[node] = {m->last.interface, m->last.labels, m->last.ready, std::move(claims),
+                         m->last.incarnation};
+      }
     }
     views.push_back(std::move(v));
   }
-  const auto before = layer2_->Announced();
   layer2_->SetOwnedVips(ClaimsFor(options_.node, vips_, views, options_.arp.excluded_interfaces));
+  const auto announced = layer2_->Announced();
+  for (auto& [ifindex, st] : segments_) {
+    if (!st.segment) continue;
+    auto it = announced.find(st.segment->ifname());
+    st.segment->SetClaims(it == announced.end() ? std::vector<IpAddress>() : it->second);
+  }
   NoteTakeovers(views);
   if (metrics_) {
     for (const auto& [ifname, vips] : layer2_->Announced()) {
@@ -192,6 +250,12 @@ void Layer2Speaker::Recompute() {
 Takeover Layer2Speaker::Explain(const SegmentView& view, const IpAddress& vip,
                                 const std::string& previous, bool was_ready) const {
   Takeover t{.vip = vip, .interface = view.ifname, .previous_owner = previous, .at = absl::Now()};
+  if (previous.empty() && !was_ready && adopted_.count(view.ifname) > 0 &&
+      adopted_.at(view.ifname).count(vip) > 0) {
+    t.cause = "restart";
+    t.reason = "adopted from this node's previous speaker process (hitless restart)";
+    return t;
+  }
   if (previous.empty()) {
     t.cause = was_ready ? "assigned" : "start";
     t.reason = was_ready ? "a new or newly eligible VIP; this node wins the hash"
@@ -225,6 +289,10 @@ Takeover Layer2Speaker::Explain(const SegmentView& view, const IpAddress& vip,
       t.cause = "peer-died";
       t.reason = absl::StrCat(previous, "'s liveness link closed (its speaker died); last advert ",
                               ms, " ms before the takeover");
+      break;
+    case Membership::Cause::kRestartTimedOut:
+      t.cause = "peer-restart-timeout";
+      t.reason = absl::StrCat(previous, "'s speaker did not come back within its restart grace");
       break;
     case Membership::Cause::kSilent:
       t.cause = "peer-silent";
@@ -347,11 +415,69 @@ void Layer2Speaker::Shutdown(std::function<void()> done) {
     if (st.segment) st.segment->Leave();
   }
   stopping_ = true;
-  loop_->RunAfter(options_.leave_grace, [this, done = std::move(done)] {
+  leaving_ = true;
+  leave_done_ = std::move(done);
+  // Each VIP is answered until its heir claims it (Recompute -> ReleaseClaimedByOthers), so a
+  // client sees exactly one answerer at any instant; leave_grace bounds the wait.
+  leave_timer_ = loop_->RunAfter(options_.leave_grace, [this] {
+    leave_timer_ = 0;
     layer2_->SetOwnedVips({});
+    ReleaseClaimedByOthers();
+  });
+  ReleaseClaimedByOthers();
+}
+
+bool Layer2Speaker::ReleaseClaimedByOthers() {
+  if (!leaving_) return false;
+  std::vector<arp::VipClaim> keep;
+  for (const auto& [ifname, vips] : layer2_->Announced()) {
+    const Segment* seg = nullptr;
+    for (const auto& [ifindex, st] : segments_) {
+      if (st.segment && st.segment->ifname() == ifname) seg = st.segment.get();
+    }
+    for (const IpAddress& vip : vips) {
+      bool claimed = false;
+      for (const std::string& node : seg != nullptr ? seg->Alive() : std::vector<std::string>()) {
+        const Membership::Member* m = seg->membership().Find(node);
+        if (m != nullptr &&
+            std::find(m->last.claims.begin(), m->last.claims.end(), vip) != m->last.claims.end()) {
+          claimed = true;
+        }
+      }
+      if (!claimed) keep.push_back({vip, {ifname}});
+    }
+  }
+  layer2_->SetOwnedVips(keep);
+  if (!keep.empty()) return false;
+  leaving_ = false;
+  if (leave_timer_ != 0) loop_->Cancel(leave_timer_);
+  leave_timer_ = 0;
+  // Let go of the segments on the next turn: this may run inside one of their callbacks.
+  loop_->RunAfter(std::chrono::milliseconds(0), [this, done = std::move(leave_done_)] {
     segments_.clear();
     if (done) done();
   });
+  return true;
+}
+
+void Layer2Speaker::Restart(std::function<void()> done) {
+  stopping_ = true;
+  if (!options_.restart_state_file.empty()) {
+    RestartState state{.node = options_.node,
+                       .host_id = ThisHostId(),
+                       .deadline = absl::Now() + absl::FromChrono(options_.restart_grace),
+                       .claims = layer2_->Announced()};
+    if (absl::Status st = WriteRestartState(options_.restart_state_file, state); !st.ok()) {
+      IRONLB_LOG(kWarn, "layer 2: cannot leave the restart state; the next process starts afresh")
+          .With("error", st);
+    }
+  }
+  for (auto& [ifindex, st] : segments_) {
+    if (st.segment) st.segment->Restart(options_.restart_grace);
+  }
+  IRONLB_LOG(kInfo, "layer 2: restarting; the other speakers keep this node's VIPs with it")
+      .With("grace_ms", options_.restart_grace.count());
+  if (done) done();
 }
 
 }  // namespace ironlb::speaker

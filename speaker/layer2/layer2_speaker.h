@@ -1,7 +1,13 @@
 // The layer-2 half of the speaker, on one event loop: a Segment (adverts + membership) and a
 // liveness mesh on every interface an L2Advertisement may use, ownership recomputed whenever
-// membership or the VIPs change, and arp/ told the result. Graceful stop tells the segment we
-// are leaving, keeps answering while the others take over, then lets go.
+// membership or the VIPs change, and arp/ told the result. Ownership is sticky by default: a VIP
+// stays where it is answered while that node is alive and eligible.
+// Two ways to stop: Restart() (the default for SIGTERM) tells the segment our speaker will be
+// back within the grace period, writes what we answer for to the restart-state file and exits
+// without letting go: the kernel keeps forwarding, the peers keep our VIPs ours, and the next
+// process takes the file and answers for the same VIPs at once. Shutdown() (leaving for good)
+// tells the segment we are leaving and stops answering each VIP the moment its heir claims it,
+// so a client never sees two answerers.
 #pragma once
 
 #include <chrono>
@@ -29,13 +35,20 @@ namespace ironlb::speaker {
 struct Layer2SpeakerOptions {
   std::string node;
   config::Labels labels;
-  std::string key;                // shared by the cluster's speakers; signs adverts
-  uint16_t liveness_port = 7946;  // TCP, on each segment's own address
-  std::chrono::milliseconds interval{40};
+  std::string key;                         // shared by the cluster's speakers; signs adverts
+  uint16_t liveness_port = 7946;           // TCP, on each segment's own address
+  std::chrono::milliseconds interval{40};  // see SegmentOptions
   std::chrono::milliseconds dead_after{160};
-  // After announcing we leave, how long we keep answering so the new owners' gratuitous
-  // packets land first: no gap for clients.
+  // After announcing we leave, we answer for each VIP until a peer claims it, at most this
+  // long (a peer too old to advertise its claims takes over without telling).
   std::chrono::milliseconds leave_grace{300};
+  // Sticky ownership (default); false: the hash winner takes VIPs back when it returns.
+  bool sticky = true;
+  // How long the peers keep our VIPs ours while our speaker restarts (at most 30 s).
+  std::chrono::milliseconds restart_grace{30000};
+  // Where Restart() leaves our VIPs for the next process; empty: no adoption (a restarted
+  // speaker then starts as a new one, after its hold-off, and owns what the others leave it).
+  std::string restart_state_file;
   arp::Layer2Options arp;
 };
 
@@ -81,8 +94,12 @@ class Layer2Speaker {
   void SetDesired(std::shared_ptr<const config::LoadResult> config,
                   const controller::PlanOutput& plan,
                   std::shared_ptr<const ClusterFacts> facts = nullptr);
-  // Leaves every segment, waits leave_grace, releases every VIP, then calls `done`.
+  // Leaving for good: leaves every segment, stops answering each VIP once a peer claims it (or
+  // after leave_grace), then calls `done`.
   void Shutdown(std::function<void()> done);
+  // Restarting: tells every segment, writes the restart-state file, keeps answering until the
+  // process exits; calls `done` at once.
+  void Restart(std::function<void()> done);
 
   // VIPs owned now, per interface (for status, metrics and tests).
   std::map<std::string, std::vector<IpAddress>> Owned() const { return layer2_->Announced(); }
@@ -111,6 +128,10 @@ class Layer2Speaker {
   bool WantsSegment(const arp::Link& link) const;
   void SyncSegments();
   void Recompute();
+  // While leaving: drops the VIPs a peer now claims; true when nothing is left.
+  bool ReleaseClaimedByOthers();
+  // The adopted VIPs (from the previous process) still valid on `ifname`.
+  std::set<IpAddress> Adopted(const std::string& ifname) const;
   // Records the VIPs we just started owning on each segment, and why.
   void NoteTakeovers(const std::vector<SegmentView>& views);
   // `was_ready`: we were eligible on this segment at the previous recompute.
@@ -127,6 +148,12 @@ class Layer2Speaker {
   std::vector<Layer2Vip> vips_;
   std::map<int, SegmentState> segments_;  // by ifindex
   bool stopping_ = false;
+  bool leaving_ = false;
+  std::function<void()> leave_done_;
+  EventLoop::TimerId leave_timer_ = 0;
+  // From the restart-state file: what the previous process answered for, until when.
+  std::map<std::string, std::set<IpAddress>> adopted_;
+  absl::Time adopt_until_ = absl::InfinitePast();
   // Owner of each VIP per interface at the last recompute.
   std::map<std::string, std::map<IpAddress, std::string>> owners_;
   std::set<std::string> ready_on_;  // interfaces where we were ready at the last recompute

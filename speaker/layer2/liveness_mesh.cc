@@ -21,7 +21,18 @@ namespace {
 constexpr size_t kNonce = 16;
 constexpr size_t kMac = 32;
 constexpr auto kHandshakeTimeout = std::chrono::seconds(2);
+// Connections not yet authenticated: at most this many from one address (refused beyond),
+// and this many in all (the oldest is dropped for a newcomer, so a stranger holding idle
+// connections cannot keep a restarting speaker out).
+constexpr size_t kStrangersPerAddress = 4;
+constexpr size_t kStrangersInAll = 64;
+// A refused address is logged at most once per window (with how many were not logged).
+constexpr auto kLogWindow = std::chrono::seconds(10);
+constexpr size_t kLogMemory = 1024;  // addresses remembered for that
 constexpr char kContext[] = "ironlb-liveness";
+// Sent before closing on purpose: the peer does not mistake our Drop() (we count it gone, e.g.
+// after missing its adverts while this host was busy) for our death and take our VIPs.
+constexpr char kFarewell = 'F';
 
 bool Proof(const std::string& key, const uint8_t* nonce, const std::string& name,
            uint8_t out[kMac]) {
@@ -51,6 +62,16 @@ socklen_t ToSockaddr(const IpAddress& a, uint16_t port, sockaddr_storage* ss) {
   return sizeof(sockaddr_in6);
 }
 
+std::string AddressOf(const sockaddr_storage& ss) {
+  if (ss.ss_family == AF_INET) {
+    return IpAddress::FromV4(reinterpret_cast<const sockaddr_in&>(ss).sin_addr).ToString();
+  }
+  if (ss.ss_family == AF_INET6) {
+    return IpAddress::FromV6(reinterpret_cast<const sockaddr_in6&>(ss).sin6_addr).ToString();
+  }
+  return "unknown";
+}
+
 void SetNoDelay(int fd) {
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -61,13 +82,16 @@ void SetNoDelay(int fd) {
 struct LivenessMesh::Conn {
   int fd = -1;
   std::string expected_peer;  // set when we dialled
-  std::string peer;           // from its HELLO
+  std::string remote;         // the other end's address (accepted connections)
+  uint64_t accepted = 0;      // order of acceptance, to drop the oldest stranger
+  std::string peer;           // from its HELLO; trusted only once authenticated
   uint8_t my_nonce[kNonce];
   uint8_t peer_nonce[kNonce];
   std::string inbuf;
   bool hello_sent = false;
   bool hello_seen = false;
   bool authenticated = false;
+  bool farewell = false;  // the peer closed on purpose (it counts us as gone), not a death
   EventLoop::TimerId handshake_timer = 0;
 };
 
@@ -120,17 +144,67 @@ LivenessMesh::~LivenessMesh() {
 
 void LivenessMesh::OnAccept() {
   while (true) {
-    const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    sockaddr_storage ss{};
+    socklen_t len = sizeof(ss);
+    const int fd =
+        accept4(listen_fd_, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return;  // EAGAIN: drained
-    Adopt(fd, "");
+    std::string remote = AddressOf(ss);
+    size_t from_remote = 0, strangers = 0;
+    const Conn* oldest = nullptr;
+    for (const auto& [other_fd, c] : conns_) {
+      if (c->authenticated || !c->expected_peer.empty()) continue;
+      ++strangers;
+      if (c->remote == remote) ++from_remote;
+      if (oldest == nullptr || c->accepted < oldest->accepted) oldest = c.get();
+    }
+    if (from_remote >= kStrangersPerAddress) {
+      close(fd);
+      Refused(remote, "too many unauthenticated connections from this address");
+      continue;
+    }
+    if (strangers >= kStrangersInAll && oldest != nullptr) {
+      Refused(oldest->remote, "too many unauthenticated connections; the oldest was dropped");
+      Close(oldest->fd, /*report=*/false);
+    }
+    Adopt(fd, "", std::move(remote));
   }
 }
 
-void LivenessMesh::Adopt(int fd, std::string expected_peer) {
+size_t LivenessMesh::unauthenticated() const {
+  size_t n = 0;
+  for (const auto& [fd, c] : conns_) n += c->authenticated ? 0 : 1;
+  return n;
+}
+
+void LivenessMesh::Refused(const std::string& remote, absl::string_view reason) {
+  const auto now = std::chrono::steady_clock::now();
+  if (refused_.size() >= kLogMemory && refused_.count(remote) == 0) {
+    std::erase_if(refused_, [&](const auto& kv) { return now - kv.second.logged >= kLogWindow; });
+    if (refused_.size() >= kLogMemory) refused_.clear();
+  }
+  auto [it, fresh] = refused_.try_emplace(remote);
+  RefusedAddress& r = it->second;
+  if (!fresh && now - r.logged < kLogWindow) {
+    ++r.suppressed;
+    return;
+  }
+  // Only what we know for sure: the address and our reason. Nothing the stranger sent.
+  IRONLB_LOG(kWarn, "liveness: connection refused")
+      .With("remote", remote)
+      .With("reason", reason)
+      .With("not_logged_before", r.suppressed);
+  r.logged = now;
+  r.suppressed = 0;
+}
+
+void LivenessMesh::Adopt(int fd, std::string expected_peer, std::string remote) {
   SetNoDelay(fd);
   auto c = std::make_unique<Conn>();
   c->fd = fd;
   c->expected_peer = std::move(expected_peer);
+  c->remote = std::move(remote);
+  c->accepted = ++accepted_;
   RAND_bytes(c->my_nonce, kNonce);
   // An accepted connection is up: greet now. A dial in progress greets when the acceptor's
   // HELLO arrives (the kernel cannot queue data before the connection is established).
@@ -156,6 +230,7 @@ void LivenessMesh::ExpireHandshake(int fd) {
   auto it = conns_.find(fd);
   if (it == conns_.end() || it->second->authenticated) return;
   it->second->handshake_timer = 0;
+  if (it->second->expected_peer.empty()) Refused(it->second->remote, "no handshake in time");
   Close(fd, /*report=*/false);
 }
 
@@ -166,18 +241,22 @@ void LivenessMesh::OnReadable(int fd) {
   char buf[512];
   const ssize_t n = recv(fd, buf, sizeof(buf), 0);
   if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-    Close(fd, /*report=*/c.authenticated);
+    Close(fd, /*report=*/c.authenticated && !c.farewell);
     return;
   }
   if (n < 0) return;
-  if (c.authenticated) return;  // nothing is expected after the handshake; ignore
+  if (c.authenticated) {
+    // The only thing said after the handshake: the farewell byte of a Drop().
+    if (std::memchr(buf, kFarewell, static_cast<size_t>(n)) != nullptr) c.farewell = true;
+    return;
+  }
   if (!c.hello_sent && !SendHello(c)) {
     Close(fd, false);
     return;
   }
   c.inbuf.append(buf, static_cast<size_t>(n));
   if (c.inbuf.size() > 2 * (kNonce + 1 + 255 + kMac)) {
-    Close(fd, false);
+    Reject(c, "handshake too long");
     return;
   }
   if (!c.hello_seen) {
@@ -190,7 +269,7 @@ void LivenessMesh::OnReadable(int fd) {
     c.hello_seen = true;
     if (c.peer.empty() || c.peer == self_ ||
         (!c.expected_peer.empty() && c.peer != c.expected_peer)) {
-      Close(fd, false);
+      Reject(c, "unexpected name in the handshake");
       return;
     }
     uint8_t proof[kMac];
@@ -204,9 +283,7 @@ void LivenessMesh::OnReadable(int fd) {
   uint8_t expected[kMac];
   if (!Proof(key_, c.my_nonce, c.peer, expected) ||
       CRYPTO_memcmp(expected, c.inbuf.data(), kMac) != 0) {
-    IRONLB_LOG(kWarn, "liveness: peer failed authentication; check the shared key")
-        .With("peer", c.peer);
-    Close(fd, false);
+    Reject(c, "failed authentication (not a speaker, or its --layer2-key-file differs)");
     return;
   }
   c.authenticated = true;
@@ -217,6 +294,18 @@ void LivenessMesh::OnReadable(int fd) {
   auto old = by_node_.find(c.peer);
   if (old != by_node_.end() && old->second != fd) Close(old->second, false);
   by_node_[c.peer] = fd;
+}
+
+void LivenessMesh::Reject(Conn& c, absl::string_view reason) {
+  if (c.expected_peer.empty()) {
+    Refused(c.remote, reason);
+  } else {  // we dialled a speaker its signed adverts named: its name is known, not claimed
+    IRONLB_LOG(kWarn, "liveness: handshake with a speaker failed")
+        .With("node", c.expected_peer)
+        .With("reason", reason)
+        .With("action", "check that every speaker has the same --layer2-key-file");
+  }
+  Close(c.fd, /*report=*/false);
 }
 
 void LivenessMesh::Close(int fd, bool report) {
@@ -250,7 +339,12 @@ void LivenessMesh::Ensure(const std::string& node, const IpAddress& addr, uint16
 
 void LivenessMesh::Drop(const std::string& node) {
   auto it = by_node_.find(node);
-  if (it != by_node_.end()) Close(it->second, /*report=*/false);
+  if (it == by_node_.end()) return;
+  auto c = conns_.find(it->second);
+  if (c != conns_.end() && c->second->authenticated) {
+    (void)!send(it->second, &kFarewell, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+  }
+  Close(it->second, /*report=*/false);
 }
 
 bool LivenessMesh::Connected(const std::string& node) const {

@@ -7,14 +7,21 @@
 // PROOF = HMAC-SHA256(key, "ironlb-liveness" | peer's nonce | own name). A connection counts
 // only once the peer's proof checks out, so a stranger can neither pose as a speaker nor make
 // one look dead by connecting and hanging up. The lexically smaller name dials.
+//
+// The port is open to the LAN, so strangers are expected: their connections are capped per
+// address and in all, time out after 2 s, and are logged by address and reason only (rate
+// limited per address), never with anything they sent.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "common/event_loop.h"
 #include "common/ip.h"
 
@@ -38,17 +45,24 @@ class LivenessMesh {
   // Keeps a connection with `node` at addr:port (dialling if we are the smaller name). Cheap
   // when it exists; call it for every advert.
   void Ensure(const std::string& node, const IpAddress& addr, uint16_t port);
-  // Closes the connection on purpose (the node left or expired): no loss is reported.
+  // Closes the connection on purpose (the node left or expired): no loss is reported, here or
+  // (a farewell byte goes first) at the peer.
   void Drop(const std::string& node);
   // True once the handshake with `node` has completed.
   bool Connected(const std::string& node) const;
+  // Connections whose handshake has not completed (strangers and dials in progress).
+  size_t unauthenticated() const;
 
  private:
   struct Conn;
   LivenessMesh(EventLoop* loop, std::string self, std::string key, int listen_fd, uint16_t port,
                LostFn on_lost);
   void OnAccept();
-  void Adopt(int fd, std::string expected_peer);
+  void Adopt(int fd, std::string expected_peer, std::string remote = "");
+  // Logs a refused stranger's address and our reason, at most once per window per address.
+  void Refused(const std::string& remote, absl::string_view reason);
+  // Closes a connection whose handshake failed, saying why.
+  void Reject(Conn& c, absl::string_view reason);
   void OnReadable(int fd);
   bool SendHello(Conn& c);
   void Close(int fd, bool report);
@@ -62,6 +76,12 @@ class LivenessMesh {
   LostFn on_lost_;
   std::map<int, std::unique_ptr<Conn>> conns_;  // by fd
   std::map<std::string, int> by_node_;          // authenticated (or dialling) connections
+  uint64_t accepted_ = 0;
+  struct RefusedAddress {
+    std::chrono::steady_clock::time_point logged;
+    uint64_t suppressed = 0;
+  };
+  std::map<std::string, RefusedAddress> refused_;  // by remote address
 };
 
 }  // namespace ironlb::speaker

@@ -1,5 +1,8 @@
 #include "speaker/layer2/membership.h"
 
+#include <algorithm>
+#include <optional>
+
 namespace ironlb::speaker {
 
 Membership::Verdict Membership::OnAdvert(const Advert& advert, absl::Time now) {
@@ -16,10 +19,45 @@ Membership::Verdict Membership::OnAdvert(const Advert& advert, absl::Time now) {
     }
     return Verdict::kLeft;
   }
-  auto [it, inserted] = alive_.insert_or_assign(advert.node, Member{advert, now});
+  Member m{advert, now};
+  if (advert.restarting) {
+    const absl::Duration grace =
+        std::min(absl::Milliseconds(advert.restart_grace_ms), kMaxRestartGrace);
+    m.restarting_until = now + grace;
+    m.kernel_heard = now;
+  }
+  auto [it, inserted] = alive_.insert_or_assign(advert.node, std::move(m));
   (void)it;
   if (inserted) departed_.erase(advert.node);
+  if (advert.restarting) return Verdict::kRestarting;
   return inserted ? Verdict::kJoined : Verdict::kRefreshed;
+}
+
+void Membership::OnHostAlive(const std::string& node, absl::Time now) {
+  auto it = alive_.find(node);
+  if (it != alive_.end() && it->second.restarting()) {
+    it->second.kernel_heard = std::max(it->second.kernel_heard, now);
+  }
+}
+
+absl::Time Membership::NextExpiry() const {
+  absl::Time next = absl::InfiniteFuture();
+  for (const auto& [name, m] : alive_) {
+    if (m.restarting()) {
+      next = std::min({next, m.restarting_until, m.kernel_heard + dead_after_});
+    } else {
+      next = std::min(next, m.last_heard + dead_after_);
+    }
+  }
+  return next;
+}
+
+std::vector<std::string> Membership::Restarting() const {
+  std::vector<std::string> out;
+  for (const auto& [name, m] : alive_) {
+    if (m.restarting()) out.push_back(name);
+  }
+  return out;
 }
 
 void Membership::Depart(std::map<std::string, Member>::iterator it, Cause cause, absl::Time now) {
@@ -29,7 +67,8 @@ void Membership::Depart(std::map<std::string, Member>::iterator it, Cause cause,
 
 bool Membership::OnConnectionLost(const std::string& node, absl::Time now) {
   auto it = alive_.find(node);
-  if (it == alive_.end()) return false;
+  // A restarting speaker's connection closes as it exits: expected, not a death.
+  if (it == alive_.end() || it->second.restarting()) return false;
   Depart(it, Cause::kConnectionLost, now);
   return true;
 }
@@ -37,9 +76,20 @@ bool Membership::OnConnectionLost(const std::string& node, absl::Time now) {
 std::vector<std::string> Membership::Expire(absl::Time now) {
   std::vector<std::string> dead;
   for (auto it = alive_.begin(); it != alive_.end();) {
-    if (now - it->second.last_heard > dead_after_) {
+    const Member& m = it->second;
+    std::optional<Departure> gone;
+    if (m.restarting()) {
+      if (now - m.kernel_heard > dead_after_) {
+        gone = Departure{Cause::kSilent, m.kernel_heard, now};
+      } else if (now >= m.restarting_until) {
+        gone = Departure{Cause::kRestartTimedOut, m.restarting_until, now};
+      }
+    } else if (now - m.last_heard > dead_after_) {
+      gone = Departure{Cause::kSilent, m.last_heard, now};
+    }
+    if (gone) {
       dead.push_back(it->first);
-      departed_[it->first] = Departure{Cause::kSilent, it->second.last_heard, now};
+      departed_[it->first] = *gone;
       it = alive_.erase(it);
     } else {
       ++it;

@@ -2,6 +2,9 @@
 // A member is alive from its first advert until either `dead_after` passes without one (link
 // cut, machine frozen), it says it is leaving (graceful stop), or its liveness connection
 // closes (the kernel closes a killed process's sockets at once, so this is the fast path).
+// A member that said it is restarting stays alive, VIPs and all, until its successor process
+// adverts, its grace period ends, or its host's kernel stops answering probes for `dead_after`
+// (the host went down): the last two take over as fast as a death.
 // Pure state: the caller feeds it adverts, connection events and the time.
 #pragma once
 
@@ -19,14 +22,21 @@ class Membership {
   struct Member {
     Advert last;            // the newest accepted advert
     absl::Time last_heard;  // when it arrived
+    // Restarting: kept until this time, and while its host answers probes (kernel_heard).
+    absl::Time restarting_until = absl::InfinitePast();
+    absl::Time kernel_heard = absl::InfinitePast();
+    bool restarting() const { return restarting_until != absl::InfinitePast(); }
   };
+  // Longest restart grace honoured, whatever a peer asks for.
+  static constexpr absl::Duration kMaxRestartGrace = absl::Seconds(30);
 
   enum class Verdict {
-    kJoined,     // a new member, or one back from the dead
-    kRefreshed,  // a known member, still alive
-    kLeft,       // the member said it is leaving: its VIPs move now
-    kStale,      // replayed or older than what we know: ignored
-    kSelf,       // our own advert looped back: ignored
+    kJoined,      // a new member, or one back from the dead
+    kRefreshed,   // a known member, still alive
+    kLeft,        // the member said it is leaving: its VIPs move now
+    kRestarting,  // the member's speaker is restarting: its VIPs stay for the grace period
+    kStale,       // replayed or older than what we know: ignored
+    kSelf,        // our own advert looped back: ignored
   };
 
   Membership(std::string self, absl::Duration dead_after)
@@ -35,7 +45,7 @@ class Membership {
   Verdict OnAdvert(const Advert& advert, absl::Time now);
   // How a member stopped being alive, kept until it rejoins: the takeover that follows is
   // reported with this cause, and timed from `last_heard`.
-  enum class Cause { kLeft, kConnectionLost, kSilent };
+  enum class Cause { kLeft, kConnectionLost, kSilent, kRestartTimedOut };
   struct Departure {
     Cause cause = Cause::kSilent;
     absl::Time last_heard;  // its last accepted advert
@@ -45,8 +55,15 @@ class Membership {
   // The member's liveness connection closed without a leaving advert: it died. Returns true
   // when it was alive. A newer incarnation (restart) has to advert again to rejoin.
   bool OnConnectionLost(const std::string& node, absl::Time now);
-  // Drops members not heard from for dead_after; returns their names.
+  // Drops members not heard from for dead_after, and restarting members whose grace ended or
+  // whose host fell silent; returns their names.
   std::vector<std::string> Expire(absl::Time now);
+  // The kernel of restarting `node`'s host answered a probe: the host is up.
+  void OnHostAlive(const std::string& node, absl::Time now);
+  // When the next member would expire if nothing more is heard (InfiniteFuture: nobody).
+  absl::Time NextExpiry() const;
+  // Restarting members, for probing their hosts.
+  std::vector<std::string> Restarting() const;
 
   // Alive members, ourselves included, sorted.
   std::vector<std::string> Alive() const;

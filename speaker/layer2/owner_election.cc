@@ -2,36 +2,18 @@
 
 #include <algorithm>
 
+#include "common/stable_hash.h"
+
 namespace ironlb::speaker {
-namespace {
-
-// FNV-1a over the bytes, then a SplitMix64 finaliser so that close inputs (10.0.0.1 and
-// 10.0.0.2) give unrelated weights. Fixed here, not std::hash, so all speakers agree.
-uint64_t Mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
-uint64_t Fnv1a(uint64_t h, const uint8_t* data, size_t n) {
-  for (size_t i = 0; i < n; ++i) {
-    h ^= data[i];
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
-
-}  // namespace
 
 uint64_t RendezvousWeight(absl::string_view node, const IpAddress& vip) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  h = Fnv1a(h, reinterpret_cast<const uint8_t*>(node.data()), node.size());
-  const uint8_t sep = 0;
-  h = Fnv1a(h, &sep, 1);
+  // FNV-1a of node, a NUL, the address bytes; mixed so that close addresses give unrelated
+  // weights. The common stable hash, not std::hash: every speaker must agree.
+  uint64_t h = Fnv1a64(node);
+  h = Fnv1a64(absl::string_view("\0", 1), h);
   const auto bytes = vip.bytes();
-  h = Fnv1a(h, bytes.data(), vip.is_v4() ? 4 : 16);
-  return Mix(h);
+  return MixedHash64(
+      absl::string_view(reinterpret_cast<const char*>(bytes.data()), vip.is_v4() ? 4 : 16), h);
 }
 
 std::vector<std::string> PreferenceOrder(const IpAddress& vip, std::vector<std::string> eligible) {

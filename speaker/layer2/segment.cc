@@ -1,5 +1,7 @@
 #include "speaker/layer2/segment.h"
 
+#include <algorithm>
+
 #include "absl/time/clock.h"
 #include "common/log.h"
 #include "speaker/layer2/advert.h"
@@ -19,7 +21,14 @@ Segment::Segment(EventLoop* loop, std::string ifname, std::array<uint8_t, 6> mac
       liveness_port_(liveness_port),
       options_(std::move(options)),
       changed_(std::move(changed)),
-      membership_(options_.node, absl::FromChrono(options_.dead_after)) {}
+      membership_(options_.node, absl::FromChrono(options_.dead_after)),
+      claims_(options_.initial_claims),
+      probe_(loop, [this](const std::string& node) {
+        membership_.OnHostAlive(node, absl::Now());
+        ArmExpiry();
+      }) {
+  std::sort(claims_.begin(), claims_.end());
+}
 
 absl::StatusOr<std::unique_ptr<Segment>> Segment::Create(
     EventLoop* loop, int ifindex, std::string ifname, std::array<uint8_t, 6> mac,
@@ -52,6 +61,7 @@ Segment::~Segment() {
   loop_->Unwatch(socket_->fd());
   if (tick_ != 0) loop_->Cancel(tick_);
   if (ready_timer_ != 0) loop_->Cancel(ready_timer_);
+  if (expiry_timer_ != 0) loop_->Cancel(expiry_timer_);
 }
 
 void Segment::SendAdvert(bool leaving) {
@@ -66,6 +76,9 @@ void Segment::SendAdvert(bool leaving) {
   a.tcp_port = mesh_ != nullptr ? liveness_port_ : 0;
   a.address = address_;
   a.labels = options_.labels;
+  a.restarting = restarting_;
+  a.restart_grace_ms = static_cast<uint16_t>(std::min<int64_t>(restart_grace_.count(), 65535));
+  a.claims = claims_;
   auto bytes = BuildAdvert(a, options_.key);
   if (!bytes.ok()) {
     IRONLB_LOG(kError, "cannot build advert")
@@ -82,14 +95,56 @@ void Segment::SendAdvert(bool leaving) {
 
 void Segment::Tick() {
   tick_ = 0;
-  if (!leaving_) SendAdvert(false);
+  if (leaving_ || restarting_) return;
+  SendAdvert(false);
+  // The hosts of restarting peers: is their kernel still up?
+  const std::vector<std::string> restarting = membership_.Restarting();
+  probe_.Retain(restarting);
+  for (const std::string& node : restarting) {
+    const Membership::Member* m = membership_.Find(node);
+    if (m != nullptr && m->last.address && m->last.tcp_port != 0) {
+      probe_.Probe(node, *m->last.address, m->last.tcp_port);
+    }
+  }
+  CheckExpiry();
+  tick_ = loop_->RunAfter(options_.interval, [this] { Tick(); });
+}
+
+void Segment::CheckExpiry() {
+  OnReadable();
   const std::vector<std::string> dead = membership_.Expire(absl::Now());
   for (const std::string& node : dead) {
-    IRONLB_LOG(kInfo, "peer fell silent").With("interface", ifname_).With("peer", node);
+    const Membership::Departure* d = membership_.FindDeparture(node);
+    IRONLB_LOG(kInfo, d != nullptr && d->cause == Membership::Cause::kRestartTimedOut
+                          ? "peer did not come back from its restart in time"
+                          : "peer fell silent")
+        .With("interface", ifname_)
+        .With("peer", node);
     if (mesh_ != nullptr) mesh_->Drop(node);
   }
   if (!dead.empty() && changed_) changed_();
-  if (!leaving_) tick_ = loop_->RunAfter(options_.interval, [this] { Tick(); });
+  ArmExpiry();
+}
+
+void Segment::ArmExpiry() {
+  if (expiry_timer_ != 0) loop_->Cancel(expiry_timer_);
+  expiry_timer_ = 0;
+  const absl::Time next = membership_.NextExpiry();
+  if (next == absl::InfiniteFuture() || leaving_ || restarting_) return;
+  // Just past the deadline (Expire needs "more than dead_after"); at least 1 ms from now.
+  const absl::Duration wait =
+      std::max(next - absl::Now(), absl::ZeroDuration()) + absl::Milliseconds(1);
+  expiry_timer_ = loop_->RunAfter(absl::ToChronoNanoseconds(wait), [this] {
+    expiry_timer_ = 0;
+    CheckExpiry();
+  });
+}
+
+void Segment::SetClaims(std::vector<IpAddress> claims) {
+  std::sort(claims.begin(), claims.end());
+  if (claims == claims_) return;
+  claims_ = std::move(claims);
+  if (!leaving_ && !restarting_) SendAdvert(false);  // peers learn of it now, not next tick
 }
 
 void Segment::OnReadable() {
@@ -108,6 +163,9 @@ void Segment::OnReadable() {
     ++counters_.adverts_received;
     const Membership::Member* before = membership_.Find(advert->node);
     const bool was_ready = before != nullptr && before->last.ready;
+    const bool was_restarting = before != nullptr && before->restarting();
+    const bool claims_changed = before == nullptr || before->last.claims != advert->claims ||
+                                before->last.claims_known != advert->claims_known;
     switch (membership_.OnAdvert(*advert, absl::Now())) {
       case Membership::Verdict::kJoined:
         IRONLB_LOG(kInfo, "peer joined").With("interface", ifname_).With("peer", advert->node);
@@ -122,16 +180,29 @@ void Segment::OnReadable() {
         ++counters_.adverts_rejected;
         break;
       case Membership::Verdict::kRefreshed:
-        if (advert->ready != was_ready) changed = true;  // finished (or restarted) its hold-off
+        // Finished (or restarted) its hold-off, or took or released a VIP.
+        if (advert->ready != was_ready || claims_changed) changed = true;
+        break;
+      case Membership::Verdict::kRestarting:
+        if (!was_restarting) {
+          IRONLB_LOG(kInfo, "peer restarting; its VIPs stay with it")
+              .With("interface", ifname_)
+              .With("peer", advert->node)
+              .With("grace_ms", advert->restart_grace_ms);
+          if (mesh_ != nullptr) mesh_->Drop(advert->node);
+        }
+        if (before == nullptr || claims_changed) changed = true;
         break;
       case Membership::Verdict::kSelf:
         break;
     }
-    if (mesh_ != nullptr && !advert->leaving && advert->address && advert->tcp_port != 0) {
+    if (mesh_ != nullptr && !advert->leaving && !advert->restarting && advert->address &&
+        advert->tcp_port != 0) {
       mesh_->Ensure(advert->node, *advert->address, advert->tcp_port);
     }
   }
   if (changed && changed_) changed_();
+  ArmExpiry();
 }
 
 void Segment::PeerLost(const std::string& node) {
@@ -145,7 +216,17 @@ void Segment::Leave() {
   leaving_ = true;
   if (tick_ != 0) loop_->Cancel(tick_);
   tick_ = 0;
+  ArmExpiry();  // cancels it
   for (int i = 0; i < 3; ++i) SendAdvert(true);
+}
+
+void Segment::Restart(std::chrono::milliseconds grace) {
+  restarting_ = true;
+  restart_grace_ = grace;
+  if (tick_ != 0) loop_->Cancel(tick_);
+  tick_ = 0;
+  ArmExpiry();  // cancels it
+  for (int i = 0; i < 3; ++i) SendAdvert(false);
 }
 
 }  // namespace ironlb::speaker

@@ -17,6 +17,7 @@
 #include "common/event_loop.h"
 #include "common/ip.h"
 #include "speaker/layer2/advert_socket.h"
+#include "speaker/layer2/host_probe.h"
 #include "speaker/layer2/liveness_mesh.h"
 #include "speaker/layer2/membership.h"
 
@@ -27,12 +28,17 @@ struct SegmentOptions {
   std::string key;  // shared by every speaker of the cluster
   std::map<std::string, std::string> labels;
   uint64_t incarnation = 0;  // distinct per start of the speaker (e.g. boot time in ns)
-  // 40 ms adverts, dead after 4 missed: a cut link is noticed in 120..160 ms, and a machine
-  // busy enough to delay three adverts in a row is not mistaken for a dead one.
+  // 40 ms adverts (25 frames/s per node and segment), dead after 160 ms (four missed): a cut
+  // link is noticed 120..160 ms after it (the expiry timer fires at the deadline, not at the
+  // next tick), and a speaker must be starved of CPU for over 120 ms to be taken for dead.
+  // Adverts queued while our own loop was busy are read before anyone is expired.
+  // --layer2-advert-interval / --layer2-dead-after trade the one against the other.
   std::chrono::milliseconds interval{40};
   std::chrono::milliseconds dead_after{160};
   // After joining, listen this long (hearing every live peer) before becoming eligible.
   std::chrono::milliseconds hold_off{160};
+  // What we answer for from the start: a restarted speaker's adopted VIPs, in its first advert.
+  std::vector<IpAddress> initial_claims;
 };
 
 struct SegmentCounters {
@@ -59,6 +65,12 @@ class Segment {
 
   // Graceful stop: tells the segment we are leaving (sent three times, to survive a loss).
   void Leave();
+  // Restart: tells the segment our speaker is restarting and will be back within `grace`
+  // (sent three times); the others keep our VIPs ours meanwhile. Stops the adverts.
+  void Restart(std::chrono::milliseconds grace);
+  // The VIPs we answer for on this segment now; peers see them in our adverts (sticky
+  // ownership). A change is advertised at once.
+  void SetClaims(std::vector<IpAddress> claims);
   // The liveness connection to `node` closed: it died (called by the speaker's mesh hook).
   void PeerLost(const std::string& node);
 
@@ -68,6 +80,7 @@ class Segment {
   const Membership& membership() const { return membership_; }
   const SegmentCounters& counters() const { return counters_; }
   const std::string& ifname() const { return ifname_; }
+  uint64_t incarnation() const { return options_.incarnation; }
 
  private:
   Segment(EventLoop* loop, std::string ifname, std::array<uint8_t, 6> mac,
@@ -76,6 +89,10 @@ class Segment {
   void SendAdvert(bool leaving);
   void Tick();
   void OnReadable();
+  // Drains waiting adverts (a busy loop must not mistake queued adverts for silence), expires
+  // members, and re-arms the expiry timer for the next member that could expire.
+  void CheckExpiry();
+  void ArmExpiry();
 
   EventLoop* loop_;
   std::string ifname_;
@@ -91,6 +108,11 @@ class Segment {
   uint64_t sequence_ = 0;
   EventLoop::TimerId tick_ = 0;
   bool leaving_ = false;
+  bool restarting_ = false;
+  std::chrono::milliseconds restart_grace_{0};
+  std::vector<IpAddress> claims_;
+  EventLoop::TimerId expiry_timer_ = 0;
+  HostProbe probe_;
   bool ready_ = false;
   EventLoop::TimerId ready_timer_ = 0;
 };

@@ -33,6 +33,19 @@ std::shared_ptr<ForwardCounters> ForwardCounters::Register(
   c->connections_ =
       &registry->AddCounter("ironlb_forward_connections_total",
                             "Connections forwarded by a router port forward.", labels);
+  const std::vector<std::string> backend_labels = {"group", "outside", "protocol", "port",
+                                                   "backend"};
+  c->backend_packets_ = &registry->AddCounter(
+      "ironlb_backend_packets_total",
+      "Packets to and from a backend of a balanced forward, both directions (a backend shared "
+      "by several forwards counts their traffic together).",
+      backend_labels);
+  c->backend_bytes_ =
+      &registry->AddCounter("ironlb_backend_bytes_total",
+                            "Bytes to and from a backend of a balanced forward.", backend_labels);
+  c->backend_connections_ =
+      &registry->AddCounter("ironlb_backend_connections_total",
+                            "Connections a balanced forward sent to a backend.", backend_labels);
   registry->AddCollector([c] { c->Collect(); });
   return c;
 }
@@ -40,9 +53,17 @@ std::shared_ptr<ForwardCounters> ForwardCounters::Register(
 void ForwardCounters::SetApplied(const PortForwardPlan& plan) {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<std::vector<std::string>> labels;
+  std::vector<std::vector<std::vector<std::string>>> backend_labels;
   for (size_t i = 0; i < plan.forwards.size() && i < plan.info.size(); ++i) {
     const nft::PortForwardEntry& f = plan.forwards[i];
     const ForwardInfo& info = plan.info[i];
+    auto& bl = backend_labels.emplace_back();
+    for (const nft::Backend& b : f.backends) {
+      bl.push_back({info.group, info.outside, std::string(nft::L4ProtocolName(f.protocol)),
+                    absl::StrCat(f.port),
+                    absl::StrCat(b.address.is_v6() ? "[" : "", b.address.ToString(),
+                                 b.address.is_v6() ? "]:" : ":", b.port)});
+    }
     labels.push_back({info.group, info.outside, std::string(nft::L4ProtocolName(f.protocol)),
                       absl::StrCat(f.port), info.source,
                       absl::StrCat(f.target_address.is_v6() ? "[" : "", f.target_address.ToString(),
@@ -50,16 +71,27 @@ void ForwardCounters::SetApplied(const PortForwardPlan& plan) {
   }
   // Forwards that went away leave /metrics.
   std::set<std::vector<std::string>> keep(labels.begin(), labels.end());
+  std::set<std::vector<std::string>> keep_backends;
+  for (const auto& bl : backend_labels) keep_backends.insert(bl.begin(), bl.end());
   for (auto it = seen_.begin(); it != seen_.end();) {
-    if (keep.count(it->first) != 0) {
+    // Backend label sets have 5 entries, forward ones 6.
+    const bool is_backend = it->first.size() == 5;
+    if (is_backend ? keep_backends.count(it->first) != 0 : keep.count(it->first) != 0) {
       ++it;
       continue;
     }
-    for (auto* family : {packets_, bytes_, connections_}) family->Remove(it->first);
+    if (is_backend) {
+      for (auto* family : {backend_packets_, backend_bytes_, backend_connections_}) {
+        family->Remove(it->first);
+      }
+    } else {
+      for (auto* family : {packets_, bytes_, connections_}) family->Remove(it->first);
+    }
     it = seen_.erase(it);
   }
   applied_.forwards = plan.forwards;
   labels_ = std::move(labels);
+  backend_labels_ = std::move(backend_labels);
 }
 
 void ForwardCounters::Collect() {
@@ -81,6 +113,15 @@ void ForwardCounters::Collect() {
     Advance(packets_->WithLabels(labels_[i]), c.packets, last.packets);
     Advance(bytes_->WithLabels(labels_[i]), c.bytes, last.bytes);
     Advance(connections_->WithLabels(labels_[i]), c.connections, last.connections);
+    for (size_t b = 0;
+         i < backend_labels_.size() && b < c.backends.size() && b < backend_labels_[i].size();
+         ++b) {
+      const auto& bl = backend_labels_[i][b];
+      Seen& lb = seen_[bl];
+      Advance(backend_packets_->WithLabels(bl), c.backends[b].packets, lb.packets);
+      Advance(backend_bytes_->WithLabels(bl), c.backends[b].bytes, lb.bytes);
+      Advance(backend_connections_->WithLabels(bl), c.backends[b].connections, lb.connections);
+    }
   }
 }
 

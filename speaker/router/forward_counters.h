@@ -46,6 +46,11 @@ class ForwardCounters {
   metrics::Family<metrics::Counter>* packets_ = nullptr;
   metrics::Family<metrics::Counter>* bytes_ = nullptr;
   metrics::Family<metrics::Counter>* connections_ = nullptr;
+  // Balanced forwards: per backend (labels: the forward's, target replaced by backend).
+  std::vector<std::vector<std::vector<std::string>>> backend_labels_;
+  metrics::Family<metrics::Counter>* backend_packets_ = nullptr;
+  metrics::Family<metrics::Counter>* backend_bytes_ = nullptr;
+  metrics::Family<metrics::Counter>* backend_connections_ = nullptr;
 };
 
 }  // namespace ironlb::speaker

@@ -80,7 +80,8 @@ std::vector<std::string> ForwardFromGroups(const Service& s) {
 
 class Planner {
  public:
-  explicit Planner(const RouteFacts& routes) : routes_(routes) {}
+  Planner(const RouteFacts& routes, const BackendHealthView* health)
+      : routes_(routes), health_(health) {}
 
   void AddTargets(const config::PortForward& group) {
     for (size_t t = 0; t < group.targets.size(); ++t) {
@@ -91,8 +92,10 @@ class Planner {
           ft.protocol == config::Protocol::kUDP ? nft::L4Protocol::kUdp : nft::L4Protocol::kTcp;
       for (const Outside& o : OutsidesOf(group)) {
         if (o.address && o.address->family() != ft.address.family()) continue;
-        Claim(group, o, proto, ft.port, {holder, ft.address, ft.target_port, false},
-              absl::StrCat("target[", t, "]"), nullptr);
+        Claim(
+            group, o, proto, ft.port,
+            {holder, ft.address, ft.backends.empty() ? ft.target_port : ft.backends[0].port, false},
+            absl::StrCat("target[", t, "]"), nullptr, ft.backends.empty() ? nullptr : &ft);
       }
     }
   }
@@ -124,7 +127,8 @@ class Planner {
  private:
   // Takes (outside, family, protocol, port) for `want` unless someone holds it already.
   void Claim(const config::PortForward& group, const Outside& o, nft::L4Protocol proto,
-             uint16_t port, Holder want, const std::string& source, const Service* service) {
+             uint16_t port, Holder want, const std::string& source, const Service* service,
+             const config::ForwardTarget* balanced = nullptr) {
     const ClaimKey key{o.address ? o.address->ToString() : "if:" + o.interface,
                        want.target.family(), proto, port};
     auto [it, inserted] = claims_.emplace(key, want);
@@ -158,6 +162,20 @@ class Planner {
     e.target_address = want.target;
     e.target_port = want.target_port;
     e.source_nat = SourceNat(group, o, want.target);
+    ForwardInfo info{group.meta.name, o.Text(), source, {}, {}};
+    if (balanced != nullptr) {
+      for (const config::ForwardBackend& b : balanced->backends) {
+        std::string backend_key = BackendKey(group.meta.name, *balanced, b);
+        const bool up = health_ == nullptr || health_->IsUp(backend_key);
+        e.backends.push_back({b.address, b.port, b.weight, up && !b.draining});
+        info.backend_keys.push_back(std::move(backend_key));
+        info.draining.push_back(b.draining);
+      }
+      e.source_affinity = balanced->source_affinity;
+      e.when_all_down = balanced->when_all_down == config::WhenAllDown::kReject
+                            ? nft::AllDownAction::kReject
+                            : nft::AllDownAction::kDrop;
+    }
     // What nft/ would refuse (an interface name longer than the kernel's) stays out alone,
     // instead of failing the whole table.
     if (absl::Status st = nft::ValidateForward(e, plan_.forwards.size()); !st.ok()) {
@@ -166,7 +184,7 @@ class Planner {
       return;
     }
     plan_.forwards.push_back(std::move(e));
-    plan_.info.push_back({group.meta.name, o.Text(), source});
+    plan_.info.push_back(std::move(info));
   }
 
   // Auto: source NAT when replies would not pass this router: the target lies behind the very
@@ -187,6 +205,7 @@ class Planner {
   }
 
   CachedRoutes routes_;
+  const BackendHealthView* health_;
   PortForwardPlan plan_;
   std::map<ClaimKey, Holder> claims_;
 };
@@ -195,8 +214,8 @@ class Planner {
 
 PortForwardPlan PlanPortForwards(const config::Config& config, const std::vector<Service>& services,
                                  const controller::PlanOutput& allocations,
-                                 const RouteFacts& routes) {
-  Planner planner(routes);
+                                 const RouteFacts& routes, const BackendHealthView* health) {
+  Planner planner(routes, health);
   // Explicit targets first: the operator wrote them for this router, they are never displaced.
   for (const config::PortForward& group : config.port_forwards) planner.AddTargets(group);
 

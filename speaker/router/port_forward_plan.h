@@ -22,6 +22,7 @@
 #include "controller/plan.h"
 #include "controller/service.h"
 #include "nft/desired_state.h"
+#include "speaker/router/backend_health_view.h"
 
 namespace ironlb::speaker {
 
@@ -43,6 +44,10 @@ struct ForwardInfo {
   std::string group;    // PortForward name
   std::string outside;  // "203.0.113.5" or "wan0"
   std::string source;   // "shop/web" (a Service) or "target[0]" (an explicit target)
+  // Balanced forwards, per backend (same order as the entry's backends): its health key
+  // (BackendKey) and whether it is draining.
+  std::vector<std::string> backend_keys;
+  std::vector<bool> draining;
 };
 
 // A Service that wanted an outside port somebody else keeps.
@@ -66,9 +71,12 @@ struct PortForwardPlan {
 };
 
 // `services` and `allocations.services` are in the same order (as controller::Plan returns).
+// Targets with backends become balanced forwards: a backend takes new connections unless it is
+// draining or `health` says it is down (no `health`: every backend is up).
 PortForwardPlan PlanPortForwards(const config::Config& config,
                                  const std::vector<controller::Service>& services,
                                  const controller::PlanOutput& allocations,
-                                 const RouteFacts& routes);
+                                 const RouteFacts& routes,
+                                 const BackendHealthView* health = nullptr);
 
 }  // namespace ironlb::speaker

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_join.h"
 #include "common/log.h"
+#include "common/retry_tracker.h"
 
 namespace ironlb::speaker {
 namespace {
@@ -61,9 +62,14 @@ absl::Status RouterPoolFilter::LastError() const {
 
 void RouterPoolFilter::Run() {
   std::optional<config::Config> current;
-  absl::Duration backoff = options_.retry_min;
+  RetryTracker retry(
+      {.failing = "pool filter: router's FRR not in sync; retrying",
+       .recovered = "pool filter: router's FRR in sync again",
+       .action = "check that bgpd runs with -M grpc:PORT on the port given with "
+                 "--frr-grpc-ports, that --frr-vty-dir holds bgpd.vty, and FRR's message above",
+       .backoff = {.initial = options_.retry_min, .max = options_.retry_max},
+       .in_sync = in_sync_ != nullptr ? &in_sync_->WithLabels({}) : nullptr});
   auto next_pass = std::chrono::steady_clock::now();
-  std::string last_logged_error;
   while (true) {
     {
       std::unique_lock<std::mutex> lock(mu_);
@@ -72,7 +78,7 @@ void RouterPoolFilter::Run() {
       if (pending_) {
         current = std::move(*pending_);
         pending_.reset();
-        backoff = options_.retry_min;  // new pools are tried at once
+        retry.Reset();  // new pools are tried at once
       } else if (std::chrono::steady_clock::now() < next_pass) {
         continue;
       }
@@ -83,12 +89,8 @@ void RouterPoolFilter::Run() {
     }
     auto result = reconciler_->Apply(*current);
     if (result.ok()) {
-      backoff = options_.retry_min;
+      retry.Succeeded();
       next_pass = After(options_.recheck_interval);
-      if (!last_logged_error.empty()) {
-        IRONLB_LOG(kInfo, "pool filter: router's FRR in sync again");
-      }
-      last_logged_error.clear();
       if (result->Changed()) {
         IRONLB_LOG(kInfo, "pool filter: router's FRR updated")
             .With("peer_group", options_.peer_group)
@@ -103,21 +105,9 @@ void RouterPoolFilter::Run() {
         prefixes_->WithLabels({"ipv6"}).Set(static_cast<double>(result->prefixes_v6));
       }
     } else {
-      next_pass = After(backoff);
-      const std::string msg(result.status().message());
-      if (msg != last_logged_error) {
-        IRONLB_LOG(kWarn, "pool filter: router's FRR not in sync; retrying")
-            .With("error", result.status())
-            .With("retry_in", absl::FormatDuration(backoff))
-            .With("action",
-                  "check that bgpd runs with -M grpc:PORT on the port given with "
-                  "--frr-grpc-ports, that --frr-vty-dir holds bgpd.vty, and FRR's message above");
-        last_logged_error = msg;
-      }
-      backoff = std::min(backoff * 2, options_.retry_max);
+      next_pass = After(retry.Failed(result.status()));
       if (applies_ != nullptr) applies_->WithLabels({"error"}).Increment();
     }
-    if (in_sync_ != nullptr) in_sync_->WithLabels({}).Set(result.ok() ? 1 : 0);
     std::lock_guard<std::mutex> lock(mu_);
     last_error_ = result.status();
   }

@@ -23,6 +23,7 @@
 #include "config/types.h"
 #include "controller/plan.h"
 #include "controller/service.h"
+#include "health/health_monitor.h"
 #include "nft/netlink_transport.h"
 #include "speaker/nft_programmer.h"
 #include "speaker/router/forward_counters.h"
@@ -37,6 +38,8 @@ class RouterRole {
     // Called on the loop's thread once for each contested port when it appears (Kubernetes
     // Events on the Service that did not get it).
     std::function<void(const ForwardConflict&)> on_new_conflict;
+    // Runs the backends' health checks; null: real sockets.
+    std::shared_ptr<health::Prober> prober;
   };
 
   // Opens a netlink socket for the counters (needs CAP_NET_ADMIN); `loop`, `nft` and
@@ -57,11 +60,15 @@ class RouterRole {
 
   // The last plan (tests, status).
   const PortForwardPlan& plan() const { return plan_; }
+  // Health of the balanced forwards' checked backends (thread-safe), by BackendKey.
+  std::map<std::string, health::BackendHealth> BackendHealth() const;
 
  private:
   void Apply();
   void Report(const PortForwardPlan& plan);
   void ScheduleReplan();
+  void CheckBackends();
+  void ReportAllDown(const PortForwardPlan& plan);
 
   EventLoop* loop_;
   NftProgrammer* nft_;
@@ -80,6 +87,17 @@ class RouterRole {
   metrics::Family<metrics::Gauge>* conflicts_;
   metrics::Gauge* problems_;
   std::shared_ptr<ForwardCounters> counters_;
+
+  // Health checks of balanced forwards' backends. Every router with the forward runs them (both
+  // of an HA pair), so the one that takes over the outside address knows them already.
+  std::unique_ptr<health::HealthMonitor> health_;
+  std::unique_ptr<BackendHealthView> health_view_;
+  // Posted re-plans check this before touching a RouterRole that is gone.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  std::set<std::string> all_down_;  // forwards (names) with no active backend, logged once
+  metrics::Family<metrics::Gauge>* backend_up_;
+  metrics::Family<metrics::Gauge>* all_down_gauge_;
+  metrics::Family<metrics::Gauge>* check_errors_;
 };
 
 }  // namespace ironlb::speaker

@@ -7,7 +7,11 @@
 // Contenders are VipHolder factories: issue 6 adds the ironlb speaker to the list and prints
 // ratios. The CPU is shared with other work; figures are noisy.
 //   l2_failover_baseline [--trials 20] [--max-seconds 1500] [--busy-threads 0]
-//                        [--contenders keepalived_1s,keepalived_100ms]
+//                        [--contenders keepalived_1s,keepalived_100ms,ironlb,ironlb_restart]
+// ironlb_restart (issue 16): --trials restarts (SIGTERM, 300 ms without a speaker, a new
+// process) of the owner's speaker with the client probing every 10 ms and 20 long-lived TCP
+// streams through the VIP: failed requests, owner changes the client saw, streams reset.
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <functional>
@@ -25,6 +29,7 @@
 #include "common/flags.h"
 #include "test/lab/failover.h"
 #include "test/lab/failover_trial.h"
+#include "test/lab/host_command.h"
 #include "test/lab/ironlb_holder.h"
 #include "test/lab/keepalived_holder.h"
 #include "test/lab/lab.h"
@@ -100,11 +105,103 @@ CaseResult RunCase(Lab& lab, VipHolder& holder, Failure failure, int trials, abs
   return result;
 }
 
+// 20 long-lived TCP streams from the client through the VIP to an echo server on every
+// speaker host, each sending a line every 200 ms; then `trials` restarts of the owner.
+int RunRestarts(int trials, absl::Time deadline, std::vector<std::string>& json) {
+  auto lab = Lab::Create({.speakers = 3});
+  if (!lab.ok()) {
+    fprintf(stderr, "l2_failover_baseline: %s\n", lab.status().ToString().c_str());
+    return 1;
+  }
+  IronlbHolder holder(lab->get(), {.speaker_binary = IRONLB_SPEAKER_BINARY, .rebalance = false});
+  std::vector<std::unique_ptr<HostProcess>> keep;
+  for (const Host& h : (*lab)->speakers()) {
+    if (absl::Status s = holder.Start(h); !s.ok()) {
+      fprintf(stderr, "l2_failover_baseline: %s\n", s.ToString().c_str());
+      return 1;
+    }
+    auto echo =
+        (*lab)->Spawn(h, {"socat", "TCP-LISTEN:9000,fork,reuseaddr", "EXEC:cat"}, "echo-" + h.name);
+    if (echo.ok()) keep.push_back(std::move(*echo));
+  }
+  const Host& owner = holder.PreferredOwner();
+  if (absl::Status s = WaitForServingHost(**lab, holder.vip(), 8080, Protocol::kTcp, owner,
+                                          absl::Seconds(30), 20);
+      !s.ok()) {
+    fprintf(stderr, "l2_failover_baseline: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  std::vector<std::unique_ptr<HostProcess>> streams;
+  for (int i = 0; i < 20; ++i) {
+    auto s = (*lab)->Spawn((*lab)->client(),
+                           {"sh", "-c",
+                            absl::StrCat("(while sleep 0.2; do echo x; done) | socat - TCP:",
+                                         holder.vip(), ":9000 >/dev/null")},
+                           absl::StrCat("stream-", i));
+    if (s.ok()) streams.push_back(std::move(*s));
+  }
+  absl::SleepFor(absl::Seconds(1));
+  int streams_up = 0;
+  for (auto& s : streams) streams_up += s->Running();
+  ProbeOptions probe{.vip = holder.vip(), .port = 8080};
+  probe.max_duration = absl::Seconds(600);
+  probe.max_requests = 60000;
+  auto prober = Prober::Start((*lab)->client().netns, probe);
+  if (!prober.ok()) return 1;
+  int done = 0;
+  for (; done < trials && absl::Now() < deadline; ++done) {
+    if (absl::Status s = holder.Restart(owner, absl::Milliseconds(300)); !s.ok()) {
+      printf("  restart %d: %s\n", done, s.ToString().c_str());
+      break;
+    }
+    // The new process adopted the VIP (its restart counter), then a little traffic.
+    const absl::Time until = absl::Now() + absl::Seconds(10);
+    while (absl::Now() < until &&
+           SpeakerMetric(**lab, owner,
+                         "ironlb_l2_takeovers_total{interface=\"eth0\",cause=\"restart\"}") < 1) {
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    absl::SleepFor(absl::Milliseconds(500));
+    printf("  restart %2d done\n", done);
+    fflush(stdout);
+  }
+  absl::SleepFor(absl::Seconds(1));
+  (*prober)->Stop();
+  int failed = 0, owner_changes = 0, served = 0;
+  std::string last = owner.name;
+  for (const ProbeResult& r : (*prober)->Results()) {
+    if (!r.ok) {
+      ++failed;
+      continue;
+    }
+    ++served;
+    if (r.host != last) ++owner_changes;
+    last = r.host;
+  }
+  int streams_alive = 0;
+  for (auto& s : streams) streams_alive += s->Running();
+  printf(
+      "ironlb restart: %d restarts, %d requests served, %d failed, %d owner changes seen by the "
+      "client, %d of %d TCP streams reset\n",
+      done, served, failed, owner_changes, streams_up - streams_alive, streams_up);
+  json.push_back(absl::StrFormat("\"ironlb_restarts\":%d", done));
+  json.push_back(absl::StrFormat("\"ironlb_restart_failed_requests\":%d", failed));
+  json.push_back(absl::StrFormat("\"ironlb_restart_owner_changes\":%d", owner_changes));
+  json.push_back(absl::StrFormat("\"ironlb_restart_tcp_streams\":%d", streams_up));
+  json.push_back(
+      absl::StrFormat("\"ironlb_restart_tcp_streams_reset\":%d", streams_up - streams_alive));
+  return done < trials ? 1 : 0;
+}
+
 int RunContenders(const std::vector<std::string>& wanted, int trials, absl::Time deadline,
                   std::vector<std::string>& json) {
   int exit_code = 0;
   const std::vector<Contender> contenders = AllContenders();
   for (const std::string& name : wanted) {
+    if (name == "ironlb_restart") {
+      exit_code = std::max(exit_code, RunRestarts(trials, deadline, json));
+      continue;
+    }
     const Contender* contender = nullptr;
     for (const Contender& c : contenders) {
       if (c.name == name) contender = &c;

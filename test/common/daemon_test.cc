@@ -2,13 +2,17 @@
 // signals through signalfd, /healthz, /readyz and /metrics, logging formats, errno mapping.
 #include "common/daemon.h"
 
+#include <fcntl.h>
 #include <httplib.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 
 #include "absl/strings/string_view.h"
 #include "common/errno_status.h"
+#include "common/event_loop.h"
 #include "common/http_server.h"
 #include "common/log.h"
 #include "gmock/gmock.h"
@@ -49,6 +53,65 @@ TEST(RunUntilStoppedTest, ReloadsOnSighupAndStopsOnSigterm) {
                   .tick = absl::Milliseconds(1)};
   EXPECT_EQ(RunUntilStopped(**set, hooks), SIGTERM);
   EXPECT_EQ(reloads, 1);
+}
+
+// Stand-in for a broken signalfd: a pipe whose writer is gone is always readable and reads
+// give nothing.
+void BreakSignalFd(const SignalSet& set) {
+  int p[2];
+  ASSERT_EQ(pipe2(p, O_CLOEXEC), 0);
+  close(p[1]);
+  ASSERT_EQ(dup2(p[0], set.fd()), set.fd());
+  close(p[0]);
+}
+
+TEST(SignalSetTest, AShortReadIsAnErrorNotASignal) {
+  auto set = SignalSet::Create({SIGUSR2});
+  ASSERT_THAT(set, IsOk());
+  BreakSignalFd(**set);
+  EXPECT_THAT((*set)->Wait(absl::Milliseconds(100)),
+              StatusIs(absl::StatusCode::kDataLoss, "read signalfd"));
+}
+
+TEST(WatchSignalsTest, DispatchesReloadAndStopOnTheLoop) {
+  auto set = SignalSet::Create({SIGHUP, SIGTERM});
+  auto loop = EventLoop::Create();
+  ASSERT_THAT(set, IsOk());
+  ASSERT_THAT(loop, IsOk());
+  int reloads = 0, stops = 0;
+  ASSERT_THAT(WatchSignals(**loop, **set,
+                           {.on_reload = [&] { ++reloads; },
+                            .on_stop =
+                                [&] {
+                                  ++stops;
+                                  (*loop)->Stop();
+                                },
+                            .on_error = [](const absl::Status&) { ADD_FAILURE(); }}),
+              IsOk());
+  ASSERT_EQ(raise(SIGHUP), 0);
+  ASSERT_EQ(raise(SIGTERM), 0);
+  ASSERT_THAT((*loop)->Run(), IsOk());
+  EXPECT_EQ(reloads, 1);
+  EXPECT_EQ(stops, 1);
+}
+
+// A signal descriptor that cannot be read any more is reported once (the daemon then stops,
+// since no SIGTERM can reach it) and no longer watched, instead of being ignored while the
+// loop spins on it.
+TEST(WatchSignalsTest, AReadErrorIsReportedOnceAndStopsTheWatch) {
+  auto set = SignalSet::Create({SIGUSR2});
+  auto loop = EventLoop::Create();
+  ASSERT_THAT(set, IsOk());
+  ASSERT_THAT(loop, IsOk());
+  int errors = 0;
+  BreakSignalFd(**set);
+  ASSERT_THAT(WatchSignals(**loop, **set,
+                           {.on_stop = [] { ADD_FAILURE(); },
+                            .on_error = [&](const absl::Status&) { ++errors; }}),
+              IsOk());
+  // Turn the loop a bounded number of times: a watch left in place would fire on every turn.
+  for (int i = 0; i < 20; ++i) ASSERT_THAT((*loop)->RunOnce(std::chrono::milliseconds(5)), IsOk());
+  EXPECT_EQ(errors, 1);
 }
 
 TEST(HttpServerTest, ServesHealthReadinessAndMetricsOnLoopback) {

@@ -329,7 +329,9 @@ TEST_F(ControllerE2eTest, StandbyTakesOverAGracefulHandoverAtOnceWithoutMovingAn
                                  ControllerDaemonOptions{.ns = kSystemNamespace,
                                                          .identity = identity,
                                                          .leader_elect = true,
-                                                         .lease_duration = absl::Seconds(3),
+                                                         // A minute: taking over in the 10 s
+                                                         // below needs the handed-back Lease.
+                                                         .lease_duration = absl::Minutes(1),
                                                          .renew_deadline = absl::Seconds(2),
                                                          .retry_period = absl::Milliseconds(300)});
     EXPECT_THAT(d, IsOk());
@@ -347,10 +349,8 @@ TEST_F(ControllerE2eTest, StandbyTakesOverAGracefulHandoverAtOnceWithoutMovingAn
   const auto before = Assigned(*server_);
 
   a->Stop();  // hands the Lease back
-  const absl::Time stopped = absl::Now();
   server_->Put(kServices, ServiceJson("shop", "late"));
   ASSERT_TRUE(Eventually([&] { return b->IsLeader() && !Ips("shop", "late").empty(); }));
-  EXPECT_LT(absl::Now() - stopped, absl::Seconds(2));
   auto after = Assigned(*server_);
   after.erase("shop/late");
   EXPECT_EQ(after, before);

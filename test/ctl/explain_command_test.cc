@@ -124,14 +124,13 @@ class ExplainCommandTest : public ::testing::Test {
 
   int Run(const std::vector<std::string>& args, const std::string& nodes = kNodes,
           const std::string& output = "json") {
-    GlobalOptions options;
-    options.config_dir = dir_.string();
-    options.output = output;
-    options.nodes = nodes;
-    options.status_socket = (dir_ / "no-speaker.sock").string();
+    std::vector<std::string> argv = args;
+    argv.insert(argv.end(), {"--config-dir", dir_.string(), "-o", output, "--status-socket",
+                             (dir_ / "no-speaker.sock").string()});
+    if (!nodes.empty()) argv.insert(argv.end(), {"--nodes", nodes});
     out_.str("");
     err_.str("");
-    return Dispatch(args, options, out_, err_);
+    return RunCli(argv, out_, err_);
   }
   nlohmann::json Explained(const std::string& service, const std::string& nodes = kNodes) {
     EXPECT_EQ(Run({"explain", service}, nodes), 0) << err_.str();
@@ -236,12 +235,14 @@ TEST_F(ExplainCommandTest, AutoAssignPoolsInPriorityOrderWithReasons) {
   EXPECT_THAT(j["pools"][1]["why"].get<std::string>(), HasSubstr("not needed"));
   std::map<std::string, std::string> why;
   for (const auto& p : j["pools"]) why[p["pool"]] = p["why"];
-  EXPECT_THAT(why["gold"], HasSubstr("serviceSelectors (tier=gold) do not match"));
+  EXPECT_THAT(why["gold"], HasSubstr("serviceSelectors (tier=gold), not the Service's labels"));
   EXPECT_THAT(why["manual"], HasSubstr("autoAssign: false"));
 
   const nlohmann::json shop = Explained("shop/web");
   for (const auto& p : shop["pools"]) why[p["pool"]] = p["why"];
-  EXPECT_THAT(why["dmz"], HasSubstr("serves only namespaces \"dmz\"; namespace \"shop\""));
+  EXPECT_THAT(why["dmz"],
+              HasSubstr("does not serve namespace \"shop\" (serviceAllocation serves only "
+                        "namespaces \"dmz\")"));
 }
 
 TEST_F(ExplainCommandTest, BgpRoutesPerNodeWithAttributesAndReasons) {

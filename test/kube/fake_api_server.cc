@@ -183,7 +183,7 @@ json FakeApiServer::Put(const std::string& collection, json object) {
   if (it == c.end()) {
     object["metadata"]["uid"] =
         absl::StrCat("00000000-0000-4000-8000-", 100000000000 + ++uid_counter_);
-    object["metadata"]["creationTimestamp"] = FormatApiTime(absl::Now());
+    object["metadata"]["creationTimestamp"] = FormatApiTime(options_.clock());
     return CommitLocked(collection, "ADDED", std::move(object), nullptr);
   }
   const json previous = it->second;

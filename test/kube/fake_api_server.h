@@ -50,6 +50,10 @@ class FakeApiServer {
     // Where to listen. Lab tests start the server on a thread inside a lab namespace and bind
     // that namespace's LAN address, so daemons in other namespaces can reach it.
     std::string bind_address = "127.0.0.1";
+    // The server's clock for what it stamps on objects (metadata.creationTimestamp, to the
+    // second as the real one): a test that needs two objects created seconds apart advances
+    // its own clock instead of sleeping.
+    std::function<absl::Time()> clock = [] { return absl::Now(); };
   };
   struct RecordedRequest {
     std::string method;

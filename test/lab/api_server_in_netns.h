@@ -17,8 +17,9 @@ namespace ironlb::lab {
 
 // The server's sockets are made on a thread that entered `host`'s namespace; it serves from
 // there for its whole life.
+// `options.bind_address` is set to the host's address.
 inline absl::StatusOr<std::unique_ptr<kube::testing::FakeApiServer>> StartApiServerIn(
-    const Host& host) {
+    const Host& host, kube::testing::FakeApiServer::Options o = {}) {
   absl::StatusOr<std::unique_ptr<kube::testing::FakeApiServer>> out =
       absl::InternalError("not started");
   std::thread t([&] {
@@ -29,7 +30,6 @@ inline absl::StatusOr<std::unique_ptr<kube::testing::FakeApiServer>> StartApiSer
       return;
     }
     close(ns);
-    kube::testing::FakeApiServer::Options o;
     o.bind_address = host.ipv4;
     out = kube::testing::FakeApiServer::Start(o);
   });

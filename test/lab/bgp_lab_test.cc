@@ -293,8 +293,9 @@ TEST_F(BgpLabTest, RoutesAttributesTrafficWithdrawalsAndRecovery) {
   if (gone.ok())
     std::printf("service deleted -> route gone: %s\n", absl::FormatDuration(*gone).c_str());
 
-  // A speaker stopped gracefully -> its next hop is gone within 1 s.
-  speakers_[2]->Signal(SIGTERM);
+  // A speaker stopped for good (SIGUSR2; SIGTERM means restarting) -> its next hop is gone
+  // within 1 s.
+  speakers_[2]->Signal(SIGUSR2);
   auto stopped = WaitForNextHops("fd00:90:100::10/128", {"s0", "s1"}, absl::Seconds(1));
   EXPECT_THAT(stopped, IsOk());
   if (stopped.ok()) {

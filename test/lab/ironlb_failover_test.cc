@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "gmock/gmock.h"
@@ -40,18 +41,30 @@ class IronlbFailoverTest : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(IronlbFailoverTest, KillLinkCutAndGracefulStop) {
-  // Bounds well above the measured figures (ms: kill ~8, cut ~170) and below keepalived's
-  // tuned VRRP for kill; a busy CI machine must not make them flaky.
+  // No wall-clock bound here (a loaded machine must not fail it): how fast is measured by
+  // test/bench/l2_failover_baseline. What makes a kill fast is that the heir notices the closed
+  // liveness connection instead of waiting for silence: its takeover cause says which it was.
+  const auto took_over_because = [&](const std::string& heir, const std::string& cause) {
+    for (const Host& h : lab_->speakers()) {
+      if (h.name != heir) continue;
+      return WaitForSpeakerMetric(
+                 *lab_, h,
+                 absl::StrCat("ironlb_l2_takeovers_total{interface=\"eth0\",cause=\"", cause,
+                              "\"}"),
+                 [](double v) { return v >= 1; }) >= 1;
+    }
+    return false;
+  };
   auto kill = RunFailoverTrial(*lab_, *holder_, Failure::kKill);
   ASSERT_THAT(kill, IsOk());
   EXPECT_EQ(kill->old_owner, holder_->PreferredOwner().name);
   EXPECT_NE(kill->new_owner, kill->old_owner);
-  EXPECT_LT(absl::ToInt64Milliseconds(kill->failover), 150);
+  EXPECT_TRUE(took_over_because(kill->new_owner, "peer-died"));
 
   auto cut = RunFailoverTrial(*lab_, *holder_, Failure::kLinkDown);
   ASSERT_THAT(cut, IsOk());
   EXPECT_NE(cut->new_owner, cut->old_owner);
-  EXPECT_LT(absl::ToInt64Milliseconds(cut->failover), 600);
+  EXPECT_TRUE(took_over_because(cut->new_owner, "peer-silent"));
 
   auto stop = RunFailoverTrial(*lab_, *holder_, Failure::kStop);
   ASSERT_THAT(stop, IsOk());
@@ -123,17 +136,25 @@ TEST_P(IronlbFailoverTest, HealedPartitionLeavesOneOwner) {
                 IsOk());
   }
   // Each side now believes the other dead: both claim the VIP (split brain, as designed).
-  absl::SleepFor(absl::Milliseconds(600));
-  EXPECT_EQ(ArpAnswerers(*lab_, holder_->vip()), (std::set<std::string>{first->mac, second->mac}));
+  const std::set<std::string> both = {first->mac, second->mac};
+  std::set<std::string> answering;
+  for (const absl::Time until = absl::Now() + absl::Seconds(10);
+       answering != both && absl::Now() < until;) {
+    answering = ArpAnswerers(*lab_, holder_->vip());
+  }
+  EXPECT_EQ(answering, both);
 
   ASSERT_THAT(sw({"delete", "table", "bridge", table}), IsOk());
-  const absl::Time healed = absl::Now();
-  // Within a second: one owner answers ARP, and the client is served by it again.
+  // Healed: one owner answers ARP, and the client is served by it again (well within a second
+  // on a quiet machine; no bound here, a loaded one must not fail this).
   ASSERT_THAT(
-      WaitForServingHost(*lab_, holder_->vip(), 8080, Protocol::kTcp, *first, absl::Seconds(1)),
+      WaitForServingHost(*lab_, holder_->vip(), 8080, Protocol::kTcp, *first, absl::Seconds(10)),
       IsOk());
-  EXPECT_LT(absl::Now() - healed, absl::Seconds(2));
-  EXPECT_EQ(ArpAnswerers(*lab_, holder_->vip()), std::set<std::string>{first->mac});
+  for (const absl::Time until = absl::Now() + absl::Seconds(10);
+       answering != std::set<std::string>{first->mac} && absl::Now() < until;) {
+    answering = ArpAnswerers(*lab_, holder_->vip());
+  }
+  EXPECT_EQ(answering, std::set<std::string>{first->mac});
 }
 
 }  // namespace
@@ -147,14 +168,20 @@ TEST_P(IronlbFailoverTest, MetricsShowOwnersMembersAndAdverts) {
   ASSERT_THAT(
       WaitForServingHost(*lab_, holder_->vip(), 8080, Protocol::kTcp, owner, absl::Seconds(10)),
       IsOk());
-  absl::SleepFor(absl::Milliseconds(1200));  // one metrics refresh after settling
   const std::string eth0 = "{interface=\"eth0\"}";
   for (const Host& h : lab_->speakers()) {
     SCOPED_TRACE(h.name);
-    EXPECT_EQ(SpeakerMetric(*lab_, h, "ironlb_l2_vips_owned" + eth0), h.name == owner.name ? 1 : 0);
-    EXPECT_EQ(SpeakerMetric(*lab_, h, "ironlb_l2_members_alive" + eth0), 3);
-    EXPECT_GT(SpeakerMetric(*lab_, h,
-                            "ironlb_l2_adverts_total{interface=\"eth0\",direction=\"received\"}"),
+    // Gauges refresh once a second: wait for the settled values rather than a fixed time.
+    const double owned = h.name == owner.name ? 1 : 0;
+    EXPECT_EQ(WaitForSpeakerMetric(*lab_, h, "ironlb_l2_vips_owned" + eth0,
+                                   [&](double v) { return v == owned; }),
+              owned);
+    EXPECT_EQ(WaitForSpeakerMetric(*lab_, h, "ironlb_l2_members_alive" + eth0,
+                                   [](double v) { return v == 3; }),
+              3);
+    EXPECT_GT(WaitForSpeakerMetric(
+                  *lab_, h, "ironlb_l2_adverts_total{interface=\"eth0\",direction=\"received\"}",
+                  [](double v) { return v > 10; }),
               10);
   }
   auto kill = RunFailoverTrial(*lab_, *holder_, Failure::kKill);
@@ -164,7 +191,9 @@ TEST_P(IronlbFailoverTest, MetricsShowOwnersMembersAndAdverts) {
     if (h.name == kill->new_owner) heir = &h;
   }
   ASSERT_NE(heir, nullptr);
-  EXPECT_GE(SpeakerMetric(*lab_, *heir, "ironlb_l2_vips_gained_total" + eth0), 1);
+  EXPECT_GE(WaitForSpeakerMetric(*lab_, *heir, "ironlb_l2_vips_gained_total" + eth0,
+                                 [](double v) { return v >= 1; }),
+            1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, IronlbFailoverTest,

@@ -41,12 +41,23 @@ absl::Status IronlbHolder::Start(const Host& host) {
   // The VIP on loopback: the backend answers on it; the kernel does not answer ARP for it
   // (the lab sets arp_ignore), the speaker does when it owns it.
   (void)lab_->AddVip(host, options_.vip);
-  IRONLB_ASSIGN_OR_RETURN(
-      auto daemon, lab_->Spawn(host,
-                               {options_.speaker_binary, "--config-dir", dir_, "--layer2-key-file",
-                                dir_ + "/key", "--node-name", host.name, "--metrics-address",
-                                "127.0.0.1:7473", "--status-socket", StatusSocket(host)},
-                               absl::StrCat("ironlb-speaker-", host.name)));
+  std::vector<std::string> argv = {options_.speaker_binary,
+                                   "--config-dir",
+                                   dir_,
+                                   "--layer2-key-file",
+                                   dir_ + "/key",
+                                   "--node-name",
+                                   host.name,
+                                   "--metrics-address",
+                                   "127.0.0.1:7473",
+                                   "--status-socket",
+                                   StatusSocket(host),
+                                   "--restart-state-file",
+                                   RestartStateFile(host)};
+  if (options_.rebalance) argv.push_back("--layer2-rebalance");
+  argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
+  IRONLB_ASSIGN_OR_RETURN(auto daemon,
+                          lab_->Spawn(host, argv, absl::StrCat("ironlb-speaker-", host.name)));
   daemons_[host.name] = std::move(daemon);
   absl::SleepFor(absl::Milliseconds(50));
   if (!daemons_[host.name]->Running()) {
@@ -65,6 +76,26 @@ void IronlbHolder::Kill(const Host& host) {
 absl::Status IronlbHolder::Stop(const Host& host) {
   auto it = daemons_.find(host.name);
   if (it == daemons_.end()) return absl::OkStatus();
+  it->second->Signal(SIGUSR2);  // leaving for good; SIGTERM means restarting (Restart())
+  const bool exited = it->second->WaitExit(absl::Seconds(5));
+  daemons_.erase(it);
+  if (!exited) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("ironlb-speaker on ", host.name, " ignored SIGUSR2 for 5 s"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status IronlbHolder::Restore(const Host& host) {
+  Kill(host);
+  daemons_.erase(host.name);
+  IRONLB_RETURN_IF_ERROR(lab_->RestoreLink(host));
+  return Start(host);
+}
+
+absl::Status IronlbHolder::TerminateForRestart(const Host& host) {
+  auto it = daemons_.find(host.name);
+  if (it == daemons_.end()) return absl::NotFoundError("no speaker on " + host.name);
   it->second->Signal(SIGTERM);
   const bool exited = it->second->WaitExit(absl::Seconds(5));
   daemons_.erase(it);
@@ -75,11 +106,14 @@ absl::Status IronlbHolder::Stop(const Host& host) {
   return absl::OkStatus();
 }
 
-absl::Status IronlbHolder::Restore(const Host& host) {
-  Kill(host);
-  daemons_.erase(host.name);
-  IRONLB_RETURN_IF_ERROR(lab_->RestoreLink(host));
+absl::Status IronlbHolder::Restart(const Host& host, absl::Duration gap) {
+  IRONLB_RETURN_IF_ERROR(TerminateForRestart(host));
+  if (gap > absl::ZeroDuration()) absl::SleepFor(gap);
   return Start(host);
+}
+
+std::string IronlbHolder::RestartStateFile(const Host& host) const {
+  return absl::StrCat(lab_->work_dir(), "/restart-", host.name, ".json");
 }
 
 std::string IronlbHolder::StatusSocket(const Host& host) const {
@@ -96,6 +130,17 @@ double SpeakerMetric(const Lab& lab, const Host& host, const std::string& sample
     }
   }
   return -1;
+}
+
+double WaitForSpeakerMetric(const Lab& lab, const Host& host, const std::string& sample,
+                            const std::function<bool(double)>& good, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  double v = SpeakerMetric(lab, host, sample);
+  while (!good(v) && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(100));
+    v = SpeakerMetric(lab, host, sample);
+  }
+  return v;
 }
 
 const Host& IronlbHolder::PreferredOwner() const {

@@ -114,14 +114,14 @@ TEST_P(IronlbSpeakerLabTest, StatusAndMetricsExplainEachTakeover) {
   ASSERT_EQ((*before)["segments"].size(), 1u);
   EXPECT_EQ((*before)["segments"][0]["peers"].size(), 2u);  // the other two speakers
 
+  // The cause tells the fast paths (a closed liveness connection, a leaving advert) from
+  // silence; how fast each is, test/bench/l2_failover_baseline measures (no bound here).
   struct Case {
     Failure failure;
     std::string cause;
-    double max_seconds;  // generous: the benchmark measures the real figures
   };
-  for (const Case& c :
-       {Case{Failure::kKill, "peer-died", 0.2}, Case{Failure::kLinkDown, "peer-silent", 0.6},
-        Case{Failure::kStop, "peer-left", 0.2}}) {
+  for (const Case& c : {Case{Failure::kKill, "peer-died"}, Case{Failure::kLinkDown, "peer-silent"},
+                        Case{Failure::kStop, "peer-left"}}) {
     SCOPED_TRACE(c.cause);
     auto trial = RunFailoverTrial(*lab_, *holder_, c.failure);
     ASSERT_THAT(trial, IsOk());
@@ -138,16 +138,19 @@ TEST_P(IronlbSpeakerLabTest, StatusAndMetricsExplainEachTakeover) {
     EXPECT_EQ((*took)["previousOwner"], trial->old_owner);
     const double failover = (*took)["failoverSeconds"].get<double>();
     EXPECT_GT(failover, 0);
-    EXPECT_LT(failover, c.max_seconds);
-    EXPECT_GE(
-        SpeakerMetric(*lab_, *heir,
-                      absl::StrCat("ironlb_l2_failover_seconds_count{interface=\"eth0\",cause=\"",
-                                   c.cause, "\"}")),
-        1);
-    EXPECT_GE(SpeakerMetric(*lab_, *heir,
-                            absl::StrCat("ironlb_l2_takeovers_total{interface=\"eth0\",cause=\"",
-                                         c.cause, "\"}")),
+    const auto at_least_one = [](double v) { return v >= 1; };
+    EXPECT_GE(WaitForSpeakerMetric(
+                  *lab_, *heir,
+                  absl::StrCat("ironlb_l2_failover_seconds_count{interface=\"eth0\",cause=\"",
+                               c.cause, "\"}"),
+                  at_least_one),
               1);
+    EXPECT_GE(
+        WaitForSpeakerMetric(
+            *lab_, *heir,
+            absl::StrCat("ironlb_l2_takeovers_total{interface=\"eth0\",cause=\"", c.cause, "\"}"),
+            at_least_one),
+        1);
   }
   // The owner came back after each trial and won its VIP back by the hash: a rebalance.
   ASSERT_THAT(WaitForServingHost(*lab_, vip, 8080, Protocol::kTcp, owner, absl::Seconds(10)),
@@ -261,7 +264,6 @@ TEST_P(IronlbSpeakerLabTest, ForgedAndReplayedAdvertsChangeNothing) {
     return absl::OkStatus();
   }),
               IsOk());
-  absl::SleepFor(absl::Milliseconds(1200));  // one metrics refresh after the attack
   (*prober)->Stop();
 
   // Every request during the attack was served by the owner, and nothing failed.
@@ -273,6 +275,14 @@ TEST_P(IronlbSpeakerLabTest, ForgedAndReplayedAdvertsChangeNothing) {
   }
   for (const Host& h : lab_->speakers()) {
     SCOPED_TRACE(h.name);
+    // 30 x (forged, forged, replayed, flipped) reached every speaker and were refused; the owner
+    // takes the replay of its own advert for its own and ignores it without counting.
+    // Counters refresh once a second: wait until they show the attack, then check.
+    const double rejected = h.name == owner.name ? 90 : 120;
+    EXPECT_GE(WaitForSpeakerMetric(
+                  *lab_, h, "ironlb_l2_adverts_total{interface=\"eth0\",direction=\"rejected\"}",
+                  [&](double v) { return v >= rejected; }),
+              rejected);
     auto st = Status(*holder_, h);
     ASSERT_THAT(st, IsOk());
     std::set<std::string> peers;
@@ -280,11 +290,6 @@ TEST_P(IronlbSpeakerLabTest, ForgedAndReplayedAdvertsChangeNothing) {
     EXPECT_EQ(peers.count(mallory), 0u);
     EXPECT_EQ(peers.size(), 2u);  // nobody was made to look gone, nobody new was believed
     EXPECT_EQ((*st)["takeovers"].size(), takeovers_before[h.name]);  // no VIP moved
-    // 30 x (forged, forged, replayed, flipped) reached every speaker and were refused; the owner
-    // takes the replay of its own advert for its own and ignores it without counting.
-    EXPECT_GE(SpeakerMetric(*lab_, h,
-                            "ironlb_l2_adverts_total{interface=\"eth0\",direction=\"rejected\"}"),
-              h.name == owner.name ? 90 : 120);
   }
 }
 

@@ -12,7 +12,7 @@
 //   the machine goes): new connections succeed through the other router; the time from the kill
 //   to the first success is printed;
 // - the dead router comes back and takes the address back; then it is stopped gracefully
-//   (SIGTERM, then its forwarding off, as at a shutdown): not one request fails meanwhile.
+//   (SIGUSR2, then its forwarding off, as at a shutdown): not one request fails meanwhile.
 //
 // Replies must come back through the router that forwarded each connection, whichever of the
 // two it is, so the pair uses sourceNAT: Always (the LAN's default route points at one fixed
@@ -136,7 +136,10 @@ class RouterHaTest : public ::testing::Test {
         r,
         {IRONLB_SPEAKER_BINARY, "--config-dir", router_dir_, "--layer2-key-file",
          router_dir_ + "/key", "--node-name", r.name, "--metrics-address", "127.0.0.1:7473",
-         "--status-socket", lab_->work_dir() + "/status-" + r.name + ".sock"},
+         "--status-socket", lab_->work_dir() + "/status-" + r.name + ".sock",
+         // The returning router takes the address back (this test's expectation); the
+         // default, sticky ownership, is covered by lab_ironlb_restart_test.
+         "--layer2-rebalance"},
         r.name);
     ASSERT_THAT(p, IsOk());
     routers_running_[r.name] = std::move(*p);
@@ -237,15 +240,16 @@ TEST_F(RouterHaTest, OutsideAddressFollowsTheLiveRouter) {
   StartRouter(RouterNamed(owner_));
   ASSERT_THAT(WaitForPathThrough(owner_, absl::Seconds(15)), IsOk());
 
-  // A graceful stop (SIGTERM, then the machine stops forwarding, as at a shutdown): the other
-  // router takes over while the leaving one still forwards, so no request fails.
+  // A graceful stop for good (SIGUSR2, then the machine stops forwarding, as at a
+  // decommissioning): the other router takes over while the leaving one still forwards, so no
+  // request fails.
   auto graceful = Prober::Start(outside, {.vip = kOutsideVip, .port = kPort});
   ASSERT_THAT(graceful, IsOk());
   ASSERT_THAT((*graceful)->WaitForAnswerFrom(absl::Now(), "", absl::Seconds(3)), IsOk());
   const absl::Time stopped = absl::Now();
-  routers_running_[owner_]->Signal(SIGTERM);
+  routers_running_[owner_]->Signal(SIGUSR2);
   ASSERT_TRUE(routers_running_[owner_]->WaitExit(absl::Seconds(5)))
-      << owner_ << "'s speaker did not exit after SIGTERM";
+      << owner_ << "'s speaker did not exit after SIGUSR2";
   const absl::Duration exit_after = absl::Now() - stopped;
   ASSERT_THAT(SetForwarding(RouterNamed(owner_), false), IsOk());
   absl::SleepFor(absl::Milliseconds(500));
@@ -256,12 +260,12 @@ TEST_F(RouterHaTest, OutsideAddressFollowsTheLiveRouter) {
     if (!r.ok) {
       ++failed;
       ADD_FAILURE() << "request sent " << absl::ToDoubleMilliseconds(r.sent - stopped)
-                    << " ms after SIGTERM failed: " << r.error;
+                    << " ms after SIGUSR2 failed: " << r.error;
     }
     if (r.sent >= stopped) ++after_stop;
   }
   std::cout << "router HA: graceful stop of " << owner_ << ": " << after_stop
-            << " requests after SIGTERM, " << failed << " failed; the speaker exited after "
+            << " requests after SIGUSR2, " << failed << " failed; the speaker exited after "
             << absl::ToDoubleMilliseconds(exit_after) << " ms\n";
   RecordProperty("router_ha_graceful_failed_requests", std::to_string(failed));
   EXPECT_GT(after_stop, 20);

@@ -54,6 +54,12 @@ class NftNetnsTest : public ::testing::Test {
     });
     const nlohmann::json stats = testing::ForwardStatsRulesJson();
     objects.insert(it, stats.begin(), stats.end());
+    // The balanced-forward objects, which nft 1.0.6 cannot read from text, where nft lists them.
+    for (const nlohmann::json& placed : testing::BalancedObjectsJson()) {
+      const size_t at = placed[0].get<size_t>();
+      if (at > objects.size()) break;
+      objects.insert(objects.begin() + static_cast<long>(at), placed[1]);
+    }
     return objects;
   }
 

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -166,6 +168,14 @@ std::string NftText(const DesiredState& state) {
   absl::StrAppend(&t, "chain port_guard { type filter hook input priority filter; policy accept;\n",
                   "iifname != \"lo\" tcp dport @guard_tcp drop\n}\n}\n");
   return t;
+}
+
+nlohmann::json BalancedObjectsJson() {
+  const char* dir = std::getenv("IRONLB_SOURCE_DIR");
+  std::ifstream in(std::string(dir != nullptr ? dir : ".") + "/test/nft/balanced_objects.json");
+  if (!in)
+    return nlohmann::json::array({nlohmann::json::array({0, "balanced_objects.json missing"})});
+  return nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
 }
 
 nlohmann::json ForwardStatsRulesJson() {

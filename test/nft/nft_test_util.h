@@ -41,6 +41,13 @@ std::string NftText(const DesiredState& state);
 // empty: nft cannot parse them from text).
 nlohmann::json ForwardStatsRulesJson();
 
+// The objects of balanced forwards (backend slot maps, all-down maps, per-backend counters, the
+// lb_down chain and its rules) as `nft -j list ruleset` shows them, each with its position in
+// the listing: [[index, object], ...], from test/nft/balanced_objects.json (written from
+// `nft -j` output and read by eye: numgen random mod 1024, jhash of the source address with
+// the fixed seed, ct state new + drop/reject). nft 1.0.6 cannot parse them from text.
+nlohmann::json BalancedObjectsJson();
+
 // `nft -j list ruleset` in `netns` with handles removed and set elements sorted, so two
 // rulesets built independently compare equal when they mean the same.
 absl::StatusOr<nlohmann::json> ListRuleset(const ScopedNetns& netns);

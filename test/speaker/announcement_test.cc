@@ -1,9 +1,11 @@
 // ServiceAnnouncements: what this node publishes (pure), and the publisher against the fake API
 // server — writes only on change, deletes what is no longer true (also what a previous run
 // left), retries after failures, withdraws everything at graceful stop.
+#include <algorithm>
 #include <map>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "speaker/kube/announcement_plan.h"
@@ -77,9 +79,13 @@ TEST(AnnouncementPlanTest, LongNamesFitTheApiLimits) {
   const std::string node(300, 'n');
   const std::string fitted = FitName(node, 63);
   EXPECT_EQ(fitted.size(), 63u);
-  EXPECT_EQ(FitName(node, 63), fitted);        // stable
+  // Stored in the API: pinned (FNV-1a 64 of the whole name, the common stable hash).
+  EXPECT_EQ(fitted, std::string(46, 'n') + "-a4cf91b7088f4495");
   EXPECT_NE(FitName(node + "x", 63), fitted);  // distinct
   EXPECT_EQ(FitName("short", 63), "short");
+  // What speakers wrote before (an FNV offset basis without its last digit), still recognised.
+  EXPECT_EQ(LegacyFitName(node, 63), std::string(46, 'n') + "-28da431d8a252e13");
+  EXPECT_EQ(LegacyFitName("short", 63), "short");
 }
 
 class PublisherTest : public ::testing::Test {
@@ -171,6 +177,44 @@ TEST_F(PublisherTest, AnObjectChangedByOthersIsPutBack) {
   ASSERT_TRUE(Eventually([&] { return restarted.converged(); }));
   EXPECT_EQ((*server_->Object(kCollection, "shop", "web-s1"))["spec"],
             desired.at("shop/web-s1")["spec"]);
+}
+
+TEST_F(PublisherTest, ObjectsNamedByAnOlderSpeakerAreReplaced) {
+  // A node name too long for a label value: an older speaker labelled (and, for a long Service,
+  // named) its objects with the old hash. The restarted speaker finds them and replaces them.
+  const std::string node = "node-" + std::string(80, 'x');
+  const std::string long_service(200, 's');
+  plan_.services.push_back(controller::PlannedService{.service = "shop/" + long_service});
+  plan_.services.back().allocation.status = controller::AllocationStatus::kAssigned;
+  plan_.services.back().allocation.addresses = {Ip("10.90.0.100")};
+  plan_.services.back().allocation.pool = "lan";
+  const std::map<std::string, json> desired = Desired(node, {Ip("10.90.0.100")});
+  ASSERT_EQ(desired.size(), 2u);
+  std::vector<std::string> want;
+  for (const auto& [key, object] : desired) {
+    json old = object;
+    old["metadata"]["labels"]["ironlb.io/node"] = LegacyFitName(node, 63);
+    const std::string name = kube::NameOf(object);
+    if (name.size() > 200) {
+      old["metadata"]["name"] = LegacyFitName(absl::StrCat(long_service, "-", node), 253);
+      ASSERT_NE(old["metadata"]["name"], name);
+    }
+    server_->Put(kCollection, old);
+    want.push_back(name);
+  }
+  std::sort(want.begin(), want.end());
+  AnnouncementPublisher publisher(client_.get(), node);
+  publisher.SetDesired(desired);
+  ASSERT_TRUE(Eventually([&] { return publisher.converged(); }));
+  std::vector<std::string> names = Names();
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, want);
+  for (const json& o : server_->Objects(kCollection)) {
+    EXPECT_EQ(o["metadata"]["labels"]["ironlb.io/node"], FitName(node, 63));
+  }
+  // And the graceful stop finds them all under the new label.
+  publisher.WithdrawAll(absl::Seconds(5));
+  EXPECT_THAT(Names(), SizeIs(0));
 }
 
 }  // namespace

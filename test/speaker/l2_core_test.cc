@@ -1,4 +1,6 @@
 // The layer-2 core as pure logic: who owns a VIP, what an advert says, who is alive.
+#include <openssl/evp.h>
+
 #include <map>
 #include <random>
 #include <set>
@@ -30,12 +32,9 @@ TEST(OwnerElectionTest, EveryoneAgreesWhateverTheOrderOfNodes) {
 
 TEST(OwnerElectionTest, WeightsAreFixedAcrossBuilds) {
   // Speakers of different versions must agree: pin the hash.
-  EXPECT_EQ(RendezvousWeight("node-a", *IpAddress::Parse("192.0.2.10")),
-            RendezvousWeight("node-a", *IpAddress::Parse("192.0.2.10")));
-  EXPECT_NE(RendezvousWeight("node-a", *IpAddress::Parse("192.0.2.10")),
-            RendezvousWeight("node-a", *IpAddress::Parse("192.0.2.11")));
-  EXPECT_EQ(RendezvousWeight("node-a", *IpAddress::Parse("192.0.2.10")), 5623941686896063634ULL)
-      << std::hex << RendezvousWeight("node-a", *IpAddress::Parse("192.0.2.10"));
+  EXPECT_EQ(RendezvousWeight("node-a", *IpAddress::Parse("192.0.2.10")), 5623941686896063634ULL);
+  EXPECT_EQ(RendezvousWeight("node-a", *IpAddress::Parse("192.0.2.11")), 10135536233027577204ULL);
+  EXPECT_EQ(RendezvousWeight("node-b", *IpAddress::Parse("2001:db8::10")), 5420965265890647949ULL);
 }
 
 TEST(OwnerElectionTest, SpreadsVipsEvenlyAndMovesOnlyWhatMustMove) {
@@ -188,6 +187,116 @@ TEST(MembershipTest, LeavingAndLostConnectionsRemoveAtOnce) {
   d.sequence++;
   m.OnAdvert(d, t0 + absl::Milliseconds(210));
   EXPECT_EQ(m.FindDeparture("node-d"), nullptr);
+}
+
+TEST(AdvertTest, CarriesClaimsAndRestartGrace) {
+  Advert a = SampleAdvert();
+  a.claims = {*IpAddress::Parse("10.0.0.100"), *IpAddress::Parse("fd00::100")};
+  a.restarting = true;
+  a.restart_grace_ms = 30000;
+  auto bytes = BuildAdvert(a, "s3cret");
+  ASSERT_THAT(bytes, IsOk());
+  auto back = ParseAdvert(bytes->data(), bytes->size(), "s3cret");
+  ASSERT_THAT(back, IsOk());
+  EXPECT_EQ(*back, a);
+  // Claims that do not fit one frame are not sent, and say so: the receivers treat the
+  // sender's claims as unknown rather than as "nothing".
+  Advert many = SampleAdvert();
+  for (int i = 0; i < 400; ++i) many.claims.push_back(Vip(i));
+  auto mb = BuildAdvert(many, "s3cret");
+  ASSERT_THAT(mb, IsOk());
+  EXPECT_LE(mb->size(), kMaxAdvertBytes);
+  auto mback = ParseAdvert(mb->data(), mb->size(), "s3cret");
+  ASSERT_THAT(mback, IsOk());
+  EXPECT_FALSE(mback->claims_known);
+  EXPECT_TRUE(mback->claims.empty());
+}
+
+TEST(AdvertTest, AcceptsVersionOneAdverts) {
+  // A version-1 advert (the previous release), byte for byte as it built them: no grace, no
+  // claims, version byte 1. Signed here with the same HMAC.
+  Advert a = SampleAdvert();
+  auto v2 = *BuildAdvert(a, "k");
+  // Strip the version-2 tail (grace u16 + claim count u16 + MAC) and re-sign as version 1.
+  std::vector<uint8_t> body(v2.begin(), v2.end() - kAdvertMacBytes - 4);
+  body[4] = 1;
+  body[5] &= 3;
+  uint8_t mac[kAdvertMacBytes];
+  size_t len = 0;
+  ASSERT_NE(EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, "k", 1, body.data(), body.size(),
+                      mac, sizeof(mac), &len),
+            nullptr);
+  body.insert(body.end(), mac, mac + kAdvertMacBytes);
+  auto back = ParseAdvert(body.data(), body.size(), "k");
+  ASSERT_THAT(back, IsOk());
+  EXPECT_EQ(back->node, "node-a");
+  EXPECT_FALSE(back->claims_known);
+  EXPECT_FALSE(back->restarting);
+}
+
+TEST(MembershipTest, ARestartingMemberStaysForItsGraceWhileItsHostAnswers) {
+  const absl::Time t0 = absl::FromUnixSeconds(1000);
+  Membership m("node-a", absl::Milliseconds(100));
+  Advert b = SampleAdvert();
+  b.node = "node-b";
+  b.claims = {Vip(1)};
+  m.OnAdvert(b, t0);
+  b.sequence++;
+  b.restarting = true;
+  b.restart_grace_ms = 2000;
+  EXPECT_EQ(m.OnAdvert(b, t0 + absl::Milliseconds(10)), Membership::Verdict::kRestarting);
+  // Its liveness link closes as its process exits: not a death.
+  EXPECT_FALSE(m.OnConnectionLost("node-b", t0 + absl::Milliseconds(11)));
+  // No adverts for a second, but its host answers probes: still alive, claims and all.
+  for (int ms = 50; ms <= 1000; ms += 50) {
+    m.OnHostAlive("node-b", t0 + absl::Milliseconds(ms));
+    EXPECT_TRUE(m.Expire(t0 + absl::Milliseconds(ms + 40)).empty()) << ms;
+  }
+  ASSERT_NE(m.Find("node-b"), nullptr);
+  EXPECT_THAT(m.Find("node-b")->last.claims, ElementsAre(Vip(1)));
+  // The successor process adverts (new incarnation, not ready yet): no longer restarting.
+  Advert next = b;
+  next.incarnation++;
+  next.sequence = 1;
+  next.restarting = false;
+  next.ready = false;
+  EXPECT_EQ(m.OnAdvert(next, t0 + absl::Milliseconds(1100)), Membership::Verdict::kRefreshed);
+  EXPECT_FALSE(m.Find("node-b")->restarting());
+  EXPECT_TRUE(m.Expire(t0 + absl::Milliseconds(1150)).empty());
+}
+
+TEST(MembershipTest, ARestartingMemberGoesWhenItsGraceEndsOrItsHostFallsSilent) {
+  const absl::Time t0 = absl::FromUnixSeconds(1000);
+  Membership m("node-a", absl::Milliseconds(100));
+  Advert b = SampleAdvert();
+  b.node = "node-b";
+  b.restarting = true;
+  b.restart_grace_ms = 500;
+  Advert c = b;
+  c.node = "node-c";
+  m.OnAdvert(b, t0);
+  m.OnAdvert(c, t0);
+  EXPECT_EQ(m.NextExpiry(), t0 + absl::Milliseconds(100));
+  // node-b's host answers probes but its speaker never comes back: gone at the grace's end.
+  // node-c's host stops answering at once (the node went down): gone after dead_after.
+  for (int ms = 20; ms < 500; ms += 20) {
+    m.OnHostAlive("node-b", t0 + absl::Milliseconds(ms));
+    const auto dead = m.Expire(t0 + absl::Milliseconds(ms));
+    if (ms <= 100) {
+      EXPECT_TRUE(dead.empty()) << ms;
+    } else if (ms == 120) {
+      EXPECT_THAT(dead, ElementsAre("node-c"));
+    }
+  }
+  EXPECT_EQ(m.FindDeparture("node-c")->cause, Membership::Cause::kSilent);
+  EXPECT_THAT(m.Expire(t0 + absl::Milliseconds(500)), ElementsAre("node-b"));
+  EXPECT_EQ(m.FindDeparture("node-b")->cause, Membership::Cause::kRestartTimedOut);
+  // A grace longer than 30 s is cut to 30 s.
+  Advert d = b;
+  d.node = "node-d";
+  d.restart_grace_ms = 65000;
+  m.OnAdvert(d, t0);
+  EXPECT_EQ(m.Find("node-d")->restarting_until, t0 + Membership::kMaxRestartGrace);
 }
 
 }  // namespace

@@ -133,5 +133,78 @@ TEST_F(Layer2PlanTest, AnOwnerLeavingMovesOnlyItsVips) {
   EXPECT_TRUE(ClaimsFor("node-b", vips_, {without_b}, excluded).empty());
 }
 
+// Sticky ownership: the owner of every VIP when every node is up, then its owner dies and
+// comes back. By default nothing moves back; with rebalancing the hash winner takes it back.
+TEST_F(Layer2PlanTest, AReturningNodeTakesNothingBackUnlessRebalancing) {
+  const auto excluded = arp::DefaultExcludedInterfaces();
+  const Layer2Vip& vip = vips_[0];
+  const SegmentView all =
+      View({{"node-a", {"eth0", {}}}, {"node-b", {"eth0", {}}}, {"node-c", {"eth0", {}}}});
+  const std::string winner = *OwnerOn(vip, all, excluded);
+  // The winner died; the heir (hash winner among the others) claims the VIP.
+  SegmentView without = all;
+  without.alive.erase(winner);
+  const std::string heir = *OwnerOn(vip, without, excluded);
+  ASSERT_NE(heir, winner);
+  // The winner is back and ready (it joined the segment a minute after the heir did); the
+  // heir's adverts claim the VIP.
+  SegmentView back = all;
+  back.alive[heir].claims = {vip.vip};
+  back.alive[heir].incarnation = 1'000'000'000'000;
+  back.alive[winner].incarnation = back.alive[heir].incarnation + 60'000'000'000;
+  EXPECT_EQ(OwnerOn(vip, back, excluded), heir) << "sticky: no second move";
+  // A winner that joined within `settle` of the claimant (a cluster starting: whoever was
+  // ready first claimed everything) gets its VIPs by the hash.
+  SegmentView starting = back;
+  starting.alive[winner].incarnation = back.alive[heir].incarnation + 2'000'000'000;
+  EXPECT_EQ(OwnerOn(vip, starting, excluded), winner);
+  back.sticky = false;
+  EXPECT_EQ(OwnerOn(vip, back, excluded), winner) << "rebalance: the hash winner takes it back";
+  // Without any claim (a VIP nobody answers for yet) the hash decides in both modes.
+  EXPECT_EQ(OwnerOn(vip, all, excluded), winner);
+  // A claimant that is no longer eligible (its labels now excluded) does not keep it.
+  SegmentView excluded_heir = back;
+  excluded_heir.sticky = true;
+  excluded_heir.alive[heir].labels = {{"role", "storage"}};
+  EXPECT_EQ(OwnerOn(vip, excluded_heir, excluded), winner);
+}
+
+TEST_F(Layer2PlanTest, ARestartedSpeakerKeepsWhatItClaimsBeforeItIsReady) {
+  const auto excluded = arp::DefaultExcludedInterfaces();
+  const Layer2Vip& vip = vips_[0];
+  SegmentView all =
+      View({{"node-a", {"eth0", {}}}, {"node-b", {"eth0", {}}}, {"node-c", {"eth0", {}}}});
+  const std::string winner = *OwnerOn(vip, all, excluded);
+  // Its new process adverts, not ready yet, claiming what the old one answered for.
+  all.alive[winner].ready = false;
+  all.alive[winner].claims = {vip.vip};
+  for (bool sticky : {true, false}) {
+    all.sticky = sticky;
+    EXPECT_EQ(OwnerOn(vip, all, excluded), winner) << sticky;
+    for (const std::string self : {"node-a", "node-b", "node-c"}) {
+      const auto claims = ClaimsFor(self, {vip}, {all}, excluded);
+      EXPECT_EQ(claims.size(), self == winner ? 1u : 0u) << self;
+    }
+  }
+  // Not ready and claiming nothing: it owns nothing and the others share its VIPs.
+  all.alive[winner].claims.clear();
+  EXPECT_NE(OwnerOn(vip, all, excluded), winner);
+}
+
+TEST_F(Layer2PlanTest, TwoClaimantsAfterAPartitionAgreeOnOne) {
+  const auto excluded = arp::DefaultExcludedInterfaces();
+  for (const Layer2Vip& vip : vips_) {
+    SegmentView healed =
+        View({{"node-a", {"eth0", {}}}, {"node-b", {"eth0", {}}}, {"node-c", {"eth0", {}}}});
+    healed.alive["node-a"].claims = {vip.vip};
+    healed.alive["node-b"].claims = {vip.vip};
+    int owners = 0;
+    for (const std::string self : {"node-a", "node-b", "node-c"}) {
+      owners += static_cast<int>(ClaimsFor(self, {vip}, {healed}, excluded).size());
+    }
+    EXPECT_EQ(owners, 1) << vip.vip.ToString();
+  }
+}
+
 }  // namespace
 }  // namespace ironlb::speaker

@@ -48,12 +48,14 @@ nlohmann::json Forwarded(const std::string& name, const std::string& ip) {
 }
 
 TEST(RouterClusterTest, ServicesFromTheClusterConfigFromTheDirectoryAndEventsForConflicts) {
-  auto server = FakeApiServer::Start();
+  // The API server's clock: "zeta" is created a second before "alpha".
+  std::atomic<int64_t> now_s{1'700'000'000};
+  auto server = FakeApiServer::Start({.clock = [&] { return absl::FromUnixSeconds(now_s); }});
   ASSERT_TRUE(server.ok()) << server.status();
   // Both want outside port 80; "zeta" was created first (the API server stamps creation times,
   // to the second) and keeps it, although "alpha" sorts first by name.
   (*server)->Put(kServices, Forwarded("zeta", "10.90.0.106"));
-  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  ++now_s;
   (*server)->Put(kServices, Forwarded("alpha", "10.90.0.105"));
   auto client = kube::testing::ClientFor(**server);
   auto loop = EventLoop::Create();

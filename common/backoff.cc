@@ -1,8 +1,8 @@
-#include "kube/backoff.h"
+#include "common/backoff.h"
 
 #include <algorithm>
 
-namespace ironlb::kube {
+namespace ironlb {
 
 Backoff::Backoff(BackoffPolicy policy)
     : policy_(policy), current_(absl::ZeroDuration()), rng_(std::random_device{}()) {}
@@ -14,4 +14,4 @@ absl::Duration Backoff::Next() {
   return std::min(current_ * factor(rng_), policy_.max);
 }
 
-}  // namespace ironlb::kube
+}  // namespace ironlb

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 namespace ironlb::speaker {
 namespace {
@@ -72,6 +73,25 @@ void HostProbe::OnEvent(int fd) {
   // A reset (nothing listens) or an accepted connection (the successor greets at once): the
   // host's kernel answered. Unreachable and the like: no answer.
   if ((err == 0 || err == ECONNREFUSED) && alive_) alive_(node);
+}
+
+void HostProbe::Collect() {
+  std::vector<int> fds;
+  for (const auto& [fd, node] : inflight_) fds.push_back(fd);
+  for (int fd : fds) {
+    auto it = inflight_.find(fd);
+    if (it == inflight_.end()) continue;
+    int err = 0;
+    socklen_t elen = sizeof(err);
+    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen);
+    sockaddr_storage peer;
+    socklen_t plen = sizeof(peer);
+    const bool connected = getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &plen) == 0;
+    if (err != ECONNREFUSED && !connected) continue;  // still waiting (or unreachable)
+    const std::string node = it->second;
+    Close(fd);
+    if (alive_) alive_(node);
+  }
 }
 
 void HostProbe::Close(int fd) {

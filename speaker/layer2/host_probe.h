@@ -27,6 +27,10 @@ class HostProbe {
   // answers (a reset at once; an accepted connection at the next probe). The previous probe
   // of `node` is closed.
   void Probe(const std::string& node, const IpAddress& addr, uint16_t port);
+  // Reports every in-flight probe already answered (reset or accepted) without waiting for the
+  // loop to dispatch it: called before expiring anyone, so a busy loop that has not yet turned
+  // does not mistake an answered probe for silence.
+  void Collect();
   // Abandons every probe of nodes not in `keep`.
   void Retain(const std::vector<std::string>& keep);
 

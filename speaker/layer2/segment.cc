@@ -112,6 +112,7 @@ void Segment::Tick() {
 
 void Segment::CheckExpiry() {
   OnReadable();
+  probe_.Collect();
   const std::vector<std::string> dead = membership_.Expire(absl::Now());
   for (const std::string& node : dead) {
     const Membership::Departure* d = membership_.FindDeparture(node);

@@ -4,6 +4,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -136,7 +137,8 @@ Flags:
   --namespace NS                Kubernetes mode: where ironlb's objects are (ironlb-system)
   --load-balancer-class NAME    Kubernetes mode: serve this class (default: no class)
   --layer2-key-file FILE        shared key (any secret text of 16+ characters; same on every
-                                speaker); only needed with an L2Advertisement
+                                speaker); only needed with an L2Advertisement; a file
+                                that does not exist means no key (said in the log)
   --node-name NAME              default: the host name
   --node-labels k=v,...         labels for nodeSelectors
   --liveness-port PORT          default 7946
@@ -175,6 +177,16 @@ absl::StatusOr<ironlb::config::Labels> ParseLabels(const std::string& text) {
 absl::StatusOr<std::string> ReadKey(const std::string& path) {
   if (path.empty()) return std::string();
   std::ifstream in(path);
+  if (!in && errno == ENOENT) {
+    // The DaemonSet mounts the key Secret as optional: BGP-only clusters need none. Layer 2
+    // then refuses to start, saying so, when an L2Advertisement asks for it.
+    IRONLB_LOG(kWarn, "layer-2 key file does not exist: layer 2 stays off until it does")
+        .With("file", path)
+        .With("action",
+              "create the Secret ironlb-layer2-key (key: key) and restart the speakers; "
+              "BGP needs no key");
+    return std::string();
+  }
   if (!in) return absl::NotFoundError(absl::StrCat("--layer2-key-file: cannot read ", path));
   std::stringstream ss;
   ss << in.rdbuf();
@@ -290,6 +302,7 @@ int main(int argc, char** argv) {
       events->ServiceWarning(c.service, "PortForwardContested", c.message);
     };
   }
+  bool key_event_sent = false;  // the Layer2KeyMissing Event, once per start
   auto apply = [&] {
     auto current = kube && !config_from_dir ? kube->config() : config.store().current();
     if (!current) return;
@@ -348,9 +361,29 @@ int main(int argc, char** argv) {
     if (wants_l2 && !layer2) {
       if (key->empty()) {
         IRONLB_LOG(kError, "layer 2 is configured but no key was given; nothing is announced")
-            .With("action", "pass --layer2-key-file with the key shared by all speakers");
+            .With("action",
+                  "pass --layer2-key-file with the key shared by all speakers (in Kubernetes: "
+                  "create the Secret ironlb-layer2-key, then restart the speakers)");
         problems.push_back(
             "layer 2 is configured but no --layer2-key-file was given; nothing is announced");
+        // Kubernetes: once per start, on each L2Advertisement, where `kubectl describe` shows it.
+        if (events && !key_event_sent) {
+          key_event_sent = true;
+          for (const auto& ad : current->config.l2_advertisements) {
+            events->Warning(
+                {{"apiVersion", "ironlb.io/v1alpha1"},
+                 {"kind", "L2Advertisement"},
+                 {"metadata",
+                  {{"namespace", ad.meta.namespace_.empty() ? absl::GetFlag(FLAGS_namespace)
+                                                            : ad.meta.namespace_},
+                   {"name", ad.meta.name}}}},
+                "Layer2KeyMissing",
+                absl::StrCat("node ", node, ": no layer-2 key (",
+                             absl::GetFlag(FLAGS_layer2_key_file),
+                             " missing: create the Secret ironlb-layer2-key, then restart the "
+                             "speakers); nothing is announced by layer 2 from this node"));
+          }
+        }
         return;
       }
       auto l2 = ironlb::speaker::Layer2Speaker::Create(

@@ -4,6 +4,7 @@
 # image-layout archives: `podman load -i`, `ctr image import`, or
 # `skopeo copy oci-archive:build/images/ironlb-speaker.tar docker://REGISTRY/ironlb/speaker:VERSION`).
 #   packaging/images/build-images.sh [BUILD_DIR]      (default build/release; as root)
+#   IRONLB_IMAGES="controller speaker" packaging/images/build-images.sh   only those images
 # Each image is one layer: the Debian bookworm minbase root file system (mmdebstrap, cached in
 # build/images/cache) with ironlb's .deb (controller, speaker) or ironlb-frr's (the FRR sidecar)
 # installed by apt-get, so the run-time libraries are exactly the packages' shlibdeps
@@ -53,7 +54,9 @@ echo "build-images.sh: packages" >&2
     exit 1
   }
 ironlb_deb=$(ls "$work"/cpack/ironlb_*.deb)
-frr_deb=$(bash "$repo/packaging/build-frr-deb.sh" "$work/debs")
+images=" ${IRONLB_IMAGES:-controller speaker frr} "
+frr_deb=""
+[[ $images != *" frr "* ]] || frr_deb=$(bash "$repo/packaging/build-frr-deb.sh" "$work/debs")
 
 # make_image NAME ENTRYPOINT_JSON_ARGS... : root file system in $work/NAME already prepared.
 pack() {
@@ -108,22 +111,30 @@ ldd_check() {
 
 echo "build-images.sh: ironlb $version ($revision)" >&2
 # The controller and the speaker: ironlb's .deb (its Depends are the binaries' libraries).
-ironlb_rootfs "$work/speaker"
-ironlb_apt_install "$work/speaker" "$ironlb_deb"
-ldd_check "$work/speaker" /usr/bin/ironlb-speaker /usr/bin/ironlb-controller /usr/bin/ironlbctl
-mkdir -p "$work/speaker/run/ironlb" "$work/speaker/var/run/ironlb-frr"
-cp -a "$work/speaker" "$work/controller"
-pack controller "$work/controller" \
-  --config.user 65534:65534 --config.entrypoint /usr/bin/ironlb-controller \
-  --config.cmd=--leader-elect --config.exposedports 7472/tcp
-pack speaker "$work/speaker" \
-  --config.user 0:0 --config.entrypoint /usr/bin/ironlb-speaker \
-  --config.exposedports 7473/tcp --config.exposedports 7946/tcp
+if [[ $images == *" controller "* || $images == *" speaker "* ]]; then
+  ironlb_rootfs "$work/speaker"
+  ironlb_apt_install "$work/speaker" "$ironlb_deb"
+  ldd_check "$work/speaker" /usr/bin/ironlb-speaker /usr/bin/ironlb-controller /usr/bin/ironlbctl
+  mkdir -p "$work/speaker/run/ironlb" "$work/speaker/run/ironlb-frr"
+  cp -a "$work/speaker" "$work/controller"
+fi
+if [[ $images == *" controller "* ]]; then
+  pack controller "$work/controller" \
+    --config.user 65534:65534 --config.entrypoint /usr/bin/ironlb-controller \
+    --config.cmd=--leader-elect --config.exposedports 7472/tcp
+fi
+if [[ $images == *" speaker "* ]]; then
+  pack speaker "$work/speaker" \
+    --config.user 0:0 --config.entrypoint /usr/bin/ironlb-speaker \
+    --config.exposedports 7473/tcp --config.exposedports 7946/tcp
+fi
 
 # FRR with gRPC: ironlb-frr's .deb, and nftables for the loopback guard of its gRPC ports.
-ironlb_rootfs "$work/frr"
-ironlb_apt_install "$work/frr" "$frr_deb" nftables
-ldd_check "$work/frr" /opt/ironlb/frr /usr/sbin/nft
-pack frr "$work/frr" \
-  --config.user 0:0 --config.entrypoint /usr/sbin/ironlb-frr \
-  --config.env PATH=/opt/ironlb/frr/bin:/opt/ironlb/frr/sbin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+if [[ $images == *" frr "* ]]; then
+  ironlb_rootfs "$work/frr"
+  ironlb_apt_install "$work/frr" "$frr_deb" nftables
+  ldd_check "$work/frr" /opt/ironlb/frr /usr/sbin/nft
+  pack frr "$work/frr" \
+    --config.user 0:0 --config.entrypoint /usr/sbin/ironlb-frr \
+    --config.env PATH=/opt/ironlb/frr/bin:/opt/ironlb/frr/sbin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+fi

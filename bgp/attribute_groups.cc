@@ -62,8 +62,4 @@ bool IsIronlbRouteTag(uint64_t tag) {
   return tag == kLegacyRouteTag || (tag >= kRouteTagBase && tag < kRouteTagBase + kGroupSlots);
 }
 
-int ConnectedShard(const IpPrefix& prefix) {
-  return static_cast<int>(StableHash(prefix.ToString()) % kConnectedShards);
-}
-
 }  // namespace ironlb::bgp

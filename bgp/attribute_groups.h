@@ -19,16 +19,12 @@
 
 namespace ironlb::bgp {
 
-// Route tags ironlb gives staticd routes: kRouteTagBase + slot. Routes carrying one are
-// ironlb's (as are routes with kLegacyRouteTag, the single tag of earlier versions).
+// Route tags ironlb gives a group's routes: kRouteTagBase + slot (set by the group's route-map
+// on its `network` statements). Static routes carrying one (or kLegacyRouteTag) were made by
+// earlier versions, which announced through staticd.
 inline constexpr uint32_t kRouteTagBase = 74730000;
 inline constexpr uint32_t kGroupSlots = 1023;  // 1023 * 64 route-map entries fit in 1..65535
 inline constexpr uint32_t kLegacyRouteTag = 7473;
-// A VIP that is a local address reaches bgpd as a connected route, filtered by prefix-lists
-// of ironlb's. FRR checks each new prefix-list entry against all the others of its list
-// (quadratic: 1,000 entries in one list take ~3 s to commit), so a group's prefixes are spread
-// over this many lists per address family.
-inline constexpr int kConnectedShards = 32;
 
 struct AttributeGroup {
   uint32_t slot = 0;
@@ -47,9 +43,6 @@ std::vector<AttributeGroup> GroupAnnouncements(const DesiredState& state);
 absl::Status ValidateAttributeGroups(const DesiredState& state);
 
 bool IsIronlbRouteTag(uint64_t tag);
-
-// 0 .. kConnectedShards-1, from the prefix alone.
-int ConnectedShard(const IpPrefix& prefix);
 
 // FNV-1a of `s`: stable numbers from names.
 uint32_t StableHash(absl::string_view s);

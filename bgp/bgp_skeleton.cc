@@ -14,6 +14,12 @@ namespace {
 
 constexpr char kDescriptionPrefix[] = "description ironlb:";
 constexpr char kNoDefaultIpv4[] = "no bgp default ipv4-unicast";
+// ironlb's `network` statements are announced without waiting for a route in zebra.
+constexpr char kNoImportCheck[] = "no bgp network import-check";
+// bgpd holds a new session's first UPDATE for its subgroup coalesce time (1 s + 50 ms per
+// peer by default), waiting for other sessions to come up and share the work; a node has a
+// handful of peers, and its routes should reach a router that comes back at once.
+constexpr char kCoalesceTime[] = "coalesce-time 100";
 
 std::string AfOf(const IpAddress& a) { return a.is_v4() ? "ipv4 unicast" : "ipv6 unicast"; }
 
@@ -36,8 +42,10 @@ std::set<std::string> OwnedNeighbors(const BgpSkeleton& s) {
 }
 
 bool Owned(const std::string& line, const std::set<std::string>& owned_neighbors) {
-  if (absl::StartsWith(line, "redistribute static") ||
-      absl::StartsWith(line, "redistribute connected")) {
+  // Earlier versions announced static and connected routes through these; they go.
+  if ((absl::StartsWith(line, "redistribute static ") ||
+       absl::StartsWith(line, "redistribute connected ")) &&
+      absl::StrContains(line, absl::StrCat(" route-map ", kNamePrefix))) {
     return true;
   }
   const std::string n = NeighborOf(line);
@@ -46,23 +54,47 @@ bool Owned(const std::string& line, const std::set<std::string>& owned_neighbors
 
 // Order of additions: the instance default first, then neighbors' creation, then the rest.
 int Rank(const std::string& line) {
-  if (line == kNoDefaultIpv4) return 0;
+  if (line == kNoDefaultIpv4 || line == kNoImportCheck || line == kCoalesceTime) return 0;
   if (absl::StrContains(line, " remote-as ")) return 1;
   return 2;
 }
 
 }  // namespace
 
-BgpSkeleton DesiredSkeleton(const DesiredState& state) {
+std::string RouterBgpCommand(uint32_t asn, const std::string& vrf) {
+  return vrf.empty() ? absl::StrCat("router bgp ", asn)
+                     : absl::StrCat("router bgp ", asn, " vrf ", vrf);
+}
+
+std::set<std::string> PeerVrfs(const DesiredState& state) {
+  std::set<std::string> out;
+  for (const PeerSession& p : state.peers) out.insert(p.vrf);
+  return out;
+}
+
+BgpSkeleton DesiredSkeleton(const DesiredState& state, const std::string& vrf) {
   BgpSkeleton s;
-  if (state.peers.empty()) return s;
-  s.asn = state.peers.front().my_asn;
-  auto& global = s.lines[""];
-  global.insert(kNoDefaultIpv4);
+  s.vrf = vrf;
   for (const PeerSession& p : state.peers) {
-    const std::string n = absl::StrCat("neighbor ", p.address.ToString(), " ");
-    global.insert(absl::StrCat(n, "remote-as ", p.peer_asn));
+    if (p.vrf != vrf) continue;
+    if (!s.asn) {
+      s.asn = p.my_asn;
+      s.lines[""].insert(kNoDefaultIpv4);
+      s.lines[""].insert(kNoImportCheck);
+      s.lines[""].insert(kCoalesceTime);
+    }
+    auto& global = s.lines[""];
+    const std::string n = absl::StrCat("neighbor ", p.NeighborKey(), " ");
+    const std::string remote_as = p.peer_as_kind == PeerAsKind::kInternal ? "internal"
+                                  : p.peer_as_kind == PeerAsKind::kExternal
+                                      ? "external"
+                                      : absl::StrCat(p.peer_asn);
+    global.insert(
+        absl::StrCat(n, p.interface.empty() ? "" : "interface ", "remote-as ", remote_as));
     global.insert(absl::StrCat(n, kDescriptionPrefix, p.name));
+    if (p.router_id) global.insert(absl::StrCat("bgp router-id ", p.router_id->ToString()));
+    if (p.connect_time_s) global.insert(absl::StrCat(n, "timers connect ", *p.connect_time_s));
+    if (p.graceful_restart) global.insert(n + "graceful-restart");
     if (!p.bfd_profile.empty()) {
       global.insert(n + "bfd");
       global.insert(absl::StrCat(n, "bfd profile ", BfdProfileName(p.bfd_profile)));
@@ -74,17 +106,26 @@ BgpSkeleton DesiredSkeleton(const DesiredState& state) {
       global.insert(absl::StrCat(n, "update-source ", p.source_address->ToString()));
     }
     global.insert(absl::StrCat(n, "timers ", p.keepalive_time_s, " ", p.hold_time_s));
-    auto& af = s.lines[AfOf(p.address)];
-    af.insert(absl::StrCat("redistribute static route-map ", kRedistributeRouteMap));
-    af.insert(absl::StrCat("redistribute connected route-map ", kRedistributeConnectedRouteMap));
-    af.insert(n + "activate");
-    af.insert(absl::StrCat(n, "route-map ", PeerRouteMapName(p.name), " out"));
+    // One family (the peer address's), or both: MetalLB's dualStackAddressFamily, and
+    // unnumbered sessions (IPv6 link-local, IPv4 routes with IPv6 next hops).
+    std::vector<std::string> afs;
+    if (p.dual_stack || !p.interface.empty()) {
+      afs = {"ipv4 unicast", "ipv6 unicast"};
+    } else {
+      afs = {AfOf(p.address)};
+    }
+    for (const std::string& name : afs) {
+      auto& af = s.lines[name];
+      af.insert(n + "activate");
+      af.insert(absl::StrCat(n, "route-map ", PeerRouteMapName(p.name), " out"));
+    }
   }
   return s;
 }
 
-BgpSkeleton ParseRunningConfig(absl::string_view running_config) {
+BgpSkeleton ParseRunningConfig(absl::string_view running_config, const std::string& vrf) {
   BgpSkeleton s;
+  s.vrf = vrf;
   bool in_bgp = false;
   std::string context;
   for (absl::string_view raw : absl::StrSplit(running_config, '\n')) {
@@ -92,8 +133,11 @@ BgpSkeleton ParseRunningConfig(absl::string_view running_config) {
     if (!in_bgp) {
       absl::string_view rest = line;
       uint32_t asn = 0;
-      if (raw == line && absl::ConsumePrefix(&rest, "router bgp ") &&
-          absl::SimpleAtoi(rest, &asn)) {  // not "router bgp N vrf X"
+      if (raw != line || !absl::ConsumePrefix(&rest, "router bgp ")) continue;
+      const std::vector<absl::string_view> w = absl::StrSplit(rest, ' ', absl::SkipEmpty());
+      const bool match =
+          vrf.empty() ? w.size() == 1 : w.size() == 3 && w[1] == "vrf" && w[2] == vrf;
+      if (match && absl::SimpleAtoi(w[0], &asn)) {
         in_bgp = true;
         s.asn = asn;
         s.lines[""];
@@ -125,8 +169,8 @@ std::vector<std::string> SkeletonCommands(const BgpSkeleton& have_in, const BgpS
   BgpSkeleton have = have_in;
   if (have.asn && want.asn && *have.asn != *want.asn) {
     // One BGP instance per VRF: another AS number means a new instance.
-    cmds.push_back(absl::StrCat("no router bgp ", *have.asn));
-    have = BgpSkeleton{};
+    cmds.push_back("no " + RouterBgpCommand(*have.asn, want.vrf));
+    have = BgpSkeleton{.vrf = want.vrf};
   }
   const std::optional<uint32_t> asn = want.asn ? want.asn : have.asn;
   if (!asn) return cmds;
@@ -182,7 +226,7 @@ std::vector<std::string> SkeletonCommands(const BgpSkeleton& have_in, const BgpS
     if (!ctx.empty()) body.push_back("exit-address-family");
   }
   if (body.empty() && have.asn) return cmds;
-  cmds.push_back(absl::StrCat("router bgp ", *asn));
+  cmds.push_back(RouterBgpCommand(*asn, want.vrf.empty() ? have.vrf : want.vrf));
   cmds.insert(cmds.end(), body.begin(), body.end());
   return cmds;
 }

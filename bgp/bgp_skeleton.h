@@ -1,12 +1,14 @@
 // bgpd's session skeleton, which FRR 8.4 has no northbound model for: `router bgp`, neighbors,
-// address families, `redistribute static route-map ironlb-redistribute`, per-neighbor
-// route-map bindings. Pure: the desired lines in FRR's own rendering, the parse of bgpd's
-// `show running-config`, and the vty commands that turn one into the other while touching only
-// what differs (a change to one peer leaves every other session alone).
+// address families, per-neighbor route-map bindings (the announced prefixes, `network`
+// statements in the same block, are bgp/bgp_networks.h's and never touched here). Pure: the desired
+// lines in FRR's own rendering, the parse of bgpd's `show running-config`, and the vty commands
+// that turn one into the other while touching only what differs (a change to one peer leaves every
+// other session alone).
 //
-// ironlb owns the neighbors it configured (they carry `description ironlb:<peer>`), the
-// redistribution of static routes, and `no bgp default ipv4-unicast`; other neighbors in the
-// same `router bgp` are left as they are.
+// ironlb owns the neighbors it configured (they carry `description ironlb:<peer>`),
+// `no bgp default ipv4-unicast` and `no bgp network import-check`; other neighbors in the same
+// `router bgp` are left as they are. Earlier versions' `redistribute static|connected
+// route-map ironlb-...` lines are removed.
 #pragma once
 
 #include <map>
@@ -20,20 +22,28 @@
 
 namespace ironlb::bgp {
 
-// The `router bgp` block (default VRF) as lines per context: "" for the router itself,
-// "ipv4 unicast" / "ipv6 unicast" for the address families.
+// One `router bgp` block (of the default VRF, or of `vrf`) as lines per context: "" for the
+// router itself, "ipv4 unicast" / "ipv6 unicast" for the address families.
 struct BgpSkeleton {
+  std::string vrf;              // "" = the default VRF
   std::optional<uint32_t> asn;  // none: no `router bgp` at all
   std::map<std::string, std::set<std::string>> lines;
 
   friend bool operator==(const BgpSkeleton&, const BgpSkeleton&) = default;
 };
 
-// What `state` needs, rendered as bgpd renders it in `show running-config`.
-BgpSkeleton DesiredSkeleton(const DesiredState& state);
+// What `state` needs in `vrf`'s instance, rendered as bgpd renders it in `show
+// running-config`.
+BgpSkeleton DesiredSkeleton(const DesiredState& state, const std::string& vrf = "");
 
-// The default VRF's `router bgp` of bgpd's running configuration.
-BgpSkeleton ParseRunningConfig(absl::string_view running_config);
+// The VRFs `state`'s peers are in ("" for the default one).
+std::set<std::string> PeerVrfs(const DesiredState& state);
+
+// The `router bgp` of `vrf` ("" = the default VRF) in bgpd's running configuration.
+BgpSkeleton ParseRunningConfig(absl::string_view running_config, const std::string& vrf = "");
+
+// "router bgp ASN" or "router bgp ASN vrf NAME".
+std::string RouterBgpCommand(uint32_t asn, const std::string& vrf);
 
 // Commands (for configure mode, in order) that make `have` into `want`; empty when equal.
 std::vector<std::string> SkeletonCommands(const BgpSkeleton& have, const BgpSkeleton& want);

@@ -1,7 +1,9 @@
 #include "bgp/desired_state.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -46,8 +48,9 @@ void MergeAttributes(Announcement& a, const std::string& peer, const RouteAttrib
 
 absl::Status ValidateDesiredState(const DesiredState& state) {
   std::set<std::string> names;
-  std::set<IpAddress> addresses;
-  std::optional<uint32_t> asn;
+  std::set<std::pair<std::string, std::string>> addresses;  // (vrf, neighbor)
+  std::map<std::string, uint32_t> asn;                      // per VRF
+  std::map<std::string, IpAddress> router_id;               // per VRF
   for (const PeerSession& p : state.peers) {
     const std::string who = absl::StrCat("BGPPeer \"", p.name, "\"");
     if (p.name.empty() || HasSpace(p.name)) {
@@ -56,20 +59,48 @@ absl::Status ValidateDesiredState(const DesiredState& state) {
     if (!names.insert(p.name).second) {
       return absl::InvalidArgumentError(absl::StrCat(who, " appears twice"));
     }
-    if (!addresses.insert(p.address).second) {
+    if (!p.interface.empty() && (HasSpace(p.interface) || p.interface.size() > 15)) {
       return absl::InvalidArgumentError(
-          absl::StrCat(who, ": spec.peerAddress ", p.address.ToString(),
-                       " is used by another peer of this node; FRR holds one session per address"));
+          absl::StrCat(who, ": spec.interface \"", p.interface,
+                       "\" is not an interface name (1-15 characters)"));
     }
-    if (p.my_asn == 0 || p.peer_asn == 0) {
-      return absl::InvalidArgumentError(absl::StrCat(who, ": myASN and peerASN are required"));
-    }
-    if (asn && *asn != p.my_asn) {
+    if (!p.vrf.empty() && (HasSpace(p.vrf) || p.vrf.size() > 15)) {
       return absl::InvalidArgumentError(absl::StrCat(
-          who, ": spec.myASN ", p.my_asn, " differs from ", *asn,
-          " of another peer of this node; FRR runs one BGP instance with one AS number"));
+          who, ": spec.vrf \"", p.vrf, "\" is not a VRF device name (1-15 characters)"));
     }
-    asn = p.my_asn;
+    if (!addresses.insert({p.vrf, p.NeighborKey()}).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          who, p.interface.empty() ? ": spec.peerAddress " : ": spec.interface ", p.NeighborKey(),
+          " is used by another peer of this node; FRR holds one session per neighbor"));
+    }
+    if (p.my_asn == 0 || (p.peer_as_kind == PeerAsKind::kNumber && p.peer_asn == 0)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(who, ": myASN and peerASN (or dynamicASN) are required"));
+    }
+    if (p.connect_time_s && (*p.connect_time_s < 1 || *p.connect_time_s > 65535)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(who, ": spec.connectTime must be between 1s and 65535s"));
+    }
+    if (p.router_id) {
+      if (!p.router_id->is_v4()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(who, ": spec.routerID must be an IPv4 address"));
+      }
+      auto [it, inserted] = router_id.emplace(p.vrf, *p.router_id);
+      if (!inserted && it->second != *p.router_id) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            who, ": spec.routerID ", p.router_id->ToString(), " differs from ",
+            it->second.ToString(),
+            " of another peer of this node in the same VRF; FRR has one router ID per BGP "
+            "instance"));
+      }
+    }
+    if (auto [it, inserted] = asn.emplace(p.vrf, p.my_asn); !inserted && it->second != p.my_asn) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          who, ": spec.myASN ", p.my_asn, " differs from ", it->second,
+          " of another peer of this node in the same VRF; FRR runs one BGP instance per VRF, "
+          "with one AS number"));
+    }
     if (HasSpace(p.password)) {
       return absl::InvalidArgumentError(
           absl::StrCat(who, ": spec.password contains white space, which FRR refuses"));
@@ -81,13 +112,17 @@ absl::Status ValidateDesiredState(const DesiredState& state) {
       return absl::InvalidArgumentError(
           absl::StrCat(who, ": spec.holdTime and keepaliveTime must be at most 65535s"));
     }
-    if (p.source_address && p.source_address->family() != p.address.family()) {
+    if (p.source_address && p.interface.empty() &&
+        p.source_address->family() != p.address.family()) {
       return absl::InvalidArgumentError(
           absl::StrCat(who, ": spec.sourceAddress is not of peerAddress's family"));
     }
-    if (p.ebgp_multihop && p.my_asn == p.peer_asn) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          who, ": spec.ebgpMultiHop is for eBGP; myASN equals peerASN, so this is iBGP"));
+    if (p.ebgp_multihop && p.ibgp()) {
+      return absl::InvalidArgumentError(absl::StrCat(who, ": spec.ebgpMultiHop is for eBGP; ",
+                                                     p.peer_as_kind == PeerAsKind::kInternal
+                                                         ? "dynamicASN is internal"
+                                                         : "myASN equals peerASN",
+                                                     ", so this is iBGP"));
     }
     if (!p.bfd_profile.empty() &&
         std::none_of(state.bfd_profiles.begin(), state.bfd_profiles.end(),

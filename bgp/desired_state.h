@@ -15,19 +15,38 @@
 
 namespace ironlb::bgp {
 
+// MetalLB's dynamicASN: FRR's `remote-as internal|external` instead of a number.
+enum class PeerAsKind { kNumber, kInternal, kExternal };
+
 // One BGP session. `name` is the BGPPeer's name (it names ironlb's route-map for the peer).
 struct PeerSession {
   std::string name;
   uint32_t my_asn = 0;
-  uint32_t peer_asn = 0;
-  IpAddress address;
+  uint32_t peer_asn = 0;  // unused unless peer_as_kind is kNumber
+  PeerAsKind peer_as_kind = PeerAsKind::kNumber;
+  IpAddress address;      // unset when `interface` is set
+  std::string interface;  // unnumbered BGP over this interface (IPv6 link-local, both families)
   uint16_t port = 179;
   std::optional<IpAddress> source_address;
   uint32_t hold_time_s = 90;
   uint32_t keepalive_time_s = 30;
   std::string password;
   bool ebgp_multihop = false;
-  std::string bfd_profile;  // BFDProfile name; empty = no BFD
+  std::string bfd_profile;                 // BFDProfile name; empty = no BFD
+  std::optional<uint32_t> connect_time_s;  // `timers connect`; none: FRR's default (120 s)
+  std::optional<IpAddress> router_id;      // `bgp router-id` of the instance (IPv4)
+  bool graceful_restart = false;           // `neighbor ... graceful-restart`
+  // Both address families on this session (MetalLB's dualStackAddressFamily); otherwise the
+  // peer address's only.
+  bool dual_stack = false;
+  std::string vrf;  // the session's VRF (`router bgp ASN vrf NAME`); "" = the default VRF
+
+  // FRR's name of the neighbor: its address, or the interface of an unnumbered session.
+  std::string NeighborKey() const { return interface.empty() ? address.ToString() : interface; }
+  bool ibgp() const {
+    return peer_as_kind == PeerAsKind::kInternal ||
+           (peer_as_kind == PeerAsKind::kNumber && peer_asn == my_asn);
+  }
 
   friend bool operator==(const PeerSession&, const PeerSession&) = default;
 };

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "bgp/attribute_groups.h"
+#include "bgp/bgp_networks.h"
 #include "bgp/pool_filter.h"
 #include "nlohmann/json.hpp"
 
@@ -37,25 +38,6 @@ std::string PrefixListXpath(IpFamily f, absl::string_view name) {
 
 std::string RouteMapXpath(absl::string_view name) {
   return absl::StrCat(kRouteMapRoot, "/route-map[name='", name, "']");
-}
-
-void AddPrefixList(ObjectSet& out, IpFamily f, const std::string& name,
-                   const std::vector<IpPrefix>& prefixes) {
-  const std::string list = PrefixListXpath(f, name);
-  out[list];
-  std::set<uint32_t> used;
-  for (const IpPrefix& p : prefixes) {
-    // A stable sequence number per prefix, so adding one VIP does not renumber (and so
-    // rewrite) the entries of all the others.
-    const std::string text = p.ToString();
-    uint32_t seq = 1 + StableHash(text) % 4294967294u;
-    while (!used.insert(seq).second) seq = seq == 4294967295u ? 1 : seq + 1;
-    const std::string entry = absl::StrCat(list, "/entry[sequence='", seq, "']");
-    YangObject& o = out[entry];
-    o.leaves.push_back(Set(entry + "/action", "permit"));
-    o.leaves.push_back(
-        Set(absl::StrCat(entry, f == IpFamily::kV4 ? "/ipv4-prefix" : "/ipv6-prefix"), text));
-  }
 }
 
 std::string CommunityText(const std::vector<config::Community>& cs, bool large) {
@@ -114,38 +96,6 @@ void AddPeerPolicy(ObjectSet& out, const std::string& peer,
   }
 }
 
-// ironlb-redistribute-connected: a group's prefixes, spread over kConnectedShards prefix-lists
-// per family, are let in and given the group's tag (so ironlb-out-<peer> treats them as it
-// treats the static routes). Lists exist only while they hold a prefix.
-void AddConnectedPolicy(ObjectSet& out, const std::vector<AttributeGroup>& groups) {
-  const std::string rm = RouteMapXpath(kRedistributeConnectedRouteMap);
-  out[rm];
-  for (const AttributeGroup& g : groups) {
-    for (IpFamily f : {IpFamily::kV4, IpFamily::kV6}) {
-      std::map<int, std::vector<IpPrefix>> shards;
-      for (const Announcement* a : g.announcements) {
-        if (a->prefix.family() == f) shards[ConnectedShard(a->prefix)].push_back(a->prefix);
-      }
-      const bool v4 = f == IpFamily::kV4;
-      for (const auto& [shard, prefixes] : shards) {
-        const std::string pl =
-            absl::StrCat(kAnnouncedPrefixListPrefix, g.slot, "-", shard, v4 ? "-v4" : "-v6");
-        AddPrefixList(out, f, pl, prefixes);
-        const uint32_t seq = 1 + g.slot * 64 + (v4 ? 0 : 32) + static_cast<uint32_t>(shard);
-        const std::string entry = absl::StrCat(rm, "/entry[sequence='", seq, "']");
-        YangObject& o = out[entry];
-        o.leaves.push_back(Set(entry + "/action", "permit"));
-        o.leaves.push_back(Set(
-            absl::StrCat(entry, "/match-condition[condition='frr-route-map:", v4 ? "ipv4" : "ipv6",
-                         "-prefix-list']/rmap-match-condition/list-name"),
-            pl));
-        o.leaves.push_back(
-            Set(SetActionXpath(entry, "frr-route-map:set-tag") + "tag", absl::StrCat(g.tag())));
-      }
-    }
-  }
-}
-
 absl::StatusOr<Json> ParseJson(absl::string_view daemon, absl::string_view text) {
   if (text.empty()) return Json::object();
   Json j = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
@@ -191,25 +141,31 @@ std::string StaticRouteXpath(const IpPrefix& prefix) {
 FrrObjects BuildObjects(const DesiredState& state) {
   FrrObjects out;
   const std::vector<AttributeGroup> groups = GroupAnnouncements(state);
-  // staticd: one route per announced prefix, to lo, tagged with its group's tag.
+  // staticd: one route per announced prefix, to lo, with ironlb's tag: not what is announced
+  // (bgpd is not told to redistribute it) but the node's own route to the VIP (see the header).
   for (const AttributeGroup& g : groups) {
     for (const Announcement* a : g.announcements) {
       const std::string route = StaticRouteXpath(a->prefix);
       const std::string path = route + "/path-list[table-id='0'][distance='1']";
       YangObject& o = out.staticd[route];
-      o.leaves.push_back(Set(path + "/tag", absl::StrCat(g.tag())));
+      o.leaves.push_back(Set(path + "/tag", absl::StrCat(kRouteTagBase)));
       o.leaves.push_back(Set(
           path +
           "/frr-nexthops/nexthop[nh-type='ifindex'][vrf='default'][gateway=''][interface='lo']"));
     }
   }
-  // bgpd: redistribution filters (only ironlb's tags; connected routes only when they are
-  // announced VIPs), then per peer a route-map that permits exactly its groups' tags. Nothing
-  // per VIP but one prefix-list entry for the connected case.
-  const std::string redistribute = RouteMapXpath(kRedistributeRouteMap);
-  out.bgpd[redistribute];
-  for (const AttributeGroup& g : groups) TagEntry(out.bgpd, redistribute, g.slot + 1, g.tag());
-  AddConnectedPolicy(out.bgpd, groups);
+  // bgpd: per group a route-map that tags the group's `network` statements
+  // (bgp/bgp_networks.h), then per peer a route-map that permits exactly its groups' tags.
+  // Nothing per VIP.
+  for (const AttributeGroup& g : groups) {
+    const std::string rm = RouteMapXpath(GroupRouteMapName(g.slot));
+    out.bgpd[rm];
+    const std::string entry = rm + "/entry[sequence='1']";
+    YangObject& o = out.bgpd[entry];
+    o.leaves.push_back(Set(entry + "/action", "permit"));
+    o.leaves.push_back(
+        Set(SetActionXpath(entry, "frr-route-map:set-tag") + "tag", absl::StrCat(g.tag())));
+  }
   for (const PeerSession& peer : state.peers) AddPeerPolicy(out.bgpd, peer.name, groups);
   // bfdd: the profiles the peers use.
   for (const BfdProfileSpec& b : state.bfd_profiles) {

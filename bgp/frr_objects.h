@@ -2,20 +2,14 @@
 // configuration back into the set of objects ironlb owns. Pure: no I/O.
 //
 // What ironlb owns in FRR (so it never touches the operator's own objects):
-//   staticd  static routes whose path carries one of ironlb's tags (see attribute_groups.h;
-//            interface `lo`, see below); the tag says which attribute group the prefix is in
-//            (a VIP that is a local address is sent from its connected route instead, let in
-//            and tagged by ironlb-redistribute-connected through the ironlb-announced-*
-//            prefix-lists)
-//   bgpd     prefix-lists and route-maps whose name starts with "ironlb-": per group and peer
-//            one route-map entry matching the tag; per VIP only one prefix-list entry
+//   bgpd     prefix-lists and route-maps whose name starts with "ironlb-": per attribute group
+//            a route-map ironlb-group-<slot> that tags the group's `network` statements
+//            (bgp/bgp_networks.h), per peer a route-map with one entry per group matching the
+//            tag; nothing per VIP
+//   staticd  static routes with one of ironlb's tags (IsIronlbRouteTag): one per announced
+//            prefix, to lo, for the node's own traffic only (see below); bgpd does not
+//            redistribute them (earlier versions announced through them)
 //   bfdd     BFD profiles whose name starts with "ironlb-"
-//
-// A VIP's static route points at the loopback interface, not at a blackhole: the kernel then has
-// "VIP dev lo" in the main table, so traffic the node itself sends to a VIP still gets a route
-// and a real source address (kube-proxy's OUTPUT DNAT still applies; a blackhole makes
-// connect() fail with EINVAL before any netfilter hook runs), and a VIP held as a local address
-// is unaffected (the local table wins). bgpd redistributes only routes with ironlb's tags.
 #pragma once
 
 #include <map>
@@ -31,14 +25,6 @@
 namespace ironlb::bgp {
 
 inline constexpr char kNamePrefix[] = "ironlb-";
-inline constexpr char kRedistributeRouteMap[] = "ironlb-redistribute";
-// A VIP that is also a local address (on lo, kube-ipvs0, ...) has a connected route that beats
-// the static one in zebra whatever the distance; such VIPs are redistributed as connected
-// routes, but only when they are in ironlb's lists of announced prefixes
-// (ironlb-announced-<slot>-<shard>-v4/-v6), which also give them their group's tag.
-inline constexpr char kRedistributeConnectedRouteMap[] = "ironlb-redistribute-connected";
-inline constexpr char kAnnouncedPrefixListPrefix[] = "ironlb-announced-";
-
 // One YANG list entry (a route, a prefix-list entry, a route-map entry, a profile): the xpath
 // of the entry and the leaves to set under it. An object with no leaves is a container entry
 // (a prefix-list or route-map by name) that must exist.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "bgp/attribute_groups.h"
@@ -19,7 +20,9 @@ void FrrReconciler::Invalidate() {
   known_staticd_.reset();
   known_bgpd_.reset();
   known_bfdd_.reset();
-  known_skeleton_.reset();
+  known_skeletons_.clear();
+  known_networks_.clear();
+  known_operators_.clear();
 }
 
 absl::StatusOr<FrrReconciler::Applied> FrrReconciler::ApplyObjects(
@@ -53,6 +56,8 @@ absl::StatusOr<FrrReconciler::Applied> FrrReconciler::ApplyObjects(
   }
   const std::vector<YangEdit> edits = DiffObjects(have, want);
   Applied applied{.edits = edits.size()};
+  applied.deleted = std::any_of(edits.begin(), edits.end(),
+                                [](const YangEdit& e) { return e.op == YangEdit::Op::kDelete; });
   if (!edits.empty()) {
     auto changed = client->Commit(edits, "ironlb");
     if (!changed.ok()) {
@@ -66,24 +71,95 @@ absl::StatusOr<FrrReconciler::Applied> FrrReconciler::ApplyObjects(
   return applied;
 }
 
+absl::StatusOr<std::string> FrrReconciler::Running() {
+  if (running_) return *running_;
+  auto r = clients_.bgpd_vty->Execute("show running-config");
+  if (!r.ok()) return r.status();
+  running_ = std::move(*r);
+  return *running_;
+}
+
 absl::StatusOr<std::vector<std::string>> FrrReconciler::ApplySkeleton(const BgpSkeleton& want,
                                                                       bool audit) {
-  if (!audit && known_skeleton_ && *known_skeleton_ == want) return std::vector<std::string>{};
-  auto running = clients_.bgpd_vty->Execute("show running-config");
+  auto known = known_skeletons_.find(want.vrf);
+  if (!audit && known != known_skeletons_.end() && known->second == want) {
+    return std::vector<std::string>{};
+  }
+  auto running = Running();
   if (!running.ok()) {
-    known_skeleton_.reset();
+    known_skeletons_.erase(want.vrf);
     return running.status();
   }
-  const BgpSkeleton have = ParseRunningConfig(*running);
+  const BgpSkeleton have = ParseRunningConfig(*running, want.vrf);
   const std::vector<std::string> cmds = SkeletonCommands(have, want);
   if (!cmds.empty()) {
+    running_.reset();  // changed now
     if (absl::Status st = clients_.bgpd_vty->Configure(cmds); !st.ok()) {
-      known_skeleton_.reset();
+      known_skeletons_.erase(want.vrf);
       return st;
     }
   }
-  known_skeleton_ = want;
+  known_skeletons_[want.vrf] = want;
   return cmds;
+}
+
+absl::StatusOr<size_t> FrrReconciler::ApplyNetworks(const DesiredState& desired,
+                                                    const std::string& vrf, bool audit,
+                                                    std::vector<std::string>& operators_prefixes) {
+  const NetworkStatements want = DesiredNetworks(desired, vrf);
+  NetworkStatements have;
+  std::set<std::string> operators;
+  auto known = known_networks_.find(vrf);
+  if (known != known_networks_.end() && !audit) {
+    // Trusted from the last pass (the operator's prefixes were left out of it then); the
+    // periodic audit re-reads.
+    have = known->second;
+    operators = known_operators_[vrf];
+  } else {
+    auto running = Running();
+    if (!running.ok()) {
+      known_networks_.erase(vrf);
+      return running.status();
+    }
+    RunningNetworks parsed = ParseNetworks(*running, vrf);
+    have = std::move(parsed.ironlb);
+    operators = std::move(parsed.operators);
+  }
+  for (const auto& [af, nets] : want) {
+    for (const auto& [prefix, rm] : nets) {
+      if (operators.count(prefix)) operators_prefixes.push_back(prefix);
+    }
+  }
+  std::vector<std::string> cmds;
+  if (!want.empty() || !have.empty()) {
+    std::optional<uint32_t> asn;
+    for (const PeerSession& p : desired.peers) {
+      if (p.vrf == vrf) asn = p.my_asn;
+    }
+    if (!asn) {  // no session left in this VRF: its instance is the one in bgpd
+      auto running = Running();
+      if (!running.ok()) {
+        known_networks_.erase(vrf);
+        return running.status();
+      }
+      asn = ParseRunningConfig(*running, vrf).asn;
+    }
+    if (asn) cmds = NetworkCommands(*asn, vrf, have, want, operators);
+  }
+  if (!cmds.empty()) {
+    running_.reset();
+    if (absl::Status st = clients_.bgpd_vty->ConfigureAll(cmds); !st.ok()) {
+      known_networks_.erase(vrf);
+      return st;
+    }
+  }
+  known_networks_[vrf] = WithoutOperators(want, operators);
+  known_operators_[vrf] = std::move(operators);
+  size_t n = 0;
+  for (const std::string& c : cmds) {
+    if (absl::StartsWith(c, "network ") || absl::StartsWith(c, "no network ")) ++n;
+  }
+  return n;
 }
 
 absl::StatusOr<ApplyResult> FrrReconciler::Apply(const DesiredState& desired, bool audit) {
@@ -91,6 +167,7 @@ absl::StatusOr<ApplyResult> FrrReconciler::Apply(const DesiredState& desired, bo
   if (absl::Status st = ValidateAttributeGroups(desired); !st.ok()) return st;
   const FrrObjects objects = BuildObjects(desired);
   last_desired_ = desired;
+  running_.reset();
   ApplyResult result;
   std::vector<std::string> errors;
   absl::StatusCode code = absl::StatusCode::kOk;
@@ -98,8 +175,8 @@ absl::StatusOr<ApplyResult> FrrReconciler::Apply(const DesiredState& desired, bo
     if (code == absl::StatusCode::kOk) code = st.code();
     errors.push_back(std::string(st.message()));
   };
-  // Order: BFD profiles and routing policy exist before the sessions refer to them; routes
-  // last, so nothing is redistributed before its route-map says where it may go.
+  // Order: BFD profiles and routing policy exist before the sessions and `network` statements
+  // refer to them; the sessions before the prefixes.
   if (clients_.bfdd != nullptr) {
     auto n = ApplyObjects("bfdd", clients_.bfdd, BfddConfigRoots(), &OwnedBfddObjects, objects.bfdd,
                           known_bfdd_, audit);
@@ -114,27 +191,41 @@ absl::StatusOr<ApplyResult> FrrReconciler::Apply(const DesiredState& desired, bo
     result.bgpd_edits = bgp->edits;
   else
     note(bgp.status());
-  auto vty = ApplySkeleton(DesiredSkeleton(desired), audit);
-  if (vty.ok())
-    result.vty_commands = *vty;
-  else
-    note(vty.status());
-  auto routes = ApplyObjects("staticd", clients_.staticd, StaticdConfigRoots(),
-                             &OwnedStaticdObjects, objects.staticd, known_staticd_, audit);
-  if (routes.ok()) {
-    result.staticd_edits = routes->edits;
-  } else {
-    note(routes.status());
+  // Per VRF instance: the sessions, then the prefixes. VRFs ironlb had sessions in before are
+  // visited too, so what it left there goes.
+  std::set<std::string> vrfs = PeerVrfs(desired);
+  vrfs.insert("");
+  vrfs.insert(vrfs_.begin(), vrfs_.end());
+  bool all_ok = true;
+  for (const std::string& vrf : vrfs) {
+    auto vty = ApplySkeleton(DesiredSkeleton(desired, vrf), audit);
+    if (!vty.ok()) {
+      note(vty.status());
+      all_ok = false;
+      continue;
+    }
+    result.vty_commands.insert(result.vty_commands.end(), vty->begin(), vty->end());
+    // The `router bgp` and its `no bgp network import-check` are in place.
+    auto nets = ApplyNetworks(desired, vrf, audit, result.operators_prefixes);
+    if (nets.ok()) {
+      result.network_commands += *nets;
+    } else {
+      note(nets.status());
+      all_ok = false;
+    }
+  }
+  if (all_ok) {
+    vrfs_ = PeerVrfs(desired);
+    vrfs_.erase("");
   }
   // Routes bgpd already holds are re-run through changed policy only on bgpd's route-map
-  // timer (5 s, restarted by every change). Static routes need nothing: a new or re-tagged route
-  // reaches bgpd from zebra and meets the new policy. But a connected VIP that is added,
-  // removed or moved to another group changes only prefix-lists, and a group that goes changes
-  // only route-maps: have bgpd apply its policy now (withdrawals and new announcements go out
-  // at once, no session is reset).
-  if (bgp.ok() && bgp->changed) policy_flush_pending_ = true;
+  // timer (5 s, restarted by every change). New or re-pointed `network` statements need
+  // nothing (they meet the policy as it is now), nor do new route-map entries (no route has
+  // their tag yet). But an entry that is deleted or replaced may concern routes already sent:
+  // then have bgpd apply its policy now (no session is reset).
+  if (bgp.ok() && bgp->changed && bgp->deleted) policy_flush_pending_ = true;
   if (policy_flush_pending_ && bgp.ok()) {
-    auto running = clients_.bgpd_vty->Execute("show running-config");
+    auto running = Running();
     absl::Status st = running.status();
     std::vector<std::string> cmds;
     if (st.ok()) {
@@ -148,6 +239,17 @@ absl::StatusOr<ApplyResult> FrrReconciler::Apply(const DesiredState& desired, bo
       note(st);
     }
   }
+  // Last: the node's own routes to its VIPs (nothing bgpd waits for).
+  if (clients_.staticd != nullptr) {
+    auto routes = ApplyObjects("staticd", clients_.staticd, StaticdConfigRoots(),
+                               &OwnedStaticdObjects, objects.staticd, known_staticd_, audit);
+    if (routes.ok()) {
+      result.staticd_edits = routes->edits;
+    } else {
+      note(routes.status());
+    }
+  }
+  running_.reset();
   if (!errors.empty()) return absl::Status(code, absl::StrJoin(errors, "; "));
   return result;
 }
@@ -165,11 +267,11 @@ absl::StatusOr<FrrStatus> FrrReconciler::ReadStatus() {
   auto peers = ParseBgpSummary(*summary);
   if (!peers.ok()) return peers.status();
   status.peers = std::move(*peers);
-  auto routes = clients_.staticd->GetJson(StaticdConfigRoots().front(), DataKind::kConfig);
-  if (!routes.ok()) return routes.status();
-  auto owned = OwnedStaticdObjects(*routes);
-  if (!owned.ok()) return owned.status();
-  status.static_routes = owned->size();
+  auto running = clients_.bgpd_vty->Execute("show running-config");
+  if (!running.ok()) return running.status();
+  for (const auto& [af, nets] : ParseNetworks(*running).ironlb) {
+    status.originated_prefixes += nets.size();
+  }
   if (clients_.bfdd != nullptr) {
     auto bfd = clients_.bfdd->GetJson("/frr-bfdd:bfdd/bfd/sessions", DataKind::kState);
     if (!bfd.ok()) return bfd.status();

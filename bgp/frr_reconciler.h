@@ -1,8 +1,10 @@
-// Keeps one node's FRR equal to a DesiredState: bfdd profiles, bgpd prefix-lists and
-// route-maps, and staticd routes through the gRPC northbound (one commit per daemon per pass),
-// and bgpd's session skeleton through the vty. Remembers what it applied, so a pass sends only
-// the difference; an audit pass re-reads what FRR holds (after an FRR restart, an error, or
-// periodically) and re-applies whatever is missing. Not thread-safe: one caller.
+// Keeps one node's FRR equal to a DesiredState: bfdd profiles and bgpd route-maps through the
+// gRPC northbound (one commit per daemon per pass), bgpd's session skeleton and its `network`
+// statements (the announced prefixes, all in one round trip) through the vty; last, staticd's
+// routes to lo for the node's own traffic to its VIPs (not what bgpd announces). Remembers what it
+// applied, so a pass sends only the difference; an audit pass re-reads what FRR holds (after an FRR
+// restart, an error, or periodically) and re-applies whatever is missing. Not thread-safe: one
+// caller.
 #pragma once
 
 #include <map>
@@ -11,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "bgp/bgp_networks.h"
 #include "bgp/bgp_skeleton.h"
 #include "bgp/desired_state.h"
 #include "bgp/frr_objects.h"
@@ -21,7 +24,7 @@
 namespace ironlb::bgp {
 
 struct FrrClients {
-  NorthboundClient* staticd = nullptr;
+  NorthboundClient* staticd = nullptr;  // may be null: no routes to lo for the node's traffic
   NorthboundClient* bgpd = nullptr;
   NorthboundClient* bfdd = nullptr;  // may be null when no BFD is wanted
   VtySession* bgpd_vty = nullptr;
@@ -31,8 +34,12 @@ struct ApplyResult {
   size_t staticd_edits = 0;
   size_t bgpd_edits = 0;
   size_t bfdd_edits = 0;
-  std::vector<std::string> vty_commands;  // as sent, for logs
-  bool Changed() const { return staticd_edits + bgpd_edits + bfdd_edits + vty_commands.size() > 0; }
+  std::vector<std::string> vty_commands;        // as sent, for logs (without `network` statements)
+  size_t network_commands = 0;                  // `network` statements added, changed or removed
+  std::vector<std::string> operators_prefixes;  // wanted, but the operator has a `network` of it
+  bool Changed() const {
+    return staticd_edits + bgpd_edits + bfdd_edits + vty_commands.size() + network_commands > 0;
+  }
 };
 
 class FrrReconciler {
@@ -61,18 +68,28 @@ class FrrReconciler {
   struct Applied {
     size_t edits = 0;
     bool changed = false;  // FRR's configuration changed (edits may only re-state it)
+    bool deleted = false;  // some entry was deleted or replaced
   };
   absl::StatusOr<Applied> ApplyObjects(
       const char* daemon, NorthboundClient* client, const std::vector<std::string>& roots,
       absl::StatusOr<std::set<std::string>> (*owned)(absl::string_view), const ObjectSet& want,
       std::optional<std::map<std::string, std::string>>& known, bool audit);
+  // bgpd's running configuration, read at most once per pass.
+  absl::StatusOr<std::string> Running();
   absl::StatusOr<std::vector<std::string>> ApplySkeleton(const BgpSkeleton& want, bool audit);
+  absl::StatusOr<size_t> ApplyNetworks(const DesiredState& desired, const std::string& vrf,
+                                       bool audit, std::vector<std::string>& operators_prefixes);
 
   FrrClients clients_;
   std::optional<std::map<std::string, std::string>> known_staticd_;
   std::optional<std::map<std::string, std::string>> known_bgpd_;
   std::optional<std::map<std::string, std::string>> known_bfdd_;
-  std::optional<BgpSkeleton> known_skeleton_;
+  // Per VRF ("" = default); absent = unknown (read bgpd's running configuration).
+  std::map<std::string, BgpSkeleton> known_skeletons_;
+  std::map<std::string, NetworkStatements> known_networks_;
+  std::map<std::string, std::set<std::string>> known_operators_;  // operator's `network`s
+  std::set<std::string> vrfs_;          // VRFs ironlb had sessions in (to empty when they go)
+  std::optional<std::string> running_;  // this pass's read of bgpd's running configuration
   std::optional<DesiredState> last_desired_;
   // bgpd's policy changed and bgpd has not yet been made to apply it (PolicyFlushCommands).
   bool policy_flush_pending_ = false;

@@ -21,8 +21,8 @@ struct PeerStatus {
 };
 
 struct FrrStatus {
-  std::vector<PeerStatus> peers;  // ironlb's neighbors only
-  size_t static_routes = 0;       // ironlb's routes in staticd
+  std::vector<PeerStatus> peers;   // ironlb's neighbors only
+  size_t originated_prefixes = 0;  // ironlb's `network` statements in bgpd
   size_t bfd_sessions_up = 0;
   size_t bfd_sessions = 0;
 };

@@ -95,6 +95,88 @@ absl::StatusOr<std::pair<int, std::string>> VtyClient::Exchange(absl::string_vie
   }
 }
 
+absl::StatusOr<std::vector<std::pair<int, std::string>>> VtyClient::ExchangeAll(
+    const std::vector<std::string>& commands) {
+  const absl::Time deadline = absl::Now() + timeout_;
+  std::string out;
+  for (const std::string& c : commands) {
+    out.append(c);
+    out.push_back('\0');
+  }
+  std::vector<std::pair<int, std::string>> answers;
+  answers.reserve(commands.size());
+  std::string reply;
+  size_t sent = 0;
+  char buf[65536];
+  // Writing and reading interleave: bgpd answers while it reads, and neither side may block on
+  // a full socket buffer.
+  while (answers.size() < commands.size()) {
+    const absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          "FRR ", daemon_, ": no answer to a batch of ", commands.size(), " commands within ",
+          absl::FormatDuration(timeout_), " (", answers.size(), " answered)"));
+    }
+    pollfd p{fd_, static_cast<short>(POLLIN | (sent < out.size() ? POLLOUT : 0)), 0};
+    const int r = poll(&p, 1, static_cast<int>(absl::ToInt64Milliseconds(left)) + 1);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) continue;
+    if ((p.revents & POLLOUT) && sent < out.size()) {
+      const ssize_t n =
+          send(fd_, out.data() + sent, out.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n < 0 && errno != EINTR && errno != EAGAIN) {
+        return ErrnoToStatus(errno, absl::StrCat("FRR ", daemon_, ": send a batch of ",
+                                                 commands.size(), " commands"));
+      }
+      if (n > 0) sent += static_cast<size_t>(n);
+    }
+    if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
+      const ssize_t n = recv(fd_, buf, sizeof(buf), MSG_DONTWAIT);
+      if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+      if (n <= 0) {
+        return absl::UnavailableError(absl::StrCat("FRR ", daemon_,
+                                                   ": connection closed during a batch of ",
+                                                   commands.size(), " commands"));
+      }
+      reply.append(buf, static_cast<size_t>(n));
+      if (reply.size() > kMaxReplyBytes) {
+        return absl::ResourceExhaustedError(
+            absl::StrCat("FRR ", daemon_, ": reply to a batch is over 64 MiB"));
+      }
+      // Each answer: output, three NULs, the result code.
+      size_t start = 0;
+      while (answers.size() < commands.size()) {
+        const size_t nul = reply.find('\0', start);
+        if (nul == std::string::npos || reply.size() < nul + 4) break;
+        answers.emplace_back(static_cast<unsigned char>(reply[nul + 3]),
+                             reply.substr(start, nul - start));
+        start = nul + 4;
+      }
+      reply.erase(0, start);
+    }
+  }
+  return answers;
+}
+
+absl::Status VtyClient::ConfigureAll(const std::vector<std::string>& lines) {
+  std::vector<std::string> commands;
+  commands.reserve(lines.size() + 2);
+  commands.push_back("configure terminal");
+  commands.insert(commands.end(), lines.begin(), lines.end());
+  commands.push_back("end");
+  auto answers = ExchangeAll(commands);
+  if (!answers.ok()) return answers.status();
+  for (size_t i = 0; i + 1 < answers->size(); ++i) {
+    const auto& [code, text] = (*answers)[i];
+    if (!VtyResultOk(code)) {
+      return absl::InvalidArgumentError(absl::StrCat("FRR ", daemon_, " refused \"", commands[i],
+                                                     "\" (code ", code,
+                                                     "): ", absl::StripAsciiWhitespace(text)));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::string> VtyClient::Execute(absl::string_view command) {
   auto r = Exchange(command);
   if (!r.ok()) return r.status();

@@ -33,10 +33,20 @@ class VtyClient {
   // Stops at the first line FRR refuses and says which.
   absl::Status Configure(const std::vector<std::string>& lines);
 
+  // Runs `lines` in configure mode, then "end", sent in one write and answered together (bgpd
+  // reads them as vtysh's config-file mode does), so a thousand lines cost one round trip, not a
+  // thousand. Every line runs, even after a refused one (FRR has no way to stop a batch it has
+  // already read); the first refusal is returned, naming the line. For lines that do not depend
+  // on each other (bgpd's `network` statements).
+  absl::Status ConfigureAll(const std::vector<std::string>& lines);
+
  private:
   VtyClient(std::string daemon, int fd, absl::Duration timeout)
       : daemon_(std::move(daemon)), fd_(fd), timeout_(timeout) {}
   absl::StatusOr<std::pair<int, std::string>> Exchange(absl::string_view command);
+  // Sends `commands` at once and reads one answer per command (code, output), in order.
+  absl::StatusOr<std::vector<std::pair<int, std::string>>> ExchangeAll(
+      const std::vector<std::string>& commands);
 
   std::string daemon_;
   int fd_;

@@ -29,4 +29,11 @@ absl::Status SocketVtySession::Configure(const std::vector<std::string>& lines) 
   return st;
 }
 
+absl::Status SocketVtySession::ConfigureAll(const std::vector<std::string>& lines) {
+  if (absl::Status st = Connect(); !st.ok()) return st;
+  absl::Status st = client_->ConfigureAll(lines);
+  Forget(st);
+  return st;
+}
+
 }  // namespace ironlb::bgp

@@ -22,6 +22,9 @@ class VtySession {
   virtual absl::StatusOr<std::string> Execute(absl::string_view command) = 0;
   // `lines` in configure mode; stops at the first refused line and names it.
   virtual absl::Status Configure(const std::vector<std::string>& lines) = 0;
+  // `lines` in configure mode in one round trip; every line runs, the first refusal is named
+  // (VtyClient::ConfigureAll).
+  virtual absl::Status ConfigureAll(const std::vector<std::string>& lines) = 0;
 };
 
 class SocketVtySession : public VtySession {
@@ -32,6 +35,7 @@ class SocketVtySession : public VtySession {
 
   absl::StatusOr<std::string> Execute(absl::string_view command) override;
   absl::Status Configure(const std::vector<std::string>& lines) override;
+  absl::Status ConfigureAll(const std::vector<std::string>& lines) override;
 
  private:
   absl::Status Connect();

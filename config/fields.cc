@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/string_view.h"
+#include "config/types.h"
 
 namespace ironlb::config {
 namespace {
@@ -47,8 +48,15 @@ FieldPath FieldPath::Index(size_t i) const {
 }
 
 void FieldContext::Add(Diagnostic::Severity sev, const FieldPath& path, std::string message) {
+  std::string field = path.dotted;
+  if (!doc_.field_names.empty()) {
+    ObjectSource legacy;
+    legacy.field_names =
+        std::shared_ptr<const std::map<std::string, std::string>>(&doc_.field_names, [](auto*) {});
+    field = legacy.FieldName(path.dotted);
+  }
   out_->push_back({sev, doc_.file, doc_.file.empty() ? 0 : doc_.LineOf(path.pointer), object_,
-                   path.dotted, std::move(message)});
+                   std::move(field), std::move(message)});
 }
 
 void FieldContext::Error(const FieldPath& path, std::string message) {

@@ -21,4 +21,14 @@ inline constexpr std::array<Kind, 6> kKinds = {{{"AddressPool", "addresspools"},
                                                 {"BFDProfile", "bfdprofiles"},
                                                 {"PortForward", "portforwards"}}};
 
+// MetalLB's kinds, read as they are (group metallb.io, v1beta1; BGPPeer also v1beta2).
+// Community holds aliases for BGP community values.
+inline constexpr char kMetalLBGroup[] = "metallb.io";
+inline constexpr std::array<Kind, 6> kMetalLBKinds = {{{"IPAddressPool", "ipaddresspools"},
+                                                       {"L2Advertisement", "l2advertisements"},
+                                                       {"BGPAdvertisement", "bgpadvertisements"},
+                                                       {"BGPPeer", "bgppeers"},
+                                                       {"BFDProfile", "bfdprofiles"},
+                                                       {"Community", "communities"}}};
+
 }  // namespace ironlb::config

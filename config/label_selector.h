@@ -15,6 +15,7 @@ struct LabelRequirement {
   std::string key;
   Op op = Op::kExists;
   std::vector<std::string> values;
+  friend bool operator==(const LabelRequirement&, const LabelRequirement&) = default;
 };
 
 struct LabelSelector {
@@ -24,6 +25,7 @@ struct LabelSelector {
   // An empty selector matches everything (Kubernetes semantics).
   bool Matches(const Labels& labels) const;
   bool empty() const { return match_labels.empty() && match_expressions.empty(); }
+  friend bool operator==(const LabelSelector&, const LabelSelector&) = default;
 };
 
 // True when any selector matches; an empty list matches everything.

@@ -7,6 +7,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "config/metallb_configmap.h"
+#include "config/resolve.h"
 #include "config/validate.h"
 
 namespace ironlb::config {
@@ -24,6 +26,13 @@ void ConfigReader::AddDocument(const Document& doc) {
         continue;
       }
       AddDocument(item);
+    }
+    return;
+  }
+  // MetalLB's legacy ConfigMap holds a whole configuration of metallb.io objects.
+  if (IsMetalLBConfigMap(doc.object)) {
+    for (const Document& object : LegacyConfigMapObjects(doc, &result_.diagnostics)) {
+      DecodeObject(object, &result_.config, &result_.other_objects, &result_.diagnostics);
     }
     return;
   }
@@ -48,6 +57,7 @@ void ConfigReader::AddJson(const nlohmann::json& object) {
 }
 
 LoadResult ConfigReader::Finish() && {
+  ResolveReferences(&result_.config, &result_.diagnostics);
   ValidateConfig(result_.config, &result_.diagnostics);
   return std::move(result_);
 }

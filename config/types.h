@@ -25,9 +25,19 @@ struct ObjectSource {
   // JSON pointer of a field ("/spec/addresses/1") -> its line, for messages about fields that
   // are found wrong only when objects are compared (overlaps, references).
   std::shared_ptr<const std::map<std::string, int>> field_lines;
+  // How messages name the object when not "Kind/name": "IPAddressPool.metallb.io/lan" for
+  // MetalLB's objects, "ConfigMap/config" for objects of MetalLB's legacy ConfigMap.
+  std::string label;
+  // For objects made from MetalLB's legacy ConfigMap: JSON pointer of a field of the object
+  // ("/spec/addresses/1") -> how the ConfigMap spells it ("data.config address-pools[0]...").
+  std::shared_ptr<const std::map<std::string, std::string>> field_names;
 
   // The line of `field` ("spec.addresses[1]"), of its nearest ancestor, or of the object.
   int LineOf(absl::string_view field) const;
+  // `field` as the user wrote it: itself, or its legacy ConfigMap spelling.
+  std::string FieldName(absl::string_view field) const;
+  // Where an object came from is not part of what it defines.
+  friend bool operator==(const ObjectSource&, const ObjectSource&) { return true; }
 };
 
 struct ObjectMeta {
@@ -35,6 +45,10 @@ struct ObjectMeta {
   std::string namespace_;
   std::map<std::string, std::string> labels;
   ObjectSource source;
+
+  // "Kind/name", or the source's label when it has one.
+  std::string Label(absl::string_view kind) const;
+  friend bool operator==(const ObjectMeta&, const ObjectMeta&) = default;
 };
 
 // TCP MSS clamp: a fixed value, or the route MTU ("pmtu").
@@ -49,6 +63,7 @@ struct ServiceAllocation {
   std::vector<std::string> namespaces;
   std::vector<LabelSelector> namespace_selectors;
   std::vector<LabelSelector> service_selectors;
+  friend bool operator==(const ServiceAllocation&, const ServiceAllocation&) = default;
 };
 
 struct AddressPool {
@@ -58,8 +73,11 @@ struct AddressPool {
   bool auto_assign = true;
   bool avoid_buggy_ips = false;
   std::optional<ServiceAllocation> service_allocation;
-  bool allow_sharing_across_namespaces = false;
+  // Services with one sharing key may share an address across namespaces, as in MetalLB;
+  // false when the pool sets restrictSharingToNamespace (or allowSharingAcrossNamespaces: false).
+  bool allow_sharing_across_namespaces = true;
   std::optional<TcpMss> tcp_mss;
+  friend bool operator==(const AddressPool&, const AddressPool&) = default;
 };
 
 struct L2Advertisement {
@@ -68,6 +86,7 @@ struct L2Advertisement {
   std::vector<LabelSelector> ip_address_pool_selectors;
   std::vector<LabelSelector> node_selectors;
   std::vector<std::string> interfaces;  // names or patterns with '*'
+  friend bool operator==(const L2Advertisement&, const L2Advertisement&) = default;
 };
 
 // A BGP community: standard (a:b, or a well-known name) or large (large:a:b:c).
@@ -89,32 +108,57 @@ struct BGPAdvertisement {
   std::optional<int> aggregation_length;     // 1..32, default 32
   std::optional<int> aggregation_length_v6;  // 1..128, default 128
   std::optional<uint32_t> local_pref;
+  // As written: values ("65000:100", "no-export") or names of MetalLB Community aliases.
+  std::vector<std::string> community_texts;
+  // The values, aliases resolved (filled when the whole configuration is read).
   std::vector<Community> communities;
   std::vector<std::string> peers;  // BGPPeer names; empty = all peers
   std::vector<LabelSelector> node_selectors;
+  friend bool operator==(const BGPAdvertisement& a, const BGPAdvertisement& b) {
+    // community_texts is how the values were spelt; the values are what counts.
+    return a.meta == b.meta && a.ip_address_pools == b.ip_address_pools &&
+           a.ip_address_pool_selectors == b.ip_address_pool_selectors &&
+           a.aggregation_length == b.aggregation_length &&
+           a.aggregation_length_v6 == b.aggregation_length_v6 && a.local_pref == b.local_pref &&
+           a.communities == b.communities && a.peers == b.peers &&
+           a.node_selectors == b.node_selectors;
+  }
 };
 
 struct SecretRef {
   std::string name;
   std::string namespace_;
   std::string key = "password";
+  friend bool operator==(const SecretRef&, const SecretRef&) = default;
 };
+
+// MetalLB's dynamicASN: accept whatever AS the router announces, within or outside our own.
+enum class DynamicAsn { kNone, kInternal, kExternal };
 
 struct BGPPeer {
   ObjectMeta meta;
   uint32_t my_asn = 0;
-  uint32_t peer_asn = 0;
-  IpAddress peer_address;
+  uint32_t peer_asn = 0;  // 0 when dynamic_asn is set
+  DynamicAsn dynamic_asn = DynamicAsn::kNone;
+  IpAddress peer_address;  // unset (0.0.0.0) when `interface` is set
+  // Unnumbered BGP: the session runs over this node interface, with no peer address.
+  std::string interface;
   uint16_t peer_port = 179;
   std::optional<IpAddress> source_address;
   uint32_t hold_time_s = 90;
   uint32_t keepalive_time_s = 30;
+  std::optional<uint32_t> connect_time_s;  // 1..65535; unset: FRR's default
+  std::optional<IpAddress> router_id;      // IPv4; unset: FRR chooses
   std::string password;
   std::optional<SecretRef> password_secret;
   bool ebgp_multihop = false;
+  bool enable_graceful_restart = false;
+  bool disable_mp = false;                 // one session per address family
+  bool dual_stack_address_family = false;  // both families on the session
   std::string bfd_profile;
   std::vector<LabelSelector> node_selectors;
   std::string vrf;
+  friend bool operator==(const BGPPeer&, const BGPPeer&) = default;
 };
 
 struct BFDProfile {
@@ -126,6 +170,13 @@ struct BFDProfile {
   bool echo_mode = false;
   bool passive_mode = false;
   std::optional<uint32_t> minimum_ttl;
+  friend bool operator==(const BFDProfile&, const BFDProfile&) = default;
+};
+
+// MetalLB's Community object: names for community values, used in BGPAdvertisements.
+struct CommunityAliases {
+  ObjectMeta meta;
+  std::vector<std::pair<std::string, Community>> aliases;  // name -> value
 };
 
 enum class Protocol { kTCP, kUDP };
@@ -137,6 +188,7 @@ struct ForwardTarget {
   uint16_t port = 0;
   IpAddress address;
   uint16_t target_port = 0;  // defaults to port
+  friend bool operator==(const ForwardTarget&, const ForwardTarget&) = default;
 };
 
 enum class SourceNat { kAuto, kAlways, kNever };
@@ -149,6 +201,7 @@ struct PortForward {
   std::vector<LabelSelector> service_selectors;
   std::vector<ForwardTarget> targets;
   SourceNat source_nat = SourceNat::kAuto;
+  friend bool operator==(const PortForward&, const PortForward&) = default;
 };
 
 struct Config {
@@ -158,6 +211,7 @@ struct Config {
   std::vector<BGPPeer> bgp_peers;
   std::vector<BFDProfile> bfd_profiles;
   std::vector<PortForward> port_forwards;
+  std::vector<CommunityAliases> community_aliases;  // MetalLB Community objects
 
   const AddressPool* FindPool(absl::string_view name) const;
   const BGPPeer* FindPeer(absl::string_view name) const;

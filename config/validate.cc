@@ -20,25 +20,43 @@ std::string Where(const ObjectMeta& m) {
 class Reporter {
  public:
   explicit Reporter(std::vector<Diagnostic>* out) : out_(out) {}
-  void Error(absl::string_view kind, const ObjectMeta& m, std::string field, std::string msg) {
-    const int line = m.source.LineOf(field);
-    out_->push_back({Diagnostic::Severity::kError, m.source.file, line,
-                     absl::StrCat(kind, "/", m.name), std::move(field), std::move(msg)});
+  void Error(absl::string_view kind, const ObjectMeta& m, const std::string& field,
+             std::string msg) {
+    Add(Diagnostic::Severity::kError, kind, m, field, std::move(msg));
+  }
+  void Warning(absl::string_view kind, const ObjectMeta& m, const std::string& field,
+               std::string msg) {
+    Add(Diagnostic::Severity::kWarning, kind, m, field, std::move(msg));
   }
 
  private:
+  void Add(Diagnostic::Severity sev, absl::string_view kind, const ObjectMeta& m,
+           const std::string& field, std::string msg) {
+    out_->push_back({sev, m.source.file, m.source.LineOf(field), m.Label(kind),
+                     m.source.FieldName(field), std::move(msg)});
+  }
   std::vector<Diagnostic>* out_;
 };
 
+// One name per kind. The same kind and name in ironlb.io and in metallb.io (or MetalLB's
+// legacy ConfigMap) is an error naming both objects: neither is silently preferred.
 template <typename T>
 void CheckDuplicateNames(absl::string_view kind, const std::vector<T>& objects, Reporter& r) {
   std::map<std::string, const ObjectMeta*> seen;
   for (const T& o : objects) {
     if (o.meta.name.empty()) continue;
     auto [it, inserted] = seen.emplace(o.meta.name, &o.meta);
-    if (!inserted) {
+    if (inserted) continue;
+    const std::string first = it->second->Label(kind);
+    const std::string second = o.meta.Label(kind);
+    if (first == second) {
       r.Error(kind, o.meta, "metadata.name",
               absl::StrCat("another ", kind, " has this name", Where(*it->second)));
+    } else {
+      r.Error(kind, o.meta, "metadata.name",
+              absl::StrCat("defines the same ", kind, " \"", o.meta.name, "\" as ", first,
+                           Where(*it->second), "; keep one of them (ironlb reads both ",
+                           "ironlb.io and MetalLB's objects)"));
     }
   }
 }
@@ -80,12 +98,15 @@ void CheckPoolOverlaps(const Config& config, Reporter& r) {
   }
 }
 
+// As in MetalLB, an advertisement naming a pool that does not exist applies to the pools that
+// do; the missing one is named, as it is most likely a typo or a file not applied yet.
 void CheckPoolRefs(absl::string_view kind, const ObjectMeta& meta,
                    const std::vector<std::string>& pools, const Config& config, Reporter& r) {
   for (size_t i = 0; i < pools.size(); ++i) {
     if (config.FindPool(pools[i]) == nullptr) {
-      r.Error(kind, meta, absl::StrCat("spec.ipAddressPools[", i, "]"),
-              absl::StrCat("no AddressPool is named \"", pools[i], "\""));
+      r.Warning(kind, meta, absl::StrCat("spec.ipAddressPools[", i, "]"),
+                absl::StrCat("no address pool is named \"", pools[i],
+                             "\"; the advertisement applies to the pools that exist"));
     }
   }
 }
@@ -120,6 +141,7 @@ void CheckPeers(const Config& config, Reporter& r) {
   std::map<std::tuple<std::string, IpAddress>, const BGPPeer*> by_address;
   for (const BGPPeer& p : config.bgp_peers) {
     if (!p.bfd_profile.empty() && config.FindBfdProfile(p.bfd_profile) == nullptr) {
+      // MetalLB refuses such a peer too: a session without its BFD would fail over slowly.
       r.Error("BGPPeer", p.meta, "spec.bfdProfile",
               absl::StrCat("no BFDProfile is named \"", p.bfd_profile, "\""));
     }
@@ -132,7 +154,7 @@ void CheckPeers(const Config& config, Reporter& r) {
                              ": FRR runs one BGP instance, with one AS number, per VRF"));
       }
     }
-    if (p.node_selectors.empty()) {
+    if (p.node_selectors.empty() && p.interface.empty()) {
       auto [it, inserted] = by_address.emplace(std::make_tuple(p.vrf, p.peer_address), &p);
       if (!inserted) {
         r.Error("BGPPeer", p.meta, "spec.peerAddress",
@@ -206,6 +228,7 @@ void ValidateConfig(const Config& config, std::vector<Diagnostic>* diagnostics) 
   CheckDuplicateNames("BGPPeer", config.bgp_peers, r);
   CheckDuplicateNames("BFDProfile", config.bfd_profiles, r);
   CheckDuplicateNames("PortForward", config.port_forwards, r);
+  CheckDuplicateNames("Community", config.community_aliases, r);
   CheckPoolOverlaps(config, r);
   for (const auto& adv : config.l2_advertisements) {
     CheckPoolRefs("L2Advertisement", adv.meta, adv.ip_address_pools, config, r);
@@ -214,8 +237,9 @@ void ValidateConfig(const Config& config, std::vector<Diagnostic>* diagnostics) 
     CheckPoolRefs("BGPAdvertisement", adv.meta, adv.ip_address_pools, config, r);
     for (size_t i = 0; i < adv.peers.size(); ++i) {
       if (config.FindPeer(adv.peers[i]) == nullptr) {
-        r.Error("BGPAdvertisement", adv.meta, absl::StrCat("spec.peers[", i, "]"),
-                absl::StrCat("no BGPPeer is named \"", adv.peers[i], "\""));
+        r.Warning("BGPAdvertisement", adv.meta, absl::StrCat("spec.peers[", i, "]"),
+                  absl::StrCat("no BGPPeer is named \"", adv.peers[i],
+                               "\"; the advertisement goes to the listed peers that exist"));
       }
     }
     CheckAggregation(adv, config, r);

@@ -212,4 +212,81 @@ std::vector<Document> ReadYamlDocuments(absl::string_view text, const std::strin
   }
 }
 
+namespace {
+
+struct EmitterDeleter {
+  void operator()(yaml_emitter_t* e) const {
+    yaml_emitter_delete(e);
+    delete e;
+  }
+};
+
+int AppendToString(void* data, unsigned char* buffer, size_t size) {
+  static_cast<std::string*>(data)->append(reinterpret_cast<const char*>(buffer), size);
+  return 1;
+}
+
+bool EmitScalar(yaml_emitter_t* e, const std::string& text, bool quote) {
+  yaml_event_t ev;
+  yaml_scalar_event_initialize(&ev, nullptr, nullptr,
+                               reinterpret_cast<yaml_char_t*>(const_cast<char*>(text.data())),
+                               static_cast<int>(text.size()), 1, 1,
+                               quote ? YAML_DOUBLE_QUOTED_SCALAR_STYLE : YAML_ANY_SCALAR_STYLE);
+  return yaml_emitter_emit(e, &ev) != 0;
+}
+
+bool Emit(yaml_emitter_t* e, const nlohmann::json& v) {
+  yaml_event_t ev;
+  switch (v.type()) {
+    case nlohmann::json::value_t::object:
+      yaml_mapping_start_event_initialize(&ev, nullptr, nullptr, 1, YAML_BLOCK_MAPPING_STYLE);
+      if (!yaml_emitter_emit(e, &ev)) return false;
+      for (const auto& [k, child] : v.items()) {
+        if (!EmitScalar(e, k, !ResolvePlainScalar(k).is_string()) || !Emit(e, child)) {
+          return false;
+        }
+      }
+      yaml_mapping_end_event_initialize(&ev);
+      return yaml_emitter_emit(e, &ev) != 0;
+    case nlohmann::json::value_t::array:
+      yaml_sequence_start_event_initialize(&ev, nullptr, nullptr, 1, YAML_BLOCK_SEQUENCE_STYLE);
+      if (!yaml_emitter_emit(e, &ev)) return false;
+      for (const auto& child : v) {
+        if (!Emit(e, child)) return false;
+      }
+      yaml_sequence_end_event_initialize(&ev);
+      return yaml_emitter_emit(e, &ev) != 0;
+    case nlohmann::json::value_t::string: {
+      const std::string& s = v.get_ref<const std::string&>();
+      const nlohmann::json plain = ResolvePlainScalar(s);
+      return EmitScalar(e, s, !plain.is_string() || plain != v || absl::StrContains(s, ':'));
+    }
+    case nlohmann::json::value_t::null:
+      return EmitScalar(e, "null", false);
+    default:
+      return EmitScalar(e, v.dump(), false);
+  }
+}
+
+}  // namespace
+
+std::string ToYaml(const nlohmann::json& value) {
+  std::string out;
+  std::unique_ptr<yaml_emitter_t, EmitterDeleter> e(new yaml_emitter_t);
+  if (!yaml_emitter_initialize(e.get())) return value.dump();
+  yaml_emitter_set_output(e.get(), AppendToString, &out);
+  yaml_emitter_set_unicode(e.get(), 1);
+  yaml_emitter_set_width(e.get(), -1);
+  yaml_event_t ev;
+  bool ok = yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING) &&
+            yaml_emitter_emit(e.get(), &ev) &&
+            yaml_document_start_event_initialize(&ev, nullptr, nullptr, nullptr, 1) &&
+            yaml_emitter_emit(e.get(), &ev) && Emit(e.get(), value) &&
+            yaml_document_end_event_initialize(&ev, 1) && yaml_emitter_emit(e.get(), &ev) &&
+            yaml_stream_end_event_initialize(&ev) && yaml_emitter_emit(e.get(), &ev) &&
+            yaml_emitter_flush(e.get());
+  if (!ok) return value.dump();  // JSON is YAML too
+  return out;
+}
+
 }  // namespace ironlb::config

@@ -20,6 +20,10 @@ struct Document {
   int line = 0;      // first line of the document
   // JSON pointer ("/spec/addresses/1") -> 1-based line where that field is written.
   std::map<std::string, int> lines;
+  // Set for objects made from MetalLB's legacy ConfigMap: how messages name the object, and
+  // JSON pointer -> how the ConfigMap spells that field (see ObjectSource).
+  std::string label;
+  std::map<std::string, std::string> field_names;
 
   // The line of `pointer`, or of its nearest ancestor that has one.
   int LineOf(absl::string_view pointer) const;
@@ -34,5 +38,9 @@ std::optional<std::vector<Document>> ListItems(const Document& doc);
 // and after a bad one are still returned.
 std::vector<Document> ReadYamlDocuments(absl::string_view text, const std::string& file,
                                         std::vector<Diagnostic>* diagnostics);
+
+// `value` as YAML block text (no document markers), read back by ReadYamlDocuments as the same
+// JSON: strings that would read as another type (numbers, true, null, "64512:1") are quoted.
+std::string ToYaml(const nlohmann::json& value);
 
 }  // namespace ironlb::config

@@ -28,7 +28,7 @@ std::optional<std::string> PairConflict(const Holder& a, const Holder& b, const 
   const Service& sb = *b.service;
   if (sa.namespace_ != sb.namespace_ && !across_namespaces) {
     return absl::StrCat(ip, " is used by ", (*b.key), " in another namespace, and pool \"",
-                        pool_name, "\" does not set allowSharingAcrossNamespaces");
+                        pool_name, "\" sets restrictSharingToNamespace");
   }
   if (sa.traffic_policy != sb.traffic_policy) {
     return absl::StrCat(ip, " is used by ", (*b.key), " with externalTrafficPolicy ",

@@ -14,10 +14,22 @@
 
 namespace ironlb::controller {
 
+// What a plan does to the addresses a Service has now (status.loadBalancer.ingress, for
+// example given by MetalLB): the migration check of `ironlbctl plan`.
+struct AddressChange {
+  enum class Kind { kKept, kMoved, kPending, kNew, kIgnored };
+  Kind kind = Kind::kKept;
+  std::string reason;  // empty for kKept and kNew
+};
+absl::string_view AddressChangeName(AddressChange::Kind kind);
+// The verdict for one Service, with the reason when it does not keep its addresses.
+AddressChange ChangeFor(const Service& service, const Allocation& planned);
+
 struct PlannedService {
   std::string service;  // "namespace/name"
   Allocation allocation;
   std::vector<std::string> shared_with;
+  AddressChange change;
 };
 
 struct PlanOutput {

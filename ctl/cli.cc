@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "ctl/convert_command.h"
 #include "ctl/explain_command.h"
 #include "ctl/plan_command.h"
 #include "ctl/status_command.h"
@@ -19,6 +20,7 @@ Commands:
   plan       show which LoadBalancer IPs Service manifests would get (offline)
   status     what the speaker on this host is doing (VIPs owned and why, peers, takeovers)
   explain    why a Service has its address (or none), and which nodes answer for it and why
+  convert    print MetalLB's configuration (objects or legacy ConfigMap) as ironlb's own objects
   help       show help for a command (ironlbctl help validate)
 
 Flags for every command:
@@ -33,6 +35,7 @@ const char* HelpFor(const std::string& command) {
   if (command == "plan") return kPlanHelp;
   if (command == "status") return kStatusHelp;
   if (command == "explain") return kExplainHelp;
+  if (command == "convert") return kConvertHelp;
   return nullptr;
 }
 
@@ -87,6 +90,9 @@ int Dispatch(const std::vector<std::string>& args, const GlobalOptions& options,
                        .nodes = options.nodes,
                        .status_socket = options.status_socket},
                       out, err);
+  }
+  if (command == "convert") {
+    return RunConvert({.paths = {args.begin() + 1, args.end()}}, out, err);
   }
   if (command == "plan") {
     PlanOptions plan{.config_dir = options.config_dir,

@@ -97,7 +97,7 @@ void PrintStatus(const status::v1::SpeakerState& s, std::ostream& out) {
   if (s.bgp().enabled()) {
     const auto& bgp = s.bgp();
     out << "\nBGP (FRR " << (bgp.in_sync() ? "in sync" : "NOT in sync") << ", "
-        << bgp.static_routes() << " route(s) in staticd, BFD " << bgp.bfd_sessions_up() << "/"
+        << bgp.static_routes() << " prefix(es) originated in bgpd, BFD " << bgp.bfd_sessions_up() << "/"
         << bgp.bfd_sessions() << " up):\n";
     Table peers_table({"PEER", "ADDRESS", "FAMILY", "STATE", "PREFIXES SENT"});
     for (const auto& p : bgp.peers()) {

@@ -64,7 +64,7 @@ void FillBgp(const BgpSpeaker& bgp, status::v1::SpeakerState& s) {
     s.add_problems(absl::StrCat("BGP: FRR is not in sync: ", err.message()));
   }
   if (auto st = bgp.LastStatus()) {
-    out->set_static_routes(static_cast<uint32_t>(st->static_routes));
+    out->set_static_routes(static_cast<uint32_t>(st->originated_prefixes));
     out->set_bfd_sessions_up(static_cast<uint32_t>(st->bfd_sessions_up));
     out->set_bfd_sessions(static_cast<uint32_t>(st->bfd_sessions));
     for (const bgp::PeerStatus& p : st->peers) {

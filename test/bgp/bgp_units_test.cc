@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "bgp/attribute_groups.h"
+#include "bgp/bgp_networks.h"
 #include "bgp/bgp_skeleton.h"
 #include "bgp/frr_objects.h"
 #include "bgp/frr_reconciler.h"
@@ -45,33 +46,152 @@ TEST(BgpSkeletonTest, RunningConfigRoundTripsAndChangesOnlyWhatDiffers) {
   const BgpSkeleton want = DesiredSkeleton(OnePeer());
   const std::string running =
       "frr version 8.4.4\n!\nrouter bgp 64512\n bgp router-id 10.0.0.2\n"
-      " no bgp default ipv4-unicast\n neighbor 10.0.0.1 remote-as 64500\n"
+      " no bgp default ipv4-unicast\n no bgp network import-check\n coalesce-time 100\n"
+      " neighbor 10.0.0.1 remote-as 64500\n"
       " neighbor 10.0.0.1 description ironlb:r1\n neighbor 10.0.0.1 timers 30 90\n"
       " neighbor 10.0.0.9 remote-as 65000\n !\n address-family ipv4 unicast\n"
       "  redistribute connected route-map ironlb-redistribute-connected\n"
-      "  redistribute static route-map ironlb-redistribute\n  neighbor 10.0.0.1 activate\n"
+      "  redistribute static route-map ironlb-redistribute\n  redistribute kernel\n"
+      "  network 192.0.2.7/32 route-map ironlb-group-5\n  network 198.51.100.0/24\n"
+      "  neighbor 10.0.0.1 activate\n"
       "  neighbor 10.0.0.1 route-map ironlb-out-r1 out\n exit-address-family\nexit\n!\n"
       "router bgp 64512 vrf blue\n neighbor 10.9.9.9 remote-as 1\nexit\n";
   const BgpSkeleton have = ParseRunningConfig(running);
   ASSERT_TRUE(have.asn.has_value());
   EXPECT_EQ(*have.asn, 64512u);
-  // Only the changed timers; the operator's neighbor 10.0.0.9 and the VRF are not touched.
-  EXPECT_THAT(SkeletonCommands(have, want),
-              ElementsAre("router bgp 64512", "no neighbor 10.0.0.1 timers 30 90",
-                          "neighbor 10.0.0.1 timers 3 9"));
+  // Only the changed timers and the earlier versions' redistribution; the operator's neighbor
+  // 10.0.0.9, redistribution, network and VRF and ironlb's `network` statements (not the
+  // skeleton's) are not touched.
+  EXPECT_THAT(
+      SkeletonCommands(have, want),
+      ElementsAre("router bgp 64512", "no neighbor 10.0.0.1 timers 30 90",
+                  "neighbor 10.0.0.1 timers 3 9", "address-family ipv4 unicast",
+                  "no redistribute connected route-map ironlb-redistribute-connected",
+                  "no redistribute static route-map ironlb-redistribute", "exit-address-family"));
   EXPECT_THAT(SkeletonCommands(want, want), IsEmpty());
   // From nothing: the instance, then neighbors before their attributes.
   const auto fresh = SkeletonCommands(BgpSkeleton{}, want);
   ASSERT_GE(fresh.size(), 4u);
   EXPECT_EQ(fresh[0], "router bgp 64512");
-  EXPECT_EQ(fresh[1], "no bgp default ipv4-unicast");
-  EXPECT_EQ(fresh[2], "neighbor 10.0.0.1 remote-as 64500");
+  EXPECT_EQ(fresh[1], "coalesce-time 100");
+  EXPECT_EQ(fresh[2], "no bgp default ipv4-unicast");
+  EXPECT_EQ(fresh[3], "no bgp network import-check");
+  EXPECT_EQ(fresh[4], "neighbor 10.0.0.1 remote-as 64500");
   // Nothing wanted: ironlb's neighbor goes, the operator's stays.
   EXPECT_THAT(
       SkeletonCommands(have, DesiredSkeleton(DesiredState{})),
       ElementsAre("router bgp 64512", "no neighbor 10.0.0.1", "address-family ipv4 unicast",
                   "no redistribute connected route-map ironlb-redistribute-connected",
                   "no redistribute static route-map ironlb-redistribute", "exit-address-family"));
+}
+
+// The MetalLB BGPPeer fields beyond address and AS numbers, as bgpd's own lines (checked
+// against a real bgpd, which must print them back identically, in frr_reconciler_test).
+DesiredState EveryPeerField() {
+  DesiredState d;
+  d.peers.push_back({.name = "dyn",
+                     .my_asn = 64512,
+                     .peer_as_kind = PeerAsKind::kExternal,
+                     .address = Ip("10.0.0.1"),
+                     .connect_time_s = 5,
+                     .router_id = Ip("10.255.0.1"),
+                     .graceful_restart = true,
+                     .dual_stack = true});
+  d.peers.push_back({.name = "fabric",
+                     .my_asn = 64512,
+                     .peer_as_kind = PeerAsKind::kInternal,
+                     .interface = "eth1"});
+  return d;
+}
+
+TEST(BgpSkeletonTest, EveryPeerFieldIsALineOfItsOwn) {
+  const BgpSkeleton s = DesiredSkeleton(EveryPeerField());
+  EXPECT_THAT(s.lines.at(""),
+              ::testing::IsSupersetOf(
+                  {"bgp router-id 10.255.0.1", "neighbor 10.0.0.1 remote-as external",
+                   "neighbor 10.0.0.1 timers connect 5", "neighbor 10.0.0.1 graceful-restart",
+                   "neighbor eth1 interface remote-as internal",
+                   "neighbor eth1 description ironlb:fabric"}));
+  // Both families for the dual-stack session and for the unnumbered one.
+  for (const char* af : {"ipv4 unicast", "ipv6 unicast"}) {
+    EXPECT_THAT(s.lines.at(af),
+                ::testing::IsSupersetOf({"neighbor 10.0.0.1 activate", "neighbor eth1 activate",
+                                         "neighbor eth1 route-map "
+                                         "ironlb-out-fabric out"}));
+  }
+  EXPECT_THAT(ValidateDesiredState(EveryPeerField()), IsOk());
+}
+
+TEST(DesiredStateTest, RefusesWrongPeerFieldsNamingThem) {
+  DesiredState d = EveryPeerField();
+  d.peers[0].connect_time_s = 0;
+  EXPECT_THAT(ValidateDesiredState(d),
+              StatusIs(absl::StatusCode::kInvalidArgument, "BGPPeer \"dyn\": spec.connectTime"));
+  d = EveryPeerField();
+  d.peers[1].router_id = Ip("10.255.0.2");
+  EXPECT_THAT(ValidateDesiredState(d),
+              StatusIs(absl::StatusCode::kInvalidArgument, "spec.routerID 10.255.0.2 differs"));
+  d = EveryPeerField();
+  d.peers[0].router_id = Ip("fd00::1");
+  EXPECT_THAT(ValidateDesiredState(d),
+              StatusIs(absl::StatusCode::kInvalidArgument, "spec.routerID must be an IPv4"));
+  d = EveryPeerField();
+  d.peers[1].interface = "an interface name too long";
+  EXPECT_THAT(ValidateDesiredState(d),
+              StatusIs(absl::StatusCode::kInvalidArgument, "BGPPeer \"fabric\": spec.interface"));
+  d = EveryPeerField();
+  d.peers[1].ebgp_multihop = true;
+  EXPECT_THAT(ValidateDesiredState(d),
+              StatusIs(absl::StatusCode::kInvalidArgument, "dynamicASN is internal"));
+  d = EveryPeerField();
+  d.peers[0].peer_as_kind = PeerAsKind::kNumber;  // and no peerASN
+  EXPECT_THAT(ValidateDesiredState(d),
+              StatusIs(absl::StatusCode::kInvalidArgument, "peerASN (or dynamicASN)"));
+  d = EveryPeerField();
+  d.peers.push_back(d.peers[1]);
+  d.peers[2].name = "fabric2";
+  EXPECT_THAT(ValidateDesiredState(d),
+              StatusIs(absl::StatusCode::kInvalidArgument, "spec.interface eth1 is used"));
+}
+
+TEST(BgpSkeletonTest, APeerInAVrfHasItsOwnInstanceAndPrefixes) {
+  DesiredState d = OnePeer();
+  d.peers.push_back(d.peers[0]);
+  d.peers[1].name = "red-r1";
+  d.peers[1].vrf = "red";
+  d.peers[1].my_asn = 64600;
+  Announcement red{.prefix = PrefixOf(Ip("192.0.2.9"), 32)};
+  MergeAttributes(red, "red-r1", {});
+  d.announcements.push_back(red);
+  EXPECT_THAT(ValidateDesiredState(d), IsOk());  // one AS number per VRF, one address per VRF
+  EXPECT_THAT(PeerVrfs(d), ElementsAre("", "red"));
+  const BgpSkeleton red_want = DesiredSkeleton(d, "red");
+  EXPECT_EQ(red_want.asn, 64600u);
+  EXPECT_TRUE(red_want.lines.at("").count("neighbor 10.0.0.1 description ironlb:red-r1"));
+  EXPECT_FALSE(
+      DesiredSkeleton(d, "").lines.at("").count("neighbor 10.0.0.1 description ironlb:red-r1"));
+  const auto cmds = SkeletonCommands(BgpSkeleton{.vrf = "red"}, red_want);
+  ASSERT_FALSE(cmds.empty());
+  EXPECT_EQ(cmds[0], "router bgp 64600 vrf red");
+  // Each instance announces the prefixes of its own peers.
+  EXPECT_EQ(DesiredNetworks(d, "red").at("ipv4 unicast").count("192.0.2.9/32"), 1u);
+  EXPECT_EQ(DesiredNetworks(d, "red").at("ipv4 unicast").count("192.0.2.7/32"), 0u);
+  EXPECT_EQ(DesiredNetworks(d, "").at("ipv4 unicast").count("192.0.2.9/32"), 0u);
+  // The VRF's block of the running configuration is read as that VRF's.
+  const std::string running =
+      "router bgp 64512\n neighbor 10.0.0.1 remote-as 64500\nexit\n!\n"
+      "router bgp 64600 vrf red\n neighbor 10.0.0.1 remote-as 64500\n"
+      " address-family ipv4 unicast\n  network 192.0.2.9/32 route-map ironlb-group-1\n"
+      " exit-address-family\nexit\n";
+  EXPECT_EQ(ParseRunningConfig(running, "red").asn, 64600u);
+  EXPECT_EQ(ParseRunningConfig(running, "").asn, 64512u);
+  EXPECT_EQ(ParseNetworks(running, "red").ironlb.at("ipv4 unicast").size(), 1u);
+  EXPECT_TRUE(ParseNetworks(running, "").ironlb.empty());
+  // Two AS numbers in one VRF are refused, naming the field.
+  d.peers[1].vrf = "";
+  d.peers[1].address = Ip("10.0.0.2");
+  EXPECT_THAT(ValidateDesiredState(d),
+              StatusIs(absl::StatusCode::kInvalidArgument, "spec.myASN 64600 differs"));
 }
 
 TEST(BgpSkeletonTest, BfdRemovalIsOneCommandAndAsChangeRecreatesTheInstance) {
@@ -88,39 +208,87 @@ TEST(BgpSkeletonTest, BfdRemovalIsOneCommandAndAsChangeRecreatesTheInstance) {
   EXPECT_EQ(cmds[1], "router bgp 64513");
 }
 
-TEST(FrrObjectsTest, RoutesPolicyAndDiff) {
+TEST(FrrObjectsTest, PolicyPerGroupAndDiff) {
   DesiredState d = OnePeer();
   RouteAttributes attrs;
   attrs.local_pref = 300;
   attrs.communities.push_back({.high = 65535, .low = 65281});
   MergeAttributes(d.announcements[0], "r1", attrs);
   const FrrObjects o = BuildObjects(d);
-  ASSERT_EQ(o.staticd.size(), 1u);
+  // The node's own route to the VIP (lo, ironlb's tag); what bgpd announces is the `network`
+  // statement.
   const std::string route = StaticRouteXpath(PrefixOf(Ip("192.0.2.7"), 32));
+  ASSERT_EQ(o.staticd.size(), 1u);
   ASSERT_TRUE(o.staticd.count(route));
+  EXPECT_THAT(o.staticd.at(route).Fingerprint(), HasSubstr(absl::StrCat("/tag=", kRouteTagBase)));
+  EXPECT_THAT(o.staticd.at(route).Fingerprint(), HasSubstr("[interface='lo']"));
   const std::vector<AttributeGroup> groups = GroupAnnouncements(d);
   ASSERT_EQ(groups.size(), 1u);
-  EXPECT_THAT(o.staticd.at(route).Fingerprint(), HasSubstr(absl::StrCat("/tag=", groups[0].tag())));
   EXPECT_TRUE(IsIronlbRouteTag(groups[0].tag()));
-  EXPECT_THAT(o.staticd.at(route).Fingerprint(), HasSubstr("[interface='lo']"));
   std::string all;
   for (const auto& [x, obj] : o.bgpd) all += x + "\n" + obj.Fingerprint();
   EXPECT_THAT(all, HasSubstr("local-pref=300"));
   EXPECT_THAT(all, HasSubstr("community-string=65535:65281"));
-  EXPECT_THAT(all, HasSubstr("ipv4-prefix=192.0.2.7/32"));
+  // The group's route-map tags its routes; the peer's matches the tag.
+  EXPECT_THAT(all, HasSubstr(absl::StrCat("route-map[name='", GroupRouteMapName(groups[0].slot),
+                                          "']/entry[sequence='1']")));
+  EXPECT_THAT(all, HasSubstr(absl::StrCat("set-tag']/rmap-set-action/tag=", groups[0].tag())));
+  EXPECT_THAT(all,
+              HasSubstr(absl::StrCat("match-tag']/rmap-match-condition/tag=", groups[0].tag())));
+  EXPECT_THAT(all, Not(HasSubstr("prefix-list")));  // nothing per VIP
+  EXPECT_THAT(DesiredNetworks(d),
+              ElementsAre(::testing::Pair(
+                  "ipv4 unicast", ElementsAre(::testing::Pair(
+                                      "192.0.2.7/32", GroupRouteMapName(groups[0].slot))))));
 
   // Known and equal: nothing. Unknown content: replaced (delete, then set). Unwanted: deleted,
   // but not below an entry deleted in the same edit.
-  std::map<std::string, std::string> have = {{route, o.staticd.at(route).Fingerprint()}};
-  EXPECT_THAT(DiffObjects(have, o.staticd), IsEmpty());
-  have[route] = "";
-  const auto replace = DiffObjects(have, o.staticd);
+  const std::string entry =
+      absl::StrCat("/frr-route-map:lib/route-map[name='", GroupRouteMapName(groups[0].slot),
+                   "']/entry[sequence='1']");
+  ASSERT_TRUE(o.bgpd.count(entry));
+  std::map<std::string, std::string> have;
+  for (const auto& [x, obj] : o.bgpd) have[x] = obj.Fingerprint();
+  EXPECT_THAT(DiffObjects(have, o.bgpd), IsEmpty());
+  have[entry] = "";
+  const auto replace = DiffObjects(have, o.bgpd);
   ASSERT_EQ(replace.size(), 3u);
   EXPECT_EQ(replace[0].op, YangEdit::Op::kDelete);
   EXPECT_EQ(replace[1].op, YangEdit::Op::kSet);
   const auto drop = DiffObjects({{"/a[x='1']", "f"}, {"/a[x='1']/e[s='2']", "g"}}, {});
   ASSERT_EQ(drop.size(), 1u);
   EXPECT_EQ(drop[0].xpath, "/a[x='1']");
+}
+
+TEST(BgpNetworksTest, OnlyIronlbsStatementsChangeAndTheOperatorsPrefixIsLeftAlone) {
+  const std::string running =
+      "router bgp 64512\n address-family ipv4 unicast\n"
+      "  network 10.9.0.1/32 route-map ironlb-group-3\n"
+      "  network 10.9.0.2/32 route-map ironlb-group-3\n"
+      "  network 10.9.0.3/32\n  network 10.9.0.4/32 route-map mine\n"
+      " exit-address-family\n address-family ipv6 unicast\n"
+      "  network fd00:9::1/128 route-map ironlb-group-3\n exit-address-family\nexit\n"
+      "router bgp 64512 vrf blue\n address-family ipv4 unicast\n"
+      "  network 10.9.9.9/32 route-map ironlb-group-1\n exit-address-family\nexit\n";
+  const RunningNetworks have = ParseNetworks(running);
+  EXPECT_EQ(have.ironlb.at("ipv4 unicast").size(), 2u);
+  EXPECT_EQ(have.ironlb.at("ipv6 unicast").size(), 1u);
+  EXPECT_THAT(have.operators, ElementsAre("10.9.0.3/32", "10.9.0.4/32"));
+  NetworkStatements want;
+  want["ipv4 unicast"] = {{"10.9.0.1/32", "ironlb-group-3"},
+                          {"10.9.0.2/32", "ironlb-group-7"},
+                          {"10.9.0.3/32", "ironlb-group-3"},
+                          {"10.9.0.5/32", "ironlb-group-3"}};
+  // 10.9.0.1 stays, 10.9.0.2 is re-pointed in place, the operator's 10.9.0.3 is not touched,
+  // 10.9.0.5 is new, the IPv6 one goes.
+  EXPECT_THAT(NetworkCommands(64512, "", have.ironlb, want, have.operators),
+              ElementsAre("router bgp 64512", "address-family ipv4 unicast",
+                          "network 10.9.0.2/32 route-map ironlb-group-7",
+                          "network 10.9.0.5/32 route-map ironlb-group-3", "exit-address-family",
+                          "address-family ipv6 unicast", "no network fd00:9::1/128",
+                          "exit-address-family"));
+  EXPECT_THAT(NetworkCommands(64512, "", want, want, {}), IsEmpty());
+  EXPECT_FALSE(WithoutOperators(want, have.operators).at("ipv4 unicast").count("10.9.0.3/32"));
 }
 
 TEST(FrrObjectsTest, OwnedObjectsAreTaggedRoutesAndIronlbNames) {
@@ -210,40 +378,65 @@ class FakeVty : public VtySession {
     configured.push_back(lines);
     return absl::OkStatus();
   }
+  absl::Status ConfigureAll(const std::vector<std::string>& lines) override {
+    batches.push_back(lines);
+    return batch_fail;
+  }
+  absl::Status batch_fail;
+  std::vector<std::vector<std::string>> batches;
   std::string running;
   std::vector<std::vector<std::string>> configured;
 };
 
-TEST(FrrReconcilerFakeTest, OneCommitPerDaemonThenNothingAndAFailedDaemonIsAudited) {
+TEST(FrrReconcilerFakeTest, OneCommitPerDaemonOneBatchOfNetworksThenNothingAndFailuresAudited) {
   FakeNorthbound staticd, bgpd, bfdd;
   FakeVty vty;
   FrrReconciler r({&staticd, &bgpd, &bfdd, &vty});
+  const std::string group = GroupRouteMapName(GroupAnnouncements(OnePeer())[0].slot);
   ASSERT_THAT(r.Apply(OnePeer()), IsOk());
-  EXPECT_EQ(staticd.commits.size(), 1u);
+  EXPECT_EQ(staticd.commits.size(), 1u);  // the node's own route to the VIP, last
   EXPECT_EQ(bgpd.commits.size(), 1u);
   EXPECT_EQ(bfdd.commits.size(), 0u);  // no profiles: nothing to change
-  // The skeleton, then bgpd made to apply its changed policy now.
-  ASSERT_EQ(vty.configured.size(), 2u);
-  EXPECT_THAT(vty.configured[1],
-              ElementsAre("bgp route-map delay-timer 0", "no bgp route-map delay-timer"));
+  // The skeleton; no policy flush (only new route-map entries, which no route used before).
+  ASSERT_EQ(vty.configured.size(), 1u);
+  ASSERT_EQ(vty.batches.size(), 1u);
+  EXPECT_THAT(vty.batches[0], ElementsAre("router bgp 64512", "address-family ipv4 unicast",
+                                          absl::StrCat("network 192.0.2.7/32 route-map ", group),
+                                          "exit-address-family"));
   ASSERT_THAT(r.Apply(OnePeer()), IsOk());
-  EXPECT_EQ(staticd.commits.size(), 1u);
-  EXPECT_EQ(vty.configured.size(), 2u);
+  EXPECT_EQ(bgpd.commits.size(), 1u);
+  EXPECT_EQ(vty.configured.size(), 1u);
+  EXPECT_EQ(vty.batches.size(), 1u);
 
+  // One more VIP of the same group: one line; bgpd refusing its (empty) commit changes nothing.
   DesiredState two = OnePeer();
   Announcement b{.prefix = PrefixOf(Ip("192.0.2.8"), 32)};
   MergeAttributes(b, "r1", {});
   two.announcements.push_back(b);
-  staticd.fail = absl::UnavailableError("FRR staticd at 127.0.0.1:1: connection refused");
+  vty.batch_fail = absl::InvalidArgumentError("FRR bgpd refused \"network 192.0.2.8/32\"");
   auto failed = r.Apply(two);
-  EXPECT_THAT(failed.status(), StatusIs(absl::StatusCode::kUnavailable, "FRR staticd"));
-  EXPECT_THAT(std::string(failed.status().message()), HasSubstr("192.0.2.8/32"));
-  EXPECT_EQ(bgpd.commits.size(), 2u);  // bgpd still got its change
-  staticd.fail = absl::OkStatus();
+  EXPECT_THAT(failed.status(), StatusIs(absl::StatusCode::kInvalidArgument, "192.0.2.8/32"));
+  ASSERT_EQ(vty.batches.size(), 2u);
+  EXPECT_THAT(vty.batches[1], ElementsAre("router bgp 64512", "address-family ipv4 unicast",
+                                          absl::StrCat("network 192.0.2.8/32 route-map ", group),
+                                          "exit-address-family"));
+  // After a failure the running configuration is read again (here: holding nothing of ours),
+  // and both statements are sent.
+  vty.batch_fail = absl::OkStatus();
   ASSERT_THAT(r.Apply(two), IsOk());
-  // The retry re-read staticd (which, here, holds nothing) and sent both routes.
-  ASSERT_EQ(staticd.commits.size(), 3u);
-  EXPECT_EQ(staticd.commits.back().size(), 4u);
+  ASSERT_EQ(vty.batches.size(), 3u);
+  EXPECT_EQ(vty.batches[2].size(), 5u);
+
+  // The group goes: its route-map entries are deleted, and bgpd is made to apply its policy now.
+  vty.running = absl::StrCat("router bgp 64512\n address-family ipv4 unicast\n  network ",
+                             "192.0.2.7/32 route-map ", group, "\n exit-address-family\nexit\n");
+  DesiredState none = OnePeer();
+  none.announcements.clear();
+  auto gone = r.Apply(none);
+  ASSERT_THAT(gone, IsOk());
+  EXPECT_EQ(gone->network_commands, 2u);
+  EXPECT_THAT(vty.configured.back(),
+              ElementsAre("bgp route-map delay-timer 0", "no bgp route-map delay-timer"));
 }
 
 // `n` VIPs 10.9.x.y/32 to r1 (and r2 when `both`), plain attributes.
@@ -270,46 +463,20 @@ std::map<std::string, std::string> Fingerprints(const ObjectSet& objects) {
   return out;
 }
 
-TEST(FrrObjectsTest, NothingPerVipButARouteAndOnePrefixListEntry) {
+TEST(FrrObjectsTest, NothingPerVipInTheNorthbound) {
   const FrrObjects o = BuildObjects(ManyVips(1000, true));
-  EXPECT_EQ(o.staticd.size(), 1000u);
-  size_t entries = 0;
+  EXPECT_EQ(o.staticd.size(), 1000u);  // the node's routes to lo, installed last
   size_t route_map_entries = 0;
   for (const auto& [x, obj] : o.bgpd) {
-    entries += absl::StrContains(x, "prefix-list[") && absl::StrContains(x, "/entry[");
+    EXPECT_THAT(x, Not(HasSubstr("prefix-list")));
     route_map_entries += absl::StrContains(x, "route-map[") && absl::StrContains(x, "/entry[");
   }
-  EXPECT_EQ(entries, 1000u);
-  // One group: redistribute, out-r1, out-r2, and one connected entry per (non-empty) shard.
-  EXPECT_EQ(route_map_entries, 3u + kConnectedShards);
+  // One group: its tagging route-map, out-r1, out-r2.
+  EXPECT_EQ(route_map_entries, 3u);
+  EXPECT_EQ(DesiredNetworks(ManyVips(1000, true)).at("ipv4 unicast").size(), 1000u);
 }
 
-TEST(FrrObjectsTest, AddingOneVipRewritesNothingElse) {
-  const DesiredState before = ManyVips(300, true);
-  const DesiredState after = ManyVips(301, true);
-  const FrrObjects a = BuildObjects(before);
-  const FrrObjects b = BuildObjects(after);
-  const std::string vip = after.announcements.back().prefix.ToString();
-  for (const auto* pair : {&a.staticd, &a.bgpd}) {
-    const ObjectSet& want = pair == &a.staticd ? b.staticd : b.bgpd;
-    // Exactly one new object (the VIP's route, or its prefix-list entry: the shard's list
-    // exists already with 300 VIPs), and the edits only create it.
-    std::vector<std::string> added;
-    for (const auto& [x, o] : want) {
-      if (!pair->count(x)) added.push_back(x);
-    }
-    ASSERT_EQ(added.size(), 1u);
-    EXPECT_THAT(want.at(added[0]).Fingerprint(), HasSubstr(vip));
-    const auto edits = DiffObjects(Fingerprints(*pair), want);
-    ASSERT_FALSE(edits.empty());
-    for (const YangEdit& e : edits) {
-      EXPECT_EQ(e.op, YangEdit::Op::kSet) << e.xpath;
-      EXPECT_TRUE(absl::StartsWith(e.xpath, added[0] + "/")) << e.xpath;
-    }
-  }
-}
-
-TEST(FrrObjectsTest, AVipMovingToAnotherGroupIsRetaggedAndItsOldPeersLoseIt) {
+TEST(FrrObjectsTest, AVipMovingToAnotherGroupIsRepointedAndItsOldPeersLoseIt) {
   DesiredState moved = ManyVips(50, true);
   Announcement& x = moved.announcements[7];
   x.peers.erase("r2");  // now only to r1
@@ -322,12 +489,19 @@ TEST(FrrObjectsTest, AVipMovingToAnotherGroupIsRetaggedAndItsOldPeersLoseIt) {
   EXPECT_EQ(both.slot, before[0].slot);  // the others keep their tag
   ASSERT_EQ(r1_only.announcements.size(), 1u);
 
+  // Only x's statement changes: re-pointed at the new group's route-map.
+  EXPECT_THAT(
+      NetworkCommands(64512, "", DesiredNetworks(ManyVips(50, true)), DesiredNetworks(moved), {}),
+      ElementsAre("router bgp 64512", "address-family ipv4 unicast",
+                  absl::StrCat("network ", x.prefix.ToString(), " route-map ",
+                               GroupRouteMapName(r1_only.slot)),
+                  "exit-address-family"));
   const FrrObjects a = BuildObjects(ManyVips(50, true));
   const FrrObjects b = BuildObjects(moved);
-  const auto route_edits = DiffObjects(Fingerprints(a.staticd), b.staticd);
-  ASSERT_EQ(route_edits.size(), 3u);  // x's route replaced, with the new tag
-  EXPECT_EQ(route_edits[0].xpath, StaticRouteXpath(x.prefix));
-  EXPECT_EQ(route_edits[1].value, absl::StrCat(r1_only.tag()));
+  EXPECT_THAT(DiffObjects(Fingerprints(a.staticd), b.staticd), IsEmpty());
+  for (const YangEdit& e : DiffObjects(Fingerprints(a.bgpd), b.bgpd)) {
+    EXPECT_EQ(e.op, YangEdit::Op::kSet) << e.xpath;  // nothing of the old group changes
+  }
   std::string r1_map, r2_map;
   for (const auto& [path, obj] : b.bgpd) {
     if (absl::StrContains(path, "route-map[name='ironlb-out-r1']")) r1_map += obj.Fingerprint();

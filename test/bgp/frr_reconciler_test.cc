@@ -9,7 +9,9 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "bgp/attribute_groups.h"
+#include "bgp/bgp_networks.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -66,15 +68,21 @@ DesiredState TwoPeers() {
   return d;
 }
 
-// The route tag of TwoPeers()'s announcement `i` (its attribute group's).
-uint32_t TagOf(size_t i) {
-  const DesiredState d = TwoPeers();
+// The attribute group of TwoPeers()'s announcement `i`.
+AttributeGroup GroupOf(size_t i) {
+  static const DesiredState d = TwoPeers();
   for (const AttributeGroup& g : GroupAnnouncements(d)) {
     for (const Announcement* a : g.announcements) {
-      if (a == &d.announcements[i]) return g.tag();
+      if (a == &d.announcements[i]) return g;
     }
   }
-  return 0;
+  return {};
+}
+uint32_t TagOf(size_t i) { return GroupOf(i).tag(); }
+// bgpd's line announcing TwoPeers()'s announcement `i`.
+std::string NetworkLine(size_t i) {
+  return absl::StrCat("network ", TwoPeers().announcements[i].prefix.ToString(), " route-map ",
+                      GroupRouteMapName(GroupOf(i).slot));
 }
 
 class FrrReconcilerTest : public ::testing::Test {
@@ -118,24 +126,28 @@ TEST_F(FrrReconcilerTest, AppliesEverythingOnceAndThenNothing) {
        {"neighbor 10.80.0.1 remote-as 64500", "neighbor 10.80.0.1 description ironlb:edge-a",
         "neighbor 10.80.0.1 bfd profile ironlb-fast", "neighbor 10.80.0.1 password s3cret",
         "neighbor 10.80.0.1 timers 3 9", "neighbor fd00:80::1 port 1179",
-        "neighbor fd00:80::1 ebgp-multihop 255",
-        "redistribute static route-map ironlb-redistribute",
+        "neighbor fd00:80::1 ebgp-multihop 255", "no bgp network import-check",
         "neighbor 10.80.0.1 route-map ironlb-out-edge-a out",
         "neighbor fd00:80::1 route-map ironlb-out-edge-b out", "set local-preference 250",
         "set large-community 64512:1:2", " profile ironlb-fast", "transmit-interval 100",
         "match tag", "set tag"}) {
     EXPECT_THAT(running, HasSubstr(line));
   }
-  // Each route carries its attribute group's tag.
-  EXPECT_THAT(running, HasSubstr(absl::StrCat("ip route 10.81.0.10/32 lo tag ", TagOf(0))));
-  EXPECT_THAT(running, HasSubstr(absl::StrCat("ipv6 route fd00:81::10/128 lo tag ", TagOf(1))));
+  // Each prefix is a `network` statement whose route-map gives it its group's tag; the node's
+  // own route to lo carries ironlb's tag, and bgpd does not redistribute it.
+  EXPECT_THAT(running, HasSubstr(NetworkLine(0)));
+  EXPECT_THAT(running, HasSubstr(NetworkLine(1)));
+  EXPECT_THAT(running, HasSubstr(absl::StrCat("ip route 10.81.0.10/32 lo tag ", kRouteTagBase)));
+  EXPECT_THAT(running,
+              HasSubstr(absl::StrCat("ipv6 route fd00:81::10/128 lo tag ", kRouteTagBase)));
+  EXPECT_THAT(running, Not(HasSubstr("redistribute")));
   EXPECT_THAT(running, HasSubstr("set community 64512:100"));
   // The kernel routes the VIP to lo, not to a blackhole: the node's own traffic to the VIP
   // still gets a route and a real source address.
   EXPECT_TRUE(Eventually([] {
     return RunShell("ip route get 10.81.0.10").find("dev lo src 10.80.0.2") != std::string::npos;
   })) << RunShell("ip route get 10.81.0.10 2>&1");
-  // bgpd has both prefixes to send (redistributed through ironlb's route-map).
+  // bgpd has both prefixes to send.
   EXPECT_TRUE(Eventually([this] {
     return frr_.Vtysh({"show bgp ipv4 unicast json"}).find("10.81.0.10/32") != std::string::npos &&
            frr_.Vtysh({"show bgp ipv6 unicast json"}).find("fd00:81::10/128") != std::string::npos;
@@ -158,7 +170,7 @@ TEST_F(FrrReconcilerTest, AppliesEverythingOnceAndThenNothing) {
 
   auto status = reconciler_->ReadStatus();
   ASSERT_THAT(status, IsOk());
-  EXPECT_EQ(status->static_routes, 2u);
+  EXPECT_EQ(status->originated_prefixes, 2u);
   ASSERT_EQ(status->peers.size(), 2u);
 }
 
@@ -174,22 +186,31 @@ TEST_F(FrrReconcilerTest, RemovingOnePeerAndOneVipTouchesOnlyThem) {
   EXPECT_THAT(running, Not(HasSubstr("fd00:81::10")));
   EXPECT_THAT(running, Not(HasSubstr("ironlb-out-edge-b")));
   EXPECT_THAT(running, HasSubstr("neighbor 10.80.0.1 password s3cret"));
-  EXPECT_THAT(running, HasSubstr(absl::StrCat("ip route 10.81.0.10/32 lo tag ", TagOf(0))));
-  // Only the removed peer (and the IPv6 family it alone used) was addressed; bgpd is made to
-  // apply its changed policy at once (and its route-map timer is put back).
-  EXPECT_THAT(r->vty_commands,
-              ::testing::ElementsAre(
-                  "router bgp 64512", "no neighbor fd00:80::1", "address-family ipv6 unicast",
-                  "no redistribute connected route-map ironlb-redistribute-connected",
-                  "no redistribute static route-map ironlb-redistribute", "exit-address-family",
-                  "bgp route-map delay-timer 0", "no bgp route-map delay-timer"));
+  EXPECT_THAT(running, HasSubstr(NetworkLine(0)));
+  // Only the removed peer was addressed (and its prefix's statement); bgpd is made to apply its
+  // changed policy at once (and its route-map timer is put back).
+  EXPECT_THAT(r->vty_commands, ::testing::ElementsAre("router bgp 64512", "no neighbor fd00:80::1",
+                                                      "bgp route-map delay-timer 0",
+                                                      "no bgp route-map delay-timer"));
+  EXPECT_EQ(r->network_commands, 1u);
 
-  // The operator's own neighbor and static route are not ironlb's and stay.
+  // The operator's own neighbor, `network` statement and static route are not ironlb's and
+  // stay; a prefix the operator announces is not taken over.
   frr_.Vtysh({"configure terminal", "router bgp 64512", "neighbor 10.80.0.9 remote-as 65000",
-              "exit", "ip route 10.82.0.1/32 lo"});
+              "address-family ipv4 unicast", "network 10.82.0.2/32", "exit-address-family", "exit",
+              "ip route 10.82.0.1/32 lo"});
+  DesiredState with_operators = d;
+  Announcement theirs{.prefix = PrefixOf(Ip("10.82.0.2"), 32)};
+  MergeAttributes(theirs, "edge-a", {});
+  with_operators.announcements.push_back(theirs);
+  auto left = reconciler_->Apply(with_operators, /*audit=*/true);
+  ASSERT_THAT(left, IsOk());
+  EXPECT_THAT(left->operators_prefixes, ::testing::ElementsAre("10.82.0.2/32"));
+  EXPECT_THAT(Running(), HasSubstr(" network 10.82.0.2/32\n"));
   ASSERT_THAT(reconciler_->Apply(DesiredState{}, /*audit=*/true), IsOk());
   const std::string after = Running();
   EXPECT_THAT(after, HasSubstr("neighbor 10.80.0.9 remote-as 65000"));
+  EXPECT_THAT(after, HasSubstr(" network 10.82.0.2/32\n"));
   EXPECT_THAT(after, HasSubstr("ip route 10.82.0.1/32 lo"));
   EXPECT_THAT(after, Not(HasSubstr("10.80.0.1 ")));
   EXPECT_THAT(after, Not(HasSubstr("10.81.0.10")));
@@ -204,7 +225,7 @@ TEST_F(FrrReconcilerTest, RefusalNamesDaemonXpathAndFrrsMessageAndOthersStillApp
   EXPECT_THAT(msg, HasSubstr("FRR bfdd"));
   EXPECT_THAT(msg, HasSubstr("desired-transmission-interval"));
   // Everything else went in.
-  EXPECT_THAT(Running(), HasSubstr(absl::StrCat("ip route 10.81.0.10/32 lo tag ", TagOf(0))));
+  EXPECT_THAT(Running(), HasSubstr(NetworkLine(0)));
   EXPECT_THAT(Running(), HasSubstr("neighbor 10.80.0.1 remote-as 64500"));
   // Corrected, the next pass converges.
   EXPECT_THAT(reconciler_->Apply(TwoPeers()), IsOk());
@@ -234,20 +255,27 @@ TEST_F(FrrReconcilerTest, RestartedBgpdGetsEverythingBackOnAudit) {
   }));
 }
 
-TEST_F(FrrReconcilerTest, StateOfTheEarlierSingleTagDesignIsTakenOverAndReplaced) {
-  // What an earlier ironlb left: tag 7473 in staticd, per-peer prefix-lists in bgpd (only in
-  // bgpd: vtysh would send these lines to every daemon).
+TEST_F(FrrReconcilerTest, StateOfEarlierDesignsIsTakenOverAndReplaced) {
+  // What earlier ironlb versions left: tag 7473 (or a group's tag) in staticd, redistribution
+  // of static and connected routes, per-peer prefix-lists in bgpd (only in bgpd: vtysh would
+  // send these lines to every daemon).
   frr_.Vtysh({"configure terminal", "ip route 10.81.0.10/32 lo tag 7473"});
-  ASSERT_THAT(vty_->Configure({"ip prefix-list ironlb-announced-v4 seq 5 permit 10.81.0.10/32",
+  ASSERT_THAT(vty_->Configure({"router bgp 64512", "address-family ipv4 unicast",
+                               "redistribute static route-map ironlb-redistribute",
+                               "redistribute connected route-map ironlb-redistribute-connected",
+                               "exit-address-family", "exit",
+                               "ip prefix-list ironlb-announced-v4 seq 5 permit 10.81.0.10/32",
                                "ip prefix-list ironlb-out-edge-a-0-v4 seq 5 permit 10.81.0.10/32",
                                "route-map ironlb-out-edge-a permit 10",
                                "match ip address prefix-list ironlb-out-edge-a-0-v4"}),
               IsOk());
   ASSERT_THAT(*vty_->Execute("show running-config"), HasSubstr("ironlb-out-edge-a-0-v4"));
   ASSERT_THAT(reconciler_->Apply(TwoPeers()), IsOk());
-  EXPECT_THAT(Running(), HasSubstr(absl::StrCat("ip route 10.81.0.10/32 lo tag ", TagOf(0))));
+  EXPECT_THAT(Running(), HasSubstr(absl::StrCat("ip route 10.81.0.10/32 lo tag ", kRouteTagBase)));
   EXPECT_THAT(Running(), Not(HasSubstr("tag 7473\n")));
   const std::string bgpd = *vty_->Execute("show running-config");
+  EXPECT_THAT(bgpd, Not(HasSubstr("redistribute")));
+  EXPECT_THAT(bgpd, HasSubstr(NetworkLine(0)));
   EXPECT_THAT(bgpd, Not(HasSubstr("ironlb-announced-v4 ")));
   EXPECT_THAT(bgpd, Not(HasSubstr("ironlb-out-edge-a-0-v4")));
   EXPECT_THAT(bgpd, Not(HasSubstr("route-map ironlb-out-edge-a permit 10\n")));
@@ -258,10 +286,79 @@ TEST_F(FrrReconcilerTest, WithdrawAllDeletesRoutesAndKeepsSessions) {
   ASSERT_THAT(reconciler_->WithdrawAll(), IsOk());
   const std::string running = Running();
   EXPECT_THAT(running, Not(HasSubstr("ip route 10.81.0.10")));
+  EXPECT_THAT(running, Not(HasSubstr("network 10.81.0.10")));
   EXPECT_THAT(running, HasSubstr("neighbor 10.80.0.1 remote-as 64500"));
   EXPECT_TRUE(Eventually([] {
     return RunShell("ip route show 10.81.0.10/32").find("10.81.0.10") == std::string::npos;
   }));
+}
+
+// Every MetalLB BGPPeer field that is a line in bgpd: bgpd takes each and prints it back as
+// ironlb wrote it (else every pass would re-send it), and a second pass changes nothing.
+TEST_F(FrrReconcilerTest, EveryPeerFieldLandsInBgpdAndIsStable) {
+  DesiredState d;
+  d.peers.push_back({.name = "dyn",
+                     .my_asn = 64512,
+                     .peer_as_kind = PeerAsKind::kExternal,
+                     .address = Ip("10.80.0.1"),
+                     .connect_time_s = 5,
+                     .router_id = Ip("10.255.0.1"),
+                     .graceful_restart = true,
+                     .dual_stack = true});
+  d.peers.push_back({.name = "fabric",
+                     .my_asn = 64512,
+                     .peer_as_kind = PeerAsKind::kInternal,
+                     .interface = "ilbrec0"});
+  ASSERT_THAT(reconciler_->Apply(d), IsOk());
+  const std::string running = Running();
+  for (const char* line :
+       {"bgp router-id 10.255.0.1", "neighbor 10.80.0.1 remote-as external",
+        "neighbor 10.80.0.1 timers connect 5", "neighbor 10.80.0.1 graceful-restart",
+        "neighbor ilbrec0 interface remote-as internal",
+        "neighbor ilbrec0 description ironlb:fabric",
+        "neighbor ilbrec0 route-map ironlb-out-fabric out"}) {
+    EXPECT_THAT(running, HasSubstr(line));
+  }
+  // Both families on the dual-stack session.
+  auto neighbor = vty_->Execute("show bgp neighbors 10.80.0.1 json");
+  ASSERT_THAT(neighbor, IsOk());
+  EXPECT_THAT(*neighbor, HasSubstr("\"ipv4Unicast\""));
+  EXPECT_THAT(*neighbor, HasSubstr("\"ipv6Unicast\""));
+  auto again = reconciler_->Apply(d, /*audit=*/true);
+  ASSERT_THAT(again, IsOk());
+  EXPECT_FALSE(again->Changed()) << absl::StrJoin(again->vty_commands, " / ");
+}
+
+// A peer in a VRF: its own `router bgp ASN vrf NAME` with the neighbor and the prefixes of its
+// groups, accepted by bgpd and printed back as ironlb wrote it (stable on audit); the default
+// instance does not get them. When the peer goes, the VRF's statements go too.
+TEST_F(FrrReconcilerTest, APeerInAVrfGetsItsOwnInstance) {
+  DesiredState d = TwoPeers();
+  d.peers[1].vrf = "red";
+  d.peers[1].my_asn = 64600;
+  ASSERT_THAT(reconciler_->Apply(d), IsOk());
+  const std::string running = *vty_->Execute("show running-config");
+  const size_t red = running.find("router bgp 64600 vrf red\n");
+  ASSERT_NE(red, std::string::npos) << running;
+  const std::string red_block = running.substr(red, running.find("\nexit\n", red) - red);
+  EXPECT_THAT(red_block, HasSubstr("neighbor fd00:80::1 remote-as 64501"));
+  EXPECT_THAT(red_block, HasSubstr("neighbor fd00:80::1 description ironlb:edge-b"));
+  EXPECT_THAT(red_block, HasSubstr("network fd00:81::10/128 route-map ironlb-group-"));
+  EXPECT_THAT(red_block, Not(HasSubstr("10.81.0.10")));
+  const size_t def = running.find("router bgp 64512\n");
+  ASSERT_NE(def, std::string::npos);
+  const std::string def_block = running.substr(def, running.find("\nexit\n", def) - def);
+  EXPECT_THAT(def_block, HasSubstr("network 10.81.0.10/32 route-map ironlb-group-"));
+  EXPECT_THAT(def_block, Not(HasSubstr("fd00:81::10")));
+  auto audit = reconciler_->Apply(d, /*audit=*/true);
+  ASSERT_THAT(audit, IsOk());
+  EXPECT_FALSE(audit->Changed()) << absl::StrJoin(audit->vty_commands, " / ");
+  d.peers.pop_back();
+  d.announcements.pop_back();
+  ASSERT_THAT(reconciler_->Apply(d), IsOk());
+  const std::string after = *vty_->Execute("show running-config");
+  EXPECT_THAT(after, Not(HasSubstr("fd00:81::10")));
+  EXPECT_THAT(after, Not(HasSubstr("ironlb:edge-b")));
 }
 
 }  // namespace

@@ -66,6 +66,29 @@ TEST_F(VtyClientTest, RefusedLinesAreNamedAndStopTheBatch) {
               StatusIs(absl::StatusCode::kInvalidArgument, "refused \"frobnicate\""));
 }
 
+TEST_F(VtyClientTest, ABatchIsOneRoundTripEveryLineRunsAndTheFirstRefusalIsNamed) {
+  std::vector<std::string> lines = {"router bgp 64512", "no bgp network import-check",
+                                    "address-family ipv4 unicast"};
+  for (int i = 1; i <= 1000; ++i) {
+    lines.push_back(absl::StrCat("network 10.77.", i / 250, ".", i % 250, "/32"));
+  }
+  ASSERT_THAT(client_->ConfigureAll(lines), IsOk());
+  auto running = client_->Execute("show running-config");
+  ASSERT_THAT(running, IsOk());
+  EXPECT_THAT(*running, HasSubstr("network 10.77.0.1/32"));
+  EXPECT_THAT(*running, HasSubstr("network 10.77.4.0/32"));  // the 1,000th
+  // A refused line is named; the lines after it still ran (bgpd has read them already).
+  const absl::Status st = client_->ConfigureAll({"router bgp 64512", "address-family ipv4 unicast",
+                                                 "network banana", "network 10.78.0.1/32"});
+  EXPECT_THAT(st,
+              StatusIs(absl::StatusCode::kInvalidArgument, "FRR bgpd refused \"network banana\""));
+  running = client_->Execute("show running-config");
+  ASSERT_THAT(running, IsOk());
+  EXPECT_THAT(*running, HasSubstr("network 10.78.0.1/32"));
+  // The session is back at the top.
+  EXPECT_THAT(client_->Execute("show bgp ipv4 unicast summary json"), IsOk());
+}
+
 TEST_F(VtyClientTest, ADeadDaemonIsUnavailableNotAHang) {
   frr_.Kill("bgpd");
   EXPECT_THAT(client_->Execute("show running-config"),

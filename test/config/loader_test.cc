@@ -59,7 +59,7 @@ spec: {}
   EXPECT_EQ(p.ranges[1].Size(), 256);
   EXPECT_TRUE(p.auto_assign);
   EXPECT_TRUE(p.avoid_buggy_ips);
-  EXPECT_FALSE(p.allow_sharing_across_namespaces);
+  EXPECT_TRUE(p.allow_sharing_across_namespaces);  // as MetalLB shares
   ASSERT_TRUE(p.tcp_mss.has_value());
   EXPECT_TRUE(p.tcp_mss->pmtu);
   ASSERT_TRUE(p.service_allocation.has_value());
@@ -115,19 +115,6 @@ TEST(LoaderTest, KeepsObjectsOfOtherGroupsForOtherReaders) {
   EXPECT_EQ(r.other_objects[0].object["metadata"]["name"], "web");
   EXPECT_EQ(r.other_objects[0].source.line, 1);
   EXPECT_THAT(r.diagnostics, ::testing::IsEmpty());
-}
-
-TEST(LoaderTest, MetalLbObjectsAreNamedAsIgnoredWithTheWayToCarryThemOver) {
-  const LoadResult r = LoadYaml(
-      "apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: {name: lan}\n"
-      "spec: {addresses: [192.168.1.240/28]}\n");
-  ASSERT_TRUE(r.ok());  // a warning, not an error
-  ASSERT_THAT(r.diagnostics, SizeIs(1));
-  EXPECT_FALSE(r.diagnostics[0].is_error());
-  EXPECT_THAT(r.diagnostics[0].ToString(),
-              ::testing::HasSubstr("a MetalLB object (metallb.io/v1beta1) is ignored; ironlb reads "
-                                   "the same fields as apiVersion ironlb.io/v1alpha1 with kind "
-                                   "AddressPool"));
 }
 
 TEST(LoaderTest, AliasBombsAndDeepNestingAreRefused) {

@@ -24,8 +24,8 @@ PoolBuilder& PoolBuilder::AvoidBuggyIps() {
   return *this;
 }
 
-PoolBuilder& PoolBuilder::SharingAcrossNamespaces() {
-  pool_.allow_sharing_across_namespaces = true;
+PoolBuilder& PoolBuilder::SharingWithinNamespace() {
+  pool_.allow_sharing_across_namespaces = false;
   return *this;
 }
 

@@ -16,7 +16,7 @@ class PoolBuilder {
   PoolBuilder(std::string name, std::vector<std::string> addresses);
   PoolBuilder& NoAutoAssign();
   PoolBuilder& AvoidBuggyIps();
-  PoolBuilder& SharingAcrossNamespaces();
+  PoolBuilder& SharingWithinNamespace();
   // serviceAllocation: priority (nullopt = unset), namespaces, namespace and service labels
   // (each non-empty map becomes one matchLabels selector).
   PoolBuilder& Allocation(std::optional<int> priority, std::vector<std::string> namespaces = {},

@@ -1,7 +1,7 @@
 // ironlb's tag-based BGP policy against real FRR with two real peers: the lab router and a
 // second FRR on host s1 both peer with s0, whose FRR (zebra, staticd, bgpd with gRPC) is driven
-// by a FrrReconciler in this process. One VIP is announced from its static route, one is a
-// local address of s0 (so bgpd has it as a connected route). Checked on the peers, from their
+// by a FrrReconciler in this process. Both VIPs are `network` statements; one is also a local
+// address of s0 (which must not change how it is announced). Checked on the peers, from their
 // own JSON: each peer gets exactly the VIPs of the groups it is in, with the group's
 // attributes; a VIP moving to a group without a peer is withdrawn from that peer at once; a
 // connected VIP removed or added takes effect at once (not on bgpd's 5 s route-map timer).
@@ -164,13 +164,14 @@ TEST_F(BgpPolicyLabTest, PeersGetTheirGroupsAndLoseWhatMovesAwayAtOnce) {
                 absl::FormatDuration(*gone).c_str(), absl::FormatDuration(*back).c_str());
   }
 
-  // Adding one VIP creates its route and its one prefix-list entry (at most with its shard's
-  // list and route-map entry), and rewrites nothing else.
+  // Adding one VIP of an existing group is one `network` statement (and the node's route to lo),
+  // and rewrites nothing else.
   auto added =
       reconciler_->Apply(State({kStaticVip, kLocalVip, "10.92.0.3"}, {"router", "peer1"}, 300));
   ASSERT_THAT(added, IsOk());
   EXPECT_EQ(added->staticd_edits, 2u);
-  EXPECT_LE(added->bgpd_edits, 2u + 1u + 3u);
+  EXPECT_EQ(added->bgpd_edits, 0u);
+  EXPECT_EQ(added->network_commands, 1u);
   EXPECT_THAT(WaitFor(*router_, {{st, 300}, {lo, 300}, {"10.92.0.3/32", 300}}, absl::Seconds(1)),
               IsOk());
 }

@@ -1,0 +1,86 @@
+#include "absl/strings/str_cat.h"
+#include "config/decode_specs.h"
+#include "config/values.h"
+
+namespace ironlb::config {
+namespace {
+const FieldPath kSpec = FieldPath{}.Key("spec");
+
+std::optional<IpAddress> ReadAddress(const Json& spec, const FieldPath& path, absl::string_view key,
+                                     FieldContext& ctx) {
+  auto text = ReadString(spec, path, key, ctx);
+  if (!text) return std::nullopt;
+  auto a = IpAddress::Parse(*text);
+  if (!a.ok()) {
+    ctx.Error(path.Key(key), std::string(a.status().message()));
+    return std::nullopt;
+  }
+  return *a;
+}
+}  // namespace
+
+void DecodePortForward(const Json& spec, PortForward& pf, FieldContext& ctx) {
+  WarnUnknownFields(spec, kSpec,
+                    {"interfaces", "addresses", "serviceSelectors", "targets", "sourceNAT"}, ctx);
+  pf.interfaces = ReadStringList(spec, kSpec, "interfaces", ctx);
+  const std::vector<std::string> addrs = ReadStringList(spec, kSpec, "addresses", ctx);
+  const FieldPath ap = kSpec.Key("addresses");
+  for (size_t i = 0; i < addrs.size(); ++i) {
+    auto a = IpAddress::Parse(addrs[i]);
+    if (!a.ok()) {
+      ctx.Error(ap.Index(i), std::string(a.status().message()));
+      continue;
+    }
+    pf.addresses.push_back(*a);
+  }
+  if (pf.interfaces.empty() && addrs.empty()) {
+    ctx.Error(kSpec, "say where to publish: set interfaces (outside NICs) or addresses");
+  }
+  pf.service_selectors = ReadSelectorList(spec, kSpec, "serviceSelectors", ctx);
+  if (auto snat = ReadString(spec, kSpec, "sourceNAT", ctx)) {
+    if (*snat == "Auto") {
+      pf.source_nat = SourceNat::kAuto;
+    } else if (*snat == "Always") {
+      pf.source_nat = SourceNat::kAlways;
+    } else if (*snat == "Never") {
+      pf.source_nat = SourceNat::kNever;
+    } else {
+      ctx.Error(kSpec.Key("sourceNAT"),
+                absl::StrCat("\"", *snat, "\" is not one of Auto, Always, Never"));
+    }
+  }
+  const Json* targets = ReadArray(spec, kSpec, "targets", ctx);
+  if (targets == nullptr) return;
+  const FieldPath tp = kSpec.Key("targets");
+  for (size_t i = 0; i < targets->size(); ++i) {
+    const Json& t = (*targets)[i];
+    const FieldPath p = tp.Index(i);
+    if (!t.is_object()) {
+      ctx.Error(p, "a target must be an object with protocol, port, address, targetPort");
+      continue;
+    }
+    WarnUnknownFields(t, p, {"protocol", "port", "address", "targetPort"}, ctx);
+    ForwardTarget ft;
+    if (auto proto = ReadString(t, p, "protocol", ctx)) {
+      auto pr = ParseProtocol(*proto);
+      if (!pr.ok()) {
+        ctx.Error(p.Key("protocol"), std::string(pr.status().message()));
+      } else {
+        ft.protocol = *pr;
+      }
+    }
+    auto port = ReadInt(t, p, "port", 1, 65535, ctx);
+    if (!port && !t.contains("port")) ctx.Error(p.Key("port"), "required: the outside port");
+    ft.port = static_cast<uint16_t>(port.value_or(0));
+    ft.target_port =
+        static_cast<uint16_t>(ReadInt(t, p, "targetPort", 1, 65535, ctx).value_or(ft.port));
+    if (auto a = ReadAddress(t, p, "address", ctx)) {
+      ft.address = *a;
+    } else if (!t.contains("address")) {
+      ctx.Error(p.Key("address"), "required: the address to forward to");
+    }
+    pf.targets.push_back(ft);
+  }
+}
+
+}  // namespace ironlb::config

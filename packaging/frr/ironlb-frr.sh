@@ -5,7 +5,8 @@
 # the ironlb/frr image, and /usr/sbin/ironlb-frr of the ironlb-frr package (ironlb-frr.service).
 #   FRR_GRPC_STATICD (50052), FRR_GRPC_BGPD (50051), FRR_GRPC_BFDD (50053)
 #   FRR_BGPD_PORT: bgpd's listening port (default 179); 0: no listener (the speakers open the
-#     sessions), so the container needs no CAP_NET_BIND_SERVICE (the DaemonSet sets 0)
+#     sessions; the DaemonSet sets 0). The daemons still ask for CAP_NET_BIND_SERVICE (and
+#     CAP_SYS_ADMIN) at start, whatever their options
 #   FRR_CONFIG_DIR: the daemons' startup configuration files (default: the run directory, empty
 #     at each start: ironlb configures FRR through gRPC and the vty); ironlb-frr.service sets
 #     /etc/ironlb/frr, so a router's own `router bgp` there survives a reboot

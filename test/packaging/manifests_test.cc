@@ -179,10 +179,12 @@ TEST_F(ManifestsTest, SpeakerRunsOnTheHostNetworkWithOnlyNetAdminAndNetRaw) {
     EXPECT_FALSE(sc.value("allowPrivilegeEscalation", true));
     const json caps = sc.value("capabilities", json::object());
     EXPECT_EQ(caps.value("drop", json::array()), json::array({"ALL"}));
-    // The speaker: NET_ADMIN and NET_RAW only. FRR's daemons also require SYS_ADMIN.
+    // The speaker: NET_ADMIN and NET_RAW only. FRR's daemons also require SYS_ADMIN and
+    // NET_BIND_SERVICE.
     const bool frr = c.value("name", "") == "frr";
     for (const json& cap : caps.value("add", json::array())) {
-      EXPECT_TRUE(cap == "NET_ADMIN" || cap == "NET_RAW" || (frr && cap == "SYS_ADMIN"))
+      EXPECT_TRUE(cap == "NET_ADMIN" || cap == "NET_RAW" ||
+                  (frr && (cap == "SYS_ADMIN" || cap == "NET_BIND_SERVICE")))
           << "adds " << cap;
     }
   }

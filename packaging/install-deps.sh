@@ -23,6 +23,9 @@ test_pkgs=(
   socat procps psmisc util-linux curl ethtool keepalived
   openssl  # the kube/ TLS tests make a throwaway CA and certificates
   prometheus  # promtool checks every daemon's /metrics (test/daemons/metrics_lint_test)
+  # The images and the package install test (test/packaging/): a minbase bookworm root file
+  # system (mmdebstrap), packed as OCI images (umoci); dpkg-shlibdeps for the packages.
+  mmdebstrap umoci dpkg-dev file
 )
 
 missing=()
@@ -39,6 +42,20 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
   echo "install-deps.sh: all packages present"
+fi
+
+# Debian's kubectl (package kubernetes-client), unpacked beside the system's: the packaging
+# tests build the manifests with its kustomize and drive the fake API server with it. Not
+# installed: another kubectl may own /usr/bin/kubectl.
+kc=/opt/ironlb/kubernetes-client
+if [ ! -x "$kc/usr/bin/kubectl" ]; then
+  tmp=$(mktemp -d)
+  chmod 755 "$tmp" # apt downloads as _apt
+  (cd "$tmp" && apt-get download -qq kubernetes-client >/dev/null)
+  mkdir -p "$kc"
+  dpkg -x "$tmp"/kubernetes-client_*.deb "$kc"
+  rm -rf "$tmp"
+  echo "install-deps.sh: Debian's kubectl in $kc/usr/bin/kubectl"
 fi
 
 # FRRouting with the gRPC northbound, built from Debian's source package (not in Debian's

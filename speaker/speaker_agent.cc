@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -40,6 +41,16 @@ absl::StatusOr<config::Labels> ParseLabels(const std::string& text) {
 absl::StatusOr<std::string> ReadKey(const std::string& path) {
   if (path.empty()) return std::string();
   std::ifstream in(path);
+  if (!in && errno == ENOENT) {
+    // The DaemonSet mounts the key Secret as optional: BGP-only clusters need none. Layer 2
+    // then says, when an L2Advertisement asks for it, that it cannot start.
+    IRONLB_LOG(kWarn, "layer-2 key file does not exist: layer 2 stays off until it does")
+        .With("file", path)
+        .With("action",
+              "create the Secret ironlb-layer2-key (key: key) and restart the speakers; "
+              "BGP needs no key");
+    return std::string();
+  }
   if (!in) return absl::InvalidArgumentError(absl::StrCat("--layer2-key-file: cannot read ", path));
   std::stringstream ss;
   ss << in.rdbuf();
@@ -154,6 +165,21 @@ absl::Status SpeakerAgent::Init(std::unique_ptr<kube::Client> cluster) {
         return l2;
       }(),
       &registry_);
+  if (cluster_) {  // Kubernetes: the missing key shows in `kubectl describe l2advertisement`
+    layer2_->OnMissingKey([cluster = cluster_.get(), node = node_, file = options_.layer2_key_file,
+                           ns = options_.config_namespace](const config::L2Advertisement& ad) {
+      cluster->Warning(
+          {{"apiVersion", "ironlb.io/v1alpha1"},
+           {"kind", "L2Advertisement"},
+           {"metadata",
+            {{"namespace", ad.meta.namespace_.empty() ? ns : ad.meta.namespace_},
+             {"name", ad.meta.name}}}},
+          "Layer2KeyMissing",
+          absl::StrCat("node ", node, ": no layer-2 key (", file,
+                       " missing: create the Secret ironlb-layer2-key, then restart the "
+                       "speakers); nothing is announced by layer 2 from this node"));
+    });
+  }
   parts_ = {bgp_.get(), router_.get(), layer2_.get()};
   frr_bgp_options_ = *bgp_options;
 

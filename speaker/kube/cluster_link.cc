@@ -38,6 +38,10 @@ void ClusterLink::ServiceWarning(const std::string& service, std::string reason,
   if (events_) events_->ServiceWarning(service, std::move(reason), std::move(message));
 }
 
+void ClusterLink::Warning(nlohmann::json involved, std::string reason, std::string message) {
+  if (events_) events_->Warning(std::move(involved), std::move(reason), std::move(message));
+}
+
 void ClusterLink::Stop(absl::Duration timeout) {
   inputs_.reset();
   // No longer true once we stop.

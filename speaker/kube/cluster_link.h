@@ -17,6 +17,7 @@
 #include "common/metrics.h"
 #include "config/config_store.h"
 #include "kube/client.h"
+#include "nlohmann/json.hpp"
 #include "speaker/kube/kube_announcer.h"
 #include "speaker/kube/kube_event_sink.h"
 #include "speaker/kube/kube_inputs.h"
@@ -51,6 +52,8 @@ class ClusterLink {
                std::optional<bgp::DesiredState> bgp);
   // Thread-safe. A Warning Event on the Service "namespace/name".
   void ServiceWarning(const std::string& service, std::string reason, std::string message);
+  // Thread-safe. A Warning Event on `involved` (apiVersion, kind, metadata.namespace/name).
+  void Warning(nlohmann::json involved, std::string reason, std::string message);
 
   // After the loop stopped (graceful stop): stops the informers and deletes this node's
   // ServiceAnnouncements (at most `timeout`).

@@ -20,11 +20,15 @@ void KubeEventSink::ServiceWarning(const std::string& namespace_name, std::strin
                                    std::string message) {
   const size_t slash = namespace_name.find('/');
   if (slash == std::string::npos) return;  // not a Service's key: nothing to attach it to
-  nlohmann::json involved = {{"apiVersion", "v1"},
-                             {"kind", "Service"},
-                             {"metadata",
-                              {{"namespace", namespace_name.substr(0, slash)},
-                               {"name", namespace_name.substr(slash + 1)}}}};
+  Warning({{"apiVersion", "v1"},
+           {"kind", "Service"},
+           {"metadata",
+            {{"namespace", namespace_name.substr(0, slash)},
+             {"name", namespace_name.substr(slash + 1)}}}},
+          std::move(reason), std::move(message));
+}
+
+void KubeEventSink::Warning(nlohmann::json involved, std::string reason, std::string message) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (queue_.size() >= kMaxQueued) {

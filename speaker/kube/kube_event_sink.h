@@ -27,6 +27,8 @@ class KubeEventSink {
 
   // Thread-safe. A Warning Event about the Service `namespace_name` ("ns/name").
   void ServiceWarning(const std::string& namespace_name, std::string reason, std::string message);
+  // Thread-safe. A Warning Event about `involved` (apiVersion, kind, metadata.namespace/name).
+  void Warning(nlohmann::json involved, std::string reason, std::string message);
 
   size_t written() const;
   size_t dropped() const;

@@ -16,9 +16,17 @@ void Layer2Part::Apply(const SpeakerInputs& inputs, std::vector<std::string>& pr
   if (!speaker_ && !inputs.config->config.l2_advertisements.empty()) {
     if (options_.key.empty()) {
       IRONLB_LOG(kError, "layer 2 is configured but no key was given; nothing is announced")
-          .With("action", "pass --layer2-key-file with the key shared by all speakers");
+          .With("action",
+                "pass --layer2-key-file with the key shared by all speakers (in Kubernetes: "
+                "create the Secret ironlb-layer2-key, then restart the speakers)");
       problems.push_back(
           "layer 2 is configured but no --layer2-key-file was given; nothing is announced");
+      if (on_missing_key_ && !missing_key_reported_) {
+        missing_key_reported_ = true;
+        for (const config::L2Advertisement& ad : inputs.config->config.l2_advertisements) {
+          on_missing_key_(ad);
+        }
+      }
       return;
     }
     auto l2 = Layer2Speaker::Create(loop_, sockets_, options_, registry_);

@@ -30,6 +30,12 @@ class Layer2Part : public SpeakerPart {
   // Restarting: the speaker keeps its VIPs for the next process (Layer2Speaker::Restart).
   void Restart();
 
+  // Called once per process, for each L2Advertisement, when layer 2 is configured but there is
+  // no key (Kubernetes: a Warning Event where `kubectl describe` shows it).
+  void OnMissingKey(std::function<void(const config::L2Advertisement&)> report) {
+    on_missing_key_ = std::move(report);
+  }
+
   // Null until started.
   const Layer2Speaker* speaker() const { return speaker_.get(); }
   // VIPs this node answers for now, per interface (empty when layer 2 is off).
@@ -41,6 +47,8 @@ class Layer2Part : public SpeakerPart {
   Layer2SpeakerOptions options_;
   metrics::Registry* registry_;
   std::unique_ptr<Layer2Speaker> speaker_;
+  std::function<void(const config::L2Advertisement&)> on_missing_key_;
+  bool missing_key_reported_ = false;
 };
 
 }  // namespace ironlb::speaker

@@ -47,6 +47,11 @@ absl::StatusOr<std::unique_ptr<Layer2Speaker>> Layer2Speaker::Create(
     auto m = std::make_unique<Metrics>();
     m->owned = &registry->AddGauge("ironlb_l2_vips_owned",
                                    "VIPs this node answers for, per interface.", {"interface"});
+    m->elected = &registry->AddGauge(
+        "ironlb_l2_vips_elected",
+        "VIPs the election places on the segment, whichever node owns them (alerts compare its "
+        "maximum with the sum of ironlb_l2_vips_owned over the speakers).",
+        {"interface"});
     m->members =
         &registry->AddGauge("ironlb_l2_members_alive",
                             "Speakers alive on the segment (this one included).", {"interface"});
@@ -375,6 +380,13 @@ void Layer2Speaker::UpdateMetrics() {
   }
   for (const auto& [ifname, vips] : layer2_->Announced()) {
     metrics_->owned->WithLabels({ifname}).Set(static_cast<double>(vips.size()));
+  }
+  metrics_->elected->Clear();
+  for (const auto& [ifindex, st] : segments_) {
+    if (st.segment) metrics_->elected->WithLabels({st.segment->ifname()}).Set(0);
+  }
+  for (const auto& [ifname, owners] : owners_) {
+    metrics_->elected->WithLabels({ifname}).Set(static_cast<double>(owners.size()));
   }
   metrics_->members->Clear();
   for (const auto& [ifindex, st] : segments_) {

@@ -162,6 +162,7 @@ class Layer2Speaker {
 
   struct Metrics {
     metrics::Family<metrics::Gauge>* owned = nullptr;
+    metrics::Family<metrics::Gauge>* elected = nullptr;  // VIPs with an owner on the segment
     metrics::Family<metrics::Gauge>* members = nullptr;
     metrics::Family<metrics::Counter>* adverts = nullptr;  // {interface, direction}
     metrics::Family<metrics::Counter>* gained = nullptr;

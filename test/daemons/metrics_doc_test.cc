@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -263,6 +264,48 @@ class MetricsDocTest : public ::testing::Test {
     }
   }
 
+  // Every ironlb_ metric the alert rules, their tests and the dashboard of packaging/monitoring/
+  // name is a family these live daemons export (a histogram's _bucket/_sum/_count included).
+  void ExpectMonitoringNamesExported(const std::string& speaker, const std::string& controller) {
+    std::set<std::string> exported;
+    for (const std::string* text : {&speaker, &controller}) {
+      for (const auto& [family, f] : ParseExposition(*text)) {
+        exported.insert(family);
+        if (f.type == "histogram") {
+          for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+            exported.insert(family + suffix);
+          }
+        }
+      }
+    }
+    const fs::path dir = fs::path(std::getenv("IRONLB_SOURCE_DIR")) / "packaging" / "monitoring";
+    int names = 0;
+    for (const char* file :
+         {"ironlb-alerts.yaml", "ironlb-alerts_test.yaml", "ironlb-dashboard.json"}) {
+      std::ifstream in(dir / file);
+      ASSERT_TRUE(in) << dir / file;
+      std::stringstream text;
+      text << in.rdbuf();
+      const std::string body = text.str();
+      for (size_t at = body.find("ironlb_"); at != std::string::npos;
+           at = body.find("ironlb_", at + 1)) {
+        if (at > 0 &&
+            (std::isalnum(static_cast<unsigned char>(body[at - 1])) || body[at - 1] == '_'))
+          continue;
+        size_t end = at;
+        while (end < body.size() &&
+               (std::isalnum(static_cast<unsigned char>(body[end])) || body[end] == '_')) {
+          ++end;
+        }
+        const std::string name = body.substr(at, end - at);
+        ++names;
+        EXPECT_TRUE(exported.count(name))
+            << file << " names " << name << ", which neither daemon exports";
+      }
+    }
+    EXPECT_GT(names, 20);
+  }
+
   std::string ns_;
   fs::path dir_;
   std::vector<pid_t> pids_;
@@ -328,6 +371,7 @@ TEST_F(MetricsDocTest, SpeakerAndControllerMetricsAreLintCleanAndDocumented) {
   EXPECT_THAT(controller, ::testing::HasSubstr("ironlb_build_info{component=\"controller\""));
   ExpectPromtoolClean(controller, "controller");
   ExpectDocumented(controller, "ironlb-controller");
+  ExpectMonitoringNamesExported(speaker, controller);
 }
 
 TEST(MetricsDocParseTest, FamiliesTypesAndLabels) {

@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -178,8 +179,13 @@ TEST_F(ManifestsTest, SpeakerRunsOnTheHostNetworkWithOnlyNetAdminAndNetRaw) {
     EXPECT_FALSE(sc.value("allowPrivilegeEscalation", true));
     const json caps = sc.value("capabilities", json::object());
     EXPECT_EQ(caps.value("drop", json::array()), json::array({"ALL"}));
+    // The speaker: NET_ADMIN and NET_RAW only. FRR's daemons also require SYS_ADMIN and
+    // NET_BIND_SERVICE.
+    const bool frr = c.value("name", "") == "frr";
     for (const json& cap : caps.value("add", json::array())) {
-      EXPECT_TRUE(cap == "NET_ADMIN" || cap == "NET_RAW") << "adds " << cap;
+      EXPECT_TRUE(cap == "NET_ADMIN" || cap == "NET_RAW" ||
+                  (frr && (cap == "SYS_ADMIN" || cap == "NET_BIND_SERVICE")))
+          << "adds " << cap;
     }
   }
   EXPECT_TRUE(names.count("speaker") && names.count("frr")) << "speaker and its FRR sidecar";
@@ -255,6 +261,180 @@ TEST_F(ManifestsTest, RbacIsLeastPrivilegeAndCoversWhatTheControllerDoes) {
       }
     }
   }
+}
+
+json Env(const json& container, const std::string& name) {
+  for (const json& e : container.value("env", json::array())) {
+    if (e.value("name", "") == name) return e;
+  }
+  return json();
+}
+
+json Container(const json& workload, const std::string& name) {
+  for (const json& c : Containers(workload)) {
+    if (c.value("name", "") == name) return c;
+  }
+  ADD_FAILURE() << "no container " << name;
+  return json::object();
+}
+
+json Volume(const json& workload, const std::string& name) {
+  for (const json& v : workload["spec"]["template"]["spec"].value("volumes", json::array())) {
+    if (v.value("name", "") == name) return v;
+  }
+  ADD_FAILURE() << "no volume " << name;
+  return json::object();
+}
+
+// Both daemons take their namespace from the pod's (the downward API), so a kustomize
+// `namespace:` moves them together.
+TEST_F(ManifestsTest, BothDaemonsFollowTheirPodsNamespace) {
+  for (const auto& [kind, name, container] :
+       {std::tuple{"DaemonSet", "ironlb-speaker", "speaker"},
+        std::tuple{"Deployment", "ironlb-controller", "controller"}}) {
+    SCOPED_TRACE(name);
+    const json c = Container(Named(kind, name), container);
+    EXPECT_THAT(c.value("args", std::vector<std::string>{}),
+                Contains("--namespace=$(POD_NAMESPACE)"));
+    EXPECT_EQ(Env(c, "POD_NAMESPACE")["valueFrom"]["fieldRef"]["fieldPath"], "metadata.namespace");
+  }
+}
+
+// BGP-only clusters need no key: the Secret's volume is optional (the speaker starts and says
+// layer 2 stays off). The status socket is on the node for `ironlbctl status` there.
+TEST_F(ManifestsTest, SpeakerKeyIsOptionalAndItsStatusSocketIsOnTheNode) {
+  const json ds = Named("DaemonSet", "ironlb-speaker");
+  const json key = Volume(ds, "layer2-key");
+  EXPECT_EQ(key["secret"]["secretName"], "ironlb-layer2-key");
+  EXPECT_TRUE(key["secret"].value("optional", false));
+  const json run = Volume(ds, "speaker-run");
+  EXPECT_EQ(run["hostPath"]["path"], "/run/ironlb");
+  bool mounted = false;
+  const json speaker = Container(ds, "speaker");
+  for (const json& m : speaker["volumeMounts"]) {
+    mounted |= m["name"] == "speaker-run" && m["mountPath"] == "/run/ironlb";
+  }
+  EXPECT_TRUE(mounted) << "the speaker's default --status-socket is /run/ironlb/speaker.sock";
+  EXPECT_EQ(Env(Container(ds, "frr"), "FRR_GRPC_GUARD")["value"], "1")
+      << "FRR's gRPC ports answer on loopback only";
+}
+
+TEST_F(ManifestsTest, EveryContainerHasRequestsAMemoryLimitAndProbes) {
+  for (const auto& [kind, name] :
+       {std::pair{"DaemonSet", "ironlb-speaker"}, std::pair{"Deployment", "ironlb-controller"}}) {
+    for (const json& c : Containers(Named(kind, name))) {
+      SCOPED_TRACE(c.value("name", ""));
+      EXPECT_TRUE(c["resources"]["requests"].contains("cpu"));
+      EXPECT_TRUE(c["resources"]["requests"].contains("memory"));
+      EXPECT_TRUE(c["resources"]["limits"].contains("memory"));
+      EXPECT_TRUE(c.contains("livenessProbe"));
+    }
+  }
+}
+
+TEST_F(ManifestsTest, ControllerHasADisruptionBudgetKeepingOneReplica) {
+  const json pdb = Named("PodDisruptionBudget", "ironlb-controller");
+  EXPECT_EQ(pdb["apiVersion"], "policy/v1");
+  EXPECT_EQ(pdb["spec"]["minAvailable"], 1);
+  EXPECT_EQ(pdb["spec"]["selector"]["matchLabels"],
+            Named("Deployment", "ironlb-controller")["spec"]["selector"]["matchLabels"]);
+}
+
+TEST_F(ManifestsTest, SpeakerReadsNoSecrets) {
+  for (const char* kind : {"Role", "ClusterRole"}) {
+    for (const json& role : OfKind(kind)) {
+      if (!absl::StartsWith(role["metadata"].value("name", ""), "ironlb-speaker")) continue;
+      for (const auto& [what, verbs] : Grants(role)) {
+        EXPECT_NE(what.second, "secrets") << kind << " " << role["metadata"]["name"];
+      }
+    }
+  }
+}
+
+// Debian's kubectl (kubernetes-client, unpacked by packaging/install-deps.sh) builds the
+// kustomization, as `kubectl apply -k` does; an overlay with another namespace moves every
+// namespaced object and every ServiceAccount subject there, and its `images:` renames the
+// three images.
+std::string Run(const std::string& command, int* status) {
+  std::string out;
+  FILE* p = popen(command.c_str(), "r");
+  if (p == nullptr) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  *status = pclose(p);
+  return out;
+}
+
+std::vector<json> Kustomize(const fs::path& dir) {
+  const std::string kubectl = IRONLB_DEBIAN_KUBECTL;
+  EXPECT_TRUE(fs::exists(kubectl)) << kubectl << " missing: run packaging/install-deps.sh";
+  int status = -1;
+  const std::string yaml =
+      Run(absl::StrCat(kubectl, " kustomize ", dir.string(), " 2>&1"), &status);
+  EXPECT_EQ(status, 0) << yaml;
+  std::vector<config::Diagnostic> problems;
+  std::vector<json> out;
+  for (config::Document& d : config::ReadYamlDocuments(yaml, "kustomize", &problems)) {
+    out.push_back(std::move(d.object));
+  }
+  for (const config::Diagnostic& d : problems) ADD_FAILURE() << d.ToString();
+  return out;
+}
+
+TEST_F(ManifestsTest, DebiansKubectlKustomizeBuildsEveryObject) {
+  const std::vector<json> built = Kustomize(kDir);
+  std::multiset<std::string> want, got;
+  for (const Manifest& m : manifests_) {
+    if (m.object.value("kind", "") == "Kustomization") continue;
+    want.insert(absl::StrCat(m.object["kind"].get<std::string>(), "/",
+                             m.object["metadata"]["name"].get<std::string>()));
+  }
+  for (const json& o : built) {
+    got.insert(
+        absl::StrCat(o["kind"].get<std::string>(), "/", o["metadata"]["name"].get<std::string>()));
+  }
+  EXPECT_EQ(got, want);
+}
+
+TEST_F(ManifestsTest, AKustomizeOverlayMovesEverythingToItsNamespaceAndRenamesTheImages) {
+  const fs::path dir = fs::path(::testing::TempDir()) / "ironlb-overlay";
+  fs::remove_all(dir);
+  fs::create_directories(dir / "overlay");
+  fs::copy(kDir, dir / "base", fs::copy_options::recursive);
+  std::ofstream(dir / "overlay" / "kustomization.yaml")
+      << "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+         "namespace: lb\nbases:\n- ../base\n"
+         "patchesJson6902:\n- target:\n    version: v1\n    kind: Namespace\n"
+         "    name: ironlb-system\n  path: namespace-name.yaml\nimages:\n"
+         "- name: ironlb/speaker\n  newName: registry.example/ironlb/speaker\n  newTag: v9\n"
+         "- name: ironlb/controller\n  newName: registry.example/ironlb/controller\n"
+         "  newTag: v9\n- name: ironlb/frr\n  newName: registry.example/ironlb/frr\n"
+         "  newTag: v9\n";
+  // kustomize before v3 (kubectl 1.20's) leaves the Namespace object's name as it is.
+  std::ofstream(dir / "overlay" / "namespace-name.yaml")
+      << "- op: replace\n  path: /metadata/name\n  value: lb\n";
+  const std::vector<json> built = Kustomize(dir / "overlay");
+  ASSERT_FALSE(built.empty());
+  int images = 0;
+  for (const json& o : built) {
+    const std::string kind = o.value("kind", "");
+    SCOPED_TRACE(absl::StrCat(kind, "/", o["metadata"].value("name", "")));
+    if (o["metadata"].contains("namespace")) EXPECT_EQ(o["metadata"]["namespace"], "lb");
+    if (kind == "Namespace") EXPECT_EQ(o["metadata"]["name"], "lb");
+    for (const json& subject : o.value("subjects", json::array())) {
+      EXPECT_EQ(subject.value("namespace", ""), "lb");
+    }
+    if (kind == "DaemonSet" || kind == "Deployment") {
+      for (const json& c : Containers(o)) {
+        EXPECT_TRUE(absl::StartsWith(c.value("image", ""), "registry.example/ironlb/"));
+        EXPECT_TRUE(absl::EndsWith(c.value("image", ""), ":v9"));
+        ++images;
+      }
+    }
+  }
+  EXPECT_EQ(images, 3);
+  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -1,0 +1,52 @@
+// ironlb-fake-apiserver: the fake Kubernetes API server of test/kube/ as a program, for tests
+// that drive it with other clients (Debian's kubectl) or run the daemons against it from
+// elsewhere (an image's root file system). Listens on --bind and a free port, writes a
+// kubeconfig for it to --kubeconfig_out (token "test", namespace ironlb-system), prints its URL
+// on stdout, and serves until SIGTERM or SIGINT.
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "test/kube/fake_api_server.h"
+
+ABSL_FLAG(std::string, bind, "127.0.0.1", "Address to listen on (a free port is chosen).");
+ABSL_FLAG(std::string, kubeconfig_out, "", "Write a kubeconfig for this server here.");
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "The fake Kubernetes API server of ironlb's tests.\n"
+      "Usage: ironlb-fake-apiserver [--bind ADDRESS] [--kubeconfig_out FILE]");
+  absl::ParseCommandLine(argc, argv);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);  // before the server's threads start
+
+  ironlb::kube::testing::FakeApiServer::Options options;
+  options.bind_address = absl::GetFlag(FLAGS_bind);
+  auto server = ironlb::kube::testing::FakeApiServer::Start(options);
+  if (!server.ok()) {
+    std::fprintf(stderr, "ironlb-fake-apiserver: %s\n", server.status().ToString().c_str());
+    return 1;
+  }
+  if (const std::string out = absl::GetFlag(FLAGS_kubeconfig_out); !out.empty()) {
+    std::ofstream(out) << absl::StrCat(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: fake\n  cluster:\n    server: ",
+        (*server)->url(),
+        "\nusers:\n- name: test\n  user:\n    token: test\n"
+        "contexts:\n- name: fake\n  context:\n    cluster: fake\n    user: test\n"
+        "    namespace: ironlb-system\ncurrent-context: fake\n");
+  }
+  std::printf("%s\n", (*server)->url().c_str());
+  std::fflush(stdout);
+  int sig = 0;
+  sigwait(&set, &sig);
+  return 0;
+}

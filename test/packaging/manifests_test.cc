@@ -11,6 +11,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "config/kinds.h"
 #include "config/loader.h"
 #include "config/yaml_documents.h"
 #include "controller/config_resources.h"
@@ -261,6 +262,25 @@ TEST_F(ManifestsTest, RbacIsLeastPrivilegeAndCoversWhatTheControllerDoes) {
       }
     }
   }
+}
+
+// A cluster switches from MetalLB with nothing else: both daemons may read (only read) every
+// MetalLB kind they watch.
+TEST_F(ManifestsTest, BothDaemonsMayReadMetalLBsObjects) {
+  using Verbs = std::set<std::string>;
+  std::map<std::pair<std::string, std::string>, Verbs> expected;
+  for (const config::Kind& k : config::kMetalLBKinds) {
+    expected[{config::kMetalLBGroup, k.plural}] = Verbs{"get", "list", "watch"};
+  }
+  EXPECT_EQ(Grants(Named("ClusterRole", "ironlb-metallb-reader")), expected);
+  const json binding = Named("ClusterRoleBinding", "ironlb-metallb-reader");
+  EXPECT_EQ(binding["roleRef"].value("name", ""), "ironlb-metallb-reader");
+  std::set<std::string> subjects;
+  for (const json& s : binding["subjects"]) {
+    EXPECT_EQ(s.value("kind", ""), "ServiceAccount");
+    subjects.insert(s.value("name", ""));
+  }
+  EXPECT_EQ(subjects, (std::set<std::string>{"ironlb-controller", "ironlb-speaker"}));
 }
 
 json Env(const json& container, const std::string& name) {

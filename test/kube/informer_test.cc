@@ -3,9 +3,9 @@
 #include "kube/informer.h"
 
 #include <atomic>
-#include <thread>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"

@@ -109,7 +109,14 @@ std::vector<std::string> Normalized(const std::vector<std::string>& args) {
     if (a == "--") positional_only = true;
     const bool single_dash_long =
         !positional_only && a.size() > 2 && a[0] == '-' && a[1] != '-' && a[1] != 'o';
-    doubled.push_back(single_dash_long ? "-" + a : a);
+    const std::string b = single_dash_long ? "-" + a : a;
+    // "--flag=" sets an empty value (as Abseil did); CLI11 would take the next argument.
+    if (!positional_only && b.size() > 3 && b.rfind("--", 0) == 0 && b.back() == '=') {
+      doubled.push_back(b.substr(0, b.size() - 1));
+      doubled.push_back("");
+      continue;
+    }
+    doubled.push_back(b);
   }
   return RenameFlagChars(doubled, '_', '-');
 }

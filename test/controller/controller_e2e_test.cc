@@ -153,16 +153,17 @@ TEST_F(ControllerE2eTest, SharingKeysPutServicesOnOneAddressOnlyWhenPortsDoNotCl
   server_->Put(kServices, ServiceJson("shop", "https", {443}, metallb));
   server_->Put(kServices, ServiceJson("shop", "http-alt", {80}, share));  // port 80 taken
   server_->Put(kServices, ServiceJson("shop", "plain", {8080}));          // no key
-  server_->Put(kServices, ServiceJson("other", "http", {8443}, share));   // other namespace
+  // Another namespace shares too, as in MetalLB (restrictSharingToNamespace opts out).
+  server_->Put(kServices, ServiceJson("other", "http", {8443}, share));
   StartController();
   ASSERT_TRUE(Eventually([&] { return Assigned(*server_).size() == 5; }));
   EXPECT_EQ(Ips("shop", "http"), Ips("shop", "https"));
   EXPECT_NE(Ips("shop", "http"), Ips("shop", "http-alt"));
   EXPECT_NE(Ips("shop", "http"), Ips("shop", "plain"));
-  EXPECT_NE(Ips("shop", "http"), Ips("other", "http"));
+  EXPECT_EQ(Ips("shop", "http"), Ips("other", "http"));
   ASSERT_TRUE(Eventually([&] { return Settled(); }));
   EXPECT_THAT(EventsAbout(*server_, "Service", "shop", "https"),
-              ElementsAre(HasSubstr("(shared with shop/http)")));
+              ElementsAre(HasSubstr("(shared with other/http, shop/http)")));
 }
 
 TEST_F(ControllerE2eTest, DeletedPoolMovesServicesOrLeavesThemPendingWithTheReason) {

@@ -173,6 +173,7 @@ TEST_F(ControllerE2eTest, DeletedPoolMovesServicesOrLeavesThemPendingWithTheReas
   server_->Put(kServices, ServiceJson("shop", "pinned", {80}, {{"ironlb.io/pool", "a"}}));
   StartController();
   ASSERT_TRUE(Eventually([&] { return Assigned(*server_).size() == 2; }));
+  ASSERT_TRUE(Eventually([&] { return Settled(); }));  // the annotation follows the status
   EXPECT_EQ(PoolAnnotation(Service("shop", "auto")), "a");
   const std::vector<std::string> pinned_ip = Ips("shop", "pinned");
 
@@ -218,6 +219,7 @@ TEST_F(ControllerE2eTest, DeleteTypeChangeAndClassChangeReleaseAddressesToWaitin
     auto now = Assigned(*server_);
     return now.size() == 3 && now.count("shop/d") && now.count("shop/e") && now.count("shop/f");
   })) << ::testing::PrintToString(Assigned(*server_));
+  ASSERT_TRUE(Eventually([&] { return Settled(); }));  // the annotation follows the status
   EXPECT_THAT(Ips("shop", "b"), IsEmpty());
   EXPECT_EQ(PoolAnnotation(Service("shop", "b")), "");
   EXPECT_THAT(Ips("shop", "c"), IsEmpty());
@@ -257,6 +259,8 @@ TEST_F(ControllerE2eTest, NamespaceLabelsSteerPoolSelection) {
   server_->Put(kServices, ServiceJson("lab", "web"));
   StartController();
   ASSERT_TRUE(Eventually([&] { return Assigned(*server_).size() == 2; }));
+  // The pool annotation is a patch of its own, after the status: wait until writes are done.
+  ASSERT_TRUE(Eventually([&] { return Settled(); }));
   EXPECT_EQ(PoolAnnotation(Service("shop", "web")), "prod");
   EXPECT_EQ(PoolAnnotation(Service("lab", "web")), "general");
   // A namespace labelled later: its new Services come from the matching pool.

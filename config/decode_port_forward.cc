@@ -7,17 +7,6 @@ namespace ironlb::config {
 namespace {
 const FieldPath kSpec = FieldPath{}.Key("spec");
 
-std::optional<IpAddress> ReadAddress(const Json& spec, const FieldPath& path, absl::string_view key,
-                                     FieldContext& ctx) {
-  auto text = ReadString(spec, path, key, ctx);
-  if (!text) return std::nullopt;
-  auto a = IpAddress::Parse(*text);
-  if (!a.ok()) {
-    ctx.Error(path.Key(key), std::string(a.status().message()));
-    return std::nullopt;
-  }
-  return *a;
-}
 }  // namespace
 
 void DecodePortForward(const Json& spec, PortForward& pf, FieldContext& ctx) {

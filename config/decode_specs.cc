@@ -30,18 +30,6 @@ std::optional<TcpMss> ReadMss(const Json& spec, const FieldPath& path, absl::str
   return *mss;
 }
 
-std::optional<IpAddress> ReadAddress(const Json& spec, const FieldPath& path, absl::string_view key,
-                                     FieldContext& ctx) {
-  auto text = ReadString(spec, path, key, ctx);
-  if (!text) return std::nullopt;
-  auto a = IpAddress::Parse(*text);
-  if (!a.ok()) {
-    ctx.Error(path.Key(key), std::string(a.status().message()));
-    return std::nullopt;
-  }
-  return *a;
-}
-
 // BGPPeer fields read into the model but not yet applied by the speaker: a warning names each
 // one that is set, so a session never silently differs from what was asked. (Entries leave
 // this list as the BGP code applies them.)
@@ -108,6 +96,18 @@ void ReadTimers(const Json& spec, BGPPeer& peer, FieldContext& ctx) {
 }
 
 }  // namespace
+
+std::optional<IpAddress> ReadAddress(const Json& spec, const FieldPath& path, absl::string_view key,
+                                     FieldContext& ctx) {
+  auto text = ReadString(spec, path, key, ctx);
+  if (!text) return std::nullopt;
+  auto a = IpAddress::Parse(*text);
+  if (!a.ok()) {
+    ctx.Error(path.Key(key), std::string(a.status().message()));
+    return std::nullopt;
+  }
+  return *a;
+}
 
 void DecodeAddressPool(const Json& spec, Flavor flavor, AddressPool& pool, FieldContext& ctx) {
   if (flavor == Flavor::kMetalLB) {

@@ -2,12 +2,19 @@
 // (same field names and meaning; `Flavor` says which fields the group has).
 #pragma once
 
+#include <optional>
+
+#include "common/ip.h"
 #include "config/fields.h"
 #include "config/types.h"
 
 namespace ironlb::config {
 
 enum class Flavor { kIronlb, kMetalLB };
+
+// `key` of `spec` as an IP address; a bad one is an error naming the field.
+std::optional<IpAddress> ReadAddress(const Json& spec, const FieldPath& path, absl::string_view key,
+                                     FieldContext& ctx);
 
 void DecodeAddressPool(const Json& spec, Flavor flavor, AddressPool& pool, FieldContext& ctx);
 void DecodeL2Advertisement(const Json& spec, Flavor flavor, L2Advertisement& adv,

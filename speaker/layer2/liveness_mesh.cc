@@ -14,6 +14,7 @@
 
 #include "common/errno_status.h"
 #include "common/log.h"
+#include "common/sockaddr.h"
 
 namespace ironlb::speaker {
 namespace {
@@ -44,22 +45,6 @@ bool Proof(const std::string& key, const uint8_t* nonce, const std::string& name
                    reinterpret_cast<const unsigned char*>(msg.data()), msg.size(), out, kMac,
                    &len) != nullptr &&
          len == kMac;
-}
-
-socklen_t ToSockaddr(const IpAddress& a, uint16_t port, sockaddr_storage* ss) {
-  std::memset(ss, 0, sizeof(*ss));
-  if (a.is_v4()) {
-    auto* s4 = reinterpret_cast<sockaddr_in*>(ss);
-    s4->sin_family = AF_INET;
-    s4->sin_port = htons(port);
-    s4->sin_addr = a.ToV4();
-    return sizeof(sockaddr_in);
-  }
-  auto* s6 = reinterpret_cast<sockaddr_in6*>(ss);
-  s6->sin6_family = AF_INET6;
-  s6->sin6_port = htons(port);
-  s6->sin6_addr = a.ToV6();
-  return sizeof(sockaddr_in6);
 }
 
 std::string AddressOf(const sockaddr_storage& ss) {

@@ -15,7 +15,7 @@
 #include "common/log.h"
 #include "speaker/mss_plan.h"
 #include "speaker/standalone_services.h"
-#include "speaker/status_snapshot.h"
+#include "speaker/status/status_snapshot.h"
 
 namespace ironlb::speaker {
 namespace {

@@ -17,11 +17,14 @@
 
 ABSL_FLAG(std::string, bind, "127.0.0.1", "Address to listen on (a free port is chosen).");
 ABSL_FLAG(std::string, kubeconfig_out, "", "Write a kubeconfig for this server here.");
+ABSL_FLAG(bool, strict, false,
+          "Behave as a real cluster where unit tests are lenient: refuse objects in namespaces "
+          "that do not exist, and serve only built-in types and those of stored CRDs.");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "The fake Kubernetes API server of ironlb's tests.\n"
-      "Usage: ironlb-fake-apiserver [--bind ADDRESS] [--kubeconfig_out FILE]");
+      "Usage: ironlb-fake-apiserver [--bind ADDRESS] [--kubeconfig_out FILE] [--strict]");
   absl::ParseCommandLine(argc, argv);
   sigset_t set;
   sigemptyset(&set);
@@ -31,6 +34,8 @@ int main(int argc, char** argv) {
 
   ironlb::kube::testing::FakeApiServer::Options options;
   options.bind_address = absl::GetFlag(FLAGS_bind);
+  options.require_namespaces = absl::GetFlag(FLAGS_strict);
+  options.strict_types = absl::GetFlag(FLAGS_strict);
   auto server = ironlb::kube::testing::FakeApiServer::Start(options);
   if (!server.ok()) {
     std::fprintf(stderr, "ironlb-fake-apiserver: %s\n", server.status().ToString().c_str());

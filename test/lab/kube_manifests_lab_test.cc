@@ -1,0 +1,250 @@
+// What the shipped manifests run, on the lab's LAN: `kubectl kustomize packaging/kubernetes`
+// stored in the fake API server (in the client's namespace, on its LAN address; namespaces
+// must exist, only built-in and CRD-defined types are served), the controller Deployment's two
+// replicas (leader election; one in the client's namespace, one in the router's, as two pods)
+// and the speaker DaemonSet's pod on each of three nodes, each started with exactly the
+// container's args and env read from the kustomized YAML (manifest_pods.h fills in only what
+// the kubelet would: downward API, volumes, API server).
+//
+// Layer 2: a Service is created -> the leader writes its address -> the owner node answers ARP
+// -> the client's traffic reaches the owner; the owner drained (excluded from load balancers),
+// NetworkUnavailable, or its Node deleted -> the address moves. The leader killed mid-way:
+// nothing moves, the standby takes over and serves new Services.
+#include <signal.h>
+
+#include <fstream>
+#include <set>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/status_macros.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "test/kube/fake_api_server.h"
+#include "test/lab/api_server_in_netns.h"
+#include "test/lab/failover_trial.h"
+#include "test/lab/lab.h"
+#include "test/lab/manifest_pods.h"
+#include "test/lab/prober.h"
+#include "test/speaker/kube_objects.h"
+#include "test/support/status_matchers.h"
+
+namespace ironlb::lab {
+namespace {
+
+using ::ironlb::testing::IsOk;
+using kube::testing::FakeApiServer;
+using nlohmann::json;
+using namespace ::ironlb::speaker::testing;  // NOLINT
+
+constexpr char kServices[] = "v1/services";
+constexpr char kNodes[] = "v1/nodes";
+constexpr char kLeases[] = "coordination.k8s.io/v1/leases";
+constexpr char kPools[] = "ironlb.io/v1alpha1/addresspools";
+constexpr char kL2[] = "ironlb.io/v1alpha1/l2advertisements";
+const std::vector<std::string> kVips = {"10.90.0.200", "10.90.0.201", "10.90.0.202"};
+
+class KubeManifestsLabTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto objects = KustomizedObjects(IRONLB_DEBIAN_KUBECTL,
+                                     std::string(IRONLB_SOURCE_DIR) + "/packaging/kubernetes");
+    ASSERT_THAT(objects, IsOk());
+    objects_ = std::move(*objects);
+    const json ds = FindObject(objects_, "DaemonSet", "ironlb-speaker");
+    ASSERT_FALSE(ds.is_null());
+    ns_ = ds["metadata"]["namespace"];
+
+    auto l = Lab::Create({.speakers = 3, .router = true});
+    ASSERT_THAT(l, IsOk());
+    lab_ = std::move(*l);
+    FakeApiServer::Options options;
+    options.require_namespaces = true;
+    options.strict_types = true;
+    auto api = StartApiServerIn(lab_->client(), options);
+    ASSERT_THAT(api, IsOk());
+    api_ = std::move(*api);
+    for (const json& o : objects_) ASSERT_THAT(api_->Apply(o), IsOk()) << o.dump();
+
+    kubeconfig_ = lab_->work_dir() + "/kubeconfig";
+    std::ofstream(kubeconfig_) << "apiVersion: v1\nkind: Config\n"
+                               << "clusters: [{name: lab, cluster: {server: " << api_->url()
+                               << "}}]\n"
+                               << "users: [{name: lab, user: {token: lab-token}}]\n"
+                               << "contexts: [{name: lab, context: {cluster: lab, user: lab}}]\n"
+                               << "current-context: lab\n";
+    // The key Secret, created as the install guide says.
+    key_ = "lab-speakers-shared-key-0123456789abcdef";
+    ASSERT_THAT(api_->Apply({{"apiVersion", "v1"},
+                             {"kind", "Secret"},
+                             {"metadata", {{"name", "ironlb-layer2-key"}, {"namespace", ns_}}},
+                             {"type", "Opaque"},
+                             {"data", {{"key", absl::Base64Escape(key_)}}}}),
+                IsOk());
+    ASSERT_THAT(api_->Apply({{"apiVersion", "v1"},
+                             {"kind", "Namespace"},
+                             {"metadata", {{"name", "lab"}}},
+                             {"status", {{"phase", "Active"}}}}),
+                IsOk());
+    for (const Host& h : lab_->speakers()) {
+      api_->Put(kNodes, NodeObject(h.name));
+      for (const std::string& vip : kVips) ASSERT_THAT(lab_->AddVip(h, vip), IsOk());
+    }
+    api_->Put(kPools, PoolObject(ns_, "lan", kVips.front() + "-" + kVips.back()));
+    api_->Put(kL2, L2AdvertisementObject(ns_, "lan", "lan"));
+
+    ASSERT_NO_FATAL_FAILURE(StartController(0, lab_->client()));
+    ASSERT_NO_FATAL_FAILURE(StartController(1, *lab_->router()));
+    for (const Host& h : lab_->speakers()) ASSERT_NO_FATAL_FAILURE(StartSpeaker(h));
+  }
+  void TearDown() override {
+    speakers_.clear();
+    controllers_.clear();
+    api_.reset();
+    lab_.reset();
+  }
+
+  void StartController(int replica, const Host& host) {
+    const std::string pod = absl::StrCat("ironlb-controller-5d8f7c9b4-", replica);
+    auto cmd = CommandOf(objects_, "Deployment", "ironlb-controller", "controller",
+                         IRONLB_CONTROLLER_BINARY,
+                         {.pod_name = pod, .node_name = host.name, .kubeconfig = kubeconfig_});
+    ASSERT_THAT(cmd, IsOk());
+    auto p = lab_->Spawn(host, cmd->WithEnv(), pod);
+    ASSERT_THAT(p, IsOk());
+    controllers_[pod] = std::move(*p);
+  }
+
+  void StartSpeaker(const Host& h) {
+    const std::string dir = absl::StrCat(lab_->work_dir(), "/pod-speaker-", h.name);
+    PodFacts pod{.pod_name = "ironlb-speaker-" + h.name,
+                 .node_name = h.name,
+                 .kubeconfig = kubeconfig_,
+                 .volume_dirs = {{"layer2-key", dir + "/layer2-key"},
+                                 {"frr-run", dir + "/frr-run"},
+                                 {"speaker-run", dir + "/run-ironlb"}}};
+    for (const auto& [volume, path] : pod.volume_dirs) {
+      ASSERT_THAT(RunChecked({"mkdir", "-p", path}), IsOk());
+    }
+    // The Secret volume: one file per data key.
+    std::ofstream(dir + "/layer2-key/key") << key_;
+    auto cmd =
+        CommandOf(objects_, "DaemonSet", "ironlb-speaker", "speaker", IRONLB_SPEAKER_BINARY, pod);
+    ASSERT_THAT(cmd, IsOk());
+    // The status socket's default path is inside the speaker-run hostPath volume.
+    std::vector<std::string> argv = cmd->WithEnv();
+    argv.push_back("--status-socket=" + dir + "/run-ironlb/speaker.sock");
+    auto p = lab_->Spawn(h, argv, "ironlb-speaker-" + h.name);
+    ASSERT_THAT(p, IsOk());
+    speakers_[h.name] = std::move(*p);
+  }
+
+  std::string LeaseHolder() const {
+    auto lease = api_->Object(kLeases, ns_, "ironlb-controller");
+    if (!lease || !(*lease)["spec"].contains("holderIdentity")) return "";
+    return (*lease)["spec"]["holderIdentity"].get<std::string>();
+  }
+  std::string AddressOf(const std::string& service) const {
+    auto svc = api_->Object(kServices, "lab", service);
+    if (!svc) return "";
+    const json ingress = (*svc)["status"]["loadBalancer"].value("ingress", json::array());
+    return ingress.empty() ? "" : ingress[0].value("ip", "");
+  }
+  // Waits (60 s at most) until `service` has an address.
+  std::string EventuallyAddressOf(const std::string& service) const {
+    for (int i = 0; i < 600; ++i) {
+      if (std::string ip = AddressOf(service); !ip.empty()) return ip;
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    return "";
+  }
+  // Waits (30 s at most) until the client's traffic to `vip` is answered by one node, not in
+  // `not_by`, five times in a row; that node. Ownership is sticky (a VIP stays where it is
+  // answered while that node is eligible), so which node it is is not predicted here.
+  absl::StatusOr<std::string> ServedBy(const std::string& vip,
+                                       const std::set<std::string>& not_by = {}) {
+    std::string last;
+    int same = 0;
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    while (absl::Now() < deadline) {
+      absl::StatusOr<std::string> who =
+          ProbeOnce(lab_->client().netns, vip, 8080, Protocol::kTcp, absl::Milliseconds(500));
+      if (who.ok() && not_by.count(*who) == 0) {
+        same = *who == last ? same + 1 : 1;
+        last = *who;
+        if (same == 5) return last;
+      } else {
+        same = 0;
+        last = who.ok() ? *who : who.status().ToString();
+      }
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    return absl::DeadlineExceededError(absl::StrCat(vip,
+                                                    ":8080 not served steadily by a node "
+                                                    "other than [",
+                                                    absl::StrJoin(not_by, ","), "]; last: ", last));
+  }
+  void SetNode(const std::string& name, bool exclude, bool network_unavailable) {
+    api_->Put(kNodes, NodeObject(name, exclude, network_unavailable));
+  }
+
+  std::vector<json> objects_;
+  std::string ns_;
+  std::string kubeconfig_;
+  std::string key_;
+  std::unique_ptr<Lab> lab_;
+  std::unique_ptr<FakeApiServer> api_;
+  std::map<std::string, std::unique_ptr<HostProcess>> controllers_;
+  std::map<std::string, std::unique_ptr<HostProcess>> speakers_;
+};
+
+TEST_F(KubeManifestsLabTest, Layer2ServiceGetsAnAddressThatMovesWithItsNodeButNotWithTheLeader) {
+  // One replica leads; a Service gets an address from the pool; a node answers ARP for it and
+  // the client's traffic reaches that node's backend.
+  api_->Put(kServices, ServiceObject("lab", "web", ""));
+  const std::string vip = EventuallyAddressOf("web");
+  ASSERT_THAT(kVips, ::testing::Contains(vip));
+  const std::string leader = LeaseHolder();
+  ASSERT_EQ(controllers_.count(leader), 1u) << "lease held by '" << leader << "'";
+  absl::StatusOr<std::string> owner = ServedBy(vip);
+  ASSERT_THAT(owner, IsOk());
+
+  // The leader dies mid-way (SIGKILL: no goodbye): the Service keeps its address and is still
+  // served; the standby takes the Lease and serves the next Service.
+  controllers_[leader]->Kill();
+  std::string standby;
+  for (int i = 0; i < 600 && (standby.empty() || standby == leader); ++i) {
+    standby = LeaseHolder();
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  ASSERT_EQ(controllers_.count(standby), 1u) << "lease held by '" << standby << "'";
+  ASSERT_NE(standby, leader);
+  api_->Put(kServices, ServiceObject("lab", "web2", ""));
+  const std::string vip2 = EventuallyAddressOf("web2");
+  EXPECT_THAT(kVips, ::testing::Contains(vip2));
+  EXPECT_NE(vip2, vip);
+  EXPECT_EQ(AddressOf("web"), vip);
+  EXPECT_THAT(ServedBy(vip2), IsOk());
+  owner = ServedBy(vip);
+  ASSERT_THAT(owner, IsOk());
+
+  // The owner drained (excluded from external load balancers): the address moves away.
+  SetNode(*owner, /*exclude=*/true, false);
+  absl::StatusOr<std::string> heir = ServedBy(vip, {*owner});
+  ASSERT_THAT(heir, IsOk());
+  SetNode(*owner, false, false);
+  // NetworkUnavailable on the node that answers now: moves again.
+  SetNode(*heir, false, /*network_unavailable=*/true);
+  absl::StatusOr<std::string> third = ServedBy(vip, {*heir});
+  ASSERT_THAT(third, IsOk());
+  SetNode(*heir, false, false);
+  // The answering node's Node object deleted: moves, and both Services keep their addresses.
+  ASSERT_TRUE(api_->Remove(kNodes, "", *third));
+  EXPECT_THAT(ServedBy(vip, {*third}), IsOk());
+  EXPECT_EQ(AddressOf("web"), vip);
+  EXPECT_EQ(AddressOf("web2"), vip2);
+}
+
+}  // namespace
+}  // namespace ironlb::lab

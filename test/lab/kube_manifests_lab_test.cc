@@ -16,6 +16,7 @@
 #include <set>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
@@ -24,6 +25,7 @@
 #include "test/kube/fake_api_server.h"
 #include "test/lab/api_server_in_netns.h"
 #include "test/lab/failover_trial.h"
+#include "test/lab/frr_host.h"
 #include "test/lab/lab.h"
 #include "test/lab/manifest_pods.h"
 #include "test/lab/prober.h"
@@ -94,16 +96,24 @@ class KubeManifestsLabTest : public ::testing::Test {
     api_->Put(kPools, PoolObject(ns_, "lan", kVips.front() + "-" + kVips.back()));
     api_->Put(kL2, L2AdvertisementObject(ns_, "lan", "lan"));
 
+    ASSERT_NO_FATAL_FAILURE(BeforePods());
     ASSERT_NO_FATAL_FAILURE(StartController(0, lab_->client()));
     ASSERT_NO_FATAL_FAILURE(StartController(1, *lab_->router()));
     for (const Host& h : lab_->speakers()) ASSERT_NO_FATAL_FAILURE(StartSpeaker(h));
   }
   void TearDown() override {
     speakers_.clear();
+    sidecars_.clear();
+    for (const std::string& dir : sidecar_dirs_) (void)RunCommand({"rm", "-rf", dir});
+    router_frr_.reset();
     controllers_.clear();
     api_.reset();
     lab_.reset();
   }
+  // Tests that need more than layer 2 set it up here (before any pod starts).
+  virtual void BeforePods() {}
+  // Whether each speaker pod also runs its FRR sidecar.
+  virtual bool WithFrr() const { return false; }
 
   void StartController(int replica, const Host& host) {
     const std::string pod = absl::StrCat("ironlb-controller-5d8f7c9b4-", replica);
@@ -118,14 +128,31 @@ class KubeManifestsLabTest : public ::testing::Test {
 
   void StartSpeaker(const Host& h) {
     const std::string dir = absl::StrCat(lab_->work_dir(), "/pod-speaker-", h.name);
+    // The sidecar shares the frr-run emptyDir (/var/run/ironlb-frr) with the speaker; three
+    // sidecars on one machine each get their own FRR pathspace inside it (the directory the
+    // FRR build uses), named after the node's namespace.
+    const std::string frr_run = WithFrr() ? "/var/run/ironlb-frr/" + h.netns : dir + "/frr-run";
     PodFacts pod{.pod_name = "ironlb-speaker-" + h.name,
                  .node_name = h.name,
                  .kubeconfig = kubeconfig_,
                  .volume_dirs = {{"layer2-key", dir + "/layer2-key"},
-                                 {"frr-run", dir + "/frr-run"},
+                                 {"frr-run", frr_run},
                                  {"speaker-run", dir + "/run-ironlb"}}};
     for (const auto& [volume, path] : pod.volume_dirs) {
       ASSERT_THAT(RunChecked({"mkdir", "-p", path}), IsOk());
+    }
+    if (WithFrr()) {
+      sidecar_dirs_.push_back(frr_run);
+      PodFacts sidecar_pod = pod;
+      sidecar_pod.kubeconfig = "";
+      auto frr =
+          CommandOf(objects_, "DaemonSet", "ironlb-speaker", "frr",
+                    std::string(IRONLB_SOURCE_DIR) + "/packaging/frr/ironlb-frr.sh", sidecar_pod);
+      ASSERT_THAT(frr, IsOk());
+      frr->env["FRR_PATHSPACE"] = h.netns;
+      auto p = lab_->Spawn(h, frr->WithEnv(), "frr-sidecar-" + h.name);
+      ASSERT_THAT(p, IsOk());
+      sidecars_[h.name] = std::move(*p);
     }
     // The Secret volume: one file per data key.
     std::ofstream(dir + "/layer2-key/key") << key_;
@@ -197,6 +224,9 @@ class KubeManifestsLabTest : public ::testing::Test {
   std::unique_ptr<FakeApiServer> api_;
   std::map<std::string, std::unique_ptr<HostProcess>> controllers_;
   std::map<std::string, std::unique_ptr<HostProcess>> speakers_;
+  std::map<std::string, std::unique_ptr<HostProcess>> sidecars_;
+  std::vector<std::string> sidecar_dirs_;
+  std::unique_ptr<FrrHost> router_frr_;
 };
 
 TEST_F(KubeManifestsLabTest, Layer2ServiceGetsAnAddressThatMovesWithItsNodeButNotWithTheLeader) {
@@ -244,6 +274,116 @@ TEST_F(KubeManifestsLabTest, Layer2ServiceGetsAnAddressThatMovesWithItsNodeButNo
   EXPECT_THAT(ServedBy(vip, {*third}), IsOk());
   EXPECT_EQ(AddressOf("web"), vip);
   EXPECT_EQ(AddressOf("web2"), vip2);
+}
+
+// BGP: an FRR sidecar per speaker pod (the image's entrypoint, packaging/frr/ironlb-frr.sh,
+// with the frr container's env) and an FRR router peering with the three nodes.
+class KubeManifestsBgpLabTest : public KubeManifestsLabTest {
+ protected:
+  static constexpr uint32_t kAsn = 64512;  // iBGP: the router keeps the speakers' next hops
+  bool WithFrr() const override { return true; }
+  void BeforePods() override {
+    router_frr_ = std::make_unique<FrrHost>(lab_.get(), *lab_->router());
+    ASSERT_THAT(router_frr_->Start({"zebra", "bgpd"}), IsOk());
+    std::vector<std::string> cfg = {"configure terminal", absl::StrCat("router bgp ", kAsn),
+                                    "bgp router-id 10.90.0.1", "no bgp default ipv4-unicast"};
+    for (const Host& s : lab_->speakers()) {
+      cfg.push_back(absl::StrCat("neighbor ", s.ipv4, " remote-as ", kAsn));
+      cfg.push_back(absl::StrCat("neighbor ", s.ipv4, " timers 3 9"));
+    }
+    cfg.push_back("address-family ipv4 unicast");
+    cfg.push_back("maximum-paths ibgp 8");
+    for (const Host& s : lab_->speakers()) {
+      cfg.push_back(absl::StrCat("neighbor ", s.ipv4, " activate"));
+    }
+    cfg.push_back("exit-address-family");
+    ASSERT_THAT(router_frr_->Vtysh(cfg), IsOk());
+    // A routed pool; its addresses on every node's lo, as kube-proxy would serve them.
+    api_->Put(kPools, PoolObject(ns_, "routed", "10.90.100.10-10.90.100.12"));
+    for (const Host& h : lab_->speakers()) {
+      for (const char* vip : {"10.90.100.10", "10.90.100.11", "10.90.100.12"}) {
+        ASSERT_THAT(lab_->AddVip(h, vip), IsOk());
+      }
+    }
+    api_->Put("ironlb.io/v1alpha1/bgpadvertisements",
+              {{"apiVersion", "ironlb.io/v1alpha1"},
+               {"kind", "BGPAdvertisement"},
+               {"metadata", {{"namespace", ns_}, {"name", "routed"}}},
+               {"spec", {{"ipAddressPools", json::array({"routed"})}}}});
+    api_->Put("ironlb.io/v1alpha1/bgppeers",
+              {{"apiVersion", "ironlb.io/v1alpha1"},
+               {"kind", "BGPPeer"},
+               {"metadata", {{"namespace", ns_}, {"name", "router"}}},
+               {"spec",
+                {{"myASN", kAsn},
+                 {"peerASN", kAsn},
+                 {"peerAddress", "10.90.0.1"},
+                 {"holdTime", "9s"},
+                 {"keepaliveTime", "3s"}}}});
+  }
+
+  // The router's next hops for `prefix` (valid paths), as node names.
+  std::set<std::string> RouterNextHops(const std::string& prefix) {
+    std::set<std::string> hosts;
+    auto out = router_frr_->Vtysh({absl::StrCat("show bgp ipv4 unicast ", prefix, " json")});
+    if (!out.ok()) return hosts;
+    json j = json::parse(*out, nullptr, false);
+    if (j.is_discarded() || !j.contains("paths")) return hosts;
+    for (const json& p : j["paths"]) {
+      if (!p.value("valid", false) || !p.contains("nexthops")) continue;
+      for (const json& nh : p["nexthops"]) {
+        for (const Host& s : lab_->speakers()) {
+          if (nh.value("ip", "") == s.ipv4) hosts.insert(s.name);
+        }
+      }
+    }
+    return hosts;
+  }
+  // Waits (60 s at most) until the router's next hops for `prefix` are `want`.
+  bool EventuallyNextHops(const std::string& prefix, const std::set<std::string>& want) {
+    std::set<std::string> seen;
+    for (int i = 0; i < 600; ++i) {
+      seen = RouterNextHops(prefix);
+      if (seen == want) return true;
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    ADD_FAILURE() << prefix << ": router's next hops [" << absl::StrJoin(seen, ",") << "], want ["
+                  << absl::StrJoin(want, ",") << "]";
+    return false;
+  }
+};
+
+TEST_F(KubeManifestsBgpLabTest, NextHopsFollowNodesAndLocalEndpoints) {
+  // A Cluster Service from the BGP pool: every node is a next hop, and the client behind the
+  // router reaches a node's backend through it.
+  nlohmann::json cluster = ServiceObject("lab", "cluster", "");
+  cluster["metadata"]["annotations"]["ironlb.io/pool"] = "routed";
+  api_->Put(kServices, cluster);
+  const std::string vip = EventuallyAddressOf("cluster");
+  ASSERT_TRUE(absl::StartsWith(vip, "10.90.100.")) << vip;
+  ASSERT_TRUE(EventuallyNextHops(vip + "/32", {"s0", "s1", "s2"}));
+  auto who = ProbeOnce(lab_->outside_client()->netns, vip, 8080, Protocol::kTcp, absl::Seconds(2));
+  EXPECT_THAT(who, IsOk());
+
+  // A Local Service: only the node with a ready endpoint, following the EndpointSlice.
+  nlohmann::json local = ServiceObject("lab", "local", "", "Local");
+  local["metadata"]["annotations"]["ironlb.io/pool"] = "routed";
+  api_->Put(kServices, local);
+  api_->Put("discovery.k8s.io/v1/endpointslices",
+            EndpointSliceObject("lab", "local", "local-1", {{"s1"}}));
+  const std::string local_vip = EventuallyAddressOf("local");
+  ASSERT_TRUE(absl::StartsWith(local_vip, "10.90.100.")) << local_vip;
+  EXPECT_TRUE(EventuallyNextHops(local_vip + "/32", {"s1"}));
+  api_->Put("discovery.k8s.io/v1/endpointslices",
+            EndpointSliceObject("lab", "local", "local-1", {{"s1", false}, {"s2"}}));
+  EXPECT_TRUE(EventuallyNextHops(local_vip + "/32", {"s2"}));
+
+  // A node removed from the cluster withdraws its routes.
+  ASSERT_TRUE(api_->Remove(kNodes, "", "s0"));
+  EXPECT_TRUE(EventuallyNextHops(vip + "/32", {"s1", "s2"}));
+  EXPECT_TRUE(EventuallyNextHops(local_vip + "/32", {"s2"}));
+  EXPECT_EQ(AddressOf("cluster"), vip);
+  EXPECT_EQ(AddressOf("local"), local_vip);
 }
 
 }  // namespace

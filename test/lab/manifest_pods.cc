@@ -105,7 +105,7 @@ absl::StatusOr<ContainerCommand> CommandOf(const std::vector<json>& objects,
     }
     out.argv.push_back(arg);
   }
-  out.argv.push_back("--kubeconfig=" + pod.kubeconfig);
+  if (!pod.kubeconfig.empty()) out.argv.push_back("--kubeconfig=" + pod.kubeconfig);
   return out;
 }
 

@@ -22,7 +22,7 @@ absl::StatusOr<std::vector<nlohmann::json>> KustomizedObjects(const std::string&
 struct PodFacts {
   std::string pod_name;
   std::string node_name;
-  std::string kubeconfig;
+  std::string kubeconfig;  // "" for a container that does not talk to the API (a sidecar)
   // Volume name -> the directory that stands for it in this pod.
   std::map<std::string, std::string> volume_dirs;
 };
@@ -38,8 +38,8 @@ struct ContainerCommand {
 
 // The container `container` of workload `kind`/`name` among `objects`, run as `binary`:
 // args with $(VAR) expanded from the container's env (values and fieldRefs), paths under a
-// mountPath moved to that volume's directory, then --kubeconfig. An error names what is
-// missing (a volume without a directory, an env var the kubelet could not fill).
+// mountPath moved to that volume's directory, then --kubeconfig (if the pod has one). An error
+// names what is missing (a volume without a directory, an env var the kubelet could not fill).
 absl::StatusOr<ContainerCommand> CommandOf(const std::vector<nlohmann::json>& objects,
                                            const std::string& kind, const std::string& name,
                                            const std::string& container, const std::string& binary,

@@ -74,6 +74,47 @@ bool FakeApiServer::ResolveTypeLocked(Target& t) const {
   return !options_.strict_types;
 }
 
+std::optional<json> FakeApiServer::AuthorizeLocked(const std::string& token, const Target& t,
+                                                   const std::string& method, bool watch) const {
+  const auto sa = options_.service_account_tokens.find(token);
+  if (sa == options_.service_account_tokens.end()) return std::nullopt;
+  const size_t slash = sa->second.find('/');
+  RequestAttributes r =
+      ServiceAccountUser(sa->second.substr(0, slash), sa->second.substr(slash + 1));
+  const size_t group_end = t.api_version.find('/');
+  r.api_group = group_end == std::string::npos ? "" : t.api_version.substr(0, group_end);
+  r.resource = t.plural;
+  r.subresource = t.subresource;
+  r.ns = t.ns;
+  r.name = t.name;
+  if (method == "GET") {
+    r.verb = !t.name.empty() ? "get" : watch ? "watch" : "list";
+  } else if (method == "POST") {
+    r.verb = "create";
+  } else if (method == "PUT") {
+    r.verb = "update";
+  } else if (method == "PATCH") {
+    r.verb = "patch";
+  } else {
+    r.verb = t.name.empty() ? "deletecollection" : "delete";
+  }
+  auto objects = [this](const std::string& kind) {
+    static const std::map<std::string, std::string> plural = {
+        {"Role", "roles"},
+        {"ClusterRole", "clusterroles"},
+        {"RoleBinding", "rolebindings"},
+        {"ClusterRoleBinding", "clusterrolebindings"}};
+    std::vector<json> out;
+    const auto c = collections_.find(CollectionOf("rbac.authorization.k8s.io/v1", plural.at(kind)));
+    if (c != collections_.end()) {
+      for (const auto& [key, o] : c->second) out.push_back(o);
+    }
+    return out;
+  };
+  if (RbacAllows(r, objects)) return std::nullopt;
+  return ForbiddenStatus(r);
+}
+
 std::string CollectionOf(const std::string& api_version, const std::string& plural) {
   return absl::StrCat(api_version, "/", plural);
 }
@@ -348,6 +389,10 @@ void FakeApiServer::Handle(const httplib::Request& req, httplib::Response& res) 
   {
     std::lock_guard<std::mutex> lock(mu_);
     known = ResolveTypeLocked(t);
+    if (std::optional<json> denied = AuthorizeLocked(record.token, t, req.method, watch)) {
+      Reply(res, 403, *denied);
+      return;
+    }
   }
   if (!known || (t.namespaced && !t.name.empty() && t.ns.empty()) ||
       (!t.namespaced && !t.ns.empty()) ||

@@ -30,6 +30,7 @@
 #include "absl/time/time.h"
 #include "nlohmann/json.hpp"
 #include "test/kube/fake_defaults.h"
+#include "test/kube/fake_rbac.h"
 #include "test/kube/fake_resource_types.h"
 
 namespace httplib {
@@ -62,6 +63,10 @@ class FakeApiServer {
     // Paths of types neither built in nor defined by a stored CRD answer 404, as the real
     // server does. Off by default: unit tests store ironlb.io objects without their CRDs.
     bool strict_types = false;
+    // RBAC: requests with one of these bearer tokens are made by that service account
+    // ("namespace/name") and are checked against the Roles, ClusterRoles and bindings stored
+    // here (403 Forbidden as the real server words it); other tokens are unrestricted.
+    std::map<std::string, std::string> service_account_tokens;
     // A deleted Namespace (or CRD) stays, Terminating, this long before its content and then
     // itself go, as the real namespace controller (or CRD finalizer) takes a moment to act.
     absl::Duration finalize_delay = absl::Seconds(2);
@@ -146,6 +151,10 @@ class FakeApiServer {
   std::vector<ResourceType> TypesLocked() const;
   // Fills `t`'s kind, scope and subresource rules from its type (or the defaults for types
   // the server does not know). mu_ held.
+  // The 403 answer if `token` belongs to a service account whose RBAC does not allow the
+  // request; nullopt if allowed. mu_ held.
+  std::optional<nlohmann::json> AuthorizeLocked(const std::string& token, const Target& t,
+                                                const std::string& method, bool watch) const;
   // False if the type is unknown (with strict_types, the caller answers 404).
   bool ResolveTypeLocked(Target& t) const;
   // Stores `object` under the lock, logs the event and wakes watchers.

@@ -4,7 +4,8 @@
 // replicas (leader election; one in the client's namespace, one in the router's, as two pods)
 // and the speaker DaemonSet's pod on each of three nodes, each started with exactly the
 // container's args and env read from the kustomized YAML (manifest_pods.h fills in only what
-// the kubelet would: downward API, volumes, API server).
+// the kubelet would: downward API, volumes, API server), each as its service account under the
+// manifests' RBAC (the fake API server authorizes every request as the real one would).
 //
 // Layer 2: a Service is created -> the leader writes its address -> the owner node answers ARP
 // -> the client's traffic reaches the owner; the owner drained (excluded from load balancers),
@@ -64,18 +65,16 @@ class KubeManifestsLabTest : public ::testing::Test {
     FakeApiServer::Options options;
     options.require_namespaces = true;
     options.strict_types = true;
+    // Each daemon as its service account, under the manifests' RBAC.
+    options.service_account_tokens = {{"controller-token", ns_ + "/ironlb-controller"},
+                                      {"speaker-token", ns_ + "/ironlb-speaker"}};
     auto api = StartApiServerIn(lab_->client(), options);
     ASSERT_THAT(api, IsOk());
     api_ = std::move(*api);
     for (const json& o : objects_) ASSERT_THAT(api_->Apply(o), IsOk()) << o.dump();
 
-    kubeconfig_ = lab_->work_dir() + "/kubeconfig";
-    std::ofstream(kubeconfig_) << "apiVersion: v1\nkind: Config\n"
-                               << "clusters: [{name: lab, cluster: {server: " << api_->url()
-                               << "}}]\n"
-                               << "users: [{name: lab, user: {token: lab-token}}]\n"
-                               << "contexts: [{name: lab, context: {cluster: lab, user: lab}}]\n"
-                               << "current-context: lab\n";
+    controller_kubeconfig_ = WriteKubeconfig("controller-token");
+    speaker_kubeconfig_ = WriteKubeconfig("speaker-token");
     // The key Secret, created as the install guide says.
     key_ = "lab-speakers-shared-key-0123456789abcdef";
     ASSERT_THAT(api_->Apply({{"apiVersion", "v1"},
@@ -115,11 +114,21 @@ class KubeManifestsLabTest : public ::testing::Test {
   // Whether each speaker pod also runs its FRR sidecar.
   virtual bool WithFrr() const { return false; }
 
+  std::string WriteKubeconfig(const std::string& token) {
+    const std::string path = absl::StrCat(lab_->work_dir(), "/kubeconfig-", token);
+    std::ofstream(path) << "apiVersion: v1\nkind: Config\n"
+                        << "clusters: [{name: lab, cluster: {server: " << api_->url() << "}}]\n"
+                        << "users: [{name: lab, user: {token: " << token << "}}]\n"
+                        << "contexts: [{name: lab, context: {cluster: lab, user: lab}}]\n"
+                        << "current-context: lab\n";
+    return path;
+  }
+
   void StartController(int replica, const Host& host) {
     const std::string pod = absl::StrCat("ironlb-controller-5d8f7c9b4-", replica);
-    auto cmd = CommandOf(objects_, "Deployment", "ironlb-controller", "controller",
-                         IRONLB_CONTROLLER_BINARY,
-                         {.pod_name = pod, .node_name = host.name, .kubeconfig = kubeconfig_});
+    auto cmd = CommandOf(
+        objects_, "Deployment", "ironlb-controller", "controller", IRONLB_CONTROLLER_BINARY,
+        {.pod_name = pod, .node_name = host.name, .kubeconfig = controller_kubeconfig_});
     ASSERT_THAT(cmd, IsOk());
     auto p = lab_->Spawn(host, cmd->WithEnv(), pod);
     ASSERT_THAT(p, IsOk());
@@ -134,7 +143,7 @@ class KubeManifestsLabTest : public ::testing::Test {
     const std::string frr_run = WithFrr() ? "/var/run/ironlb-frr/" + h.netns : dir + "/frr-run";
     PodFacts pod{.pod_name = "ironlb-speaker-" + h.name,
                  .node_name = h.name,
-                 .kubeconfig = kubeconfig_,
+                 .kubeconfig = speaker_kubeconfig_,
                  .volume_dirs = {{"layer2-key", dir + "/layer2-key"},
                                  {"frr-run", frr_run},
                                  {"speaker-run", dir + "/run-ironlb"}}};
@@ -218,7 +227,8 @@ class KubeManifestsLabTest : public ::testing::Test {
 
   std::vector<json> objects_;
   std::string ns_;
-  std::string kubeconfig_;
+  std::string controller_kubeconfig_;
+  std::string speaker_kubeconfig_;
   std::string key_;
   std::unique_ptr<Lab> lab_;
   std::unique_ptr<FakeApiServer> api_;

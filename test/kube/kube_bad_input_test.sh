@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Bad input: the controller's RBAC missing a verb. A user's kustomize overlay removes `update`
+# Bad input a user can make in the manifests, with Debian's kubectl against the fake API server.
+# 1. The controller's RBAC missing a verb. A user's kustomize overlay removes `update`
 # on services/status from the ClusterRole ironlb-controller; the fake API server (run as a
 # program, --strict) authorizes the controller's requests as its service account against the
 # RBAC objects applied with Debian's kubectl, answering 403 as the real server words it. The
 # controller must say what is missing in its log and in a Warning Event on the Service, and
-# recover once the RBAC is fixed. Loopback only.
+# recover once the RBAC is fixed.
+# 2. A wrong namespace (--namespace naming one that does not exist): the log says so, and the
+# Services' AllocationFailed Events name it. Loopback only.
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -109,4 +112,34 @@ for _ in $(seq 1 300); do
   sleep 0.1
 done
 [ -n "$ip" ] || fail "no address after the RBAC was fixed"
-echo "PASS: missing verb named in the log and a Warning Event; $ip written once granted"
+kill "$controller"
+wait "$controller" 2>/dev/null || true
+
+# 2. The controller told a namespace that does not exist (a typo). Under the shipped RBAC its
+# Role does not reach there, so its informers log 403s naming that namespace and it never
+# decides; with broader rights (here an unrestricted token) it runs and must say why no pool
+# is found.
+POD_NAME=ironlb-controller-1 "$build/controller/ironlb-controller" \
+  --kubeconfig "$work/kubeconfig" --namespace=ironlb-sytem \
+  --metrics-address=127.0.0.1:0 >"$work/controller-wrong-ns.log" 2>&1 &
+pids+=($!)
+controller=${pids[-1]}
+for _ in $(seq 1 300); do
+  grep -q "configuration is read from does not exist" "$work/controller-wrong-ns.log" && break
+  kill -0 "$controller" 2>/dev/null || fail "the controller exited"
+  sleep 0.1
+done
+grep "configuration is read from does not exist" "$work/controller-wrong-ns.log" |
+  grep -q "namespace=ironlb-sytem" || fail "no log line naming the missing namespace"
+printf 'apiVersion: v1\nkind: Service\nmetadata: {name: after-typo, namespace: media}\nspec: {type: LoadBalancer, ports: [{port: 80}]}\n' >"$work/svc.yaml"
+k apply -f "$work/svc.yaml" >/dev/null 2>&1 || fail "apply Service"
+for _ in $(seq 1 100); do
+  k -n media describe service after-typo >"$work/describe2.out" 2>&1
+  grep -q AllocationFailed "$work/describe2.out" && break
+  sleep 0.1
+done
+grep -q "the namespace ironlb-sytem where ironlb.s configuration is read does not" \
+  "$work/describe2.out" ||
+  fail "the AllocationFailed Event does not name the namespace: $(cat "$work/describe2.out")"
+echo "PASS: missing verb named in the log and a Warning Event, $ip written once granted;" \
+  "a wrong namespace named in the log and the AllocationFailed Event"

@@ -263,8 +263,13 @@ TEST_F(ControllerE2eTest, NamespaceLabelsSteerPoolSelection) {
   ASSERT_TRUE(Eventually([&] { return Settled(); }));
   EXPECT_EQ(PoolAnnotation(Service("shop", "web")), "prod");
   EXPECT_EQ(PoolAnnotation(Service("lab", "web")), "general");
-  // A namespace labelled later: its new Services come from the matching pool.
+  // A namespace labelled later: its new Services come from the matching pool. The Namespace
+  // and the Service arrive on different watches, in no set order (as from a real API server):
+  // first a Service that can only get an address from "prod" tells that the controller has
+  // seen the label.
   server_->Put(kNamespaces, NamespaceJson("lab", {{"tier", "prod"}}));
+  server_->Put(kServices, ServiceJson("lab", "probe", {80}, {{"ironlb.io/pool", "prod"}}));
+  ASSERT_TRUE(Eventually([&] { return PoolAnnotation(Service("lab", "probe")) == "prod"; }));
   server_->Put(kServices, ServiceJson("lab", "api"));
   ASSERT_TRUE(Eventually([&] { return PoolAnnotation(Service("lab", "api")) == "prod"; }));
   EXPECT_EQ(PoolAnnotation(Service("lab", "web")), "general");  // kept: still valid there

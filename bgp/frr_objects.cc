@@ -93,6 +93,11 @@ void AddPeerPolicy(ObjectSet& out, const std::string& peer,
     if (const std::string s = CommunityText(attrs.communities, true); !s.empty()) {
       set_bgp("set-large-community", "large-community-string", s);
     }
+    if (attrs.link_bandwidth_mbps) {  // `set extcommunity bandwidth N` (transitive)
+      set_bgp("set-extcommunity-lb", "extcommunity-lb/lb-type", "explicit-bandwidth");
+      set_bgp("set-extcommunity-lb", "extcommunity-lb/bandwidth",
+              absl::StrCat(*attrs.link_bandwidth_mbps));
+    }
   }
 }
 

@@ -203,10 +203,12 @@ void DecodeBGPAdvertisement(const Json& spec, Flavor flavor, BGPAdvertisement& a
          "localPref", "communities", "peers", "nodeSelectors", "serviceSelectors"},
         ctx);
   } else {
-    WarnUnknownFields(spec, kSpec,
-                      {"ipAddressPools", "ipAddressPoolSelectors", "aggregationLength",
-                       "aggregationLengthV6", "localPref", "communities", "peers", "nodeSelectors"},
-                      ctx);
+    WarnUnknownFields(
+        spec, kSpec,
+        {"ipAddressPools", "ipAddressPoolSelectors", "aggregationLength", "aggregationLengthV6",
+         "localPref", "communities", "peers", "nodeSelectors", "weightByEndpoints"},
+        ctx);
+    if (auto v = ReadBool(spec, kSpec, "weightByEndpoints", ctx)) adv.weight_by_endpoints = *v;
   }
   adv.ip_address_pools = ReadStringList(spec, kSpec, "ipAddressPools", ctx);
   adv.ip_address_pool_selectors = ReadSelectorList(spec, kSpec, "ipAddressPoolSelectors", ctx);

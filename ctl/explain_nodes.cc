@@ -106,7 +106,7 @@ void ExplainBgp(const config::Config& config, const std::vector<controller::Serv
       if (facts != nullptr) {
         speaker::ApplyClusterFacts(*facts, &bgp_node);
       } else if (local) {
-        bgp_node.local_endpoints.insert(s.Key());
+        bgp_node.local_endpoints.emplace(s.Key(), 1);
       }
       const bgp::DesiredState desired = speaker::PlanBgp(config, services, plan, bgp_node);
       BgpNodeAnswer ans{.node = node.name};

@@ -44,8 +44,9 @@ ABSL_FLAG(
     std::string, frr_grpc_ports, "50051,50052,50053",
     "BGP: loopback gRPC ports of FRR's staticd,bgpd,bfdd (their -M grpc:PORT); bfdd 0 = none.");
 ABSL_FLAG(std::string, local_services, "",
-          "BGP, standalone: Services (namespace/name,...) with externalTrafficPolicy Local that "
-          "this host serves; only those of them are announced from here.");
+          "BGP, standalone: Services (namespace/name[=N],...) with externalTrafficPolicy Local "
+          "that this host serves, N its ready endpoints here (default 1; the weight with "
+          "weightByEndpoints); only those of them are announced from here.");
 ABSL_FLAG(std::string, bgp_speakers_peer_group, "",
           "Router role, BGP: the peer group of the speakers in this router's FRR; its sessions "
           "may announce only addresses of the pools (empty: no filter).");

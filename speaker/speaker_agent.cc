@@ -97,6 +97,8 @@ absl::Status SpeakerAgent::Init(std::unique_ptr<kube::Client> cluster) {
   auto bgp_options = ParseBgpFlags(options_.frr_vty_dir, options_.frr_grpc_ports);
   if (!bgp_options.ok()) return bgp_options.status();
   bgp_options->call_deadline = options_.frr_call_deadline;
+  auto local_services = ParseLocalServices(options_.local_services);
+  if (!local_services.ok()) return local_services.status();
   const std::string& speakers_group = options_.bgp_speakers_peer_group;
   if (absl::Status st = bgp::ValidatePeerGroupName(speakers_group, "--bgp-speakers-peer-group");
       !st.ok()) {
@@ -136,10 +138,7 @@ absl::Status SpeakerAgent::Init(std::unique_ptr<kube::Client> cluster) {
         });
   }
 
-  BgpNode bgp_node{.name = node_, .labels = labels_};
-  for (absl::string_view s : absl::StrSplit(options_.local_services, ',', absl::SkipEmpty())) {
-    bgp_node.local_endpoints.insert(std::string(s));
-  }
+  BgpNode bgp_node{.name = node_, .labels = labels_, .local_endpoints = std::move(*local_services)};
   bgp_ = std::make_unique<BgpPart>(loop_, *bgp_options, std::move(bgp_node), &registry_);
   RouterRole::Options role;
   if (cluster_) {  // contested outside ports become Warning Events on the Service

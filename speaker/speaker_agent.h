@@ -46,7 +46,7 @@ struct SpeakerAgentOptions {
   std::string status_socket;  // "" = none
   std::string frr_vty_dir = "/var/run/frr";
   std::string frr_grpc_ports = "50051,50052,50053";
-  std::string local_services;  // "namespace/name,..."
+  std::string local_services;  // "namespace/name[=ready endpoints],..."
   std::string bgp_speakers_peer_group;
   // Layer-2 timing, restart and stickiness (speaker/layer2/failover_flags.h fills them from
   // the flags); the agent adds node, labels, key and liveness port.

@@ -513,6 +513,53 @@ TEST(FrrObjectsTest, AVipMovingToAnotherGroupIsRepointedAndItsOldPeersLoseIt) {
   EXPECT_THAT(r2_map, HasSubstr(absl::StrCat("/tag=", both.tag())));
 }
 
+TEST(FrrObjectsTest, LinkBandwidthIsAnExtcommunityOfThePeersEntryAndItsOwnGroup) {
+  DesiredState d = OnePeer();
+  d.announcements[0].peers["r1"].link_bandwidth_mbps = 3;
+  Announcement b{.prefix = PrefixOf(Ip("192.0.2.8"), 32)};
+  MergeAttributes(b, "r1", {.link_bandwidth_mbps = 1});
+  d.announcements.push_back(b);
+  ASSERT_THAT(ValidateDesiredState(d), IsOk());
+  // Two weights, two groups: each prefix's route-map can carry its own value.
+  const std::vector<AttributeGroup> groups = GroupAnnouncements(d);
+  ASSERT_EQ(groups.size(), 2u);
+  const FrrObjects o = BuildObjects(d);
+  std::map<uint32_t, std::string> entry_of_bw;  // bandwidth -> the peer's entry fingerprint
+  for (const AttributeGroup& g : groups) {
+    const std::string entry =
+        absl::StrCat("/frr-route-map:lib/route-map[name='", PeerRouteMapName("r1"),
+                     "']/entry[sequence='", g.slot + 1, "']");
+    ASSERT_TRUE(o.bgpd.count(entry)) << entry;
+    entry_of_bw[*g.peers.at("r1").link_bandwidth_mbps] = o.bgpd.at(entry).Fingerprint();
+  }
+  const std::string lb =
+      "/set-action[action='frr-bgp-route-map:set-extcommunity-lb']/rmap-set-action/"
+      "frr-bgp-route-map:extcommunity-lb/";
+  EXPECT_THAT(entry_of_bw[3], HasSubstr(lb + "lb-type=explicit-bandwidth\n"));
+  EXPECT_THAT(entry_of_bw[3], HasSubstr(lb + "bandwidth=3\n"));
+  EXPECT_THAT(entry_of_bw[1], HasSubstr(lb + "bandwidth=1\n"));
+  // Transitive (FRR's default): FRR 8.4 neither sends a non-transitive one to eBGP peers nor
+  // weighs by it.
+  EXPECT_THAT(entry_of_bw[3], Not(HasSubstr("two-octet-as-specific")));
+  // Without a bandwidth, no extended community at all.
+  for (const auto& [x, obj] : BuildObjects(OnePeer()).bgpd) {
+    EXPECT_THAT(obj.Fingerprint(), Not(HasSubstr("extcommunity"))) << x;
+  }
+
+  // Two advertisements of one prefix to one peer: the higher bandwidth wins.
+  MergeAttributes(d.announcements[0], "r1", {.link_bandwidth_mbps = 7});
+  EXPECT_EQ(d.announcements[0].peers["r1"].link_bandwidth_mbps, 7u);
+  MergeAttributes(d.announcements[0], "r1", {.link_bandwidth_mbps = 2});
+  EXPECT_EQ(d.announcements[0].peers["r1"].link_bandwidth_mbps, 7u);
+  // Outside FRR's range: refused, naming the prefix and the peer.
+  d.announcements[0].peers["r1"].link_bandwidth_mbps = kMaxLinkBandwidthMbps + 1;
+  EXPECT_THAT(ValidateDesiredState(d),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "announcement of 192.0.2.7/32 to r1: link bandwidth 25601 Mbps"));
+  d.announcements[0].peers["r1"].link_bandwidth_mbps = 0;
+  EXPECT_THAT(ValidateDesiredState(d), StatusIs(absl::StatusCode::kInvalidArgument, "0 Mbps"));
+}
+
 TEST(AttributeGroupsTest, SlotsComeFromTheGroupAndCollisionsAreResolved) {
   // 2,000 groups cannot fit; 1,023 distinct ones all get distinct slots.
   DesiredState d = ManyVips(kGroupSlots, false);

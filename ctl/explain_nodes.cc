@@ -10,7 +10,7 @@
 #include "speaker/bgp/announce_policy.h"
 #include "speaker/bgp/bgp_plan.h"
 #include "speaker/layer2/layer2_plan.h"
-#include "speaker/layer2/owner_election.h"
+#include "speaker/layer2/membership/owner_election.h"
 
 namespace ironlb::ctl {
 

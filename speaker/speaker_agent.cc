@@ -1,5 +1,6 @@
 #include "speaker/speaker_agent.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -301,6 +302,18 @@ void SpeakerAgent::Restart(std::function<void()> done) {
   restarting_ = true;
   layer2_->Restart();
   if (done) done();
+}
+
+void SpeakerAgent::OnStopSignal(int signal, std::function<void()> done) {
+  if (signal == SIGTERM && options_.sigterm_restarts) {
+    IRONLB_LOG(kInfo, "restarting: VIPs, routes and nftables stay for the next process")
+        .With("signal", "SIGTERM");
+    Restart(std::move(done));
+    return;
+  }
+  IRONLB_LOG(kInfo, "stopping for good: handing VIPs over")
+      .With("signal", signal == SIGTERM ? "SIGTERM" : (signal == SIGUSR2 ? "SIGUSR2" : "SIGINT"));
+  Stop(std::move(done));
 }
 
 status::v1::SpeakerState SpeakerAgent::Status() const {

@@ -8,7 +8,7 @@
 #include "arp/link.h"
 #include "config/selector_text.h"
 #include "config/validate.h"
-#include "speaker/layer2/owner_election.h"
+#include "speaker/layer2/membership/owner_election.h"
 
 namespace ironlb::speaker {
 

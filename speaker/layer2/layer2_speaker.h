@@ -27,8 +27,8 @@
 #include "common/metrics.h"
 #include "config/loader.h"
 #include "speaker/layer2/layer2_plan.h"
-#include "speaker/layer2/liveness_mesh.h"
-#include "speaker/layer2/segment.h"
+#include "speaker/layer2/membership/liveness_mesh.h"
+#include "speaker/layer2/membership/segment.h"
 
 namespace ironlb::speaker {
 

@@ -8,9 +8,9 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "speaker/layer2/advert.h"
-#include "speaker/layer2/membership.h"
-#include "speaker/layer2/owner_election.h"
+#include "speaker/layer2/membership/advert.h"
+#include "speaker/layer2/membership/membership.h"
+#include "speaker/layer2/membership/owner_election.h"
 #include "test/support/status_matchers.h"
 
 namespace ironlb::speaker {

@@ -1,4 +1,4 @@
-#include "speaker/layer2/membership.h"
+#include "speaker/layer2/membership/membership.h"
 
 #include <algorithm>
 #include <optional>

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "speaker/layer2/advert.h"
+#include "speaker/layer2/membership/advert.h"
 
 namespace ironlb::speaker {
 

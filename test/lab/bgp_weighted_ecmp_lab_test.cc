@@ -3,6 +3,7 @@
 // connections split 3:1; the weights follow the endpoints; switching weightByEndpoints off
 // brings equal ECMP back.
 #include "absl/strings/str_cat.h"
+#include "bgp/pool_filter.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -69,6 +70,25 @@ TEST(BgpWeightedEcmpLabTest, EndpointsWeighTheRoutersNextHopsAndTheConnections) 
     std::printf("endpoints 3:1 -> 1:3, kernel weights followed in %s\n",
                 absl::FormatDuration(*followed).c_str());
   }
+
+  // The router role's check reads this FRR's configuration: FRR's defaults weigh; `bgp
+  // bestpath bandwidth ignore` is named as what stops it (and does: equal weights).
+  auto running = l.router_frr().Vtysh({"show running-config"});
+  ASSERT_THAT(running, IsOk());
+  EXPECT_EQ(bgp::WeightedEcmpBlocker(*running), "");
+  ASSERT_THAT(l.router_frr().Vtysh({"configure terminal",
+                                    absl::StrCat("router bgp ", WeightedEcmpLab::kRouterAsn),
+                                    "bgp bestpath bandwidth ignore"}),
+              IsOk());
+  running = l.router_frr().Vtysh({"show running-config"});
+  ASSERT_THAT(running, IsOk());
+  EXPECT_THAT(bgp::WeightedEcmpBlocker(*running), HasSubstr("bgp bestpath bandwidth ignore"));
+  EXPECT_THAT(l.WaitForWeights({{"s0", 1}, {"s1", 1}}, absl::Seconds(60)), IsOk());
+  ASSERT_THAT(l.router_frr().Vtysh({"configure terminal",
+                                    absl::StrCat("router bgp ", WeightedEcmpLab::kRouterAsn),
+                                    "no bgp bestpath bandwidth"}),
+              IsOk());
+  EXPECT_THAT(l.WaitForWeights({{"s0", 25}, {"s1", 75}}, absl::Seconds(60)), IsOk());
 
   // weightByEndpoints off: no link bandwidth, equal ECMP again.
   l.SetWeighted(false);

@@ -246,10 +246,10 @@ void SpeakerAgent::Apply() {
   if (!current) return;
   std::vector<std::string> problems;
   KubeSnapshot snapshot;
-  StandaloneServices services;
+  AssignedServices services;
   if (cluster_) {
     snapshot = cluster_->Snapshot(current->config);
-    services = {std::move(snapshot.services), std::move(snapshot.plan)};
+    services = std::move(snapshot.services);
     problems = std::move(snapshot.problems);  // Services left out and why
   } else {
     services = ReadStandaloneServices(*current, options_.config_dir);
@@ -261,19 +261,16 @@ void SpeakerAgent::Apply() {
     }
   }
   if (nft_) {
-    MssPlan mss = MssClamps(current->config, services.services, services.plan);
+    MssPlan mss = MssClamps(current->config, services);
     for (const std::string& p : mss.problems) {
       IRONLB_LOG(kWarn, "TCP MSS clamp problem").With("problem", p);
     }
     nft_->SetClampedVips(std::move(mss.clamps));
   }
-  const SpeakerInputs inputs{.config = current,
-                             .services = services.services,
-                             .plan = services.plan,
-                             .facts = snapshot.facts};
+  const SpeakerInputs inputs{.config = current, .services = services, .facts = snapshot.facts};
   for (SpeakerPart* part : parts_) part->Apply(inputs, problems);
   GuardFrrPorts();
-  if (cluster_) cluster_->Publish(services.plan, std::move(snapshot.service_uids), bgp_->desired());
+  if (cluster_) cluster_->Publish(services, std::move(snapshot.service_uids), bgp_->desired());
   problems_ = std::move(problems);
 }
 

@@ -60,9 +60,8 @@ uint32_t EndpointWeight(const BgpNode& node, const std::string& service, bool lo
   return std::clamp<uint32_t>(n, 1, bgp::kMaxLinkBandwidthMbps);
 }
 
-bgp::DesiredState PlanBgp(const config::Config& config,
-                          const std::vector<controller::Service>& services,
-                          const controller::PlanOutput& plan, const BgpNode& node) {
+bgp::DesiredState PlanBgp(const config::Config& config, const AssignedServices& services,
+                          const BgpNode& node) {
   bgp::DesiredState out;
   const BgpAnnouncePolicy policy(config, node);
   const std::set<std::string>& peers = policy.peers();
@@ -110,12 +109,10 @@ bgp::DesiredState PlanBgp(const config::Config& config,
   if (peers.empty()) return out;
 
   std::map<std::string, bgp::Announcement> announcements;  // by prefix text
-  for (size_t i = 0; i < plan.services.size(); ++i) {
-    const controller::PlannedService& s = plan.services[i];
-    if (s.allocation.status != controller::AllocationStatus::kAssigned) continue;
-    const bool local =
-        i < services.size() && services[i].traffic_policy == controller::TrafficPolicy::kLocal;
-    if (!policy.Announces(s.service, s.allocation.pool, local, /*explain=*/false)) continue;
+  for (const AssignedService& s : services) {
+    if (!s.assigned()) continue;
+    const bool local = s.service.traffic_policy == controller::TrafficPolicy::kLocal;
+    if (!policy.Announces(s.name, s.allocation.pool, local, /*explain=*/false)) continue;
     for (const IpAddress& ip : s.allocation.addresses) {
       for (const config::BGPAdvertisement* adv : *policy.AdvertisementsOf(s.allocation.pool)) {
         const std::optional<int>& agg =
@@ -130,7 +127,7 @@ bgp::DesiredState PlanBgp(const config::Config& config,
         attrs.communities = adv->communities;
         attrs.local_pref = adv->local_pref;
         if (adv->weight_by_endpoints) {
-          attrs.link_bandwidth_mbps = EndpointWeight(node, s.service, local);
+          attrs.link_bandwidth_mbps = EndpointWeight(node, s.name, local);
         }
         for (const std::string& peer : peers) {
           if (!adv->peers.empty() &&

@@ -16,8 +16,7 @@
 #include "absl/strings/string_view.h"
 #include "bgp/desired_state.h"
 #include "config/types.h"
-#include "controller/plan.h"
-#include "controller/service.h"
+#include "speaker/assigned_service.h"
 #include "speaker/cluster_facts.h"
 
 namespace ironlb::speaker {
@@ -46,9 +45,7 @@ absl::StatusOr<std::map<std::string, uint32_t>> ParseLocalServices(absl::string_
 // Cluster Service 1 on every node (equal weight).
 uint32_t EndpointWeight(const BgpNode& node, const std::string& service, bool local);
 
-// `services` are the Services `plan` was computed from (same order), for their traffic policy.
-bgp::DesiredState PlanBgp(const config::Config& config,
-                          const std::vector<controller::Service>& services,
-                          const controller::PlanOutput& plan, const BgpNode& node);
+bgp::DesiredState PlanBgp(const config::Config& config, const AssignedServices& services,
+                          const BgpNode& node);
 
 }  // namespace ironlb::speaker

@@ -173,9 +173,9 @@ void Layer2Speaker::SyncSegments() {
 }
 
 void Layer2Speaker::SetDesired(std::shared_ptr<const config::LoadResult> config,
-                               const controller::PlanOutput& plan,
+                               const AssignedServices& services,
                                std::shared_ptr<const ClusterFacts> facts) {
-  vips_ = Layer2Vips(config->config, plan, std::move(facts));
+  vips_ = Layer2Vips(config->config, services, std::move(facts));
   config_ = std::move(config);
   SyncSegments();
   Recompute();

@@ -20,7 +20,7 @@ config::BGPPeer Peer(const std::string& name, const std::string& address, const 
 TEST(PlanBgpTest, APeerInAVrfIsASessionOfThatVrf) {
   config::Config c;
   c.bgp_peers = {Peer("plain", "10.0.0.1", ""), Peer("red", "10.0.0.1", "red")};
-  const bgp::DesiredState d = PlanBgp(c, {}, {}, BgpNode{.name = "n1"});
+  const bgp::DesiredState d = PlanBgp(c, {}, BgpNode{.name = "n1"});
   ASSERT_EQ(d.peers.size(), 2u);
   EXPECT_EQ(d.peers[0].name, "plain");
   EXPECT_EQ(d.peers[0].vrf, "");
@@ -45,7 +45,7 @@ TEST(PlanBgpTest, EveryBGPPeerFieldReachesTheSession) {
   u.peer_asn = 0;
   u.dynamic_asn = config::DynamicAsn::kInternal;
   c.bgp_peers = {p, u};
-  const bgp::DesiredState d = PlanBgp(c, {}, {}, BgpNode{.name = "n1"});
+  const bgp::DesiredState d = PlanBgp(c, {}, BgpNode{.name = "n1"});
   ASSERT_EQ(d.peers.size(), 2u);
   const bgp::PeerSession& dyn = d.peers[0];
   EXPECT_EQ(dyn.peer_as_kind, bgp::PeerAsKind::kExternal);
@@ -104,17 +104,18 @@ TEST(PlanBgpTest, WeightByEndpointsGivesLocalServicesTheirEndpointsAndClusterOne
   plan.services = {Assigned("shop/local", "10.1.0.1"), Assigned("shop/cluster", "10.1.0.2"),
                    Assigned("shop/huge", "10.1.0.3")};
   BgpNode node{.name = "n1", .local_endpoints = {{"shop/local", 3}, {"shop/huge", 100000}}};
-  bgp::DesiredState d = PlanBgp(c, services, plan, node);
+  const AssignedServices assigned = Assign(services, plan);
+  bgp::DesiredState d = PlanBgp(c, assigned, node);
   EXPECT_EQ(BandwidthOf(d, "10.1.0.1/32"), 3u);
   EXPECT_EQ(BandwidthOf(d, "10.1.0.2/32"), 1u);  // Cluster: equal on every node
   EXPECT_EQ(BandwidthOf(d, "10.1.0.3/32"), bgp::kMaxLinkBandwidthMbps);  // FRR's maximum
   EXPECT_TRUE(bgp::ValidateDesiredState(d).ok()) << bgp::ValidateDesiredState(d);
   // The endpoints change: so does the weight.
   node.local_endpoints["shop/local"] = 1;
-  EXPECT_EQ(BandwidthOf(PlanBgp(c, services, plan, node), "10.1.0.1/32"), 1u);
+  EXPECT_EQ(BandwidthOf(PlanBgp(c, assigned, node), "10.1.0.1/32"), 1u);
   // Switched off (the default, and always for MetalLB's objects): no link bandwidth.
   c.bgp_advertisements[0].weight_by_endpoints = false;
-  d = PlanBgp(c, services, plan, node);
+  d = PlanBgp(c, assigned, node);
   EXPECT_EQ(BandwidthOf(d, "10.1.0.1/32"), std::nullopt);
   EXPECT_EQ(BandwidthOf(d, "10.1.0.2/32"), std::nullopt);
 }

@@ -31,6 +31,9 @@ struct PeerSession {
   uint32_t hold_time_s = 90;
   uint32_t keepalive_time_s = 30;
   std::string password;
+  // BGPPeer passwordSecret (namespace filled in): the speaker reads it into `password` before
+  // the session is configured (speaker/bgp/peer_secrets.h); bgp/ uses only `password`.
+  std::optional<config::SecretRef> password_secret;
   bool ebgp_multihop = false;
   std::string bfd_profile;                 // BFDProfile name; empty = no BFD
   std::optional<uint32_t> connect_time_s;  // `timers connect`; none: FRR's default (120 s)

@@ -13,6 +13,7 @@
 #include "bgp/pool_filter.h"
 #include "common/daemon.h"
 #include "common/log.h"
+#include "speaker/kube/kube_secret_reader.h"
 #include "speaker/mss_plan.h"
 #include "speaker/standalone_services.h"
 #include "speaker/status_snapshot.h"
@@ -139,6 +140,21 @@ absl::Status SpeakerAgent::Init(std::unique_ptr<kube::Client> cluster) {
         });
   }
 
+  // BGPPeer passwordSecret: from the API in Kubernetes mode, from files otherwise; a Secret that
+  // cannot be read is an error log and, in Kubernetes, a Warning Event on the BGPPeer.
+  if (cluster_) {
+    bgp_options->secrets = std::make_shared<KubeSecretReader>(cluster_->client());
+  } else {
+    bgp_options->secrets = std::make_shared<DirectorySecretReader>(options_.bgp_secrets_dir);
+  }
+  bgp_options->on_secret_problem = [cluster = cluster_.get(),
+                                    ns = options_.config_namespace](const PeerSecretProblem& p) {
+    if (cluster == nullptr) return;
+    cluster->Warning({{"apiVersion", "ironlb.io/v1alpha1"},
+                      {"kind", "BGPPeer"},
+                      {"metadata", {{"namespace", ns}, {"name", p.peer}}}},
+                     "PasswordSecretUnreadable", p.message);
+  };
   BgpNode bgp_node{.name = node_, .labels = labels_, .local_endpoints = std::move(*local_services)};
   bgp_ = std::make_unique<BgpPart>(loop_, *bgp_options, std::move(bgp_node), &registry_);
   RouterRole::Options role;

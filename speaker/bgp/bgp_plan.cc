@@ -60,6 +60,18 @@ uint32_t EndpointWeight(const BgpNode& node, const std::string& service, bool lo
   return std::clamp<uint32_t>(n, 1, bgp::kMaxLinkBandwidthMbps);
 }
 
+namespace {
+
+// The peer's passwordSecret, in the BGPPeer's own namespace unless it names one.
+std::optional<config::SecretRef> SecretOf(const config::BGPPeer& p) {
+  if (!p.password_secret) return std::nullopt;
+  config::SecretRef ref = *p.password_secret;
+  if (ref.namespace_.empty()) ref.namespace_ = p.meta.namespace_;
+  return ref;
+}
+
+}  // namespace
+
 bgp::DesiredState PlanBgp(const config::Config& config, const AssignedServices& services,
                           const BgpNode& node) {
   bgp::DesiredState out;
@@ -83,6 +95,7 @@ bgp::DesiredState PlanBgp(const config::Config& config, const AssignedServices& 
          .hold_time_s = p.hold_time_s,
          .keepalive_time_s = p.keepalive_time_s,
          .password = p.password,
+         .password_secret = SecretOf(p),
          .ebgp_multihop = p.ebgp_multihop,
          .bfd_profile = p.bfd_profile,
          .connect_time_s = p.connect_time_s,

@@ -31,10 +31,6 @@ absl::StatusOr<std::string> KubeSecretReader::Read(const config::SecretRef& ref)
     }
     return decoded;
   }
-  if (s.contains("stringData") && s["stringData"].is_object() &&
-      s["stringData"].contains(ref.key) && s["stringData"][ref.key].is_string()) {
-    return s["stringData"][ref.key].get<std::string>();
-  }
   return absl::NotFoundError(
       absl::StrCat("Secret ", ref.namespace_, "/", ref.name, " has no key \"", ref.key, "\""));
 }

@@ -1,6 +1,7 @@
 // BGPPeer passwordSecret in Kubernetes mode: one GET of the Secret per read (the speaker's RBAC
 // allows `get` on Secrets of its own namespace, and of MetalLB's with MetalLB's objects; no
-// list or watch), the key base64-decoded from `data` (or taken from `stringData`).
+// list or watch), the key base64-decoded from `data` (the API server turns `stringData` into
+// `data` on write).
 #pragma once
 
 #include "kube/client.h"

@@ -2,6 +2,7 @@
 
 #include <fstream>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "nlohmann/json.hpp"
@@ -33,9 +34,9 @@ Json Advertisement(bool weighted) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<WeightedEcmpLab>> WeightedEcmpLab::Start(
-    const std::string& speaker_binary, bool weighted) {
+    const std::string& speaker_binary, Options options) {
   std::unique_ptr<WeightedEcmpLab> l(new WeightedEcmpLab());
-  IRONLB_RETURN_IF_ERROR(l->Build(speaker_binary, weighted));
+  IRONLB_RETURN_IF_ERROR(l->Build(speaker_binary, options));
   return l;
 }
 
@@ -47,7 +48,7 @@ WeightedEcmpLab::~WeightedEcmpLab() {
   lab_.reset();
 }
 
-absl::Status WeightedEcmpLab::Build(const std::string& speaker_binary, bool weighted) {
+absl::Status WeightedEcmpLab::Build(const std::string& speaker_binary, const Options& options) {
   IRONLB_ASSIGN_OR_RETURN(lab_, Lab::Create({.speakers = 2, .router = true}));
   IRONLB_ASSIGN_OR_RETURN(api_, StartApiServerIn(lab_->client()));
   const std::string dir = lab_->work_dir();
@@ -61,17 +62,31 @@ absl::Status WeightedEcmpLab::Build(const std::string& speaker_binary, bool weig
   std::ofstream(dir + "/key") << "lab-speakers-shared-key-0123456789\n";
 
   api_->Put(kPools, PoolObject(kNs, "vips", "10.90.100.10-10.90.100.20"));
-  api_->Put(kPeers, {{"apiVersion", "ironlb.io/v1alpha1"},
-                     {"kind", "BGPPeer"},
-                     {"metadata", {{"namespace", kNs}, {"name", "router"}}},
-                     {"spec",
-                      {{"myASN", kSpeakerAsn},
-                       {"peerASN", kRouterAsn},
-                       {"peerAddress", lab_->router()->ipv4},
-                       {"holdTime", "9s"},
-                       {"keepaliveTime", "3s"},
-                       {"connectTime", "1s"}}}});
-  api_->Put(kBgpAds, Advertisement(weighted));
+  Json peer = {{"apiVersion", "ironlb.io/v1alpha1"},
+               {"kind", "BGPPeer"},
+               {"metadata", {{"namespace", kNs}, {"name", "router"}}},
+               {"spec",
+                {{"myASN", kSpeakerAsn},
+                 {"peerASN", kRouterAsn},
+                 {"peerAddress", lab_->router()->ipv4},
+                 {"holdTime", "9s"},
+                 {"keepaliveTime", "3s"},
+                 {"connectTime", "1s"}}}};
+  if (!options.password.empty()) {
+    peer["spec"]["passwordSecret"] = {{"name", "bgp-password"}};
+    api_->Put("v1/secrets", {{"apiVersion", "v1"},
+                             {"kind", "Secret"},
+                             {"type", "kubernetes.io/basic-auth"},
+                             {"metadata", {{"namespace", kNs}, {"name", "bgp-password"}}},
+                             {"data", {{"password", absl::Base64Escape(options.password)}}}});
+    Json v6 = peer;
+    v6["metadata"]["name"] = "router-v6";
+    v6["spec"]["peerAddress"] = lab_->router()->ipv6;
+    v6["spec"]["passwordSecret"] = {{"name", "missing"}};
+    api_->Put(kPeers, v6);
+  }
+  api_->Put(kPeers, peer);
+  api_->Put(kBgpAds, Advertisement(options.weighted));
   for (const Host& h : lab_->speakers()) api_->Put(kNodes, NodeObject(h.name));
   api_->Put(kServices, ServiceObject("lab", "web", kVip, "Local", "vips"));
 
@@ -91,6 +106,9 @@ absl::Status WeightedEcmpLab::Build(const std::string& speaker_binary, bool weig
                                   absl::StrCat("neighbor speakers remote-as ", kSpeakerAsn),
                                   "neighbor speakers timers 3 9",
                                   "neighbor speakers timers connect 1"};
+  if (!options.password.empty()) {
+    cfg.push_back(absl::StrCat("neighbor speakers password ", options.password));
+  }
   for (const Host& s : lab_->speakers()) {
     cfg.push_back(absl::StrCat("neighbor ", s.ipv4, " peer-group speakers"));
   }

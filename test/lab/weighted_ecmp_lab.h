@@ -26,9 +26,19 @@ class WeightedEcmpLab {
   static constexpr uint32_t kSpeakerAsn = 64512;
   static constexpr uint32_t kRouterAsn = 64513;
 
-  // `speaker_binary`: ironlb-speaker. `weighted`: the BGPAdvertisement's weightByEndpoints.
+  struct Options {
+    bool weighted = true;  // the BGPAdvertisement's weightByEndpoints
+    // Non-empty: the router requires this TCP MD5 password from the speakers, and the BGPPeer
+    // takes it from the Secret ironlb-system/bgp-password (passwordSecret). A second BGPPeer,
+    // "router-v6", then names a Secret that does not exist.
+    std::string password;
+  };
+  // `speaker_binary`: ironlb-speaker.
   static absl::StatusOr<std::unique_ptr<WeightedEcmpLab>> Start(const std::string& speaker_binary,
-                                                                bool weighted = true);
+                                                                Options options);
+  static absl::StatusOr<std::unique_ptr<WeightedEcmpLab>> Start(const std::string& speaker_binary) {
+    return Start(speaker_binary, Options{});
+  }
   ~WeightedEcmpLab();
 
   // The Service's ready endpoints per node ("s0", "s1"): one EndpointSlice, replaced.
@@ -51,10 +61,12 @@ class WeightedEcmpLab {
 
   const Lab& lab() const { return *lab_; }
   const FrrHost& router_frr() const { return *router_frr_; }
+  const FrrHost& speaker_frr(int i) const { return *speaker_frr_[static_cast<size_t>(i)]; }
+  kube::testing::FakeApiServer& api() const { return *api_; }
 
  private:
   WeightedEcmpLab() = default;
-  absl::Status Build(const std::string& speaker_binary, bool weighted);
+  absl::Status Build(const std::string& speaker_binary, const Options& options);
   std::string HostOfGateway(const std::string& gateway) const;
 
   std::unique_ptr<Lab> lab_;

@@ -16,7 +16,7 @@
 #include "speaker/kube/kube_secret_reader.h"
 #include "speaker/mss_plan.h"
 #include "speaker/standalone_services.h"
-#include "speaker/status_snapshot.h"
+#include "speaker/status/status_snapshot.h"
 
 namespace ironlb::speaker {
 namespace {

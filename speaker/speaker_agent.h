@@ -26,7 +26,7 @@
 #include "speaker/nft_programmer.h"
 #include "speaker/router/router_part.h"
 #include "speaker/run_mode.h"
-#include "speaker/status_server.h"
+#include "speaker/status/status_server.h"
 
 namespace ironlb::speaker {
 

@@ -143,7 +143,10 @@ absl::Status SpeakerAgent::Init(std::unique_ptr<kube::Client> cluster) {
   // BGPPeer passwordSecret: from the API in Kubernetes mode, from files otherwise; a Secret that
   // cannot be read is an error log and, in Kubernetes, a Warning Event on the BGPPeer.
   if (cluster_) {
-    bgp_options->secrets = std::make_shared<KubeSecretReader>(cluster_->client());
+    // An unreachable API server keeps the passwords last read (it changes nothing, as for
+    // every other input).
+    bgp_options->secrets = std::make_shared<LastGoodSecretReader>(
+        std::make_shared<KubeSecretReader>(cluster_->client()));
   } else {
     bgp_options->secrets = std::make_shared<DirectorySecretReader>(options_.bgp_secrets_dir);
   }

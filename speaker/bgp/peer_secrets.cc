@@ -31,6 +31,22 @@ absl::StatusOr<std::string> DirectorySecretReader::Read(const config::SecretRef&
   return value;
 }
 
+absl::StatusOr<std::string> LastGoodSecretReader::Read(const config::SecretRef& ref) {
+  const std::string key = absl::StrCat(ref.namespace_, "/", ref.name, "/", ref.key);
+  auto value = inner_->Read(ref);
+  if (value.ok()) {
+    last_good_[key] = *value;
+    return value;
+  }
+  const absl::StatusCode c = value.status().code();
+  const bool transient = c == absl::StatusCode::kUnavailable ||
+                         c == absl::StatusCode::kDeadlineExceeded ||
+                         c == absl::StatusCode::kUnknown || c == absl::StatusCode::kInternal;
+  if (auto it = last_good_.find(key); transient && it != last_good_.end()) return it->second;
+  if (!transient) last_good_.erase(key);
+  return value;
+}
+
 bool UsesPasswordSecrets(const bgp::DesiredState& state) {
   return std::any_of(state.peers.begin(), state.peers.end(),
                      [](const bgp::PeerSession& p) { return p.password_secret.has_value(); });

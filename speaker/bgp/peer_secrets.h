@@ -6,6 +6,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,20 @@ class DirectorySecretReader : public SecretReader {
 
  private:
   std::string dir_;
+};
+
+// Keeps the last value read of each Secret key and returns it when `inner` fails for a reason
+// that says nothing about the Secret (the API unreachable or timing out: kUnavailable,
+// kDeadlineExceeded, kUnknown, kInternal), so an API outage never takes a BGP session down.
+// A Secret that is gone, lacks the key or may not be read is still an error.
+class LastGoodSecretReader : public SecretReader {
+ public:
+  explicit LastGoodSecretReader(std::shared_ptr<SecretReader> inner) : inner_(std::move(inner)) {}
+  absl::StatusOr<std::string> Read(const config::SecretRef& ref) override;
+
+ private:
+  std::shared_ptr<SecretReader> inner_;
+  std::map<std::string, std::string> last_good_;  // "ns/name/key" -> value
 };
 
 struct PeerSecretProblem {

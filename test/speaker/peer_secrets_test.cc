@@ -88,6 +88,26 @@ TEST(PeerSecretsTest, PasswordsFrrWouldRefuseAreNamed) {
   EXPECT_THAT(d.peers, SizeIs(1));
 }
 
+TEST(PeerSecretsTest, AnUnreachableApiKeepsTheLastPasswordAMissingSecretDoesNot) {
+  class Flaky : public SecretReader {
+   public:
+    absl::StatusOr<std::string> value = std::string("first");
+    absl::StatusOr<std::string> Read(const config::SecretRef&) override { return value; }
+  };
+  auto flaky = std::make_shared<Flaky>();
+  LastGoodSecretReader reader(flaky);
+  const config::SecretRef ref{.name = "bgp", .namespace_ = "ironlb-system"};
+  EXPECT_THAT(reader.Read(ref).status(), ::testing::Eq(absl::OkStatus()));
+  flaky->value = absl::UnavailableError("connection refused");
+  auto kept = reader.Read(ref);
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  EXPECT_EQ(*kept, "first");
+  flaky->value = absl::NotFoundError("Secret ironlb-system/bgp does not exist");
+  EXPECT_FALSE(reader.Read(ref).ok());
+  flaky->value = absl::UnavailableError("connection refused");
+  EXPECT_FALSE(reader.Read(ref).ok());  // nothing good left to fall back on
+}
+
 TEST(PeerSecretsTest, StandaloneReadsTheFileOfTheSecretsKey) {
   kube::testing::TempDir dir;
   std::filesystem::create_directories(dir.path() + "/router-pw");

@@ -31,7 +31,11 @@ struct ClusterFacts {
   // The same Services -> node -> how many of its endpoints there count (weighted ECMP).
   std::map<std::string, std::map<std::string, uint32_t>> local_endpoint_counts;
 
-  bool Excluded(const std::string& node) const { return excluded_nodes.count(node) > 0; }
+  // Why `node` must not announce ("" when it may): its condition, or no Node object at all
+  // while the API lists others (deleted from the cluster: its speaker may still run until the
+  // pod goes, and must not keep answering or announcing meanwhile).
+  std::string ExcludedBecause(const std::string& node) const;
+  bool Excluded(const std::string& node) const { return !ExcludedBecause(node).empty(); }
   // The API's labels of `node`, or `fallback` when the API does not know the node.
   const config::Labels& LabelsOf(const std::string& node, const config::Labels& fallback) const;
 

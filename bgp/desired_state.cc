@@ -24,6 +24,7 @@ bool HasSpace(absl::string_view s) {
 
 std::string RouteAttributes::Key() const {
   std::string k = local_pref ? absl::StrCat("lp", *local_pref) : "lp-";
+  if (link_bandwidth_mbps) absl::StrAppend(&k, " bw", *link_bandwidth_mbps);
   for (const config::Community& c : communities) absl::StrAppend(&k, " ", CommunityKey(c));
   return k;
 }
@@ -36,6 +37,10 @@ void MergeAttributes(Announcement& a, const std::string& peer, const RouteAttrib
                             attrs.communities.end());
     if (attrs.local_pref && (!have.local_pref || *attrs.local_pref > *have.local_pref)) {
       have.local_pref = attrs.local_pref;
+    }
+    if (attrs.link_bandwidth_mbps &&
+        (!have.link_bandwidth_mbps || *attrs.link_bandwidth_mbps > *have.link_bandwidth_mbps)) {
+      have.link_bandwidth_mbps = attrs.link_bandwidth_mbps;
     }
   }
   std::sort(have.communities.begin(), have.communities.end(),
@@ -142,6 +147,12 @@ absl::Status ValidateDesiredState(const DesiredState& state) {
       if (!names.count(peer)) {
         return absl::InvalidArgumentError(
             absl::StrCat("announcement of ", a.prefix.ToString(), " names unknown peer ", peer));
+      }
+      if (attrs.link_bandwidth_mbps &&
+          (*attrs.link_bandwidth_mbps < 1 || *attrs.link_bandwidth_mbps > kMaxLinkBandwidthMbps)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "announcement of ", a.prefix.ToString(), " to ", peer, ": link bandwidth ",
+            *attrs.link_bandwidth_mbps, " Mbps is outside FRR's 1..", kMaxLinkBandwidthMbps));
       }
     }
   }

@@ -31,6 +31,9 @@ struct PeerSession {
   uint32_t hold_time_s = 90;
   uint32_t keepalive_time_s = 30;
   std::string password;
+  // BGPPeer passwordSecret (namespace filled in): the speaker reads it into `password` before
+  // the session is configured (speaker/bgp/peer_secrets.h); bgp/ uses only `password`.
+  std::optional<config::SecretRef> password_secret;
   bool ebgp_multihop = false;
   std::string bfd_profile;                 // BFDProfile name; empty = no BFD
   std::optional<uint32_t> connect_time_s;  // `timers connect`; none: FRR's default (120 s)
@@ -64,10 +67,16 @@ struct BfdProfileSpec {
   friend bool operator==(const BfdProfileSpec&, const BfdProfileSpec&) = default;
 };
 
+// FRR's range for `set extcommunity bandwidth` (Mbps).
+inline constexpr uint32_t kMaxLinkBandwidthMbps = 25600;
+
 // Attributes of a prefix as sent to one peer.
 struct RouteAttributes {
   std::vector<config::Community> communities;  // sorted, unique
   std::optional<uint32_t> local_pref;
+  // A link-bandwidth extended community (transitive, FRR's default encoding) of this many Mbps,
+  // 1..kMaxLinkBandwidthMbps: the router weights its multipath next hops by it (weighted ECMP).
+  std::optional<uint32_t> link_bandwidth_mbps;
 
   std::string Key() const;  // canonical text, for grouping and ordering
   friend bool operator==(const RouteAttributes& a, const RouteAttributes& b) {
@@ -92,7 +101,8 @@ struct DesiredState {
 };
 
 // Adds `attrs` for `peer` to `a`, merging with what is there: communities are united, the
-// higher local preference wins (two advertisements of one prefix to one peer).
+// higher local preference and the higher link bandwidth win (two advertisements of one prefix
+// to one peer).
 void MergeAttributes(Announcement& a, const std::string& peer, const RouteAttributes& attrs);
 
 // Things FRR would refuse, found before anything is sent (names the peer and field); also

@@ -93,6 +93,14 @@ void AddPeerPolicy(ObjectSet& out, const std::string& peer,
     if (const std::string s = CommunityText(attrs.communities, true); !s.empty()) {
       set_bgp("set-large-community", "large-community-string", s);
     }
+    if (attrs.link_bandwidth_mbps) {  // `set extcommunity bandwidth N` (transitive)
+      set_bgp("set-extcommunity-lb", "extcommunity-lb/lb-type", "explicit-bandwidth");
+      set_bgp("set-extcommunity-lb", "extcommunity-lb/bandwidth",
+              absl::StrCat(*attrs.link_bandwidth_mbps));
+      // Always written, as FRR's own CLI does: bgpd 8.4 reads this leaf unconditionally when it
+      // applies the action, and dies on an assertion when it is missing.
+      set_bgp("set-extcommunity-lb", "extcommunity-lb/two-octet-as-specific", "false");
+    }
   }
 }
 

@@ -1,8 +1,10 @@
 #include "bgp/frr_reconciler.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "bgp/attribute_groups.h"
@@ -12,6 +14,25 @@ namespace {
 
 absl::Status Annotate(const absl::Status& st, absl::string_view context) {
   return absl::Status(st.code(), absl::StrCat(st.message(), " [", context, "]"));
+}
+
+// Whether removing these bgpd entries changes what routes already sent should carry: a peer's
+// route-map entry (sequence slot + 1) of a group whose route-map is still wanted.
+bool RemovalsConcernSentRoutes(const std::vector<std::string>& removed, const ObjectSet& want) {
+  const std::string peer_maps =
+      absl::StrCat("/frr-route-map:lib/route-map[name='", kNamePrefix, "out-");
+  for (const std::string& x : removed) {
+    if (!absl::StartsWith(x, peer_maps)) continue;
+    const size_t at = x.find("/entry[sequence='");
+    if (at == std::string::npos) continue;  // a whole peer's map: its session goes too
+    uint32_t seq = 0;
+    const size_t from = at + std::strlen("/entry[sequence='");
+    if (!absl::SimpleAtoi(x.substr(from, x.find('\'', from) - from), &seq) || seq == 0) return true;
+    const std::string group =
+        absl::StrCat("/frr-route-map:lib/route-map[name='", GroupRouteMapName(seq - 1), "']");
+    if (want.count(group)) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -27,8 +48,8 @@ void FrrReconciler::Invalidate() {
 
 absl::StatusOr<FrrReconciler::Applied> FrrReconciler::ApplyObjects(
     const char* daemon, NorthboundClient* client, const std::vector<std::string>& roots,
-    absl::StatusOr<std::set<std::string>> (*owned)(absl::string_view), const ObjectSet& want,
-    std::optional<std::map<std::string, std::string>>& known, bool audit) {
+    absl::StatusOr<std::set<std::string>> (*owned)(absl::string_view), const ObjectSet& want_in,
+    std::optional<std::map<std::string, std::string>>& known, bool audit, bool keep_unwanted) {
   std::map<std::string, std::string> have;
   if (known && !audit) {
     have = *known;
@@ -54,10 +75,22 @@ absl::StatusOr<FrrReconciler::Applied> FrrReconciler::ApplyObjects(
       }
     }
   }
+  ObjectSet kept;
+  if (keep_unwanted) {  // an entry with no leaves is only created when missing: kept as it is
+    kept = want_in;
+    for (const auto& entry : have) kept.try_emplace(entry.first);
+  }
+  const ObjectSet& want = keep_unwanted ? kept : want_in;
   const std::vector<YangEdit> edits = DiffObjects(have, want);
   Applied applied{.edits = edits.size()};
-  applied.deleted = std::any_of(edits.begin(), edits.end(),
-                                [](const YangEdit& e) { return e.op == YangEdit::Op::kDelete; });
+  for (const YangEdit& e : edits) {
+    if (e.op != YangEdit::Op::kDelete) continue;
+    if (want.count(e.xpath)) {
+      applied.replaced = true;
+    } else {
+      applied.removed.push_back(e.xpath);
+    }
+  }
   if (!edits.empty()) {
     auto changed = client->Commit(edits, "ironlb");
     if (!changed.ok()) {
@@ -185,12 +218,11 @@ absl::StatusOr<ApplyResult> FrrReconciler::Apply(const DesiredState& desired, bo
     else
       note(n.status());
   }
+  // bgpd's new and changed policy objects first (the `network` statements below refer to
+  // them); the ones no longer wanted after the statements are gone.
   auto bgp = ApplyObjects("bgpd", clients_.bgpd, BgpdConfigRoots(), &OwnedBgpdObjects, objects.bgpd,
-                          known_bgpd_, audit);
-  if (bgp.ok())
-    result.bgpd_edits = bgp->edits;
-  else
-    note(bgp.status());
+                          known_bgpd_, audit, /*keep_unwanted=*/true);
+  if (!bgp.ok()) note(bgp.status());
   // Per VRF instance: the sessions, then the prefixes. VRFs ironlb had sessions in before are
   // visited too, so what it left there goes.
   std::set<std::string> vrfs = PeerVrfs(desired);
@@ -218,13 +250,24 @@ absl::StatusOr<ApplyResult> FrrReconciler::Apply(const DesiredState& desired, bo
     vrfs_ = PeerVrfs(desired);
     vrfs_.erase("");
   }
+  // Now the policy objects no route refers to any more.
+  absl::StatusOr<Applied> unused = absl::UnavailableError("bgpd not applied");
+  if (bgp.ok()) {
+    unused = ApplyObjects("bgpd", clients_.bgpd, BgpdConfigRoots(), &OwnedBgpdObjects, objects.bgpd,
+                          known_bgpd_, /*audit=*/false);
+    if (!unused.ok()) note(unused.status());
+  }
   // Routes bgpd already holds are re-run through changed policy only on bgpd's route-map
   // timer (5 s, restarted by every change). New or re-pointed `network` statements need
   // nothing (they meet the policy as it is now), nor do new route-map entries (no route has
-  // their tag yet). But an entry that is deleted or replaced may concern routes already sent:
-  // then have bgpd apply its policy now (no session is reset).
-  if (bgp.ok() && bgp->changed && bgp->deleted) policy_flush_pending_ = true;
-  if (policy_flush_pending_ && bgp.ok()) {
+  // their tag yet), nor the removal of a group whose statements are gone. But a replaced entry,
+  // or a peer's entry removed from a group that is still announced, concerns routes already
+  // sent: then have bgpd apply its policy now (no session is reset).
+  if (bgp.ok() && bgp->changed && bgp->replaced) policy_flush_pending_ = true;
+  if (unused.ok() && unused->changed && RemovalsConcernSentRoutes(unused->removed, objects.bgpd)) {
+    policy_flush_pending_ = true;
+  }
+  if (policy_flush_pending_ && bgp.ok() && unused.ok()) {
     auto running = Running();
     absl::Status st = running.status();
     std::vector<std::string> cmds;
@@ -239,6 +282,7 @@ absl::StatusOr<ApplyResult> FrrReconciler::Apply(const DesiredState& desired, bo
       note(st);
     }
   }
+  result.bgpd_edits = (bgp.ok() ? bgp->edits : 0) + (unused.ok() ? unused->edits : 0);
   // Last: the node's own routes to its VIPs (nothing bgpd waits for).
   if (clients_.staticd != nullptr) {
     auto routes = ApplyObjects("staticd", clients_.staticd, StaticdConfigRoots(),

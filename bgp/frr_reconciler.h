@@ -67,13 +67,18 @@ class FrrReconciler {
   // commit, then remember.
   struct Applied {
     size_t edits = 0;
-    bool changed = false;  // FRR's configuration changed (edits may only re-state it)
-    bool deleted = false;  // some entry was deleted or replaced
+    bool changed = false;              // FRR's configuration changed (edits may only re-state it)
+    bool replaced = false;             // some entry was replaced (deleted, then set again)
+    std::vector<std::string> removed;  // entries deleted for good
   };
+  // `keep_unwanted`: entries FRR holds that `want` lacks stay for now (created and changed
+  // entries only): bgpd's are removed in a second pass after the `network` statements that use
+  // them, so a withdrawal does not wait for a commit first.
   absl::StatusOr<Applied> ApplyObjects(
       const char* daemon, NorthboundClient* client, const std::vector<std::string>& roots,
       absl::StatusOr<std::set<std::string>> (*owned)(absl::string_view), const ObjectSet& want,
-      std::optional<std::map<std::string, std::string>>& known, bool audit);
+      std::optional<std::map<std::string, std::string>>& known, bool audit,
+      bool keep_unwanted = false);
   // bgpd's running configuration, read at most once per pass.
   absl::StatusOr<std::string> Running();
   absl::StatusOr<std::vector<std::string>> ApplySkeleton(const BgpSkeleton& want, bool audit);

@@ -238,6 +238,24 @@ absl::StatusOr<std::vector<std::string>> PoolFilterBindingCommands(absl::string_
   return cmds;
 }
 
+std::string WeightedEcmpBlocker(absl::string_view running_config) {
+  const BgpSkeleton have = ParseRunningConfig(running_config);
+  if (!have.asn) return "";
+  for (const auto& [af, lines] : have.lines) {
+    for (const std::string& l : lines) {
+      if (af.empty() && l == "bgp bestpath bandwidth ignore") {
+        return absl::StrCat("router bgp ", *have.asn, " has `", l,
+                            "`: it ignores link bandwidth (FRR's default weighs by it)");
+      }
+      if (!af.empty() && (l == "maximum-paths 1" || l == "maximum-paths ibgp 1")) {
+        return absl::StrCat("router bgp ", *have.asn, ", address-family ", af, ": `", l,
+                            "` allows one path, so there is no multipath route to weigh");
+      }
+    }
+  }
+  return "";
+}
+
 absl::Status ValidatePeerGroupName(absl::string_view group, absl::string_view flag) {
   if (group.empty()) return absl::OkStatus();
   const bool printable = std::all_of(group.begin(), group.end(), [](char c) {

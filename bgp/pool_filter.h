@@ -74,6 +74,14 @@ std::vector<YangEdit> PoolPrefixListEdits(const PoolPrefixLists& have, const Poo
 absl::StatusOr<std::vector<std::string>> PoolFilterBindingCommands(absl::string_view running_config,
                                                                    absl::string_view group);
 
+// Why the router's bgpd would not weight the speakers' multipath routes by their link bandwidth
+// (BGPAdvertisement weightByEndpoints), from its running configuration: `bgp bestpath bandwidth
+// ignore`, or `maximum-paths [ibgp] 1` in an address family of the default VRF's `router bgp`.
+// "" when it would: FRR's defaults weigh (all paths carrying a link bandwidth: weighted ECMP;
+// one path without: plain ECMP), which is what ironlb wants, so the router role changes nothing
+// and only says what stands in the way.
+std::string WeightedEcmpBlocker(absl::string_view running_config);
+
 // A peer-group name FRR accepts on the command line: checked once, at start (names the flag).
 absl::Status ValidatePeerGroupName(absl::string_view group, absl::string_view flag);
 

@@ -1,5 +1,7 @@
 #include "bgp/pool_filter_reconciler.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
@@ -33,6 +35,10 @@ absl::StatusOr<PoolFilterResult> PoolFilterReconciler::Apply(const config::Confi
 
   auto running = vty_->Execute("show running-config");
   if (!running.ok()) return Annotate(running.status(), "bgpd vty: show running-config");
+  const bool weighted =
+      std::any_of(config.bgp_advertisements.begin(), config.bgp_advertisements.end(),
+                  [](const config::BGPAdvertisement& a) { return a.weight_by_endpoints; });
+  if (weighted) result.weighting_blocked = WeightedEcmpBlocker(*running);
   auto cmds = PoolFilterBindingCommands(*running, group_);
   if (!cmds.ok()) return Annotate(cmds.status(), "bgpd");
   if (!cmds->empty()) {

@@ -22,6 +22,8 @@ struct PoolFilterResult {
   std::vector<std::string> vty_commands;  // as sent
   size_t prefixes_v4 = 0;                 // permit entries wanted
   size_t prefixes_v6 = 0;
+  // A BGPAdvertisement weighs by endpoints, but this bgpd would not (WeightedEcmpBlocker); "".
+  std::string weighting_blocked;
   bool Changed() const { return edits + vty_commands.size() > 0; }
 };
 

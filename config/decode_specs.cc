@@ -30,23 +30,6 @@ std::optional<TcpMss> ReadMss(const Json& spec, const FieldPath& path, absl::str
   return *mss;
 }
 
-// BGPPeer fields read into the model but not yet applied by the speaker: a warning names each
-// one that is set, so a session never silently differs from what was asked. (Entries leave
-// this list as the BGP code applies them.)
-constexpr const char* kPeerFieldsNotAppliedYet[] = {"passwordSecret"};
-
-void WarnNotAppliedYet(const Json& spec, FieldContext& ctx) {
-  for (const char* field : kPeerFieldsNotAppliedYet) {
-    auto it = spec.find(field);
-    if (it == spec.end() || it->is_null() || *it == false || *it == "" ||
-        (it->is_object() && it->empty())) {
-      continue;
-    }
-    ctx.Warning(kSpec.Key(field),
-                "read, but not applied by this ironlb yet: the session is set up without it");
-  }
-}
-
 // MetalLB fields ironlb does not implement: said plainly rather than as a typo.
 void WarnNotSupported(const Json& spec, absl::string_view field, FieldContext& ctx) {
   auto it = spec.find(field);
@@ -203,10 +186,12 @@ void DecodeBGPAdvertisement(const Json& spec, Flavor flavor, BGPAdvertisement& a
          "localPref", "communities", "peers", "nodeSelectors", "serviceSelectors"},
         ctx);
   } else {
-    WarnUnknownFields(spec, kSpec,
-                      {"ipAddressPools", "ipAddressPoolSelectors", "aggregationLength",
-                       "aggregationLengthV6", "localPref", "communities", "peers", "nodeSelectors"},
-                      ctx);
+    WarnUnknownFields(
+        spec, kSpec,
+        {"ipAddressPools", "ipAddressPoolSelectors", "aggregationLength", "aggregationLengthV6",
+         "localPref", "communities", "peers", "nodeSelectors", "weightByEndpoints"},
+        ctx);
+    if (auto v = ReadBool(spec, kSpec, "weightByEndpoints", ctx)) adv.weight_by_endpoints = *v;
   }
   adv.ip_address_pools = ReadStringList(spec, kSpec, "ipAddressPools", ctx);
   adv.ip_address_pool_selectors = ReadSelectorList(spec, kSpec, "ipAddressPoolSelectors", ctx);
@@ -249,7 +234,6 @@ void DecodeBGPPeer(const Json& spec, BGPPeer& peer, FieldContext& ctx) {
                      "nodeSelectors",
                      "vrf"},
                     ctx);
-  WarnNotAppliedYet(spec, ctx);
   auto my_asn = ReadInt(spec, kSpec, "myASN", 1, UINT32_MAX, ctx);
   auto peer_asn = ReadInt(spec, kSpec, "peerASN", 1, UINT32_MAX, ctx);
   if (!my_asn && spec.find("myASN") == spec.end()) {

@@ -83,6 +83,7 @@ Json Bgp(const BGPAdvertisement& a) {
   for (const Community& c : a.communities) spec["communities"].push_back(CommunityText(c));
   Strings(spec, "peers", a.peers);
   Selectors(spec, "nodeSelectors", a.node_selectors);
+  if (a.weight_by_endpoints) spec["weightByEndpoints"] = true;
   return spec;
 }
 

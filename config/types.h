@@ -115,6 +115,10 @@ struct BGPAdvertisement {
   std::vector<Community> communities;
   std::vector<std::string> peers;  // BGPPeer names; empty = all peers
   std::vector<LabelSelector> node_selectors;
+  // ironlb.io only (MetalLB has no such field, so off for its objects): announce with a BGP
+  // link-bandwidth extended community, so an FRR router splits traffic by weight (see
+  // docs/bgp.md): a Local Service by this node's ready endpoints, a Cluster Service equally.
+  bool weight_by_endpoints = false;
   friend bool operator==(const BGPAdvertisement& a, const BGPAdvertisement& b) {
     // community_texts is how the values were spelt; the values are what counts.
     return a.meta == b.meta && a.ip_address_pools == b.ip_address_pools &&
@@ -122,7 +126,7 @@ struct BGPAdvertisement {
            a.aggregation_length == b.aggregation_length &&
            a.aggregation_length_v6 == b.aggregation_length_v6 && a.local_pref == b.local_pref &&
            a.communities == b.communities && a.peers == b.peers &&
-           a.node_selectors == b.node_selectors;
+           a.node_selectors == b.node_selectors && a.weight_by_endpoints == b.weight_by_endpoints;
   }
 };
 

@@ -105,7 +105,7 @@ void ExplainBgp(const config::Config& config, const speaker::AssignedServices& s
       if (facts != nullptr) {
         speaker::ApplyClusterFacts(*facts, &bgp_node);
       } else if (local) {
-        bgp_node.local_endpoints.insert(s.Key());
+        bgp_node.local_endpoints.emplace(s.Key(), 1);
       }
       const bgp::DesiredState desired = speaker::PlanBgp(config, services, bgp_node);
       BgpNodeAnswer ans{.node = node.name};

@@ -65,20 +65,26 @@ NodeFacts ReadNode(const json& node) {
   return out;
 }
 
-std::set<std::string> NodesWithEndpoints(const std::vector<const json*>& slices) {
-  std::set<std::string> ready;
-  std::set<std::string> serving;
+std::map<std::string, uint32_t> EndpointsPerNode(const std::vector<const json*>& slices) {
+  std::map<std::string, uint32_t> ready;
+  std::map<std::string, uint32_t> serving;
   for (const json* slice : slices) {
     const json* endpoints = Field(*slice, "endpoints");
     if (endpoints == nullptr || !endpoints->is_array()) continue;
     for (const json& ep : *endpoints) {
       const std::string node = StringField(ep, "nodeName");
       if (node.empty()) continue;
-      if (Condition(ep, "ready", true)) ready.insert(node);
-      if (Condition(ep, "serving", true)) serving.insert(node);
+      if (Condition(ep, "ready", true)) ++ready[node];
+      if (Condition(ep, "serving", true)) ++serving[node];
     }
   }
   return ready.empty() ? serving : ready;
+}
+
+std::set<std::string> NodesWithEndpoints(const std::vector<const json*>& slices) {
+  std::set<std::string> out;
+  for (const auto& [node, n] : EndpointsPerNode(slices)) out.insert(node);
+  return out;
 }
 
 }  // namespace ironlb::speaker

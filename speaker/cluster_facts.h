@@ -4,6 +4,7 @@
 // speaker computes the same eligibility. Absent (nullptr) in standalone mode.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <set>
 #include <string>
@@ -27,6 +28,8 @@ struct ClusterFacts {
   // Every externalTrafficPolicy Local Service ("namespace/name") -> nodes with a ready
   // endpoint (empty: none anywhere, so nobody announces it).
   std::map<std::string, std::set<std::string>> local_endpoint_nodes;
+  // The same Services -> node -> how many of its endpoints there count (weighted ECMP).
+  std::map<std::string, std::map<std::string, uint32_t>> local_endpoint_counts;
 
   // Why `node` must not announce ("" when it may): its condition, or no Node object at all
   // while the API lists others (deleted from the cluster: its speaker may still run until the
@@ -51,5 +54,7 @@ NodeFacts ReadNode(const nlohmann::json& node);
 // Service). Ready endpoints count (a missing `ready` means ready, as the API defines); when
 // the Service has none anywhere, serving-but-terminating ones do, as kube-proxy falls back.
 std::set<std::string> NodesWithEndpoints(const std::vector<const nlohmann::json*>& slices);
+// The same endpoints counted per node (the nodes are NodesWithEndpoints's).
+std::map<std::string, uint32_t> EndpointsPerNode(const std::vector<const nlohmann::json*>& slices);
 
 }  // namespace ironlb::speaker

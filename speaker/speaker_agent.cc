@@ -13,6 +13,7 @@
 #include "bgp/pool_filter.h"
 #include "common/daemon.h"
 #include "common/log.h"
+#include "speaker/kube/kube_secret_reader.h"
 #include "speaker/mss_plan.h"
 #include "speaker/standalone_services.h"
 #include "speaker/status/status_snapshot.h"
@@ -98,6 +99,8 @@ absl::Status SpeakerAgent::Init(std::unique_ptr<kube::Client> cluster) {
   auto bgp_options = ParseBgpFlags(options_.frr_vty_dir, options_.frr_grpc_ports);
   if (!bgp_options.ok()) return bgp_options.status();
   bgp_options->call_deadline = options_.frr_call_deadline;
+  auto local_services = ParseLocalServices(options_.local_services);
+  if (!local_services.ok()) return local_services.status();
   const std::string& speakers_group = options_.bgp_speakers_peer_group;
   if (absl::Status st = bgp::ValidatePeerGroupName(speakers_group, "--bgp-speakers-peer-group");
       !st.ok()) {
@@ -137,10 +140,25 @@ absl::Status SpeakerAgent::Init(std::unique_ptr<kube::Client> cluster) {
         });
   }
 
-  BgpNode bgp_node{.name = node_, .labels = labels_};
-  for (absl::string_view s : absl::StrSplit(options_.local_services, ',', absl::SkipEmpty())) {
-    bgp_node.local_endpoints.insert(std::string(s));
+  // BGPPeer passwordSecret: from the API in Kubernetes mode, from files otherwise; a Secret that
+  // cannot be read is an error log and, in Kubernetes, a Warning Event on the BGPPeer.
+  if (cluster_) {
+    // An unreachable API server keeps the passwords last read (it changes nothing, as for
+    // every other input).
+    bgp_options->secrets = std::make_shared<LastGoodSecretReader>(
+        std::make_shared<KubeSecretReader>(cluster_->client()));
+  } else {
+    bgp_options->secrets = std::make_shared<DirectorySecretReader>(options_.bgp_secrets_dir);
   }
+  bgp_options->on_secret_problem = [cluster = cluster_.get(),
+                                    ns = options_.config_namespace](const PeerSecretProblem& p) {
+    if (cluster == nullptr) return;
+    cluster->Warning({{"apiVersion", "ironlb.io/v1alpha1"},
+                      {"kind", "BGPPeer"},
+                      {"metadata", {{"namespace", ns}, {"name", p.peer}}}},
+                     "PasswordSecretUnreadable", p.message);
+  };
+  BgpNode bgp_node{.name = node_, .labels = labels_, .local_endpoints = std::move(*local_services)};
   bgp_ = std::make_unique<BgpPart>(loop_, *bgp_options, std::move(bgp_node), &registry_);
   RouterRole::Options role;
   if (cluster_) {  // contested outside ports become Warning Events on the Service

@@ -46,7 +46,9 @@ struct SpeakerAgentOptions {
   std::string status_socket;  // "" = none
   std::string frr_vty_dir = "/var/run/frr";
   std::string frr_grpc_ports = "50051,50052,50053";
-  std::string local_services;  // "namespace/name,..."
+  std::string local_services;  // "namespace/name[=ready endpoints],..."
+  // Standalone mode: BGPPeer passwordSecret {name, key} is the file DIR/name/key.
+  std::string bgp_secrets_dir = "/etc/ironlb/secrets";
   std::string bgp_speakers_peer_group;
   // --on-sigterm: SIGTERM restarts (true, the default) or leaves for good.
   bool sigterm_restarts = true;

@@ -38,8 +38,13 @@ ABSL_FLAG(
     std::string, frr_grpc_ports, "50051,50052,50053",
     "BGP: loopback gRPC ports of FRR's staticd,bgpd,bfdd (their -M grpc:PORT); bfdd 0 = none.");
 ABSL_FLAG(std::string, local_services, "",
-          "BGP, standalone: Services (namespace/name,...) with externalTrafficPolicy Local that "
-          "this host serves; only those of them are announced from here.");
+          "BGP, standalone: Services (namespace/name[=N],...) with externalTrafficPolicy Local "
+          "that this host serves, N its ready endpoints here (default 1; the weight with "
+          "weightByEndpoints); only those of them are announced from here.");
+ABSL_FLAG(std::string, bgp_secrets_dir, "/etc/ironlb/secrets",
+          "BGP, standalone: where BGPPeer passwordSecret is read from: the Secret's key is the "
+          "file DIR/<name>/<key> (as a Kubernetes Secret mounted as a volume). Kubernetes mode "
+          "reads the Secret from the API.");
 ABSL_FLAG(std::string, bgp_speakers_peer_group, "",
           "Router role, BGP: the peer group of the speakers in this router's FRR; its sessions "
           "may announce only addresses of the pools (empty: no filter).");
@@ -124,6 +129,7 @@ absl::StatusOr<SpeakerAgentOptions> SpeakerOptionsFromFlags() {
                         .frr_vty_dir = absl::GetFlag(FLAGS_frr_vty_dir),
                         .frr_grpc_ports = absl::GetFlag(FLAGS_frr_grpc_ports),
                         .local_services = absl::GetFlag(FLAGS_local_services),
+                        .bgp_secrets_dir = absl::GetFlag(FLAGS_bgp_secrets_dir),
                         .bgp_speakers_peer_group = absl::GetFlag(FLAGS_bgp_speakers_peer_group),
                         .sigterm_restarts = absl::GetFlag(FLAGS_on_sigterm) == "restart"};
   if (absl::Status st = ApplyFailoverFlags(o.layer2); !st.ok()) return st;

@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <map>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "config/validate.h"
 #include "speaker/bgp/announce_policy.h"
 
@@ -14,9 +18,60 @@ void ApplyClusterFacts(const ClusterFacts& facts, BgpNode* node) {
   node->excluded = !node->excluded_because.empty();
   node->local_endpoints.clear();
   for (const auto& [service, nodes] : facts.local_endpoint_nodes) {
-    if (nodes.count(node->name) > 0) node->local_endpoints.insert(service);
+    if (nodes.count(node->name) == 0) continue;
+    uint32_t n = 1;
+    if (auto c = facts.local_endpoint_counts.find(service);
+        c != facts.local_endpoint_counts.end()) {
+      if (auto here = c->second.find(node->name); here != c->second.end()) {
+        n = std::max<uint32_t>(1, here->second);
+      }
+    }
+    node->local_endpoints[service] = n;
   }
 }
+
+absl::StatusOr<std::map<std::string, uint32_t>> ParseLocalServices(absl::string_view flag) {
+  std::map<std::string, uint32_t> out;
+  for (absl::string_view entry : absl::StrSplit(flag, ',', absl::SkipWhitespace())) {
+    entry = absl::StripAsciiWhitespace(entry);
+    std::pair<absl::string_view, absl::string_view> kv =
+        absl::StrSplit(entry, absl::MaxSplits('=', 1));
+    const absl::string_view key = kv.first;
+    const std::vector<absl::string_view> parts = absl::StrSplit(key, '/');
+    if (parts.size() != 2 || parts[0].empty() || parts[1].empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("--local-services: \"", entry,
+                                                     "\" is not namespace/name[=ready endpoints]"));
+    }
+    uint32_t n = 1;
+    if (entry.find('=') != absl::string_view::npos && !absl::SimpleAtoi(kv.second, &n)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--local-services: \"", entry,
+                       "\": the count after '=' must be a whole number of ready endpoints"));
+    }
+    if (n == 0) continue;  // no endpoint here: as if not listed
+    out[std::string(key)] = n;
+  }
+  return out;
+}
+
+uint32_t EndpointWeight(const BgpNode& node, const std::string& service, bool local) {
+  if (!local) return 1;
+  auto it = node.local_endpoints.find(service);
+  const uint32_t n = it == node.local_endpoints.end() ? 1 : it->second;
+  return std::clamp<uint32_t>(n, 1, bgp::kMaxLinkBandwidthMbps);
+}
+
+namespace {
+
+// The peer's passwordSecret, in the BGPPeer's own namespace unless it names one.
+std::optional<config::SecretRef> SecretOf(const config::BGPPeer& p) {
+  if (!p.password_secret) return std::nullopt;
+  config::SecretRef ref = *p.password_secret;
+  if (ref.namespace_.empty()) ref.namespace_ = p.meta.namespace_;
+  return ref;
+}
+
+}  // namespace
 
 bgp::DesiredState PlanBgp(const config::Config& config, const AssignedServices& services,
                           const BgpNode& node) {
@@ -41,6 +96,7 @@ bgp::DesiredState PlanBgp(const config::Config& config, const AssignedServices& 
          .hold_time_s = p.hold_time_s,
          .keepalive_time_s = p.keepalive_time_s,
          .password = p.password,
+         .password_secret = SecretOf(p),
          .ebgp_multihop = p.ebgp_multihop,
          .bfd_profile = p.bfd_profile,
          .connect_time_s = p.connect_time_s,
@@ -84,6 +140,9 @@ bgp::DesiredState PlanBgp(const config::Config& config, const AssignedServices& 
         bgp::RouteAttributes attrs;
         attrs.communities = adv->communities;
         attrs.local_pref = adv->local_pref;
+        if (adv->weight_by_endpoints) {
+          attrs.link_bandwidth_mbps = EndpointWeight(node, s.name, local);
+        }
         for (const std::string& peer : peers) {
           if (!adv->peers.empty() &&
               std::find(adv->peers.begin(), adv->peers.end(), peer) == adv->peers.end()) {

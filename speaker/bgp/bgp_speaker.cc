@@ -175,6 +175,34 @@ void BgpSpeaker::Run() {
        .in_sync = frr_ok_ != nullptr ? &frr_ok_->WithLabels({}) : nullptr});
   auto next_try = std::chrono::steady_clock::now();
   auto next_audit = After(options_.audit_interval);
+  // `current` with the passwords of its passwordSecret peers read (what FRR is given).
+  std::optional<bgp::DesiredState> resolved;
+  auto next_secret_read = std::chrono::steady_clock::now();
+  std::vector<PeerSecretProblem> secret_problems;
+  auto resolve = [&] {
+    resolved = *current;
+    next_secret_read = After(options_.secret_refresh);
+    if (!UsesPasswordSecrets(*resolved)) {
+      secret_problems.clear();
+      return;
+    }
+    std::vector<PeerSecretProblem> problems;
+    if (options_.secrets) {
+      problems = ResolvePeerPasswords(*resolved, *options_.secrets);
+    } else {
+      DirectorySecretReader none("/nonexistent");
+      problems = ResolvePeerPasswords(*resolved, none);
+    }
+    if (problems == secret_problems) return;
+    secret_problems = std::move(problems);
+    for (const PeerSecretProblem& p : secret_problems) {
+      IRONLB_LOG(kError, "BGP: a peer's password cannot be read")
+          .With("peer", p.peer)
+          .With("error", p.message)
+          .With("action", "create or fix the Secret; the other peers are not affected");
+      if (options_.on_secret_problem) options_.on_secret_problem(p);
+    }
+  };
   while (true) {
     {
       std::unique_lock<std::mutex> lock(mu_);
@@ -199,7 +227,8 @@ void BgpSpeaker::Run() {
     const auto now = std::chrono::steady_clock::now();
     const bool audit = now >= next_audit;
     if (!current || (!audit && (!dirty || now < next_try))) continue;
-    auto result = reconciler_->Apply(*current, audit);
+    if (dirty || !resolved || (audit && now >= next_secret_read)) resolve();
+    auto result = reconciler_->Apply(*resolved, audit);
     if (result.ok()) {
       dirty = false;
       retry.Succeeded();

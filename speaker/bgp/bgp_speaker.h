@@ -24,6 +24,7 @@
 #include "bgp/northbound_client.h"
 #include "bgp/vty_session.h"
 #include "common/metrics.h"
+#include "speaker/bgp/peer_secrets.h"
 
 namespace ironlb::speaker {
 
@@ -40,6 +41,14 @@ struct BgpSpeakerOptions {
   // Each FRR call's deadline. Generous: a commit of thousands of VIPs takes a good part of a
   // second (see docs/bgp.md), a slow machine more, and the calls run on the worker thread.
   absl::Duration call_deadline = absl::Seconds(30);
+  // BGPPeer passwordSecret: where the passwords come from (null: such peers are left out, with
+  // a problem reported). Read on the worker thread when a new state arrives, and again every
+  // secret_refresh (a changed password is applied then).
+  std::shared_ptr<SecretReader> secrets;
+  absl::Duration secret_refresh = absl::Seconds(30);
+  // Called on the worker thread with each problem of a secret, when the set of problems changes
+  // (also logged).
+  std::function<void(const PeerSecretProblem&)> on_secret_problem;
 };
 
 // --frr-vty-dir and --frr-grpc-ports ("staticd,bgpd,bfdd") into options; errors name the flag.

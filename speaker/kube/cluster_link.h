@@ -59,6 +59,9 @@ class ClusterLink {
   // ServiceAnnouncements (at most `timeout`).
   void Stop(absl::Duration timeout);
 
+  // The API client (thread-safe calls), for readers that fetch objects on demand (Secrets).
+  kube::Client* client() { return client_.get(); }
+
  private:
   std::unique_ptr<kube::Client> client_;
   EventLoop* loop_;

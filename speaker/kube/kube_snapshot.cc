@@ -124,8 +124,11 @@ KubeSnapshot AssembleSnapshot(const KubeObjects& objects, const config::Config& 
     }
     if (s.traffic_policy == controller::TrafficPolicy::kLocal) {
       auto it = slices.find(s.Key());
-      facts->local_endpoint_nodes[s.Key()] =
-          it == slices.end() ? std::set<std::string>() : NodesWithEndpoints(it->second);
+      std::map<std::string, uint32_t> counts;
+      if (it != slices.end()) counts = EndpointsPerNode(it->second);
+      std::set<std::string>& nodes = facts->local_endpoint_nodes[s.Key()];
+      for (const auto& [node, n] : counts) nodes.insert(node);
+      facts->local_endpoint_counts[s.Key()] = std::move(counts);
     }
     assigned.service = std::move(s);
     out.services.push_back(std::move(assigned));

@@ -47,7 +47,8 @@ RouterPoolFilter::~RouterPoolFilter() {
 
 void RouterPoolFilter::SetPools(const config::Config& config) {
   config::Config pools;
-  pools.pools = config.pools;  // only the pools matter here
+  pools.pools = config.pools;  // only the pools matter here, and whether routes are weighted
+  pools.bgp_advertisements = config.bgp_advertisements;
   {
     std::lock_guard<std::mutex> lock(mu_);
     pending_ = std::move(pools);
@@ -70,6 +71,7 @@ void RouterPoolFilter::Run() {
        .backoff = {.initial = options_.retry_min, .max = options_.retry_max},
        .in_sync = in_sync_ != nullptr ? &in_sync_->WithLabels({}) : nullptr});
   auto next_pass = std::chrono::steady_clock::now();
+  std::string weighting_blocked;  // last reported
   while (true) {
     {
       std::unique_lock<std::mutex> lock(mu_);
@@ -99,6 +101,16 @@ void RouterPoolFilter::Run() {
             .With("northbound_edits", result->edits)
             .With("vty", absl::StrJoin(result->vty_commands, " / "));
         if (applies_ != nullptr) applies_->WithLabels({"ok"}).Increment();
+      }
+      if (result->weighting_blocked != weighting_blocked) {
+        weighting_blocked = result->weighting_blocked;
+        if (!weighting_blocked.empty()) {
+          IRONLB_LOG(kWarn, "weighted ECMP: this router's FRR will not weigh the speakers' routes")
+              .With("reason", weighting_blocked)
+              .With("action",
+                    "remove that line from the router's FRR configuration (see docs/bgp.md, "
+                    "weighted ECMP), or set weightByEndpoints: false");
+        }
       }
       if (prefixes_ != nullptr) {
         prefixes_->WithLabels({"ipv4"}).Set(static_cast<double>(result->prefixes_v4));

@@ -21,6 +21,7 @@ namespace {
 
 using ::ironlb::testing::IsOk;
 using ::ironlb::testing::StatusIs;
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -427,16 +428,24 @@ TEST(FrrReconcilerFakeTest, OneCommitPerDaemonOneBatchOfNetworksThenNothingAndFa
   ASSERT_EQ(vty.batches.size(), 3u);
   EXPECT_EQ(vty.batches[2].size(), 5u);
 
-  // The group goes: its route-map entries are deleted, and bgpd is made to apply its policy now.
+  // The group goes: its statements are removed first (the withdrawal waits for no commit),
+  // then its route-map entries, in a commit of deletes only; no route carries its tag any
+  // more, so bgpd's policy needs no flush.
   vty.running = absl::StrCat("router bgp 64512\n address-family ipv4 unicast\n  network ",
                              "192.0.2.7/32 route-map ", group, "\n exit-address-family\nexit\n");
   DesiredState none = OnePeer();
   none.announcements.clear();
+  const size_t commits = bgpd.commits.size();
   auto gone = r.Apply(none);
   ASSERT_THAT(gone, IsOk());
   EXPECT_EQ(gone->network_commands, 2u);
-  EXPECT_THAT(vty.configured.back(),
-              ElementsAre("bgp route-map delay-timer 0", "no bgp route-map delay-timer"));
+  ASSERT_EQ(bgpd.commits.size(), commits + 1);
+  for (const YangEdit& e : bgpd.commits.back()) {
+    EXPECT_EQ(e.op, YangEdit::Op::kDelete) << e.xpath;
+  }
+  for (const auto& cmds : vty.configured) {
+    EXPECT_THAT(cmds, Not(Contains("bgp route-map delay-timer 0")));
+  }
 }
 
 // `n` VIPs 10.9.x.y/32 to r1 (and r2 when `both`), plain attributes.
@@ -511,6 +520,53 @@ TEST(FrrObjectsTest, AVipMovingToAnotherGroupIsRepointedAndItsOldPeersLoseIt) {
   EXPECT_THAT(r1_map, HasSubstr(absl::StrCat("/tag=", both.tag())));
   EXPECT_THAT(r2_map, Not(HasSubstr(absl::StrCat("/tag=", r1_only.tag()))));
   EXPECT_THAT(r2_map, HasSubstr(absl::StrCat("/tag=", both.tag())));
+}
+
+TEST(FrrObjectsTest, LinkBandwidthIsAnExtcommunityOfThePeersEntryAndItsOwnGroup) {
+  DesiredState d = OnePeer();
+  d.announcements[0].peers["r1"].link_bandwidth_mbps = 3;
+  Announcement b{.prefix = PrefixOf(Ip("192.0.2.8"), 32)};
+  MergeAttributes(b, "r1", {.link_bandwidth_mbps = 1});
+  d.announcements.push_back(b);
+  ASSERT_THAT(ValidateDesiredState(d), IsOk());
+  // Two weights, two groups: each prefix's route-map can carry its own value.
+  const std::vector<AttributeGroup> groups = GroupAnnouncements(d);
+  ASSERT_EQ(groups.size(), 2u);
+  const FrrObjects o = BuildObjects(d);
+  std::map<uint32_t, std::string> entry_of_bw;  // bandwidth -> the peer's entry fingerprint
+  for (const AttributeGroup& g : groups) {
+    const std::string entry =
+        absl::StrCat("/frr-route-map:lib/route-map[name='", PeerRouteMapName("r1"),
+                     "']/entry[sequence='", g.slot + 1, "']");
+    ASSERT_TRUE(o.bgpd.count(entry)) << entry;
+    entry_of_bw[*g.peers.at("r1").link_bandwidth_mbps] = o.bgpd.at(entry).Fingerprint();
+  }
+  const std::string lb =
+      "/set-action[action='frr-bgp-route-map:set-extcommunity-lb']/rmap-set-action/"
+      "frr-bgp-route-map:extcommunity-lb/";
+  EXPECT_THAT(entry_of_bw[3], HasSubstr(lb + "lb-type=explicit-bandwidth\n"));
+  EXPECT_THAT(entry_of_bw[3], HasSubstr(lb + "bandwidth=3\n"));
+  EXPECT_THAT(entry_of_bw[1], HasSubstr(lb + "bandwidth=1\n"));
+  // Transitive (FRR's default; the leaf must be written, bgpd 8.4 asserts on it): FRR 8.4
+  // neither sends a non-transitive one to eBGP peers nor weighs by it.
+  EXPECT_THAT(entry_of_bw[3], HasSubstr(lb + "two-octet-as-specific=false\n"));
+  // Without a bandwidth, no extended community at all.
+  for (const auto& [x, obj] : BuildObjects(OnePeer()).bgpd) {
+    EXPECT_THAT(obj.Fingerprint(), Not(HasSubstr("extcommunity"))) << x;
+  }
+
+  // Two advertisements of one prefix to one peer: the higher bandwidth wins.
+  MergeAttributes(d.announcements[0], "r1", {.link_bandwidth_mbps = 7});
+  EXPECT_EQ(d.announcements[0].peers["r1"].link_bandwidth_mbps, 7u);
+  MergeAttributes(d.announcements[0], "r1", {.link_bandwidth_mbps = 2});
+  EXPECT_EQ(d.announcements[0].peers["r1"].link_bandwidth_mbps, 7u);
+  // Outside FRR's range: refused, naming the prefix and the peer.
+  d.announcements[0].peers["r1"].link_bandwidth_mbps = kMaxLinkBandwidthMbps + 1;
+  EXPECT_THAT(ValidateDesiredState(d),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "announcement of 192.0.2.7/32 to r1: link bandwidth 25601 Mbps"));
+  d.announcements[0].peers["r1"].link_bandwidth_mbps = 0;
+  EXPECT_THAT(ValidateDesiredState(d), StatusIs(absl::StatusCode::kInvalidArgument, "0 Mbps"));
 }
 
 TEST(AttributeGroupsTest, SlotsComeFromTheGroupAndCollisionsAreResolved) {

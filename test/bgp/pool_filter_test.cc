@@ -187,6 +187,22 @@ TEST(PoolFilterBindingTest, BindsOnlyWhatIsMissing) {
   EXPECT_THAT(*again, IsEmpty());
 }
 
+TEST(WeightedEcmpBlockerTest, FrrsDefaultsWeighAndWhatStopsItIsNamed) {
+  EXPECT_EQ(WeightedEcmpBlocker(kRunning), "");  // FRR's defaults: weighted
+  EXPECT_EQ(WeightedEcmpBlocker("frr version 8.4\n!\n"), "");
+  std::string ignore = kRunning;
+  ignore.insert(ignore.find(" neighbor SPEAKERS peer-group"), " bgp bestpath bandwidth ignore\n");
+  EXPECT_THAT(WeightedEcmpBlocker(ignore),
+              ::testing::HasSubstr("router bgp 64512 has `bgp bestpath bandwidth ignore`"));
+  std::string skip = kRunning;  // skip-missing still weighs when every path has a bandwidth
+  skip.insert(skip.find(" neighbor SPEAKERS peer-group"), " bgp bestpath bandwidth skip-missing\n");
+  EXPECT_EQ(WeightedEcmpBlocker(skip), "");
+  std::string one_path = kRunning;
+  one_path.insert(one_path.find("  neighbor SPEAKERS activate"), "  maximum-paths 1\n");
+  EXPECT_THAT(WeightedEcmpBlocker(one_path),
+              ::testing::HasSubstr("address-family ipv4 unicast: `maximum-paths 1` allows one"));
+}
+
 TEST(PoolFilterBindingTest, RefusesClearly) {
   EXPECT_THAT(PoolFilterBindingCommands("frr version 8.4\n!\n", "SPEAKERS"),
               StatusIs(absl::StatusCode::kFailedPrecondition, "no `router bgp"));

@@ -98,6 +98,31 @@ metadata: {name: c}
   EXPECT_TRUE(r.config.pools[0].auto_assign);  // the misspelt field had no effect
 }
 
+TEST(LoaderTest, WeightByEndpointsIsIronlbsOwnAndOffByDefault) {
+  const LoadResult r = LoadYaml(R"(apiVersion: ironlb.io/v1alpha1
+kind: BGPAdvertisement
+metadata: {name: weighted}
+spec: {weightByEndpoints: true}
+---
+apiVersion: ironlb.io/v1alpha1
+kind: BGPAdvertisement
+metadata: {name: plain}
+---
+apiVersion: metallb.io/v1beta1
+kind: BGPAdvertisement
+metadata: {name: metallb, namespace: metallb-system}
+spec: {weightByEndpoints: true}
+)");
+  ASSERT_THAT(r.config.bgp_advertisements, SizeIs(3));
+  EXPECT_TRUE(r.config.bgp_advertisements[0].weight_by_endpoints);
+  EXPECT_FALSE(r.config.bgp_advertisements[1].weight_by_endpoints);
+  // MetalLB has no such field: a warning, and it stays off.
+  EXPECT_FALSE(r.config.bgp_advertisements[2].weight_by_endpoints);
+  ASSERT_THAT(r.diagnostics, SizeIs(1));
+  EXPECT_THAT(r.diagnostics[0].ToString(),
+              HasSubstr("metallb spec.weightByEndpoints: warning: unknown field"));
+}
+
 TEST(LoaderTest, QuotedScalarsStayText) {
   const LoadResult r =
       LoadYaml(testing::Pool("p", "  addresses: [10.0.0.0/24]\n  autoAssign: 'false'\n"));

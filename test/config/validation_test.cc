@@ -260,6 +260,11 @@ std::vector<Case> Cases() {
        "spec.aggregationLength: 33 is out of range 1..32"},
       {"local_pref_negative", kLanPool + Doc("BGPAdvertisement", "a", "  localPref: -1\n"),
        "spec.localPref: -1 is out of range 0..4294967295"},
+      {"weight_by_endpoints_ok",
+       kLanPool + Doc("BGPAdvertisement", "a", "  weightByEndpoints: true\n"), ""},
+      {"weight_by_endpoints_not_bool",
+       kLanPool + Doc("BGPAdvertisement", "a", "  weightByEndpoints: maybe\n"),
+       "BGPAdvertisement/a spec.weightByEndpoints:"},
       // --- selectors -------------------------------------------------------------------
       {"selector_ok",
        kLanPool + Doc("L2Advertisement", "l2",

@@ -31,6 +31,7 @@ const std::map<std::string, std::string>& Kinds() {
       {"leases", "Lease"},
       {"configmaps", "ConfigMap"},
       {"pods", "Pod"},
+      {"secrets", "Secret"},
       {"ipaddresspools", "IPAddressPool"},
       {"addresspools", "AddressPool"},
       {"l2advertisements", "L2Advertisement"},

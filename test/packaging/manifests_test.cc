@@ -360,15 +360,19 @@ TEST_F(ManifestsTest, ControllerHasADisruptionBudgetKeepingOneReplica) {
             Named("Deployment", "ironlb-controller")["spec"]["selector"]["matchLabels"]);
 }
 
-TEST_F(ManifestsTest, SpeakerReadsNoSecrets) {
-  for (const char* kind : {"Role", "ClusterRole"}) {
-    for (const json& role : OfKind(kind)) {
-      if (!absl::StartsWith(role["metadata"].value("name", ""), "ironlb-speaker")) continue;
-      for (const auto& [what, verbs] : Grants(role)) {
-        EXPECT_NE(what.second, "secrets") << kind << " " << role["metadata"]["name"];
-      }
+TEST_F(ManifestsTest, SpeakerMayOnlyGetSecretsOfItsOwnNamespace) {
+  // BGPPeer passwordSecret: one GET per read, in the speaker's namespace only (no list, no watch,
+  // nothing cluster-wide).
+  for (const json& role : OfKind("ClusterRole")) {
+    for (const auto& [what, verbs] : Grants(role)) {
+      EXPECT_NE(what.second, "secrets") << "ClusterRole " << role["metadata"]["name"];
     }
   }
+  const json role = Named("Role", "ironlb-speaker");
+  EXPECT_EQ(role["metadata"]["namespace"], "ironlb-system");
+  const auto grants = Grants(role);
+  ASSERT_TRUE(grants.count({"", "secrets"}));
+  EXPECT_EQ(grants.at({"", "secrets"}), std::set<std::string>{"get"});
 }
 
 // Debian's kubectl (kubernetes-client, unpacked by packaging/install-deps.sh) builds the

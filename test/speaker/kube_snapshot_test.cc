@@ -20,6 +20,7 @@ namespace {
 using nlohmann::json;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
+using ::testing::Pair;
 using ::testing::SizeIs;
 using namespace ::ironlb::speaker::testing;  // NOLINT
 
@@ -74,6 +75,17 @@ TEST(ClusterFactsTest, ReadyEndpointsCountAndTerminatingOnesOnlyWhenNothingIsRea
       {"endpoints",
        {{{"addresses", {"10.0.0.1"}}, {"nodeName", "n4"}}, {{"addresses", {"10.0.0.2"}}}}}};
   EXPECT_THAT(NodesWithEndpoints({&bare}), ElementsAre("n4"));
+}
+
+TEST(EndpointsPerNodeTest, CountsTheEndpointsThatMakeANodeServe) {
+  // Ready ones across slices; a node with only a not-ready endpoint has none.
+  const json a = EndpointSliceObject("ns", "web", "web-a", {{"n1"}, {"n1"}, {"n2", false}});
+  const json b = EndpointSliceObject("ns", "web", "web-b", {{"n1"}, {"n3"}});
+  EXPECT_THAT(EndpointsPerNode({&a, &b}), ElementsAre(Pair("n1", 3u), Pair("n3", 1u)));
+  // None ready anywhere: the serving-but-terminating ones count, as kube-proxy falls back.
+  const json t =
+      EndpointSliceObject("ns", "web", "web-t", {{"n2", false, true}, {"n2", false, true}});
+  EXPECT_THAT(EndpointsPerNode({&t}), ElementsAre(Pair("n2", 2u)));
 }
 
 class KubeSnapshotTest : public ::testing::Test {
@@ -164,7 +176,9 @@ TEST_F(KubeSnapshotTest, LocalServicesGetTheNodesWithReadyEndpoints) {
   // BGP: s0 announces the Local Service; excluded nodes announce nothing.
   BgpNode s0{.name = "s0"};
   ApplyClusterFacts(*s.facts, &s0);
-  EXPECT_THAT(s0.local_endpoints, ElementsAre("shop/local"));
+  EXPECT_THAT(s0.local_endpoints, ElementsAre(Pair("shop/local", 1u)));
+  EXPECT_THAT(s.facts->local_endpoint_counts.at("shop/local"),
+              ElementsAre(Pair("s0", 1u), Pair("s2", 1u)));
   EXPECT_FALSE(s0.excluded);
   BgpNode s2{.name = "s2"};
   ApplyClusterFacts(*s.facts, &s2);

@@ -31,7 +31,8 @@ constexpr char kExplainHelp[] =
   - why it is pending, when it is;
   - layer 2: for each VIP and segment, the L2Advertisements that apply, the eligible nodes in
     rendezvous-hash order (the owner first, then who takes over if it goes) and why each other
-    node is not eligible (nodeSelectors, interfaces, not ready, excluded, no Local endpoint);
+    node is not eligible (nodeSelectors, interfaces, not ready, excluded, no Local endpoint,
+    an L2Advertisement's localCheck not passing on it);
   - BGP: what each node announces for it, to which peers, with which communities and
     local preference, or why it announces nothing.
 
@@ -66,17 +67,24 @@ std::string IpsText(const std::vector<IpAddress>& ips) {
 
 std::vector<NodeGroup> NodeGroupsFromStatus(const status::v1::SpeakerState& state) {
   config::Labels self_labels(state.node_labels().begin(), state.node_labels().end());
+  std::set<std::string> self_passing;
+  for (const auto& c : state.local_checks()) {
+    if (c.passing()) self_passing.insert(c.advertisement());
+  }
   std::vector<NodeGroup> out;
   for (const auto& seg : state.segments()) {
     NodeGroup g{.segment = seg.interface()};
-    g.nodes.push_back({state.node(), self_labels, seg.interface(), seg.ready(), ""});
+    g.nodes.push_back({state.node(), self_labels, seg.interface(), seg.ready(), "", self_passing});
     for (const auto& p : seg.peers()) {
-      g.nodes.push_back({p.node(), config::Labels(p.labels().begin(), p.labels().end()),
-                         p.interface(), p.ready(), ""});
+      g.nodes.push_back(
+          {p.node(), config::Labels(p.labels().begin(), p.labels().end()), p.interface(), p.ready(),
+           "", std::set<std::string>(p.passing_checks().begin(), p.passing_checks().end())});
     }
     out.push_back(std::move(g));
   }
-  if (out.empty()) out.push_back({.nodes = {{state.node(), self_labels, "", true, ""}}});
+  if (out.empty()) {
+    out.push_back({.nodes = {{state.node(), self_labels, "", true, "", self_passing}}});
+  }
   return out;
 }
 

@@ -260,8 +260,10 @@ absl::StatusOr<Explanation> Explain(const ExplainInput& input, const std::string
   if (intent.error.empty()) ExplainPools(*input.config, s, intent, ns_labels, a, out);
   ExplainSharing(*input.config, services, plan, index, intent, out);
   if (a.status != controller::AllocationStatus::kAssigned) return out;
-  ExplainLayer2(*input.config, plan, key, input.nodes, input.facts, out);
-  ExplainBgp(*input.config, services, plan, index, input.nodes, input.facts.get(), out);
+  // What the speakers see of the plan.
+  const speaker::AssignedServices assigned = speaker::Assign(services, plan);
+  ExplainLayer2(*input.config, assigned, key, input.nodes, input.facts, out);
+  ExplainBgp(*input.config, assigned, index, input.nodes, input.facts.get(), out);
   return out;
 }
 

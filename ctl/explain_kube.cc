@@ -12,7 +12,7 @@
 #include "ctl/explain_command.h"
 #include "kube/resource.h"
 #include "speaker/cluster_facts.h"
-#include "speaker/kube/kube_inputs.h"
+#include "speaker/kube/kube_snapshot.h"
 
 namespace ironlb::ctl {
 namespace {

@@ -10,11 +10,11 @@
 #include "speaker/bgp/announce_policy.h"
 #include "speaker/bgp/bgp_plan.h"
 #include "speaker/layer2/layer2_plan.h"
-#include "speaker/layer2/owner_election.h"
+#include "speaker/layer2/membership/owner_election.h"
 
 namespace ironlb::ctl {
 
-void ExplainLayer2(const config::Config& config, const controller::PlanOutput& plan,
+void ExplainLayer2(const config::Config& config, const speaker::AssignedServices& services,
                    const std::string& key, const std::vector<NodeGroup>& groups,
                    std::shared_ptr<const speaker::ClusterFacts> facts, Explanation& out) {
   const std::vector<std::string> excluded = arp::DefaultExcludedInterfaces();
@@ -25,7 +25,7 @@ void ExplainLayer2(const config::Config& config, const controller::PlanOutput& p
   for (const config::L2Advertisement& adv : config.l2_advertisements) {
     if (adv.local_check) with_checks.insert(adv.meta.name);
   }
-  for (const speaker::Layer2Vip& vip : speaker::Layer2Vips(config, plan, facts)) {
+  for (const speaker::Layer2Vip& vip : speaker::Layer2Vips(config, services, facts)) {
     if (!std::binary_search(vip.services.begin(), vip.services.end(), key)) continue;
     any_vip = true;
     for (const NodeGroup& group : groups) {
@@ -86,11 +86,10 @@ void ExplainLayer2(const config::Config& config, const controller::PlanOutput& p
   }
 }
 
-void ExplainBgp(const config::Config& config, const std::vector<controller::Service>& services,
-                const controller::PlanOutput& plan, size_t index,
-                const std::vector<NodeGroup>& groups, const speaker::ClusterFacts* facts,
-                Explanation& out) {
-  const std::string& pool = plan.services[index].allocation.pool;
+void ExplainBgp(const config::Config& config, const speaker::AssignedServices& services,
+                size_t index, const std::vector<NodeGroup>& groups,
+                const speaker::ClusterFacts* facts, Explanation& out) {
+  const std::string& pool = services[index].allocation.pool;
   bool selected = false;  // some BGPAdvertisement selects the Service's pool
   for (const config::BGPAdvertisement& adv : config.bgp_advertisements) {
     for (const config::AddressPool* p :
@@ -105,7 +104,7 @@ void ExplainBgp(const config::Config& config, const std::vector<controller::Serv
             : absl::StrCat("not announced by BGP: no BGPAdvertisement selects pool \"", pool, "\"");
     return;
   }
-  const controller::Service& s = services[index];
+  const controller::Service& s = services[index].service;
   const bool local = s.traffic_policy == controller::TrafficPolicy::kLocal;
   if (local && facts == nullptr) {
     out.notes.push_back(
@@ -123,7 +122,7 @@ void ExplainBgp(const config::Config& config, const std::vector<controller::Serv
       } else if (local) {
         bgp_node.local_endpoints.insert(s.Key());
       }
-      const bgp::DesiredState desired = speaker::PlanBgp(config, services, plan, bgp_node);
+      const bgp::DesiredState desired = speaker::PlanBgp(config, services, bgp_node);
       BgpNodeAnswer ans{.node = node.name};
       for (const bgp::Announcement& a : desired.announcements) {
         const bool mine = std::any_of(out.addresses.begin(), out.addresses.end(),

@@ -10,19 +10,19 @@
 #include <vector>
 
 #include "config/types.h"
-#include "controller/plan.h"
 #include "ctl/explain.h"
+#include "speaker/assigned_service.h"
 #include "speaker/cluster_facts.h"
 
 namespace ironlb::ctl {
 
-void ExplainLayer2(const config::Config& config, const controller::PlanOutput& plan,
+void ExplainLayer2(const config::Config& config, const speaker::AssignedServices& services,
                    const std::string& key, const std::vector<NodeGroup>& groups,
                    std::shared_ptr<const speaker::ClusterFacts> facts, Explanation& out);
 
-void ExplainBgp(const config::Config& config, const std::vector<controller::Service>& services,
-                const controller::PlanOutput& plan, size_t index,
-                const std::vector<NodeGroup>& groups, const speaker::ClusterFacts* facts,
-                Explanation& out);
+// `services[index]` is the Service explained.
+void ExplainBgp(const config::Config& config, const speaker::AssignedServices& services,
+                size_t index, const std::vector<NodeGroup>& groups,
+                const speaker::ClusterFacts* facts, Explanation& out);
 
 }  // namespace ironlb::ctl

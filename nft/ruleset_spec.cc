@@ -176,24 +176,31 @@ void AddStatsRules(RulesetSpec& r, bool v6) {
   }
 }
 
+// A balanced forward's key into registers from 0: the family checked, then the outside
+// address (or the inbound interface), the L4 protocol and the destination port. Returns the
+// first register after the key.
+int LoadForwardKey(nftnl_rule* rule, bool v6, bool by_interface) {
+  expr::MetaLoad(rule, NFT_META_NFPROTO, 0);
+  expr::CmpU8(rule, NFT_CMP_EQ, 0, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
+  int first_len;
+  if (by_interface) {
+    expr::MetaLoad(rule, NFT_META_IIFNAME, 0);
+    first_len = expr::kIfnameLen;
+  } else {
+    expr::PayloadLoad(rule, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 24 : 16, v6 ? 16 : 4, 0);
+    first_len = v6 ? 16 : 4;
+  }
+  const int proto_slot = first_len / 4;
+  expr::MetaLoad(rule, NFT_META_L4PROTO, proto_slot);
+  expr::PayloadLoad(rule, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, proto_slot + 1);
+  return proto_slot + 2;
+}
+
 // Balanced forwards: key . slot (numgen random, or jhash of the source address) -> backend.
 void AddBalancedRule(RulesetSpec& r, const char* set, bool v6, bool by_interface, bool affinity) {
   r.rules.push_back(
       {"fwd_prerouting", [=](nftnl_rule* rule) {
-         expr::MetaLoad(rule, NFT_META_NFPROTO, 0);
-         expr::CmpU8(rule, NFT_CMP_EQ, 0, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
-         int first_len;
-         if (by_interface) {
-           expr::MetaLoad(rule, NFT_META_IIFNAME, 0);
-           first_len = expr::kIfnameLen;
-         } else {
-           expr::PayloadLoad(rule, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 24 : 16, v6 ? 16 : 4, 0);
-           first_len = v6 ? 16 : 4;
-         }
-         const int proto_slot = first_len / 4;
-         expr::MetaLoad(rule, NFT_META_L4PROTO, proto_slot);
-         expr::PayloadLoad(rule, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, proto_slot + 1);
-         const int slot = proto_slot + 2;
+         const int slot = LoadForwardKey(rule, v6, by_interface);
          if (affinity) {
            constexpr int kSource = 8;
            expr::PayloadLoad(rule, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 8 : 12, v6 ? 16 : 4, kSource);
@@ -211,19 +218,7 @@ void AddBalancedRule(RulesetSpec& r, const char* set, bool v6, bool by_interface
 void AddDownRules(RulesetSpec& r, const char* set, bool v6, bool by_interface) {
   auto match = [=](nftnl_rule* rule, uint32_t action) {
     expr::CtStateAny(rule, 1u << (IP_CT_NEW + 1));
-    expr::MetaLoad(rule, NFT_META_NFPROTO, 0);
-    expr::CmpU8(rule, NFT_CMP_EQ, 0, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
-    int first_len;
-    if (by_interface) {
-      expr::MetaLoad(rule, NFT_META_IIFNAME, 0);
-      first_len = expr::kIfnameLen;
-    } else {
-      expr::PayloadLoad(rule, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 24 : 16, v6 ? 16 : 4, 0);
-      first_len = v6 ? 16 : 4;
-    }
-    const int proto_slot = first_len / 4;
-    expr::MetaLoad(rule, NFT_META_L4PROTO, proto_slot);
-    expr::PayloadLoad(rule, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, proto_slot + 1);
+    LoadForwardKey(rule, v6, by_interface);
     expr::Lookup(rule, set, 0, 0);
     expr::CmpU32(rule, NFT_CMP_EQ, 0, action);
   };

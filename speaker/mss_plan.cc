@@ -24,26 +24,24 @@ config::TcpMss Stricter(const config::TcpMss& a, const config::TcpMss& b) {
 
 }  // namespace
 
-MssPlan MssClamps(const config::Config& config, const std::vector<controller::Service>& services,
-                  const controller::PlanOutput& plan) {
+MssPlan MssClamps(const config::Config& config, const AssignedServices& services) {
   struct Want {
     config::TcpMss mss;
     std::string from;  // "namespace/name" of the Service that set it
   };
   std::map<IpAddress, Want> by_vip;
   MssPlan out;
-  for (size_t i = 0; i < plan.services.size() && i < services.size(); ++i) {
-    const controller::PlannedService& ps = plan.services[i];
-    if (ps.allocation.status != controller::AllocationStatus::kAssigned) continue;
+  for (const AssignedService& ps : services) {
+    if (!ps.assigned()) continue;
     std::optional<config::TcpMss> mss;
-    auto ann = services[i].annotations.find(std::string(kTcpMssAnnotation));
-    if (ann != services[i].annotations.end()) {
+    auto ann = ps.service.annotations.find(std::string(kTcpMssAnnotation));
+    if (ann != ps.service.annotations.end()) {
       auto parsed = config::ParseTcpMss(ann->second);
       if (parsed.ok()) {
         mss = *parsed;
       } else {
-        out.problems.push_back(absl::StrCat("Service ", ps.service, " annotation ",
-                                            kTcpMssAnnotation, ": ", parsed.status().message(),
+        out.problems.push_back(absl::StrCat("Service ", ps.name, " annotation ", kTcpMssAnnotation,
+                                            ": ", parsed.status().message(),
                                             " (not clamped by the annotation)"));
       }
     }
@@ -53,11 +51,11 @@ MssPlan MssClamps(const config::Config& config, const std::vector<controller::Se
     }
     if (!mss) continue;
     for (const IpAddress& vip : ps.allocation.addresses) {
-      auto [it, inserted] = by_vip.try_emplace(vip, Want{*mss, ps.service});
+      auto [it, inserted] = by_vip.try_emplace(vip, Want{*mss, ps.name});
       if (inserted || it->second.mss == *mss) continue;
       config::TcpMss chosen = Stricter(it->second.mss, *mss);
-      out.problems.push_back(absl::StrCat("Services ", it->second.from, " and ", ps.service,
-                                          " share ", vip.ToString(), " but ask for TCP MSS ",
+      out.problems.push_back(absl::StrCat("Services ", it->second.from, " and ", ps.name, " share ",
+                                          vip.ToString(), " but ask for TCP MSS ",
                                           MssText(it->second.mss), " and ", MssText(*mss),
                                           "; clamping to ", MssText(chosen)));
       it->second.mss = chosen;

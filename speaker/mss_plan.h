@@ -9,9 +9,8 @@
 #include <vector>
 
 #include "config/types.h"
-#include "controller/plan.h"
-#include "controller/service.h"
 #include "nft/desired_state.h"
+#include "speaker/assigned_service.h"
 
 namespace ironlb::speaker {
 
@@ -23,10 +22,8 @@ struct MssPlan {
   std::vector<std::string> problems;
 };
 
-// `services` and `plan` are parallel (plan.services[i] is services[i]'s allocation). When
-// Services sharing a VIP disagree, the smallest fixed value wins over larger ones and over
+// When Services sharing a VIP disagree, the smallest fixed value wins over larger ones and over
 // "pmtu" (it is safe for all of them), and the disagreement is reported.
-MssPlan MssClamps(const config::Config& config, const std::vector<controller::Service>& services,
-                  const controller::PlanOutput& plan);
+MssPlan MssClamps(const config::Config& config, const AssignedServices& services);
 
 }  // namespace ironlb::speaker

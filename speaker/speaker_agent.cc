@@ -1,5 +1,6 @@
 #include "speaker/speaker_agent.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,7 +15,7 @@
 #include "common/log.h"
 #include "speaker/mss_plan.h"
 #include "speaker/standalone_services.h"
-#include "speaker/status_snapshot.h"
+#include "speaker/status/status_snapshot.h"
 
 namespace ironlb::speaker {
 namespace {
@@ -246,10 +247,10 @@ void SpeakerAgent::Apply() {
   if (!current) return;
   std::vector<std::string> problems;
   KubeSnapshot snapshot;
-  StandaloneServices services;
+  AssignedServices services;
   if (cluster_) {
     snapshot = cluster_->Snapshot(current->config);
-    services = {std::move(snapshot.services), std::move(snapshot.plan)};
+    services = std::move(snapshot.services);
     problems = std::move(snapshot.problems);  // Services left out and why
   } else {
     services = ReadStandaloneServices(*current, options_.config_dir);
@@ -261,19 +262,16 @@ void SpeakerAgent::Apply() {
     }
   }
   if (nft_) {
-    MssPlan mss = MssClamps(current->config, services.services, services.plan);
+    MssPlan mss = MssClamps(current->config, services);
     for (const std::string& p : mss.problems) {
       IRONLB_LOG(kWarn, "TCP MSS clamp problem").With("problem", p);
     }
     nft_->SetClampedVips(std::move(mss.clamps));
   }
-  const SpeakerInputs inputs{.config = current,
-                             .services = services.services,
-                             .plan = services.plan,
-                             .facts = snapshot.facts};
+  const SpeakerInputs inputs{.config = current, .services = services, .facts = snapshot.facts};
   for (SpeakerPart* part : parts_) part->Apply(inputs, problems);
   GuardFrrPorts();
-  if (cluster_) cluster_->Publish(services.plan, std::move(snapshot.service_uids), bgp_->desired());
+  if (cluster_) cluster_->Publish(services, std::move(snapshot.service_uids), bgp_->desired());
   problems_ = std::move(problems);
 }
 
@@ -302,6 +300,18 @@ void SpeakerAgent::Restart(std::function<void()> done) {
   restarting_ = true;
   layer2_->Restart();
   if (done) done();
+}
+
+void SpeakerAgent::OnStopSignal(int signal, std::function<void()> done) {
+  if (signal == SIGTERM && options_.sigterm_restarts) {
+    IRONLB_LOG(kInfo, "restarting: VIPs, routes and nftables stay for the next process")
+        .With("signal", "SIGTERM");
+    Restart(std::move(done));
+    return;
+  }
+  IRONLB_LOG(kInfo, "stopping for good: handing VIPs over")
+      .With("signal", signal == SIGTERM ? "SIGTERM" : (signal == SIGUSR2 ? "SIGUSR2" : "SIGINT"));
+  Stop(std::move(done));
 }
 
 status::v1::SpeakerState SpeakerAgent::Status() const {

@@ -26,7 +26,7 @@
 #include "speaker/nft_programmer.h"
 #include "speaker/router/router_part.h"
 #include "speaker/run_mode.h"
-#include "speaker/status_server.h"
+#include "speaker/status/status_server.h"
 
 namespace ironlb::speaker {
 
@@ -48,8 +48,10 @@ struct SpeakerAgentOptions {
   std::string frr_grpc_ports = "50051,50052,50053";
   std::string local_services;  // "namespace/name,..."
   std::string bgp_speakers_peer_group;
-  // Layer-2 timing, restart and stickiness (speaker/layer2/failover_flags.h fills them from
-  // the flags); the agent adds node, labels, key and liveness port.
+  // --on-sigterm: SIGTERM restarts (true, the default) or leaves for good.
+  bool sigterm_restarts = true;
+  // Layer-2 timing, restart and stickiness (speaker_flags.h fills them from the flags); the
+  // agent adds node, labels, key and liveness port.
   Layer2SpeakerOptions layer2;
   // Tests: the nftables kernel side (a fake, which outlives the agent); null: the kernel's.
   nft::NetlinkTransport* nft_transport = nullptr;
@@ -81,6 +83,8 @@ class SpeakerAgent {
   // tells its peers it restarts and leaves its VIPs to the next process; BGP leaves FRR's
   // routes; the cluster's ServiceAnnouncements stay. `done` runs at once.
   void Restart(std::function<void()> done);
+  // A stop signal: SIGTERM restarts or leaves as --on-sigterm says; SIGUSR2 and SIGINT leave.
+  void OnStopSignal(int signal, std::function<void()> done);
 
   int metrics_port() const { return http_->port(); }
   const metrics::Registry& registry() const { return registry_; }

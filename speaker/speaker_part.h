@@ -9,8 +9,7 @@
 #include <vector>
 
 #include "config/loader.h"
-#include "controller/plan.h"
-#include "controller/service.h"
+#include "speaker/assigned_service.h"
 #include "speaker/cluster_facts.h"
 
 namespace ironlb::speaker {
@@ -18,8 +17,7 @@ namespace ironlb::speaker {
 // Everything a subsystem plans from. Built by the agent from the directory or the cluster.
 struct SpeakerInputs {
   std::shared_ptr<const config::LoadResult> config;  // never null
-  const std::vector<controller::Service>& services;
-  const controller::PlanOutput& plan;  // plan.services[i] is services[i]
+  const AssignedServices& services;
   // Kubernetes (and router-with-cluster) mode: nodes and endpoints; null in standalone mode.
   std::shared_ptr<const ClusterFacts> facts;
 };

@@ -6,20 +6,14 @@
 #include <vector>
 
 #include "config/loader.h"
-#include "controller/plan.h"
-#include "controller/service.h"
+#include "speaker/assigned_service.h"
 
 namespace ironlb::speaker {
 
-struct StandaloneServices {
-  std::vector<controller::Service> services;
-  controller::PlanOutput plan;  // plan.services[i] is services[i]
-};
-
-StandaloneServices ReadStandaloneServices(const config::LoadResult& config, const std::string& dir);
+AssignedServices ReadStandaloneServices(const config::LoadResult& config, const std::string& dir);
 
 // One line per Service the engine could not give an address, with its reason, for the log and
 // `ironlbctl status`: "Service shop/web is pending: pool \"lan\" exhausted".
-std::vector<std::string> PendingServices(const StandaloneServices& services);
+std::vector<std::string> PendingServices(const AssignedServices& services);
 
 }  // namespace ironlb::speaker

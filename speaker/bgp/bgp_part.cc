@@ -14,7 +14,7 @@ void BgpPart::Apply(const SpeakerInputs& inputs, std::vector<std::string>& /*pro
     speaker_ = std::make_unique<BgpSpeaker>(options_, registry_);
   }
   if (!speaker_) return;
-  desired_ = PlanBgp(inputs.config->config, inputs.services, inputs.plan, node_);
+  desired_ = PlanBgp(inputs.config->config, inputs.services, node_);
   speaker_->SetDesired(*desired_);
 }
 

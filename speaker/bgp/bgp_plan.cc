@@ -17,9 +17,8 @@ void ApplyClusterFacts(const ClusterFacts& facts, BgpNode* node) {
   }
 }
 
-bgp::DesiredState PlanBgp(const config::Config& config,
-                          const std::vector<controller::Service>& services,
-                          const controller::PlanOutput& plan, const BgpNode& node) {
+bgp::DesiredState PlanBgp(const config::Config& config, const AssignedServices& services,
+                          const BgpNode& node) {
   bgp::DesiredState out;
   const BgpAnnouncePolicy policy(config, node);
   const std::set<std::string>& peers = policy.peers();
@@ -67,12 +66,10 @@ bgp::DesiredState PlanBgp(const config::Config& config,
   if (peers.empty()) return out;
 
   std::map<std::string, bgp::Announcement> announcements;  // by prefix text
-  for (size_t i = 0; i < plan.services.size(); ++i) {
-    const controller::PlannedService& s = plan.services[i];
-    if (s.allocation.status != controller::AllocationStatus::kAssigned) continue;
-    const bool local =
-        i < services.size() && services[i].traffic_policy == controller::TrafficPolicy::kLocal;
-    if (!policy.Announces(s.service, s.allocation.pool, local, /*explain=*/false)) continue;
+  for (const AssignedService& s : services) {
+    if (!s.assigned()) continue;
+    const bool local = s.service.traffic_policy == controller::TrafficPolicy::kLocal;
+    if (!policy.Announces(s.name, s.allocation.pool, local, /*explain=*/false)) continue;
     for (const IpAddress& ip : s.allocation.addresses) {
       for (const config::BGPAdvertisement* adv : *policy.AdvertisementsOf(s.allocation.pool)) {
         const std::optional<int>& agg =

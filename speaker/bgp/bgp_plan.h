@@ -12,8 +12,7 @@
 
 #include "bgp/desired_state.h"
 #include "config/types.h"
-#include "controller/plan.h"
-#include "controller/service.h"
+#include "speaker/assigned_service.h"
 #include "speaker/cluster_facts.h"
 
 namespace ironlb::speaker {
@@ -32,9 +31,7 @@ struct BgpNode {
 // with a ready endpoint here.
 void ApplyClusterFacts(const ClusterFacts& facts, BgpNode* node);
 
-// `services` are the Services `plan` was computed from (same order), for their traffic policy.
-bgp::DesiredState PlanBgp(const config::Config& config,
-                          const std::vector<controller::Service>& services,
-                          const controller::PlanOutput& plan, const BgpNode& node);
+bgp::DesiredState PlanBgp(const config::Config& config, const AssignedServices& services,
+                          const BgpNode& node);
 
 }  // namespace ironlb::speaker

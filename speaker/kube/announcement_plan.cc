@@ -51,25 +51,25 @@ std::string LegacyFitName(const std::string& text, size_t max) {
 
 std::map<std::string, json> DesiredAnnouncements(const AnnouncementFacts& facts) {
   std::map<std::string, json> out;
-  if (facts.plan == nullptr) return out;
+  if (facts.services == nullptr) return out;
   std::map<IpAddress, std::set<std::string>> l2;  // VIP -> our interfaces
   for (const auto& [ifname, vips] : facts.layer2_owned) {
     for (const IpAddress& v : vips) l2[v].insert(ifname);
   }
   std::map<std::string, PerService> services;
-  for (const controller::PlannedService& s : facts.plan->services) {
-    if (s.allocation.status != controller::AllocationStatus::kAssigned) continue;
+  for (const AssignedService& s : *facts.services) {
+    if (!s.assigned()) continue;
     for (const IpAddress& ip : s.allocation.addresses) {
       auto owned = l2.find(ip);
       if (owned != l2.end()) {
-        PerService& p = services[s.service];
+        PerService& p = services[s.name];
         p.interfaces.insert(owned->second.begin(), owned->second.end());
         p.addresses.insert(ip);
       }
       if (facts.bgp == nullptr) continue;
       for (const bgp::Announcement& a : facts.bgp->announcements) {
         if (a.peers.empty() || !a.prefix.Contains(ip)) continue;
-        PerService& p = services[s.service];
+        PerService& p = services[s.name];
         for (const auto& [peer, attrs] : a.peers) p.peers.insert(peer);
         p.addresses.insert(ip);
       }

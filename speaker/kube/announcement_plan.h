@@ -10,9 +10,9 @@
 
 #include "bgp/desired_state.h"
 #include "common/ip.h"
-#include "controller/plan.h"
 #include "kube/resource.h"
 #include "nlohmann/json.hpp"
+#include "speaker/assigned_service.h"
 #include "speaker/layer2/layer2_plan.h"
 
 namespace ironlb::speaker {
@@ -24,7 +24,7 @@ kube::Resource ServiceAnnouncements();
 
 struct AnnouncementFacts {
   std::string node;
-  const controller::PlanOutput* plan = nullptr;
+  const AssignedServices* services = nullptr;
   // The Services behind each VIP (kube mode: the Service's uid for the owner reference).
   std::map<std::string, std::string> service_uids;             // "ns/name" -> metadata.uid
   std::map<std::string, std::vector<IpAddress>> layer2_owned;  // interface -> VIPs we answer

@@ -27,10 +27,10 @@ KubeSnapshot ClusterLink::Snapshot(const config::Config& config) {
   return inputs_->SnapshotWith(config);
 }
 
-void ClusterLink::Publish(const controller::PlanOutput& plan,
+void ClusterLink::Publish(const AssignedServices& services,
                           std::map<std::string, std::string> service_uids,
                           std::optional<bgp::DesiredState> bgp) {
-  if (announcer_) announcer_->Update(plan, std::move(service_uids), std::move(bgp));
+  if (announcer_) announcer_->Update(services, std::move(service_uids), std::move(bgp));
 }
 
 void ClusterLink::ServiceWarning(const std::string& service, std::string reason,

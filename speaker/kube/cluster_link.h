@@ -48,7 +48,7 @@ class ClusterLink {
   KubeSnapshot Snapshot(const config::Config& config);
 
   // On the loop's thread, after each apply: where this node announces what.
-  void Publish(const controller::PlanOutput& plan, std::map<std::string, std::string> service_uids,
+  void Publish(const AssignedServices& services, std::map<std::string, std::string> service_uids,
                std::optional<bgp::DesiredState> bgp);
   // Thread-safe. A Warning Event on the Service "namespace/name".
   void ServiceWarning(const std::string& service, std::string reason, std::string message);

@@ -24,10 +24,10 @@ void KubeAnnouncer::Tick() {
   });
 }
 
-void KubeAnnouncer::Update(const controller::PlanOutput& plan,
+void KubeAnnouncer::Update(const AssignedServices& services,
                            std::map<std::string, std::string> service_uids,
                            std::optional<bgp::DesiredState> bgp) {
-  plan_ = plan;
+  services_ = services;
   service_uids_ = std::move(service_uids);
   bgp_ = std::move(bgp);
   Publish();
@@ -35,7 +35,7 @@ void KubeAnnouncer::Update(const controller::PlanOutput& plan,
 
 void KubeAnnouncer::Publish() {
   AnnouncementFacts facts{.node = node_,
-                          .plan = &plan_,
+                          .services = &services_,
                           .service_uids = service_uids_,
                           .layer2_owned = layer2_owned_(),
                           .bgp = bgp_ ? &*bgp_ : nullptr};

@@ -13,7 +13,7 @@
 
 #include "bgp/desired_state.h"
 #include "common/event_loop.h"
-#include "controller/plan.h"
+#include "speaker/assigned_service.h"
 #include "speaker/kube/announcement_publisher.h"
 
 namespace ironlb::speaker {
@@ -27,7 +27,7 @@ class KubeAnnouncer {
   ~KubeAnnouncer();
 
   // On the loop's thread, after each apply.
-  void Update(const controller::PlanOutput& plan, std::map<std::string, std::string> service_uids,
+  void Update(const AssignedServices& services, std::map<std::string, std::string> service_uids,
               std::optional<bgp::DesiredState> bgp);
   // After the loop stopped (graceful stop): deletes this node's objects.
   void WithdrawAll(absl::Duration timeout) { publisher_.WithdrawAll(timeout); }
@@ -41,7 +41,7 @@ class KubeAnnouncer {
   std::string node_;
   Layer2Owned layer2_owned_;
   AnnouncementPublisher publisher_;
-  controller::PlanOutput plan_;
+  AssignedServices services_;
   std::map<std::string, std::string> service_uids_;
   std::optional<bgp::DesiredState> bgp_;
   EventLoop::TimerId timer_ = 0;

@@ -16,18 +16,6 @@ std::vector<std::shared_ptr<const nlohmann::json>> Objects(const kube::Informer&
 
 }  // namespace
 
-const std::vector<kube::Resource>& ConfigKinds() {
-  static const auto* kinds = [] {
-    auto* out = new std::vector<kube::Resource>;
-    for (const config::Kind& k : config::kKinds) {
-      out->push_back(
-          kube::Resource{config::kApiGroup, config::kApiGroupVersion, k.plural, k.name, true});
-    }
-    return out;
-  }();
-  return *kinds;
-}
-
 KubeInputs::KubeInputs(kube::Client* client, EventLoop* loop, KubeInputsOptions options,
                        std::function<void()> on_change)
     : client_(client), loop_(loop), options_(std::move(options)), on_change_(std::move(on_change)) {

@@ -43,9 +43,6 @@ struct KubeInputsOptions {
   metrics::Registry* registry = nullptr;
 };
 
-// ironlb.io/v1alpha1 configuration kinds, as API resources.
-const std::vector<kube::Resource>& ConfigKinds();
-
 class KubeInputs {
  public:
   // `on_change` runs on `loop`'s thread once every informer has synced, and after changes.

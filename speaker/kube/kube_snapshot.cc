@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "config/kinds.h"
 #include "controller/manifest_reader.h"
 
 namespace ironlb::speaker {
@@ -47,6 +48,18 @@ std::string PoolHolding(const config::Config& config, const std::vector<IpAddres
 
 }  // namespace
 
+const std::vector<kube::Resource>& ConfigKinds() {
+  static const auto* kinds = [] {
+    auto* out = new std::vector<kube::Resource>;
+    for (const config::Kind& k : config::kKinds) {
+      out->push_back(
+          kube::Resource{config::kApiGroup, config::kApiGroupVersion, k.plural, k.name, true});
+    }
+    return out;
+  }();
+  return *kinds;
+}
+
 config::LoadResult ReadKubeConfig(const KubeObjects& objects) {
   config::ConfigReader reader;
   for (const auto& o : objects.config) reader.AddJson(*o);
@@ -88,8 +101,8 @@ KubeSnapshot AssembleSnapshot(const KubeObjects& objects, const config::Config& 
 
   for (controller::Service& s : manifests.services) {
     if (!Served(s, lb_class)) continue;
-    controller::PlannedService planned{.service = s.Key()};
-    controller::Allocation& a = planned.allocation;
+    AssignedService assigned{.name = s.Key()};
+    controller::Allocation& a = assigned.allocation;
     if (s.current.empty()) {
       a.status = controller::AllocationStatus::kPending;
       a.reason = "no address in status.loadBalancer.ingress yet (the controller assigns it)";
@@ -114,8 +127,8 @@ KubeSnapshot AssembleSnapshot(const KubeObjects& objects, const config::Config& 
       facts->local_endpoint_nodes[s.Key()] =
           it == slices.end() ? std::set<std::string>() : NodesWithEndpoints(it->second);
     }
-    out.plan.services.push_back(std::move(planned));
-    out.services.push_back(std::move(s));
+    assigned.service = std::move(s);
+    out.services.push_back(std::move(assigned));
   }
   out.facts = std::move(facts);
   return out;

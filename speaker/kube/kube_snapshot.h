@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "config/loader.h"
-#include "controller/plan.h"
-#include "controller/service.h"
+#include "kube/resource.h"
 #include "nlohmann/json.hpp"
+#include "speaker/assigned_service.h"
 #include "speaker/cluster_facts.h"
 
 namespace ironlb::speaker {
@@ -26,13 +26,15 @@ struct KubeObjects {
   std::vector<std::shared_ptr<const nlohmann::json>> nodes;
 };
 
+// ironlb.io/v1alpha1 configuration kinds, as API resources.
+const std::vector<kube::Resource>& ConfigKinds();
+
 // The configuration objects, decoded and validated (with errors, the caller keeps its last
 // good one).
 config::LoadResult ReadKubeConfig(const KubeObjects& objects);
 
 struct KubeSnapshot {
-  std::vector<controller::Service> services;
-  controller::PlanOutput plan;  // plan.services[i] is services[i]; assigned = has status
+  AssignedServices services;  // assigned = has an address in its status
   std::shared_ptr<const ClusterFacts> facts;
   std::map<std::string, std::string> service_uids;  // "ns/name" -> metadata.uid
   std::vector<std::string> problems;                // for logs and `ironlbctl status`

@@ -38,7 +38,7 @@ void Layer2Part::Apply(const SpeakerInputs& inputs, std::vector<std::string>& pr
     speaker_ = std::move(*l2);
     if (registry_ != nullptr) arp::RegisterLayer2Metrics(*registry_, speaker_->counters());
   }
-  if (speaker_) speaker_->SetDesired(inputs.config, inputs.plan, inputs.facts);
+  if (speaker_) speaker_->SetDesired(inputs.config, inputs.services, inputs.facts);
 }
 
 void Layer2Part::Shutdown(std::function<void()> done) {

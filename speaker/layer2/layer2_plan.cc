@@ -9,11 +9,11 @@
 #include "arp/link.h"
 #include "config/selector_text.h"
 #include "config/validate.h"
-#include "speaker/layer2/owner_election.h"
+#include "speaker/layer2/membership/owner_election.h"
 
 namespace ironlb::speaker {
 
-std::vector<Layer2Vip> Layer2Vips(const config::Config& config, const controller::PlanOutput& plan,
+std::vector<Layer2Vip> Layer2Vips(const config::Config& config, const AssignedServices& services,
                                   std::shared_ptr<const ClusterFacts> facts) {
   // Pool name -> advertisements selecting it.
   std::map<std::string, std::vector<const config::L2Advertisement*>> by_pool;
@@ -24,8 +24,8 @@ std::vector<Layer2Vip> Layer2Vips(const config::Config& config, const controller
     }
   }
   std::map<IpAddress, Layer2Vip> vips;
-  for (const controller::PlannedService& s : plan.services) {
-    if (s.allocation.status != controller::AllocationStatus::kAssigned) continue;
+  for (const AssignedService& s : services) {
+    if (!s.assigned()) continue;
     auto advs = by_pool.find(s.allocation.pool);
     if (advs == by_pool.end()) continue;  // BGP-only pool, or not announced at all
     for (const IpAddress& ip : s.allocation.addresses) {
@@ -33,10 +33,10 @@ std::vector<Layer2Vip> Layer2Vips(const config::Config& config, const controller
       v.vip = ip;
       v.pool = s.allocation.pool;
       v.advertisements = advs->second;
-      v.services.push_back(s.service);
+      v.services.push_back(s.name);
       v.facts = facts;
       if (!facts) continue;
-      auto local = facts->local_endpoint_nodes.find(s.service);
+      auto local = facts->local_endpoint_nodes.find(s.name);
       if (local == facts->local_endpoint_nodes.end()) continue;
       if (!v.endpoint_nodes) {
         v.endpoint_nodes = local->second;

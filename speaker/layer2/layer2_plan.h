@@ -15,7 +15,7 @@
 #include "arp/layer2_service.h"
 #include "common/verdict.h"
 #include "config/types.h"
-#include "controller/plan.h"
+#include "speaker/assigned_service.h"
 #include "speaker/cluster_facts.h"
 
 namespace ironlb::speaker {
@@ -33,7 +33,7 @@ struct Layer2Vip {
 };
 
 // VIPs of assigned Services whose pool some L2Advertisement selects, sorted by address.
-std::vector<Layer2Vip> Layer2Vips(const config::Config& config, const controller::PlanOutput& plan,
+std::vector<Layer2Vip> Layer2Vips(const config::Config& config, const AssignedServices& services,
                                   std::shared_ptr<const ClusterFacts> facts = nullptr);
 
 // What one segment looks like from here.

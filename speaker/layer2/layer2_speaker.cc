@@ -212,9 +212,9 @@ void Layer2Speaker::SyncSegments() {
 }
 
 void Layer2Speaker::SetDesired(std::shared_ptr<const config::LoadResult> config,
-                               const controller::PlanOutput& plan,
+                               const AssignedServices& services,
                                std::shared_ptr<const ClusterFacts> facts) {
-  vips_ = Layer2Vips(config->config, plan, std::move(facts));
+  vips_ = Layer2Vips(config->config, services, std::move(facts));
   checks_->Set(config->config);
   if (!checks_->AllKnown()) {
     // Wait for the first results before joining (LocalChecksSettled), at most a timeout more.

@@ -27,9 +27,9 @@
 #include "common/metrics.h"
 #include "config/loader.h"
 #include "speaker/layer2/layer2_plan.h"
-#include "speaker/layer2/liveness_mesh.h"
 #include "speaker/layer2/local_checks.h"
-#include "speaker/layer2/segment.h"
+#include "speaker/layer2/membership/liveness_mesh.h"
+#include "speaker/layer2/membership/segment.h"
 
 namespace ironlb::speaker {
 
@@ -97,7 +97,7 @@ class Layer2Speaker {
   // The configuration and the Services' allocation now in force (config kept alive here).
   // `facts` (Kubernetes mode) restrict who may own which VIP.
   void SetDesired(std::shared_ptr<const config::LoadResult> config,
-                  const controller::PlanOutput& plan,
+                  const AssignedServices& services,
                   std::shared_ptr<const ClusterFacts> facts = nullptr);
   // Leaving for good: leaves every segment, stops answering each VIP once a peer claims it (or
   // after leave_grace), then calls `done`.

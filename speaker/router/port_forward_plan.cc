@@ -13,7 +13,6 @@ namespace ironlb::speaker {
 namespace {
 
 using controller::AllocationStatus;
-using controller::PlannedService;
 using controller::Service;
 
 // Route answers asked once per address within one plan.
@@ -100,7 +99,7 @@ class Planner {
     }
   }
 
-  void AddService(const config::PortForward& group, const Service& s, const PlannedService& ps) {
+  void AddService(const config::PortForward& group, const Service& s, const AssignedService& ps) {
     for (const controller::ServicePort& port : s.ports) {
       if (port.protocol == controller::PortProtocol::kSCTP) {
         Problem(absl::StrCat("Service ", s.Key(), ": SCTP port ", port.port,
@@ -212,22 +211,20 @@ class Planner {
 
 }  // namespace
 
-PortForwardPlan PlanPortForwards(const config::Config& config, const std::vector<Service>& services,
-                                 const controller::PlanOutput& allocations,
+PortForwardPlan PlanPortForwards(const config::Config& config, const AssignedServices& services,
                                  const RouteFacts& routes, const BackendHealthView* health) {
   Planner planner(routes, health);
   // Explicit targets first: the operator wrote them for this router, they are never displaced.
   for (const config::PortForward& group : config.port_forwards) planner.AddTargets(group);
 
-  std::vector<size_t> order;
-  for (size_t i = 0; i < services.size() && i < allocations.services.size(); ++i) {
-    order.push_back(i);
-  }
-  std::sort(order.begin(), order.end(),
-            [&](size_t a, size_t b) { return OlderFirst(&services[a], &services[b]); });
-  for (size_t i : order) {
-    const Service& s = services[i];
-    const PlannedService& ps = allocations.services[i];
+  std::vector<const AssignedService*> order;
+  for (const AssignedService& s : services) order.push_back(&s);
+  std::sort(order.begin(), order.end(), [](const AssignedService* a, const AssignedService* b) {
+    return OlderFirst(&a->service, &b->service);
+  });
+  for (const AssignedService* assigned : order) {
+    const Service& s = assigned->service;
+    const AssignedService& ps = *assigned;
     const std::vector<std::string> named = ForwardFromGroups(s);
     for (const std::string& g : named) {
       if (std::none_of(config.port_forwards.begin(), config.port_forwards.end(),

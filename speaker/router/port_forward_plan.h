@@ -19,9 +19,8 @@
 
 #include "common/ip.h"
 #include "config/types.h"
-#include "controller/plan.h"
-#include "controller/service.h"
 #include "nft/desired_state.h"
+#include "speaker/assigned_service.h"
 #include "speaker/router/backend_health_view.h"
 
 namespace ironlb::speaker {
@@ -70,12 +69,9 @@ struct PortForwardPlan {
   std::vector<std::string> problems;
 };
 
-// `services` and `allocations.services` are in the same order (as controller::Plan returns).
 // Targets with backends become balanced forwards: a backend takes new connections unless it is
 // draining or `health` says it is down (no `health`: every backend is up).
-PortForwardPlan PlanPortForwards(const config::Config& config,
-                                 const std::vector<controller::Service>& services,
-                                 const controller::PlanOutput& allocations,
+PortForwardPlan PlanPortForwards(const config::Config& config, const AssignedServices& services,
                                  const RouteFacts& routes,
                                  const BackendHealthView* health = nullptr);
 

@@ -35,7 +35,7 @@ void RouterPart::Apply(const SpeakerInputs& inputs, std::vector<std::string>& pr
       problems.push_back(absl::StrCat("nothing is forwarded: ", r.status().message()));
     }
   }
-  if (role_) role_->SetDesired(config, inputs.services, inputs.plan);
+  if (role_) role_->SetDesired(config, inputs.services);
 }
 
 }  // namespace ironlb::speaker

@@ -115,12 +115,9 @@ void RouterRole::CheckBackends() {
   health_->SetTargets(targets);
 }
 
-void RouterRole::SetDesired(const config::Config& config,
-                            const std::vector<controller::Service>& services,
-                            const controller::PlanOutput& allocations) {
+void RouterRole::SetDesired(const config::Config& config, const AssignedServices& services) {
   config_ = config;
   services_ = services;
-  allocations_ = allocations;
   CheckBackends();
   Apply();
   ScheduleReplan();
@@ -136,8 +133,7 @@ void RouterRole::ScheduleReplan() {
 }
 
 void RouterRole::Apply() {
-  PortForwardPlan plan =
-      PlanPortForwards(config_, services_, allocations_, *routes_, health_view_.get());
+  PortForwardPlan plan = PlanPortForwards(config_, services_, *routes_, health_view_.get());
   Report(plan);
   ReportAllDown(plan);
   // The programmer converges the kernel (coalesced, retried with backoff, errors logged and

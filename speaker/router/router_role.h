@@ -55,8 +55,7 @@ class RouterRole {
   RouterRole& operator=(const RouterRole&) = delete;
 
   // New inputs: plans now and hands the forwards to the programmer.
-  void SetDesired(const config::Config& config, const std::vector<controller::Service>& services,
-                  const controller::PlanOutput& allocations);
+  void SetDesired(const config::Config& config, const AssignedServices& services);
 
   // The last plan (tests, status).
   const PortForwardPlan& plan() const { return plan_; }
@@ -78,8 +77,7 @@ class RouterRole {
 
   // Inputs of the last SetDesired, for re-planning.
   config::Config config_;
-  std::vector<controller::Service> services_;
-  controller::PlanOutput allocations_;
+  AssignedServices services_;
   PortForwardPlan plan_;
   std::set<std::string> reported_;  // conflict and problem lines already logged
 

@@ -15,7 +15,7 @@
 #include "ctl/explain_command.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "speaker/layer2/owner_election.h"
+#include "speaker/layer2/membership/owner_election.h"
 #include "test/controller/api_objects.h"
 #include "test/kube/fake_api_server.h"
 #include "test/kube/kube_test_util.h"

@@ -15,7 +15,7 @@
 #include "common/status_macros.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "speaker/layer2/owner_election.h"
+#include "speaker/layer2/membership/owner_election.h"
 #include "test/kube/fake_api_server.h"
 #include "test/lab/api_server_in_netns.h"
 #include "test/lab/failover_trial.h"

@@ -19,7 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "speaker/layer2/owner_election.h"
+#include "speaker/layer2/membership/owner_election.h"
 #include "test/lab/failover_trial.h"
 #include "test/lab/host_command.h"
 #include "test/lab/lab.h"

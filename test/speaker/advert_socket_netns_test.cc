@@ -8,8 +8,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "speaker/layer2/advert.h"
-#include "speaker/layer2/advert_socket.h"
+#include "speaker/layer2/membership/advert.h"
+#include "speaker/layer2/membership/advert_socket.h"
 #include "test/arp/netns_lab.h"
 #include "test/support/status_matchers.h"
 

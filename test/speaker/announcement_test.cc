@@ -26,32 +26,32 @@ constexpr char kCollection[] = "ironlb.io/v1alpha1/serviceannouncements";
 
 IpAddress Ip(const char* s) { return *IpAddress::Parse(s); }
 
-controller::PlanOutput Plan() {
-  controller::PlanOutput plan;
+AssignedServices Plan() {
+  AssignedServices plan;
   auto assigned = [](const std::string& key, std::vector<IpAddress> ips) {
-    controller::PlannedService s{.service = key};
+    AssignedService s{.name = key};
     s.allocation.status = controller::AllocationStatus::kAssigned;
     s.allocation.addresses = std::move(ips);
     s.allocation.pool = "lan";
     return s;
   };
-  plan.services.push_back(assigned("shop/web", {Ip("10.90.0.100")}));
-  plan.services.push_back(assigned("shop/dns-tcp", {Ip("10.90.0.101")}));
-  plan.services.push_back(assigned("shop/dns-udp", {Ip("10.90.0.101")}));
-  plan.services.push_back(assigned("shop/routed", {Ip("10.100.0.5")}));
-  plan.services.push_back(assigned("shop/elsewhere", {Ip("10.90.0.102")}));
+  plan.push_back(assigned("shop/web", {Ip("10.90.0.100")}));
+  plan.push_back(assigned("shop/dns-tcp", {Ip("10.90.0.101")}));
+  plan.push_back(assigned("shop/dns-udp", {Ip("10.90.0.101")}));
+  plan.push_back(assigned("shop/routed", {Ip("10.100.0.5")}));
+  plan.push_back(assigned("shop/elsewhere", {Ip("10.90.0.102")}));
   return plan;
 }
 
 TEST(AnnouncementPlanTest, OneObjectPerServiceThisNodeAnnounces) {
-  const controller::PlanOutput plan = Plan();
+  const AssignedServices plan = Plan();
   bgp::DesiredState bgp;
   bgp::Announcement a{.prefix = *IpPrefix::Parse("10.100.0.0/24")};
   a.peers["tor-a"] = {};
   a.peers["tor-b"] = {};
   bgp.announcements.push_back(a);
   AnnouncementFacts facts{.node = "s1",
-                          .plan = &plan,
+                          .services = &plan,
                           .service_uids = {{"shop/web", "uid-web"}},
                           .layer2_owned = {{"eth0", {Ip("10.90.0.100"), Ip("10.90.0.101")}}},
                           .bgp = &bgp};
@@ -99,7 +99,7 @@ class PublisherTest : public ::testing::Test {
   }
   std::map<std::string, json> Desired(const std::string& node, std::vector<IpAddress> owned) {
     return DesiredAnnouncements(
-        {.node = node, .plan = &plan_, .layer2_owned = {{"eth0", std::move(owned)}}});
+        {.node = node, .services = &plan_, .layer2_owned = {{"eth0", std::move(owned)}}});
   }
   int Writes() const {
     int n = 0;
@@ -115,7 +115,7 @@ class PublisherTest : public ::testing::Test {
   }
   std::unique_ptr<FakeApiServer> server_;
   std::unique_ptr<kube::Client> client_;
-  controller::PlanOutput plan_;
+  AssignedServices plan_;
 };
 
 TEST_F(PublisherTest, WritesOnlyChangesAndCleansUp) {
@@ -184,10 +184,10 @@ TEST_F(PublisherTest, ObjectsNamedByAnOlderSpeakerAreReplaced) {
   // named) its objects with the old hash. The restarted speaker finds them and replaces them.
   const std::string node = "node-" + std::string(80, 'x');
   const std::string long_service(200, 's');
-  plan_.services.push_back(controller::PlannedService{.service = "shop/" + long_service});
-  plan_.services.back().allocation.status = controller::AllocationStatus::kAssigned;
-  plan_.services.back().allocation.addresses = {Ip("10.90.0.100")};
-  plan_.services.back().allocation.pool = "lan";
+  plan_.push_back(AssignedService{.name = "shop/" + long_service});
+  plan_.back().allocation.status = controller::AllocationStatus::kAssigned;
+  plan_.back().allocation.addresses = {Ip("10.90.0.100")};
+  plan_.back().allocation.pool = "lan";
   const std::map<std::string, json> desired = Desired(node, {Ip("10.90.0.100")});
   ASSERT_EQ(desired.size(), 2u);
   std::vector<std::string> want;

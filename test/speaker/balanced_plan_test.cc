@@ -59,7 +59,7 @@ TEST(BalancedPlanTest, BackendsWithHealthAndDraining) {
   const config::Config c = Load(kWeb);
   FakeHealth health;
   health.down.insert("web/TCP/443/10.0.0.12:8443");
-  PortForwardPlan plan = PlanPortForwards(c, {}, {}, testing::NoRoutes(), &health);
+  PortForwardPlan plan = PlanPortForwards(c, {}, testing::NoRoutes(), &health);
   ASSERT_EQ(plan.forwards.size(), 2u);  // the address, and wan0 (IPv4)
   for (size_t i = 0; i < plan.forwards.size(); ++i) {
     const nft::PortForwardEntry& f = plan.forwards[i];
@@ -82,14 +82,14 @@ TEST(BalancedPlanTest, BackendsWithHealthAndDraining) {
   EXPECT_THAT(nft::ValidateDesiredState(state), IsOk());
 
   // Without a health view every backend but the draining one is active.
-  plan = PlanPortForwards(c, {}, {}, testing::NoRoutes());
+  plan = PlanPortForwards(c, {}, testing::NoRoutes());
   EXPECT_TRUE(plan.forwards[0].backends[1].active);
   EXPECT_FALSE(plan.forwards[0].backends[2].active);
 }
 
 TEST(BalancedPlanTest, OutsideAddressInATcpMssPoolIsClamped) {
   const config::Config c = Load(kWeb);
-  MssPlan mss = MssClamps(c, {}, {});
+  MssPlan mss = MssClamps(c, {});
   bool clamped = false;
   for (const nft::ClampedVip& v : mss.clamps) {
     if (v.vip.ToString() == "203.0.113.5") clamped = v.mss == 1300;

@@ -20,7 +20,7 @@ config::BGPPeer Peer(const std::string& name, const std::string& address, const 
 TEST(PlanBgpTest, APeerInAVrfIsASessionOfThatVrf) {
   config::Config c;
   c.bgp_peers = {Peer("plain", "10.0.0.1", ""), Peer("red", "10.0.0.1", "red")};
-  const bgp::DesiredState d = PlanBgp(c, {}, {}, BgpNode{.name = "n1"});
+  const bgp::DesiredState d = PlanBgp(c, {}, BgpNode{.name = "n1"});
   ASSERT_EQ(d.peers.size(), 2u);
   EXPECT_EQ(d.peers[0].name, "plain");
   EXPECT_EQ(d.peers[0].vrf, "");
@@ -45,7 +45,7 @@ TEST(PlanBgpTest, EveryBGPPeerFieldReachesTheSession) {
   u.peer_asn = 0;
   u.dynamic_asn = config::DynamicAsn::kInternal;
   c.bgp_peers = {p, u};
-  const bgp::DesiredState d = PlanBgp(c, {}, {}, BgpNode{.name = "n1"});
+  const bgp::DesiredState d = PlanBgp(c, {}, BgpNode{.name = "n1"});
   ASSERT_EQ(d.peers.size(), 2u);
   const bgp::PeerSession& dyn = d.peers[0];
   EXPECT_EQ(dyn.peer_as_kind, bgp::PeerAsKind::kExternal);

@@ -68,9 +68,9 @@ class KubeInputsTest : public ::testing::Test {
       s.config = config != nullptr;
       if (config) s.pool_count = static_cast<int>(config->config.pools.size());
       KubeSnapshot snap = inputs_->Snapshot();
-      for (const auto& p : snap.plan.services) {
+      for (const auto& p : snap.services) {
         if (p.allocation.status != controller::AllocationStatus::kAssigned) continue;
-        s.assigned.push_back(p.service + "=" + p.allocation.addresses[0].ToString());
+        s.assigned.push_back(p.name + "=" + p.allocation.addresses[0].ToString());
       }
       auto local = snap.facts->local_endpoint_nodes.find("shop/local");
       if (local != snap.facts->local_endpoint_nodes.end()) s.local_nodes = local->second;
@@ -167,7 +167,7 @@ TEST_F(KubeInputsTest, UnreachableApiServerChangesNothing) {
   std::promise<std::vector<std::string>> assigned;
   loop_->Post([&] {
     std::vector<std::string> out;
-    for (const auto& p : inputs_->Snapshot().plan.services) out.push_back(p.service);
+    for (const auto& p : inputs_->Snapshot().services) out.push_back(p.name);
     assigned.set_value(out);
   });
   EXPECT_THAT(assigned.get_future().get(), ElementsAre("shop/local", "shop/web"));
@@ -227,9 +227,9 @@ TEST(KubeInputsMetalLBTest, MetalLBObjectsInTheirNamespaceAreTheConfiguration) {
         assigned.clear();
         for (const auto& p : config->config.pools) pools.push_back(p.meta.name);
         for (const auto& a : config->config.l2_advertisements) l2.push_back(a.meta.name);
-        for (const auto& p : snap.plan.services) {
+        for (const auto& p : snap.services) {
           if (p.allocation.status != controller::AllocationStatus::kAssigned) continue;
-          assigned.push_back(p.service + "=" + p.allocation.addresses[0].ToString());
+          assigned.push_back(p.name + "=" + p.allocation.addresses[0].ToString());
         }
       });
   std::thread loop_thread([&] { (void)(*loop)->Run(); });

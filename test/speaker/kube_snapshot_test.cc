@@ -84,20 +84,19 @@ TEST_F(KubeSnapshotTest, AddressesComeFromStatusNotFromAnAllocation) {
   objects_.services.push_back(Ptr(cluster_ip));
   KubeSnapshot s = AssembleSnapshot(objects_, config_.config, std::nullopt);
   ASSERT_THAT(s.services, SizeIs(4));
-  ASSERT_THAT(s.plan.services, SizeIs(4));
-  const auto& web = s.plan.services[0].allocation;
-  EXPECT_EQ(s.plan.services[0].service, "shop/web");
+  const auto& web = s.services[0].allocation;
+  EXPECT_EQ(s.services[0].name, "shop/web");
   EXPECT_EQ(web.status, controller::AllocationStatus::kAssigned);
   EXPECT_EQ(web.pool, "lan");
   EXPECT_THAT(web.addresses, ElementsAre(*IpAddress::Parse("10.90.0.105")));
-  EXPECT_EQ(s.plan.services[1].allocation.pool, "lan");
-  EXPECT_EQ(s.plan.services[2].allocation.status, controller::AllocationStatus::kPending);
-  EXPECT_EQ(s.plan.services[3].allocation.status, controller::AllocationStatus::kPending);
+  EXPECT_EQ(s.services[1].allocation.pool, "lan");
+  EXPECT_EQ(s.services[2].allocation.status, controller::AllocationStatus::kPending);
+  EXPECT_EQ(s.services[3].allocation.status, controller::AllocationStatus::kPending);
   EXPECT_THAT(s.problems, ElementsAre(::testing::HasSubstr("shop/stray")));
   // With its class, the other Service is the one served.
   KubeSnapshot c = AssembleSnapshot(objects_, config_.config, "example.com/other");
   ASSERT_THAT(c.services, SizeIs(1));
-  EXPECT_EQ(c.services[0].name, "other");
+  EXPECT_EQ(c.services[0].service.name, "other");
   // A broken Service is left out with a message; the others still count.
   json broken = ServiceObject("shop", "broken", "10.90.0.108");
   broken["spec"]["ports"][0]["port"] = "eighty";
@@ -128,7 +127,7 @@ TEST_F(KubeSnapshotTest, LocalServicesGetTheNodesWithReadyEndpoints) {
   // Layer 2: the Local VIP may only go to s0 (s2 has an endpoint but is excluded); the
   // Service without endpoints is announced by nobody; the Cluster one by s0 or s3 (s3 is
   // unknown to the API: its advert's facts count).
-  const auto vips = Layer2Vips(config_.config, s.plan, s.facts);
+  const auto vips = Layer2Vips(config_.config, s.services, s.facts);
   ASSERT_THAT(vips, SizeIs(3));
   SegmentView view{
       "eth0",
@@ -169,7 +168,7 @@ TEST_F(KubeSnapshotTest, ApiLabelsDecideNodeSelectors) {
   labelled["metadata"]["labels"]["ironlb.io/l2"] = "yes";
   objects_.nodes = {Ptr(NodeObject("s0")), Ptr(labelled)};
   KubeSnapshot s = AssembleSnapshot(objects_, config.config, std::nullopt);
-  const auto vips = Layer2Vips(config.config, s.plan, s.facts);
+  const auto vips = Layer2Vips(config.config, s.services, s.facts);
   // s0's advert claims the label, but the API says s0 lacks it.
   SegmentView view{"eth0", {{"s0", {"eth0", {{"ironlb.io/l2", "yes"}}}}, {"s1", {"eth0", {}}}}};
   EXPECT_EQ(OwnersOn(vips, view, {}).at(*IpAddress::Parse("10.90.0.101")), "s1");

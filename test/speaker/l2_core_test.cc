@@ -8,9 +8,9 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "speaker/layer2/advert.h"
-#include "speaker/layer2/membership.h"
-#include "speaker/layer2/owner_election.h"
+#include "speaker/layer2/membership/advert.h"
+#include "speaker/layer2/membership/membership.h"
+#include "speaker/layer2/membership/owner_election.h"
 #include "test/support/status_matchers.h"
 
 namespace ironlb::speaker {
@@ -254,15 +254,45 @@ TEST(MembershipTest, ARestartingMemberStaysForItsGraceWhileItsHostAnswers) {
   }
   ASSERT_NE(m.Find("node-b"), nullptr);
   EXPECT_THAT(m.Find("node-b")->last.claims, ElementsAre(Vip(1)));
-  // The successor process adverts (new incarnation, not ready yet): no longer restarting.
+  // The successor process adverts (new incarnation, not ready yet): still held like the
+  // restart, so a start that pauses its adverts longer than dead_after (a busy host) moves
+  // nothing while its host answers.
   Advert next = b;
   next.incarnation++;
   next.sequence = 1;
   next.restarting = false;
   next.ready = false;
   EXPECT_EQ(m.OnAdvert(next, t0 + absl::Milliseconds(1100)), Membership::Verdict::kRefreshed);
+  EXPECT_TRUE(m.Find("node-b")->restarting());
+  for (int ms = 1150; ms <= 1600; ms += 50) {
+    m.OnHostAlive("node-b", t0 + absl::Milliseconds(ms));
+    EXPECT_TRUE(m.Expire(t0 + absl::Milliseconds(ms + 40)).empty()) << ms;
+  }
+  // Ready: an ordinary member again, gone after dead_after of silence.
+  next.sequence++;
+  next.ready = true;
+  EXPECT_EQ(m.OnAdvert(next, t0 + absl::Milliseconds(1650)), Membership::Verdict::kRefreshed);
   EXPECT_FALSE(m.Find("node-b")->restarting());
-  EXPECT_TRUE(m.Expire(t0 + absl::Milliseconds(1150)).empty());
+  EXPECT_TRUE(m.Expire(t0 + absl::Milliseconds(1700)).empty());
+  EXPECT_THAT(m.Expire(t0 + absl::Milliseconds(1760)), ElementsAre("node-b"));
+}
+
+TEST(MembershipTest, ASuccessorThatDiesWhileStartingIsGoneAtOnce) {
+  const absl::Time t0 = absl::FromUnixSeconds(1000);
+  Membership m("node-a", absl::Milliseconds(100));
+  Advert b = SampleAdvert();
+  b.node = "node-b";
+  b.restarting = true;
+  b.restart_grace_ms = 5000;
+  m.OnAdvert(b, t0);
+  Advert next = b;
+  next.incarnation++;
+  next.sequence = 1;
+  next.restarting = false;
+  next.ready = false;
+  m.OnAdvert(next, t0 + absl::Milliseconds(300));
+  EXPECT_TRUE(m.OnConnectionLost("node-b", t0 + absl::Milliseconds(400)));
+  EXPECT_EQ(m.FindDeparture("node-b")->cause, Membership::Cause::kConnectionLost);
 }
 
 TEST(MembershipTest, ARestartingMemberGoesWhenItsGraceEndsOrItsHostFallsSilent) {

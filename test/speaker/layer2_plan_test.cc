@@ -60,14 +60,14 @@ class Layer2PlanTest : public ::testing::Test {
     services.AddText(text, "services.yaml");
     auto manifests = std::move(services).Finish();
     ASSERT_TRUE(manifests.ok());
-    plan_ = controller::Plan(config_.config, manifests.namespaces, manifests.services);
-    vips_ = Layer2Vips(config_.config, plan_);
+    controller::PlanOutput plan =
+        controller::Plan(config_.config, manifests.namespaces, manifests.services);
+    vips_ = Layer2Vips(config_.config, Assign(manifests.services, std::move(plan)));
   }
   SegmentView View(std::map<std::string, SegmentView::Member> alive) {
     return SegmentView{"eth0", std::move(alive)};
   }
   config::LoadResult config_;
-  controller::PlanOutput plan_;
   std::vector<Layer2Vip> vips_;
 };
 

@@ -1,6 +1,6 @@
 // The liveness mesh over real TCP on loopback: authenticated pairs, instant notice of a killed
 // peer process, and strangers that can neither join nor fake a death.
-#include "speaker/layer2/liveness_mesh.h"
+#include "speaker/layer2/membership/liveness_mesh.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -9,7 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "speaker/layer2/layer2_plan.h"
-#include "speaker/layer2/owner_election.h"
+#include "speaker/layer2/membership/owner_election.h"
 
 namespace ironlb::speaker {
 namespace {
@@ -47,8 +47,9 @@ class LocalCheckPlanTest : public ::testing::Test {
     services.AddText(kConfig, "config.yaml");
     auto manifests = std::move(services).Finish();
     ASSERT_TRUE(manifests.ok());
-    plan_ = controller::Plan(config_.config, manifests.namespaces, manifests.services);
-    vips_ = Layer2Vips(config_.config, plan_);
+    services_ = Assign(manifests.services,
+                       controller::Plan(config_.config, manifests.namespaces, manifests.services));
+    vips_ = Layer2Vips(config_.config, services_);
     ASSERT_EQ(vips_.size(), 1u);
   }
   static SegmentView::Member Member(bool passing) {
@@ -62,7 +63,7 @@ class LocalCheckPlanTest : public ::testing::Test {
     return v;
   }
   config::LoadResult config_;
-  controller::PlanOutput plan_;
+  AssignedServices services_;
   std::vector<Layer2Vip> vips_;
   std::vector<std::string> excluded_;
 };
@@ -102,7 +103,7 @@ TEST_F(LocalCheckPlanTest, TheOwnerIsTheHashWinnerAmongPassingNodesOnly) {
 TEST_F(LocalCheckPlanTest, AdvertisementsWithoutACheckIgnoreIt) {
   config::LoadResult plain = config_;
   plain.config.l2_advertisements[0].local_check.reset();
-  const auto vips = Layer2Vips(plain.config, plan_);
+  const auto vips = Layer2Vips(plain.config, services_);
   EXPECT_TRUE(Eligible(vips[0], "cp2", Member(false), excluded_));
 }
 

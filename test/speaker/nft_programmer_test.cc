@@ -46,8 +46,7 @@ std::string Service(const std::string& name, const std::string& annotations,
 
 struct Inputs {
   std::unique_ptr<config::LoadResult> config;
-  controller::ServiceManifests manifests;
-  controller::PlanOutput plan;
+  AssignedServices services;
 };
 
 Inputs Load(const std::string& services) {
@@ -58,8 +57,10 @@ Inputs Load(const std::string& services) {
   EXPECT_TRUE(in.config->ok());
   controller::ManifestReader r;
   r.AddText(services, "services.yaml");
-  in.manifests = std::move(r).Finish();
-  in.plan = controller::Plan(in.config->config, in.manifests.namespaces, in.manifests.services);
+  controller::ServiceManifests manifests = std::move(r).Finish();
+  controller::PlanOutput plan =
+      controller::Plan(in.config->config, manifests.namespaces, manifests.services);
+  in.services = Assign(std::move(manifests.services), std::move(plan));
   return in;
 }
 
@@ -68,7 +69,7 @@ TEST(MssClampsTest, PoolValueAnnotationOverrideAndPmtu) {
                    Service("annotated", "ironlb.io/pool: plain, ironlb.io/tcp-mss: '1300'") +
                    Service("pmtu", "ironlb.io/pool: plain, ironlb.io/tcp-mss: pmtu") +
                    Service("none", "ironlb.io/pool: plain"));
-  MssPlan mss = MssClamps(in.config->config, in.manifests.services, in.plan);
+  MssPlan mss = MssClamps(in.config->config, in.services);
   EXPECT_THAT(mss.problems, IsEmpty());
   ASSERT_THAT(mss.clamps, SizeIs(3));
   // Sorted by VIP: 10.100.0.x (annotated 1300, pmtu) before 192.168.1.240 (pool 1400).
@@ -82,7 +83,7 @@ TEST(MssClampsTest, PoolValueAnnotationOverrideAndPmtu) {
 TEST(MssClampsTest, BadAnnotationIsNamedAndFallsBackToThePool) {
   Inputs in = Load(Service("bad", "ironlb.io/pool: clamped, ironlb.io/tcp-mss: huge") +
                    Service("good", "ironlb.io/pool: plain, ironlb.io/tcp-mss: '1200'"));
-  MssPlan mss = MssClamps(in.config->config, in.manifests.services, in.plan);
+  MssPlan mss = MssClamps(in.config->config, in.services);
   ASSERT_THAT(mss.problems, SizeIs(1));
   EXPECT_THAT(mss.problems[0], HasSubstr("Service web/bad annotation ironlb.io/tcp-mss"));
   ASSERT_THAT(mss.clamps, SizeIs(2));
@@ -95,8 +96,8 @@ TEST(MssClampsTest, SharedVipTakesTheStricterClampAndSaysSo) {
   Inputs in =
       Load(Service("a", shared + "ironlb.io/tcp-mss: pmtu") +
            Service("b", shared + "ironlb.io/tcp-mss: '1360'", "[{protocol: TCP, port: 81}]"));
-  ASSERT_EQ(in.plan.services[0].allocation.addresses, in.plan.services[1].allocation.addresses);
-  MssPlan mss = MssClamps(in.config->config, in.manifests.services, in.plan);
+  ASSERT_EQ(in.services[0].allocation.addresses, in.services[1].allocation.addresses);
+  MssPlan mss = MssClamps(in.config->config, in.services);
   ASSERT_THAT(mss.clamps, SizeIs(1));
   EXPECT_EQ(mss.clamps[0].mss, 1360u);
   EXPECT_FALSE(mss.clamps[0].pmtu);
@@ -114,7 +115,7 @@ TEST(MssClampsTest, ExplicitForwardTargetsInAClampedPoolAreClamped) {
                  "config.yaml");
   const config::LoadResult cfg = std::move(reader).Finish();
   ASSERT_TRUE(cfg.ok());
-  MssPlan mss = MssClamps(cfg.config, {}, controller::PlanOutput{});
+  MssPlan mss = MssClamps(cfg.config, {});
   ASSERT_THAT(mss.clamps, SizeIs(1));  // 10.100.0.2 is in the unclamped pool
   EXPECT_EQ(mss.clamps[0].vip.ToString(), "192.168.1.242");
   EXPECT_EQ(mss.clamps[0].mss, 1400u);

@@ -70,7 +70,7 @@ Planned PlanFor(const std::string& forwards, const std::string& services,
   EXPECT_TRUE(m.ok()) << (m.diagnostics.empty() ? "" : m.diagnostics[0].ToString());
   controller::PlanOutput allocations = controller::Plan(config.config, m.namespaces, m.services);
   Planned out;
-  out.plan = PlanPortForwards(config.config, m.services, allocations, routes);
+  out.plan = PlanPortForwards(config.config, Assign(m.services, std::move(allocations)), routes);
   for (const nft::PortForwardEntry& f : out.plan.forwards) {
     out.lines.push_back(
         absl::StrCat(f.outside_address ? f.outside_address->ToString() : f.outside_interface, " ",

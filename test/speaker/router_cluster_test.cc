@@ -78,8 +78,7 @@ TEST(RouterClusterTest, ServicesFromTheClusterConfigFromTheDirectoryAndEventsFor
                     [&] {
                       KubeSnapshot snap = inputs_ptr->SnapshotWith(dir_config.config);
                       std::lock_guard<std::mutex> lock(mu);
-                      plan =
-                          PlanPortForwards(dir_config.config, snap.services, snap.plan, NoRoutes());
+                      plan = PlanPortForwards(dir_config.config, snap.services, NoRoutes());
                       ++applies;
                     });
   inputs_ptr = &inputs;

@@ -86,8 +86,8 @@ class RouterRoleTest : public ::testing::Test {
     reader.AddText(services, "services.yaml");
     controller::ServiceManifests m = std::move(reader).Finish();
     EXPECT_TRUE(m.ok());
-    role_->SetDesired(config_.config, m.services,
-                      controller::Plan(config_.config, m.namespaces, m.services));
+    controller::PlanOutput plan = controller::Plan(config_.config, m.namespaces, m.services);
+    role_->SetDesired(config_.config, Assign(m.services, std::move(plan)));
     return nft_->ApplyNow();
   }
 

@@ -11,7 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "speaker/layer2/segment.h"
+#include "speaker/layer2/membership/segment.h"
 #include "test/arp/netns_lab.h"
 #include "test/speaker/segment_node.h"
 #include "test/support/status_matchers.h"

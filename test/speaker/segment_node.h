@@ -14,8 +14,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/event_loop.h"
-#include "speaker/layer2/liveness_mesh.h"
-#include "speaker/layer2/segment.h"
+#include "speaker/layer2/membership/liveness_mesh.h"
+#include "speaker/layer2/membership/segment.h"
 #include "test/arp/netns_lab.h"
 
 namespace ironlb::speaker::testing {

@@ -29,8 +29,8 @@ TEST(StandaloneServicesTest, PendingServicesAreNamedWithTheirReason) {
          "spec: {type: LoadBalancer, ports: [{protocol: TCP, port: 80}]}\n";
   config::LoadResult config = config::LoadDirectory(dir.string());
   ASSERT_TRUE(config.ok());
-  const StandaloneServices services = ReadStandaloneServices(config, dir.string());
-  ASSERT_EQ(services.services.size(), 2u);
+  const AssignedServices services = ReadStandaloneServices(config, dir.string());
+  ASSERT_EQ(services.size(), 2u);
   EXPECT_THAT(PendingServices(services),
               ElementsAre("Service shop/b is pending: pool \"lan\" exhausted"));
   std::filesystem::remove_all(dir);

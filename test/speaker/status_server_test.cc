@@ -1,7 +1,7 @@
 // The speaker's status socket end to end with `ironlbctl status`: answers from the event loop,
 // refuses a second speaker on the same path, replaces a stale socket file, and the table says
 // what an operator needs (owned VIPs and why, peers, takeovers, problems).
-#include "speaker/status_server.h"
+#include "speaker/status/status_server.h"
 
 #include <sys/socket.h>
 #include <sys/stat.h>

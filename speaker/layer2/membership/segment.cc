@@ -1,10 +1,10 @@
-#include "speaker/layer2/segment.h"
+#include "speaker/layer2/membership/segment.h"
 
 #include <algorithm>
 
 #include "absl/time/clock.h"
 #include "common/log.h"
-#include "speaker/layer2/advert.h"
+#include "speaker/layer2/membership/advert.h"
 
 namespace ironlb::speaker {
 

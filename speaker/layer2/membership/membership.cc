@@ -1,4 +1,4 @@
-#include "speaker/layer2/membership.h"
+#include "speaker/layer2/membership/membership.h"
 
 #include <algorithm>
 #include <optional>
@@ -20,11 +20,18 @@ Membership::Verdict Membership::OnAdvert(const Advert& advert, absl::Time now) {
     return Verdict::kLeft;
   }
   Member m{advert, now};
+  auto previous = alive_.find(advert.node);
   if (advert.restarting) {
     const absl::Duration grace =
         std::min(absl::Milliseconds(advert.restart_grace_ms), kMaxRestartGrace);
     m.restarting_until = now + grace;
     m.kernel_heard = now;
+  } else if (!advert.ready && previous != alive_.end() && previous->second.restarting()) {
+    // The successor of a restarting speaker, still starting: the restart's hold goes on (its
+    // host probed, the same grace) until it says it is ready.
+    m.restarting_until = previous->second.restarting_until;
+    m.kernel_heard = now;
+    m.successor = true;
   }
   auto [it, inserted] = alive_.insert_or_assign(advert.node, std::move(m));
   (void)it;
@@ -67,8 +74,9 @@ void Membership::Depart(std::map<std::string, Member>::iterator it, Cause cause,
 
 bool Membership::OnConnectionLost(const std::string& node, absl::Time now) {
   auto it = alive_.find(node);
-  // A restarting speaker's connection closes as it exits: expected, not a death.
-  if (it == alive_.end() || it->second.restarting()) return false;
+  // A restarting speaker's connection closes as it exits: expected, not a death. Its
+  // successor's closing is one.
+  if (it == alive_.end() || (it->second.restarting() && !it->second.successor)) return false;
   Depart(it, Cause::kConnectionLost, now);
   return true;
 }

@@ -1,4 +1,4 @@
-#include "speaker/status_snapshot.h"
+#include "speaker/status/status_snapshot.h"
 
 #include "absl/strings/str_cat.h"
 #include "common/daemon.h"

@@ -16,10 +16,10 @@
 #include "absl/status/statusor.h"
 #include "common/event_loop.h"
 #include "common/ip.h"
-#include "speaker/layer2/advert_socket.h"
 #include "speaker/layer2/host_probe.h"
-#include "speaker/layer2/liveness_mesh.h"
-#include "speaker/layer2/membership.h"
+#include "speaker/layer2/membership/advert_socket.h"
+#include "speaker/layer2/membership/liveness_mesh.h"
+#include "speaker/layer2/membership/membership.h"
 
 namespace ironlb::speaker {
 

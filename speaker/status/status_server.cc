@@ -1,4 +1,4 @@
-#include "speaker/status_server.h"
+#include "speaker/status/status_server.h"
 
 #include <sys/socket.h>
 #include <sys/stat.h>

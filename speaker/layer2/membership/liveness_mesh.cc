@@ -1,4 +1,4 @@
-#include "speaker/layer2/liveness_mesh.h"
+#include "speaker/layer2/membership/liveness_mesh.h"
 
 #include <fcntl.h>
 #include <netinet/in.h>

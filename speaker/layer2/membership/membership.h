@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "speaker/layer2/advert.h"
+#include "speaker/layer2/membership/advert.h"
 
 namespace ironlb::speaker {
 
@@ -25,6 +25,10 @@ class Membership {
     // Restarting: kept until this time, and while its host answers probes (kernel_heard).
     absl::Time restarting_until = absl::InfinitePast();
     absl::Time kernel_heard = absl::InfinitePast();
+    // The restarted speaker's successor process, not ready yet: held like the restart until it
+    // is ready (a start on a busy host may pause its adverts longer than dead_after), but its
+    // liveness link closing is a death.
+    bool successor = false;
     bool restarting() const { return restarting_until != absl::InfinitePast(); }
   };
   // Longest restart grace honoured, whatever a peer asks for.

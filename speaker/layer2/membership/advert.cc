@@ -1,4 +1,4 @@
-#include "speaker/layer2/advert.h"
+#include "speaker/layer2/membership/advert.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>

@@ -1,4 +1,4 @@
-#include "speaker/layer2/owner_election.h"
+#include "speaker/layer2/membership/owner_election.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "speaker/layer2/advert_socket.h"
+#include "speaker/layer2/membership/advert_socket.h"
 
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
@@ -11,7 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/errno_status.h"
-#include "speaker/layer2/advert.h"
+#include "speaker/layer2/membership/advert.h"
 
 namespace ironlb::speaker {
 

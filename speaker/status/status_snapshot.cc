@@ -121,12 +121,14 @@ void FillRouter(const RouterRole& router, status::v1::SpeakerState& s) {
                              ? absl::StrCat("[", be.address.ToString(), "]:", be.port)
                              : absl::StrCat(be.address.ToString(), ":", be.port));
       out_b->set_weight(be.weight);
+      out_b->set_key(plan.info[i].backend_keys[b]);
       auto h = health.find(plan.info[i].backend_keys[b]);
       std::string state = "unchecked";
       if (h != health.end() && h->second.known) {
         state = h->second.up ? "up" : "down";
         out_b->set_detail(h->second.detail);
       }
+      out_b->set_health(state);
       if (plan.info[i].draining[b]) state = "draining";
       out_b->set_state(state);
       any_active = any_active || be.active;

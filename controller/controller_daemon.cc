@@ -17,7 +17,8 @@ ControllerDaemon::ControllerDaemon(kube::Client* client, metrics::Registry& regi
                                    .watch_timeout = options_.watch_timeout}),
       controller_(client, &cache_, &queue_, &recorder_, &metrics_,
                   ControllerOptions{.load_balancer_class = options_.load_balancer_class,
-                                    .writer_threads = options_.writer_threads}) {}
+                                    .writer_threads = options_.writer_threads,
+                                    .config_namespace = options_.ns}) {}
 
 absl::StatusOr<std::unique_ptr<ControllerDaemon>> ControllerDaemon::Create(
     kube::Client* client, metrics::Registry& registry, ControllerDaemonOptions options) {

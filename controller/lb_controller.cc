@@ -165,6 +165,8 @@ bool LoadBalancerController::Bootstrap(uint64_t term) {
   for (const kube::ObjectPtr& ns : cache_->namespaces().List()) {
     allocator_->SetNamespaceLabels(kube::NameOf(*ns), LabelsOf(*ns));
   }
+  config_namespace_missing_ = false;
+  CheckConfigNamespace();
   std::vector<kube::ObjectPtr> objects = cache_->services().List();
   std::vector<Service> services;
   services.reserve(objects.size());
@@ -200,6 +202,7 @@ void LoadBalancerController::HandleBatch(const std::vector<std::string>& keys) {
       ApplyConfig();
     } else if (absl::StartsWith(key, kNamespacePrefix)) {
       ApplyNamespace(key.substr(strlen(kNamespacePrefix)));
+      CheckConfigNamespace();
     } else if (absl::StartsWith(key, kServicePrefix)) {
       services.push_back(key.substr(strlen(kServicePrefix)));
     }
@@ -247,6 +250,24 @@ bool LoadBalancerController::ApplyConfig() {
   }
   have_config_ = true;
   return true;
+}
+
+void LoadBalancerController::CheckConfigNamespace() {
+  const std::string& ns = options_.config_namespace;
+  // No namespace listed at all: the API did not let us see them; say nothing rather than guess.
+  const bool missing = !ns.empty() && cache_->namespaces().Get(ns) == nullptr &&
+                       !cache_->namespaces().List().empty();
+  if (missing == config_namespace_missing_) return;
+  config_namespace_missing_ = missing;
+  if (missing) {
+    IRONLB_LOG(kWarn,
+               "the namespace ironlb's configuration is read from does not exist: no "
+               "AddressPool or other ironlb.io object can be read; check --namespace (the "
+               "pod's namespace) and where the objects were applied")
+        .With("namespace", ns);
+  } else {
+    IRONLB_LOG(kInfo, "the configuration namespace exists now").With("namespace", ns);
+  }
 }
 
 void LoadBalancerController::ApplyNamespace(const std::string& name) {
@@ -309,7 +330,13 @@ void LoadBalancerController::Show(const std::string& key) {
           before->reason != now->reason) {
         released(had, now->release_reason);
         events.push_back(
-            {Type::kWarning, "AllocationFailed", absl::StrCat("No IP assigned: ", now->reason)});
+            {Type::kWarning, "AllocationFailed",
+             absl::StrCat("No IP assigned: ", now->reason,
+                          config_namespace_missing_
+                              ? absl::StrCat(" (the namespace ", options_.config_namespace,
+                                             " where ironlb's configuration is read does not "
+                                             "exist: check --namespace)")
+                              : "")});
         metrics_->AllocationError();
       }
       break;

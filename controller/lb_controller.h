@@ -39,6 +39,10 @@ struct ControllerOptions {
   std::optional<std::string> load_balancer_class;
   int writer_threads = 4;
   absl::Duration retry_delay = absl::Seconds(1);  // before a failed write is tried again
+  // Where ironlb's configuration objects are read (--namespace): a namespace that does not
+  // exist (a wrong --namespace, or objects applied elsewhere) is said in the log and in the
+  // Services' AllocationFailed Events.
+  std::string config_namespace;
 };
 
 class LoadBalancerController {
@@ -72,6 +76,9 @@ class LoadBalancerController {
   void HandleBatch(const std::vector<std::string>& keys);
   // Assembles the configuration; returns true when one is in force.
   bool ApplyConfig();
+  // Whether the configuration namespace is missing now (the API lists namespaces, not that
+  // one); logs when that changes.
+  void CheckConfigNamespace();
   void ApplyNamespace(const std::string& name);
   void ApplyService(const std::string& key);
   // Queues the writes and Events for one Service's current decision.
@@ -97,6 +104,7 @@ class LoadBalancerController {
   ConfigAssembler assembler_;
   std::string fingerprint_;
   bool have_config_ = false;
+  bool config_namespace_missing_ = false;
   // The decision last shown in Events, per Service.
   std::map<std::string, Allocation> shown_;
   int64_t assigned_ = 0;

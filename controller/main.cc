@@ -53,7 +53,8 @@ It watches Services, Namespaces and ironlb's configuration objects (AddressPool,
 and MetalLB's objects (metallb.io, when installed) in the MetalLB namespace, read as they are;
 writes each LoadBalancer Service's status.loadBalancer.ingress and the annotation
 ironlb.io/allocated-from-pool, and records Events on the Service (IPAllocated,
-AllocationFailed with the reason, IPReleased). A configuration object with an error gets a
+AllocationFailed with the reason, IPReleased; StatusWriteForbidden naming the permission its
+RBAC lacks). A configuration object with an error gets a
 Warning Event naming the field and an Accepted=False condition; the last valid version stays
 in force. Addresses already assigned never move on a restart or a leader change.
 

@@ -85,7 +85,10 @@ void StatusWriter::Run() {
     lock.unlock();
     const absl::Status done = Execute(task);
     if (!done.ok()) {
-      IRONLB_LOG(kWarn, "cannot write the Service's load-balancer status; will retry")
+      IRONLB_LOG(kWarn, done.code() == absl::StatusCode::kPermissionDenied
+                            ? "cannot write the Service's load-balancer status: the controller's "
+                              "RBAC does not allow it (see the error); will retry"
+                            : "cannot write the Service's load-balancer status; will retry")
           .With("service", key)
           .With("error", done);
       if (hooks_.on_failure) hooks_.on_failure(key, done);
@@ -147,7 +150,17 @@ absl::Status StatusWriter::Execute(const StatusTask& task) {
   // The Events tell what was decided, so they go out even when the write is to be retried.
   const kube::ObjectPtr involved = cached != nullptr ? cached : task.last_known;
   if (involved == nullptr) return written;
-  for (const ServiceEvent& e : task.events) {
+  std::vector<ServiceEvent> events = task.events;
+  if (written.code() == absl::StatusCode::kPermissionDenied) {
+    // RBAC is missing a verb: say which, on the Service the user is looking at (repeats are
+    // aggregated by the recorder).
+    events.push_back(
+        {kube::EventRecorder::Type::kWarning, "StatusWriteForbidden",
+         absl::StrCat("the controller may not write this Service: ", written.message(),
+                      "; grant it in the controller's RBAC (ClusterRole "
+                      "ironlb-controller, packaging/kubernetes/rbac-controller.yaml)")});
+  }
+  for (const ServiceEvent& e : events) {
     absl::StatusOr<json> recorded = recorder_->Record(*involved, e.type, e.reason, e.message);
     if (!recorded.ok()) {
       // An Event lost is not worth redoing the writes for: log it and go on.

@@ -16,6 +16,8 @@ build_pkgs=(
   libyaml-dev nlohmann-json3-dev libcli11-dev libcpp-httplib-dev libcurl4-openssl-dev libssl-dev
   libmnl-dev libnftnl-dev
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
+  # The OpenAPI v2 .proto (gnostic's) the fake API server answers kubectl's /openapi/v2 with.
+  golang-github-googleapis-gnostic-dev
 )
 # Tools the netns/lab tests drive: the real kernel and real peers.
 test_pkgs=(

@@ -25,6 +25,14 @@ bool Condition(const json& endpoint, const char* key, bool if_missing) {
 
 }  // namespace
 
+std::string ClusterFacts::ExcludedBecause(const std::string& node) const {
+  if (excluded_nodes.count(node) > 0) return "condition NetworkUnavailable=True";
+  if (!node_labels.empty() && node_labels.count(node) == 0) {
+    return "no Node object: deleted from the cluster";
+  }
+  return "";
+}
+
 const config::Labels& ClusterFacts::LabelsOf(const std::string& node,
                                              const config::Labels& fallback) const {
   auto it = node_labels.find(node);

@@ -28,7 +28,11 @@ struct ClusterFacts {
   // endpoint (empty: none anywhere, so nobody announces it).
   std::map<std::string, std::set<std::string>> local_endpoint_nodes;
 
-  bool Excluded(const std::string& node) const { return excluded_nodes.count(node) > 0; }
+  // Why `node` must not announce ("" when it may): its condition, or no Node object at all
+  // while the API lists others (deleted from the cluster: its speaker may still run until the
+  // pod goes, and must not keep answering or announcing meanwhile).
+  std::string ExcludedBecause(const std::string& node) const;
+  bool Excluded(const std::string& node) const { return !ExcludedBecause(node).empty(); }
   // The API's labels of `node`, or `fallback` when the API does not know the node.
   const config::Labels& LabelsOf(const std::string& node, const config::Labels& fallback) const;
 

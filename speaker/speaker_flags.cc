@@ -56,6 +56,10 @@ ABSL_FLAG(bool, layer2_rebalance, false,
 
 ABSL_FLAG(absl::Duration, layer2_advert_interval, absl::Milliseconds(40),
           "How often each speaker sends its advert on every layer-2 segment (10ms..1s).");
+ABSL_FLAG(absl::Duration, layer2_frozen_hold, absl::Seconds(2),
+          "A speaker silent while its host still answers (starved of CPU, the host up) keeps "
+          "its VIPs this long before they move (0s: moved after --layer2-dead-after; at most "
+          "30s).");
 ABSL_FLAG(absl::Duration, layer2_dead_after, absl::Milliseconds(160),
           "A speaker silent this long is taken for dead: its VIPs move (at least 3 intervals).");
 
@@ -86,8 +90,15 @@ absl::Status ApplyFailoverFlags(Layer2SpeakerOptions& options) {
                      " must be at least three advert intervals (",
                      absl::FormatDuration(3 * interval), ") and at most 10s"));
   }
+  const absl::Duration frozen = absl::GetFlag(FLAGS_layer2_frozen_hold);
+  if (frozen != absl::ZeroDuration() && (frozen < dead || frozen > absl::Seconds(30))) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--layer2-frozen-hold: ", absl::FormatDuration(frozen),
+        " must be 0s, or between --layer2-dead-after (", absl::FormatDuration(dead), ") and 30s"));
+  }
   options.interval = absl::ToChronoMilliseconds(interval);
   options.dead_after = absl::ToChronoMilliseconds(dead);
+  options.frozen_hold = absl::ToChronoMilliseconds(frozen);
   options.restart_grace = absl::ToChronoMilliseconds(grace);
   options.restart_state_file = absl::GetFlag(FLAGS_restart_state_file);
   options.sticky = !absl::GetFlag(FLAGS_layer2_rebalance);

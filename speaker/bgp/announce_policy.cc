@@ -40,8 +40,12 @@ Verdict BgpAnnouncePolicy::Announces(const std::string& key, const std::string& 
     return Verdict::No(explain ? absl::StrCat("labelled ", kExcludeLabel) : "");
   }
   if (node_.excluded) {
-    return Verdict::No(
-        explain ? "the API takes it out of load-balancer duty (NetworkUnavailable=True)" : "");
+    return Verdict::No(explain
+                           ? absl::StrCat("the API takes it out of load-balancer duty (",
+                                          node_.excluded_because.empty() ? "NetworkUnavailable=True"
+                                                                         : node_.excluded_because,
+                                          ")")
+                           : "");
   }
   if (local && node_.local_endpoints.count(key) == 0) {
     return Verdict::No(

@@ -10,7 +10,8 @@ namespace ironlb::speaker {
 
 void ApplyClusterFacts(const ClusterFacts& facts, BgpNode* node) {
   node->labels = facts.LabelsOf(node->name, node->labels);
-  node->excluded = facts.Excluded(node->name);
+  node->excluded_because = facts.ExcludedBecause(node->name);
+  node->excluded = !node->excluded_because.empty();
   node->local_endpoints.clear();
   for (const auto& [service, nodes] : facts.local_endpoint_nodes) {
     if (nodes.count(node->name) > 0) node->local_endpoints.insert(service);

@@ -25,6 +25,7 @@ struct BgpNode {
   // The API takes this node out of load-balancer duty (NetworkUnavailable; the exclude label
   // is seen in `labels`): it announces nothing.
   bool excluded = false;
+  std::string excluded_because;  // ClusterFacts::ExcludedBecause
 };
 
 // Kubernetes mode: this node's labels and exclusion as the API has them, and the Local Services

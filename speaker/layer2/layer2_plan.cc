@@ -72,8 +72,8 @@ Verdict Judge(const Layer2Vip& vip, const std::string& node, const SegmentView::
     return Verdict::No(explain ? absl::StrCat("it has the label ", kExcludeLabel) : "");
   }
   if (vip.facts && vip.facts->Excluded(node)) {
-    return Verdict::No(explain ? "the API takes it out of load-balancer duty (condition "
-                                 "NetworkUnavailable=True)"
+    return Verdict::No(explain ? absl::StrCat("the API takes it out of load-balancer duty (",
+                                              vip.facts->ExcludedBecause(node), ")")
                                : "");
   }
   if (vip.endpoint_nodes && vip.endpoint_nodes->count(node) == 0) {

@@ -192,6 +192,7 @@ void Layer2Speaker::SyncSegments() {
                         .incarnation = static_cast<uint64_t>(absl::ToUnixNanos(absl::Now())),
                         .interval = options_.interval,
                         .dead_after = options_.dead_after,
+                        .frozen_hold = options_.frozen_hold,
                         .hold_off = options_.dead_after};
     for (const IpAddress& v : Adopted(link.name)) opts.initial_claims.push_back(v);
     auto seg = Segment::Create(loop_, ifindex, link.name, link.mac.bytes(), address, st.mesh.get(),
@@ -364,6 +365,11 @@ Takeover Layer2Speaker::Explain(const SegmentView& view, const IpAddress& vip,
     case Membership::Cause::kRestartTimedOut:
       t.cause = "peer-restart-timeout";
       t.reason = absl::StrCat(previous, "'s speaker did not come back within its restart grace");
+      break;
+    case Membership::Cause::kFrozenTooLong:
+      t.cause = "peer-frozen";
+      t.reason = absl::StrCat(previous, "'s host answers but its speaker sent nothing for ", ms,
+                              " ms (--layer2-frozen-hold)");
       break;
     case Membership::Cause::kSilent:
       t.cause = "peer-silent";

@@ -40,6 +40,7 @@ struct Layer2SpeakerOptions {
   uint16_t liveness_port = 7946;           // TCP, on each segment's own address
   std::chrono::milliseconds interval{40};  // see SegmentOptions
   std::chrono::milliseconds dead_after{160};
+  std::chrono::milliseconds frozen_hold{2000};  // see SegmentOptions
   // After announcing we leave, we answer for each VIP until a peer claims it, at most this
   // long (a peer too old to advertise its claims takes over without telling).
   std::chrono::milliseconds leave_grace{300};

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -44,6 +45,9 @@ ABSL_FLAG(int, busy_threads, 0,
           "threads spinning on the CPU during the run, to measure on a loaded machine");
 ABSL_FLAG(std::string, contenders, "keepalived_1s,keepalived_100ms",
           "comma-separated contenders to measure");
+ABSL_FLAG(int, soak_seconds, 0,
+          "ironlb contenders: after the trials, this long with no failure at all, counting the "
+          "takeovers that happen anyway (false takeovers: a busy machine taken for a dead one)");
 
 namespace ironlb::lab {
 namespace {
@@ -71,6 +75,14 @@ std::vector<Contender> AllContenders() {
          return std::make_unique<IronlbHolder>(
              lab, IronlbHolderOptions{.speaker_binary = IRONLB_SPEAKER_BINARY});
        }},
+      // Twice as fast: adverts every 20 ms, dead after 80 ms.
+      {"ironlb_fast",
+       [](Lab* lab) {
+         return std::make_unique<IronlbHolder>(
+             lab, IronlbHolderOptions{
+                      .speaker_binary = IRONLB_SPEAKER_BINARY,
+                      .extra_args = {"--layer2-advert-interval=20ms", "--layer2-dead-after=80ms"}});
+       }},
       // Health-gated ownership: "kill" is the owner's kube-apiserver stand-in dying (its
       // localCheck fails at the default 200 ms / fall 3) while its speaker runs on.
       {"ironlb_local_check",
@@ -80,6 +92,20 @@ std::vector<Contender> AllContenders() {
        },
        {Failure::kKill}},
   };
+}
+
+// Takeovers of every cause but the start, summed over the speakers.
+double Takeovers(const Lab& lab) {
+  double n = 0;
+  for (const Host& h : lab.speakers()) {
+    for (const char* cause : {"peer-left", "peer-died", "peer-silent", "peer-frozen",
+                              "peer-restart-timeout", "rebalance", "assigned"}) {
+      n += SpeakerMetric(
+          lab, h,
+          absl::StrCat("ironlb_l2_takeovers_total{interface=\"eth0\",cause=\"", cause, "\"}"));
+    }
+  }
+  return n;
 }
 
 struct CaseResult {
@@ -253,6 +279,18 @@ int RunContenders(const std::vector<std::string>& wanted, int trials, absl::Time
       json.push_back(
           absl::StrFormat("\"%s_failed_requests_per_trial\":%.1f", key, r.mean_failed_requests));
       if (s.count < trials) exit_code = 1;
+    }
+    const int soak = absl::GetFlag(FLAGS_soak_seconds);
+    if (soak > 0 && absl::StartsWith(name, "ironlb")) {
+      // Every speaker back and settled, then nothing but the load for `soak` seconds.
+      absl::SleepFor(absl::Seconds(3));
+      const double before = Takeovers(**lab);
+      absl::SleepFor(absl::Seconds(soak));
+      const double false_takeovers = Takeovers(**lab) - before;
+      printf("%s soak: %d s without a failure, %.0f takeovers\n", name.c_str(), soak,
+             false_takeovers);
+      json.push_back(absl::StrFormat("\"%s_soak_s\":%d", name, soak));
+      json.push_back(absl::StrFormat("\"%s_false_takeovers\":%.0f", name, false_takeovers));
     }
   }
   return exit_code;

@@ -1,6 +1,7 @@
 // The fake API server's list, watch and write handlers.
 #include <chrono>
 #include <deque>
+#include <functional>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -10,6 +11,8 @@
 #include "test/kube/fake_api_internal.h"
 #include "test/kube/fake_api_server.h"
 #include "test/kube/fake_selectors.h"
+#include "test/kube/fake_strategic_merge.h"
+#include "test/kube/fake_tables.h"
 
 namespace ironlb::kube::testing {
 namespace {
@@ -41,6 +44,9 @@ std::optional<Filter> ParseFilter(const std::string& ns, const httplib::Request&
 std::string Line(const std::string& type, const json& object) {
   return json{{"type", type}, {"object", object}}.dump() + "\n";
 }
+
+// How a watch shows objects: as they are, or as one-row Tables (kubectl get --watch).
+using Shape = std::function<json(const json&)>;
 
 }  // namespace
 
@@ -88,6 +94,8 @@ void FakeApiServer::HandleList(const Target& t, const httplib::Request& req,
     }
   }
   json items = json::array();
+  std::vector<json> table_objects;
+  const bool table = WantsTable(req.get_header_value("Accept"));
   std::string last_key;
   int64_t remaining = 0;
   auto it = start_after.empty() ? snapshot->begin() : snapshot->upper_bound(start_after);
@@ -97,6 +105,7 @@ void FakeApiServer::HandleList(const Target& t, const httplib::Request& req,
       ++remaining;
       continue;
     }
+    if (table) table_objects.push_back(it->second);
     json item = it->second;
     // A typed list's items carry no kind/apiVersion: the list's kind says it.
     item.erase("kind");
@@ -109,6 +118,13 @@ void FakeApiServer::HandleList(const Target& t, const httplib::Request& req,
     metadata["continue"] =
         absl::WebSafeBase64Escape(json{{"rv", list_rv}, {"start", last_key}}.dump());
     metadata["remainingItemCount"] = remaining;
+  }
+  if (table) {
+    json out = TableOf({t.kind, t.builtin, t.printer_columns}, table_objects, absl::StrCat(list_rv),
+                       req.get_param_value("includeObject"), options_.clock());
+    out["metadata"] = metadata;
+    Reply(res, 200, out);
+    return;
   }
   Reply(res, 200,
         json{{"kind", t.kind + "List"},
@@ -170,10 +186,26 @@ void FakeApiServer::HandleWatch(const Target& t, const httplib::Request& req,
   const std::string kind = t.kind;
   const std::string api_version = t.api_version;
   auto filter_ptr = std::make_shared<Filter>(*std::move(filter));
+  Shape shape = [](const json& o) { return o; };
+  if (WantsTable(req.get_header_value("Accept"))) {
+    const TableSpec spec{t.kind, t.builtin, t.printer_columns};
+    const std::string include = req.get_param_value("includeObject");
+    shape = [this, spec, include](const json& o) {
+      return TableOf(spec, {o}, Meta(o, "resourceVersion"), include, options_.clock());
+    };
+    for (std::string& line : state->pending) {
+      json event = json::parse(line);
+      if (event["type"] != "ERROR") line = Line(event["type"], shape(event["object"]));
+    }
+  }
   res.status = 200;
+  // The real server types a JSON watch "application/json"; here it carries the watch framing
+  // parameter instead, because cpp-httplib gzips exactly "application/json" for clients that
+  // accept gzip (kubectl does) and would hold the events in its compressor.
   res.set_chunked_content_provider(
-      "application/json",
-      [this, state, collection, kind, api_version, filter_ptr](size_t, httplib::DataSink& sink) {
+      "application/json;stream=watch",
+      [this, state, collection, kind, api_version, filter_ptr, shape](size_t,
+                                                                      httplib::DataSink& sink) {
         std::vector<std::string> out(state->pending.begin(), state->pending.end());
         state->pending.clear();
         bool end = state->end_after_pending;
@@ -195,7 +227,7 @@ void FakeApiServer::HandleWatch(const Target& t, const httplib::Request& req,
             if (type == "MODIFIED" && !now_matches && was_matching) type = "DELETED";
             if (type == "DELETED" && !was_matching) continue;
             if ((type == "ADDED" || type == "MODIFIED") && !now_matches) continue;
-            out.push_back(Line(type, it->object));
+            out.push_back(Line(type, shape(it->object)));
           }
           // Everything up to rv_ has been considered: a bookmark may say so.
           state->cursor = std::max(state->cursor, rv_);
@@ -251,6 +283,26 @@ void FakeApiServer::HandleCreate(const Target& t, const httplib::Request& req,
   Target named = t;
   named.name = name;
   std::lock_guard<std::mutex> lock(mu_);
+  if (t.namespaced && options_.require_namespaces) {
+    const Collection& namespaces = collections_["v1/namespaces"];
+    const auto ns = namespaces.find(t.ns);
+    if (ns == namespaces.end()) {
+      Reply(res, 404,
+            StatusJson(404, "NotFound", absl::StrCat("namespaces \"", t.ns, "\" not found"), t.ns,
+                       "namespaces"));
+      return;
+    }
+    if (!Meta(ns->second, "deletionTimestamp").empty()) {
+      Reply(res, 403,
+            StatusJson(403, "Forbidden",
+                       absl::StrCat(named.Qualified(),
+                                    " is forbidden: unable to create new "
+                                    "content in namespace ",
+                                    t.ns, " because it is being terminated"),
+                       name, t.plural));
+      return;
+    }
+  }
   Collection& c = collections_[t.collection];
   if (c.count(KeyOf(t.ns, name)) > 0) {
     Reply(res, 409,
@@ -265,10 +317,11 @@ void FakeApiServer::HandleCreate(const Target& t, const httplib::Request& req,
   object["metadata"]["creationTimestamp"] = FormatApiTime(options_.clock());
   object["metadata"]["generation"] = 1;
   object["metadata"].erase("resourceVersion");
-  if (HasStatusSubresource(t.plural)) {
+  if (t.status_subresource) {
     object.erase("status");
     if (t.plural == "services") object["status"] = {{"loadBalancer", json::object()}};
   }
+  if (t.builtin) ApplyCreateDefaults(t.kind, object, allocations_);
   Reply(res, 201, CommitLocked(t.collection, "ADDED", std::move(object), nullptr));
 }
 
@@ -306,7 +359,7 @@ void FakeApiServer::WriteUpdate(const Target& t, const json& body, const std::st
       updated["metadata"] = json::object();
     }
     // Writes to the object leave a status-subresource resource's status alone.
-    if (HasStatusSubresource(t.plural)) {
+    if (t.status_subresource) {
       if (current.contains("status")) {
         updated["status"] = current["status"];
       } else {
@@ -353,19 +406,28 @@ void FakeApiServer::HandleUpdate(const Target& t, const httplib::Request& req,
 
 void FakeApiServer::HandlePatch(const Target& t, const httplib::Request& req,
                                 httplib::Response& res) {
-  const std::string content_type = req.get_header_value("Content-Type");
-  if (!absl::StartsWith(content_type, "application/merge-patch+json")) {
+  std::string content_type = req.get_header_value("Content-Type");
+  content_type = content_type.substr(0, content_type.find(';'));
+  const bool merge = content_type == "application/merge-patch+json";
+  const bool strategic = content_type == "application/strategic-merge-patch+json" && t.builtin;
+  const bool json_patch = content_type == "application/json-patch+json";
+  if (!merge && !strategic && !json_patch) {
+    // As the real server words it; custom resources take no strategic merge patch, and
+    // server-side apply (application/apply-patch+yaml) is not implemented by the fake.
     Reply(res, 415,
           StatusJson(415, "UnsupportedMediaType",
-                     absl::StrCat("the body of the request was in an unknown format - "
-                                  "accepted media types include: "
-                                  "application/merge-patch+json (fake server); got ",
-                                  content_type)));
+                     absl::StrCat("the body of the request was in an unknown format - accepted "
+                                  "media types include: application/json-patch+json, "
+                                  "application/merge-patch+json",
+                                  t.builtin ? ", application/strategic-merge-patch+json" : "")));
     return;
   }
   const json patch = json::parse(req.body, nullptr, false);
-  if (!patch.is_object()) {
-    Reply(res, 400, StatusJson(400, "BadRequest", "the patch is not a JSON object"));
+  if (json_patch ? !patch.is_array() : !patch.is_object()) {
+    Reply(res, 400,
+          StatusJson(
+              400, "BadRequest",
+              json_patch ? "the patch is not a JSON array" : "the patch is not a JSON object"));
     return;
   }
   // Read, patch and write under one lock: a patch applies to whatever is current.
@@ -378,9 +440,29 @@ void FakeApiServer::HandlePatch(const Target& t, const httplib::Request& req,
     return;
   }
   json patched = it->second;
-  patched.merge_patch(patch);
+  if (merge) {
+    patched.merge_patch(patch);
+  } else if (strategic) {
+    absl::StatusOr<json> result = StrategicMergePatch(t.kind, patched, patch);
+    if (!result.ok()) {
+      Reply(res, 400, StatusJson(400, "BadRequest", result.status().message()));
+      return;
+    }
+    patched = *std::move(result);
+  } else {
+    try {
+      patched = patched.patch(patch);
+    } catch (const json::exception& e) {
+      Reply(res, 422,
+            StatusJson(422, "Invalid",
+                       absl::StrCat("the server rejected our request due to an "
+                                    "error in our request: ",
+                                    e.what())));
+      return;
+    }
+  }
   // A resourceVersion in the patch is a precondition.
-  WriteUpdate(t, patched, Meta(patch, "resourceVersion"), res);
+  WriteUpdate(t, patched, json_patch ? "" : Meta(patch, "resourceVersion"), res);
 }
 
 void FakeApiServer::HandleDelete(const Target& t, httplib::Response& res) {
@@ -393,7 +475,78 @@ void FakeApiServer::HandleDelete(const Target& t, httplib::Response& res) {
     return;
   }
   const json current = it->second;
-  Reply(res, 200, CommitLocked(t.collection, "DELETED", current, current));
+  if (t.plural == "namespaces" || t.plural == "customresourcedefinitions") {
+    // These have finalizers: the real server answers with the object, marked for deletion,
+    // and removes its content, then the object, a moment later (FinalizeLoop).
+    if (!Meta(current, "deletionTimestamp").empty()) {
+      Reply(res, 200, current);
+      return;
+    }
+    json marked = current;
+    marked["metadata"]["deletionTimestamp"] = FormatApiTime(options_.clock());
+    if (t.plural == "namespaces") marked["status"] = {{"phase", "Terminating"}};
+    terminating_[{t.collection, KeyOf(t.ns, t.name)}] = absl::Now();
+    Reply(res, 200, CommitLocked(t.collection, "MODIFIED", std::move(marked), current));
+    return;
+  }
+  CommitLocked(t.collection, "DELETED", current, current);
+  // Deleted at once: the real server answers with a Status naming what went.
+  const size_t slash = t.api_version.find('/');
+  Reply(res, 200,
+        json{{"kind", "Status"},
+             {"apiVersion", "v1"},
+             {"metadata", json::object()},
+             {"status", "Success"},
+             {"details",
+              {{"name", t.name},
+               {"group", slash == std::string::npos ? "" : t.api_version.substr(0, slash)},
+               {"kind", t.plural},
+               {"uid", Meta(current, "uid")}}}});
+}
+
+void FakeApiServer::FinalizeLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    changed_.wait_for(lock, std::chrono::milliseconds(50));
+    const absl::Time now = absl::Now();
+    for (auto it = terminating_.begin(); it != terminating_.end();) {
+      if (now - it->second < options_.finalize_delay) {
+        ++it;
+        continue;
+      }
+      const auto& [collection, key] = it->first;
+      const auto c = collections_.find(collection);
+      if (c != collections_.end() && c->second.count(key) > 0) {
+        const json doomed = c->second[key];
+        const std::string plural = collection.substr(collection.rfind('/') + 1);
+        CascadeLocked(plural, doomed);
+        CommitLocked(collection, "DELETED", doomed, doomed);
+      }
+      it = terminating_.erase(it);
+    }
+  }
+}
+
+void FakeApiServer::CascadeLocked(const std::string& plural, const json& deleted) {
+  std::vector<std::pair<std::string, json>> doomed;
+  if (plural == "namespaces") {
+    for (const auto& [collection, objects] : collections_) {
+      for (const auto& [key, object] : objects) {
+        if (Meta(object, "namespace") == Meta(deleted, "name")) {
+          doomed.emplace_back(collection, object);
+        }
+      }
+    }
+  } else if (plural == "customresourcedefinitions") {
+    for (const ResourceType& type : TypesOfCrd(deleted)) {
+      const auto c = collections_.find(CollectionOf(type.api_version(), type.plural));
+      if (c == collections_.end()) continue;
+      for (const auto& [key, object] : c->second) doomed.emplace_back(c->first, object);
+    }
+  }
+  for (const auto& [collection, object] : doomed) {
+    CommitLocked(collection, "DELETED", object, object);
+  }
 }
 
 }  // namespace ironlb::kube::testing

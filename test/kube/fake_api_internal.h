@@ -13,11 +13,14 @@ namespace ironlb::kube::testing {
 
 using nlohmann::json;
 
+// For paths of types the server does not know (tests store ironlb.io objects without their
+// CRDs): nodes and namespaces are cluster-scoped, the rest namespaced.
 inline bool ClusterScoped(const std::string& plural) {
   return plural == "nodes" || plural == "namespaces";
 }
 
-// Resources whose status is written only through the status subresource.
+// For types the server does not know: resources whose status is written only through the
+// status subresource.
 inline bool HasStatusSubresource(const std::string& plural) {
   return plural != "events" && plural != "leases" && plural != "endpointslices" &&
          plural != "configmaps";
@@ -68,6 +71,9 @@ struct FakeApiServer::Target {
   std::string name;
   std::string subresource;
   bool namespaced = true;
+  bool status_subresource = true;
+  bool builtin = false;                                      // strategic merge patch applies
+  nlohmann::json printer_columns = nlohmann::json::array();  // a CRD's, for Tables
 
   // "services \"web\"" or "leases.coordination.k8s.io \"x\"", as the API's messages say.
   std::string Qualified() const {

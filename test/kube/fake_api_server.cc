@@ -14,6 +14,7 @@
 #include "kube/kube_time.h"
 #include "test/kube/fake_api_internal.h"
 #include "test/kube/fake_selectors.h"
+#include "test/kube/fake_tables.h"
 
 namespace ironlb::kube::testing {
 namespace {
@@ -42,6 +43,77 @@ const std::map<std::string, std::string>& Kinds() {
 }
 
 }  // namespace
+
+std::vector<ResourceType> FakeApiServer::TypesLocked() const {
+  std::vector<ResourceType> types = BuiltinResourceTypes();
+  const auto crds = collections_.find("apiextensions.k8s.io/v1/customresourcedefinitions");
+  if (crds != collections_.end()) {
+    for (const auto& [key, crd] : crds->second) {
+      for (ResourceType& t : TypesOfCrd(crd)) types.push_back(std::move(t));
+    }
+  }
+  return types;
+}
+
+bool FakeApiServer::ResolveTypeLocked(Target& t) const {
+  for (const ResourceType& type : TypesLocked()) {
+    if (type.api_version() == t.api_version && type.plural == t.plural) {
+      t.kind = type.kind;
+      t.namespaced = type.namespaced;
+      t.status_subresource = type.status_subresource;
+      t.builtin = type.builtin;
+      t.printer_columns = type.printer_columns;
+      return true;
+    }
+  }
+  t.namespaced = !ClusterScoped(t.plural);
+  const auto kind = Kinds().find(t.plural);
+  t.kind = kind != Kinds().end() ? kind->second : t.plural;
+  t.status_subresource = HasStatusSubresource(t.plural);
+  t.builtin = false;
+  return !options_.strict_types;
+}
+
+std::optional<json> FakeApiServer::AuthorizeLocked(const std::string& token, const Target& t,
+                                                   const std::string& method, bool watch) const {
+  const auto sa = options_.service_account_tokens.find(token);
+  if (sa == options_.service_account_tokens.end()) return std::nullopt;
+  const size_t slash = sa->second.find('/');
+  RequestAttributes r =
+      ServiceAccountUser(sa->second.substr(0, slash), sa->second.substr(slash + 1));
+  const size_t group_end = t.api_version.find('/');
+  r.api_group = group_end == std::string::npos ? "" : t.api_version.substr(0, group_end);
+  r.resource = t.plural;
+  r.subresource = t.subresource;
+  r.ns = t.ns;
+  r.name = t.name;
+  if (method == "GET") {
+    r.verb = !t.name.empty() ? "get" : watch ? "watch" : "list";
+  } else if (method == "POST") {
+    r.verb = "create";
+  } else if (method == "PUT") {
+    r.verb = "update";
+  } else if (method == "PATCH") {
+    r.verb = "patch";
+  } else {
+    r.verb = t.name.empty() ? "deletecollection" : "delete";
+  }
+  auto objects = [this](const std::string& kind) {
+    static const std::map<std::string, std::string> plural = {
+        {"Role", "roles"},
+        {"ClusterRole", "clusterroles"},
+        {"RoleBinding", "rolebindings"},
+        {"ClusterRoleBinding", "clusterrolebindings"}};
+    std::vector<json> out;
+    const auto c = collections_.find(CollectionOf("rbac.authorization.k8s.io/v1", plural.at(kind)));
+    if (c != collections_.end()) {
+      for (const auto& [key, o] : c->second) out.push_back(o);
+    }
+    return out;
+  };
+  if (RbacAllows(r, objects)) return std::nullopt;
+  return ForbiddenStatus(r);
+}
 
 std::string CollectionOf(const std::string& api_version, const std::string& plural) {
   return absl::StrCat(api_version, "/", plural);
@@ -82,6 +154,7 @@ absl::StatusOr<std::unique_ptr<FakeApiServer>> FakeApiServer::Start(Options opti
     return absl::InternalError(absl::StrCat("fake API server: cannot bind ", o.bind_address));
   }
   server->thread_ = std::thread([self] { self->server_->listen_after_bind(); });
+  server->finalizer_ = std::thread([self] { self->FinalizeLoop(); });
   for (int i = 0; i < 500 && !server->server_->is_running(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
@@ -96,6 +169,7 @@ FakeApiServer::~FakeApiServer() {
   changed_.notify_all();
   server_->stop();
   if (thread_.joinable()) thread_.join();
+  if (finalizer_.joinable()) finalizer_.join();
 }
 
 std::string FakeApiServer::url() const {
@@ -192,6 +266,26 @@ json FakeApiServer::Put(const std::string& collection, json object) {
   return CommitLocked(collection, "MODIFIED", std::move(object), previous);
 }
 
+absl::StatusOr<json> FakeApiServer::Apply(json object, const std::string& default_namespace) {
+  const std::string api_version = object.value("apiVersion", "");
+  const std::string kind = object.value("kind", "");
+  std::optional<ResourceType> type;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const ResourceType& t : TypesLocked()) {
+      if (t.api_version() == api_version && t.kind == kind) type = t;
+    }
+  }
+  if (!type) {
+    return absl::NotFoundError(
+        absl::StrCat("no matches for kind \"", kind, "\" in version \"", api_version, "\""));
+  }
+  if (type->namespaced && Meta(object, "namespace").empty()) {
+    object["metadata"]["namespace"] = default_namespace;
+  }
+  return Put(CollectionOf(api_version, type->plural), std::move(object));
+}
+
 bool FakeApiServer::Remove(const std::string& collection, const std::string& ns,
                            const std::string& name) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -261,6 +355,7 @@ void FakeApiServer::Handle(const httplib::Request& req, httplib::Response& res) 
   }
   if (delay > absl::ZeroDuration()) absl::SleepFor(delay);
 
+  if (HandleDiscovery(req, res)) return;
   // Route: /api/v1/... or /apis/{group}/{version}/...
   std::vector<std::string> segs = absl::StrSplit(req.path.substr(1), '/', absl::SkipEmpty());
   Target t;
@@ -289,12 +384,19 @@ void FakeApiServer::Handle(const httplib::Request& req, httplib::Response& res) 
   t.plural = rest[0];
   if (rest.size() >= 2) t.name = rest[1];
   if (rest.size() == 3) t.subresource = rest[2];
-  t.namespaced = !ClusterScoped(t.plural);
-  const auto kind = Kinds().find(t.plural);
-  t.kind = kind != Kinds().end() ? kind->second : t.plural;
   t.collection = CollectionOf(t.api_version, t.plural);
-  if ((t.namespaced && !t.name.empty() && t.ns.empty()) || (!t.namespaced && !t.ns.empty()) ||
-      (!t.subresource.empty() && t.subresource != "status")) {
+  bool known = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    known = ResolveTypeLocked(t);
+    if (std::optional<json> denied = AuthorizeLocked(record.token, t, req.method, watch)) {
+      Reply(res, 403, *denied);
+      return;
+    }
+  }
+  if (!known || (t.namespaced && !t.name.empty() && t.ns.empty()) ||
+      (!t.namespaced && !t.ns.empty()) ||
+      (!t.subresource.empty() && (t.subresource != "status" || !t.status_subresource))) {
     Reply(res, 404,
           StatusJson(404, "NotFound", "the server could not find the requested resource"));
     return;
@@ -314,6 +416,11 @@ void FakeApiServer::Handle(const httplib::Request& req, httplib::Response& res) 
       Reply(
           res, 404,
           StatusJson(404, "NotFound", absl::StrCat(t.Qualified(), " not found"), t.name, t.plural));
+    } else if (WantsTable(req.get_header_value("Accept"))) {
+      Reply(res, 200,
+            TableOf({t.kind, t.builtin, t.printer_columns}, {it->second},
+                    Meta(it->second, "resourceVersion"), req.get_param_value("includeObject"),
+                    options_.clock()));
     } else {
       Reply(res, 200, it->second);
     }

@@ -29,6 +29,9 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "nlohmann/json.hpp"
+#include "test/kube/fake_defaults.h"
+#include "test/kube/fake_rbac.h"
+#include "test/kube/fake_resource_types.h"
 
 namespace httplib {
 class Server;
@@ -54,6 +57,19 @@ class FakeApiServer {
     // second as the real one): a test that needs two objects created seconds apart advances
     // its own clock instead of sleeping.
     std::function<absl::Time()> clock = [] { return absl::Now(); };
+    // Creating an object in a namespace that does not exist answers 404 NotFound, as the real
+    // server does. Off by default: unit tests store objects without their Namespace.
+    bool require_namespaces = false;
+    // Paths of types neither built in nor defined by a stored CRD answer 404, as the real
+    // server does. Off by default: unit tests store ironlb.io objects without their CRDs.
+    bool strict_types = false;
+    // RBAC: requests with one of these bearer tokens are made by that service account
+    // ("namespace/name") and are checked against the Roles, ClusterRoles and bindings stored
+    // here (403 Forbidden as the real server words it); other tokens are unrestricted.
+    std::map<std::string, std::string> service_account_tokens;
+    // A deleted Namespace (or CRD) stays, Terminating, this long before its content and then
+    // itself go, as the real namespace controller (or CRD finalizer) takes a moment to act.
+    absl::Duration finalize_delay = absl::Seconds(2);
   };
   struct RecordedRequest {
     std::string method;
@@ -73,6 +89,10 @@ class FakeApiServer {
   // `collection` is "v1/services" or "coordination.k8s.io/v1/leases".
   nlohmann::json Put(const std::string& collection, nlohmann::json object);  // create or replace
   bool Remove(const std::string& collection, const std::string& ns, const std::string& name);
+  // Put by the object's apiVersion and kind, as kubectl maps them (built-in types and those
+  // of the CRDs stored so far); `default_namespace` for namespaced objects without one.
+  absl::StatusOr<nlohmann::json> Apply(nlohmann::json object,
+                                       const std::string& default_namespace = "default");
   std::optional<nlohmann::json> Object(const std::string& collection, const std::string& ns,
                                        const std::string& name) const;
   std::vector<nlohmann::json> Objects(const std::string& collection) const;
@@ -120,6 +140,23 @@ class FakeApiServer {
   void HandleUpdate(const Target& t, const httplib::Request& req, httplib::Response& res);
   void HandlePatch(const Target& t, const httplib::Request& req, httplib::Response& res);
   void HandleDelete(const Target& t, httplib::Response& res);
+  // Deletes what lives in a namespace or belongs to a CRD that is being deleted. mu_ held.
+  void CascadeLocked(const std::string& plural, const nlohmann::json& deleted);
+  // The namespace controller and the CRD finalizer: removes what has been Terminating for
+  // finalize_delay. Runs on its own thread until the server stops.
+  void FinalizeLoop();
+  // /version, /openapi/v2 and the discovery documents; false if `req` is not one of them.
+  bool HandleDiscovery(const httplib::Request& req, httplib::Response& res);
+  // The types known now: built-in, then those of the stored CRDs. mu_ held.
+  std::vector<ResourceType> TypesLocked() const;
+  // Fills `t`'s kind, scope and subresource rules from its type (or the defaults for types
+  // the server does not know). mu_ held.
+  // The 403 answer if `token` belongs to a service account whose RBAC does not allow the
+  // request; nullopt if allowed. mu_ held.
+  std::optional<nlohmann::json> AuthorizeLocked(const std::string& token, const Target& t,
+                                                const std::string& method, bool watch) const;
+  // False if the type is unknown (with strict_types, the caller answers 404).
+  bool ResolveTypeLocked(Target& t) const;
   // Stores `object` under the lock, logs the event and wakes watchers.
   nlohmann::json CommitLocked(const std::string& collection, const std::string& type,
                               nlohmann::json object, const nlohmann::json& previous);
@@ -132,6 +169,7 @@ class FakeApiServer {
   Options options_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
+  std::thread finalizer_;
   int port_ = 0;
   bool tls_ = false;
 
@@ -144,6 +182,9 @@ class FakeApiServer {
   int64_t rv_ = 1;
   int64_t compacted_ = 0;  // versions <= this are gone
   int64_t uid_counter_ = 0;
+  Allocations allocations_;
+  // Terminating Namespaces and CRDs: (collection, key) -> when deleted (real time).
+  std::map<std::pair<std::string, std::string>, absl::Time> terminating_;
   std::set<std::string> tokens_;
   absl::Duration delay_ = absl::ZeroDuration();
   int fail_count_ = 0;

@@ -94,6 +94,13 @@ absl::Status IronlbHolder::Restore(const Host& host) {
   return Start(host);
 }
 
+absl::Status IronlbHolder::Signal(const Host& host, int signal) {
+  auto it = daemons_.find(host.name);
+  if (it == daemons_.end()) return absl::NotFoundError("no speaker on " + host.name);
+  it->second->Signal(signal);
+  return absl::OkStatus();
+}
+
 absl::Status IronlbHolder::TerminateForRestart(const Host& host) {
   auto it = daemons_.find(host.name);
   if (it == daemons_.end()) return absl::NotFoundError("no speaker on " + host.name);

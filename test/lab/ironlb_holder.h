@@ -47,6 +47,8 @@ class IronlbHolder : public VipHolder {
   absl::Status Restart(const Host& host, absl::Duration gap = absl::ZeroDuration());
   // SIGTERM only (the speaker says it restarts, and does not come back).
   absl::Status TerminateForRestart(const Host& host);
+  // Sends `signal` to `host`'s speaker (SIGSTOP/SIGCONT: a speaker starved of CPU).
+  absl::Status Signal(const Host& host, int signal);
   // Where `host`'s speaker leaves its restart state.
   std::string RestartStateFile(const Host& host) const;
   // The rendezvous winner among all speaker hosts.

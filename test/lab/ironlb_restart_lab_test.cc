@@ -161,6 +161,43 @@ TEST_P(IronlbRestartLabTest, AHostThatGoesDownWhileItsSpeakerRestartsIsTakenOver
   ASSERT_THAT(lab_->RestoreLink(owner), IsOk());
 }
 
+TEST_P(IronlbRestartLabTest, AStarvedOwnerKeepsItsVipUntilTheFrozenHoldEnds) {
+  StartLab({"--layer2-frozen-hold=8s"});
+  const Host& owner = Owner();
+  const double gained_before = GainedByOthers(owner);
+  auto prober = Prober::Start(lab_->client().netns,
+                              {.vip = GetParam(), .port = 8080, .max_duration = absl::Seconds(60)});
+  ASSERT_THAT(prober, IsOk());
+  ASSERT_THAT((*prober)->WaitForAnswerFrom(absl::Now(), "", absl::Seconds(5)), IsOk());
+  // The owner's speaker gets no CPU for a while (SIGSTOP: far past dead_after); its host
+  // still answers and forwards, so nobody takes the VIP.
+  ASSERT_THAT(holder_->Signal(owner, SIGSTOP), IsOk());
+  const absl::Time stopped = absl::Now();
+  // Stopped for 1 s (six times dead_after; the scenario, not a wait for a result).
+  while (absl::Now() - stopped < absl::Seconds(1)) absl::SleepFor(absl::Milliseconds(50));
+  ASSERT_THAT(holder_->Signal(owner, SIGCONT), IsOk());
+  for (const Host& h : lab_->speakers()) {
+    EXPECT_TRUE(MetricReaches(h, "ironlb_l2_members_alive" + kEth0, 3)) << h.name;
+  }
+  (*prober)->Stop();
+  int others = 0, served = 0;
+  for (const ProbeResult& r : (*prober)->Results()) {
+    if (r.ok) ++served;
+    if (r.ok && r.host != owner.name) ++others;
+  }
+  EXPECT_GT(served, 10);
+  EXPECT_EQ(others, 0) << "requests served by another host: the VIP moved";
+  EXPECT_EQ(GainedByOthers(owner), gained_before) << "another speaker took the VIP";
+  // Stopped for longer than the hold: the VIP moves, and says why.
+  ASSERT_THAT(holder_->Signal(owner, SIGSTOP), IsOk());
+  ASSERT_THAT(
+      WaitForServingHost(*lab_, GetParam(), 8080, Protocol::kTcp, Heir(), absl::Seconds(30)),
+      IsOk());
+  EXPECT_TRUE(MetricReaches(
+      Heir(), "ironlb_l2_takeovers_total{interface=\"eth0\",cause=\"peer-frozen\"}", 1));
+  ASSERT_THAT(holder_->Signal(owner, SIGCONT), IsOk());
+}
+
 TEST_P(IronlbRestartLabTest, AReturningOwnerTakesNothingBack) {
   StartLab();
   const absl::Time started = absl::Now();  // every speaker joined before this

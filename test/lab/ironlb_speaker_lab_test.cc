@@ -69,8 +69,23 @@ class IronlbSpeakerLabTest : public ::testing::TestWithParam<std::string> {
     ASSERT_THAT(WaitForServingHost(*lab_, holder_->vip(), 8080, Protocol::kTcp,
                                    holder_->PreferredOwner(), absl::Seconds(10)),
                 IsOk());
+    // Every speaker up and seeing the other two (a busy host may start one late).
+    for (const Host& h : lab_->speakers()) ASSERT_TRUE(WaitForPeers(h, 2)) << h.name;
   }
   void TearDown() override { holder_.reset(); }
+
+  bool WaitForPeers(const Host& h, size_t peers) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(60);
+    while (absl::Now() < deadline) {
+      auto st = Status(*holder_, h);
+      if (st.ok() && (*st)["segments"].size() == 1 &&
+          (*st)["segments"][0]["peers"].size() == peers) {
+        return true;
+      }
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    return false;
+  }
 
   std::unique_ptr<Lab> lab_;
   std::unique_ptr<IronlbHolder> holder_;

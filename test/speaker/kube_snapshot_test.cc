@@ -46,6 +46,23 @@ TEST(ClusterFactsTest, NetworkUnavailableExcludesAndFalseDoesNot) {
   EXPECT_EQ(ReadNode(json::array()).name, "");
 }
 
+TEST(ClusterFactsTest, ANodeWhoseObjectIsDeletedIsOutOfDutyWhileOthersAreListed) {
+  ClusterFacts facts;
+  // Nothing listed (standalone facts, or no Node visible): nobody is excluded for it.
+  EXPECT_EQ(facts.ExcludedBecause("n1"), "");
+  facts.node_labels["n2"] = {};
+  EXPECT_EQ(facts.ExcludedBecause("n1"), "no Node object: deleted from the cluster");
+  EXPECT_TRUE(facts.Excluded("n1"));
+  EXPECT_FALSE(facts.Excluded("n2"));
+  facts.excluded_nodes.insert("n2");
+  EXPECT_EQ(facts.ExcludedBecause("n2"), "condition NetworkUnavailable=True");
+  // BGP: the deleted node's speaker announces nothing and says why.
+  BgpNode node{.name = "n1"};
+  ApplyClusterFacts(facts, &node);
+  EXPECT_TRUE(node.excluded);
+  EXPECT_EQ(node.excluded_because, "no Node object: deleted from the cluster");
+}
+
 TEST(ClusterFactsTest, ReadyEndpointsCountAndTerminatingOnesOnlyWhenNothingIsReady) {
   const json recorded = Testdata("endpointslice.json");  // node-a ready, node-b terminating
   EXPECT_THAT(NodesWithEndpoints({&recorded}), ElementsAre("node-a"));

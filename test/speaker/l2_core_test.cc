@@ -277,6 +277,56 @@ TEST(MembershipTest, ARestartingMemberStaysForItsGraceWhileItsHostAnswers) {
   EXPECT_THAT(m.Expire(t0 + absl::Milliseconds(1760)), ElementsAre("node-b"));
 }
 
+TEST(MembershipTest, ASilentPeerWhoseHostAnswersIsHeldUntilTheFrozenHoldEnds) {
+  const absl::Time t0 = absl::FromUnixSeconds(1000);
+  Membership m("node-a", absl::Milliseconds(160), absl::Milliseconds(1000));
+  Advert b = SampleAdvert();
+  b.node = "node-b";
+  b.claims = {Vip(1)};
+  Advert c = b;
+  c.node = "node-c";
+  m.OnAdvert(b, t0);
+  m.OnAdvert(c, t0);
+  // Probed only once silent for half of dead_after.
+  EXPECT_TRUE(m.Suspects(t0 + absl::Milliseconds(80)).empty());
+  EXPECT_THAT(m.Suspects(t0 + absl::Milliseconds(81)), ElementsAre("node-b", "node-c"));
+  // node-b's speaker is starved but its host answers every probe; node-c's link is cut.
+  for (int ms = 100; ms <= 1000; ms += 40) {
+    m.OnHostAlive("node-b", t0 + absl::Milliseconds(ms));
+    const auto dead = m.Expire(t0 + absl::Milliseconds(ms + 1));
+    if (ms == 180) EXPECT_THAT(dead, ElementsAre("node-c")) << ms;
+    if (ms != 180) EXPECT_TRUE(dead.empty()) << ms;
+  }
+  EXPECT_EQ(m.FindDeparture("node-c")->cause, Membership::Cause::kSilent);
+  ASSERT_NE(m.Find("node-b"), nullptr);
+  // Past the frozen hold it goes, with its own cause.
+  m.OnHostAlive("node-b", t0 + absl::Milliseconds(1000));
+  EXPECT_THAT(m.Expire(t0 + absl::Milliseconds(1001)), ElementsAre("node-b"));
+  EXPECT_EQ(m.FindDeparture("node-b")->cause, Membership::Cause::kFrozenTooLong);
+  // Without a frozen hold nobody is probed, and silence is death after dead_after.
+  Membership strict("node-a", absl::Milliseconds(160));
+  strict.OnAdvert(b, t0);
+  EXPECT_TRUE(strict.Suspects(t0 + absl::Milliseconds(150)).empty());
+  strict.OnHostAlive("node-b", t0 + absl::Milliseconds(150));
+  EXPECT_THAT(strict.Expire(t0 + absl::Milliseconds(161)), ElementsAre("node-b"));
+}
+
+TEST(MembershipTest, AFrozenPeerThatAdvertsAgainIsAnOrdinaryMember) {
+  const absl::Time t0 = absl::FromUnixSeconds(1000);
+  Membership m("node-a", absl::Milliseconds(160), absl::Milliseconds(1000));
+  Advert b = SampleAdvert();
+  b.node = "node-b";
+  m.OnAdvert(b, t0);
+  m.OnHostAlive("node-b", t0 + absl::Milliseconds(120));
+  EXPECT_TRUE(m.Expire(t0 + absl::Milliseconds(200)).empty());
+  b.sequence++;
+  EXPECT_EQ(m.OnAdvert(b, t0 + absl::Milliseconds(400)), Membership::Verdict::kRefreshed);
+  // An old probe answer does not hold it through a later silence (a link cut now).
+  EXPECT_TRUE(m.Expire(t0 + absl::Milliseconds(560)).empty());
+  EXPECT_THAT(m.Expire(t0 + absl::Milliseconds(561)), ElementsAre("node-b"));
+  EXPECT_EQ(m.FindDeparture("node-b")->cause, Membership::Cause::kSilent);
+}
+
 TEST(MembershipTest, ASuccessorThatDiesWhileStartingIsGoneAtOnce) {
   const absl::Time t0 = absl::FromUnixSeconds(1000);
   Membership m("node-a", absl::Milliseconds(100));

@@ -103,7 +103,10 @@ absl::StatusOr<std::unique_ptr<LivenessMesh>> LivenessMesh::Create(EventLoop* lo
   if (fd < 0) return ErrnoToStatus(errno, "liveness: socket");
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 || listen(fd, 64) != 0) {
+  // A deep accept queue: while this speaker is starved of CPU (or restarting), its peers'
+  // host probes complete in the kernel and wait there, one per peer and advert interval; a
+  // full queue would drop them and make a live host look gone (net.core.somaxconn caps it).
+  if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 || listen(fd, SOMAXCONN) != 0) {
     const int err = errno;
     close(fd);
     return ErrnoToStatus(

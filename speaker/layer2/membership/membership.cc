@@ -42,9 +42,21 @@ Membership::Verdict Membership::OnAdvert(const Advert& advert, absl::Time now) {
 
 void Membership::OnHostAlive(const std::string& node, absl::Time now) {
   auto it = alive_.find(node);
-  if (it != alive_.end() && it->second.restarting()) {
-    it->second.kernel_heard = std::max(it->second.kernel_heard, now);
+  if (it != alive_.end()) it->second.kernel_heard = std::max(it->second.kernel_heard, now);
+}
+
+bool Membership::HeldAsFrozen(const Member& m, absl::Time now) const {
+  return frozen_hold_ > absl::ZeroDuration() && m.kernel_heard > m.last_heard &&
+         now - m.kernel_heard <= dead_after_ && now - m.last_heard <= frozen_hold_;
+}
+
+std::vector<std::string> Membership::Suspects(absl::Time now) const {
+  std::vector<std::string> out;
+  if (frozen_hold_ <= absl::ZeroDuration()) return out;
+  for (const auto& [name, m] : alive_) {
+    if (!m.restarting() && now - m.last_heard > dead_after_ / 2) out.push_back(name);
   }
+  return out;
 }
 
 absl::Time Membership::NextExpiry() const {
@@ -52,6 +64,10 @@ absl::Time Membership::NextExpiry() const {
   for (const auto& [name, m] : alive_) {
     if (m.restarting()) {
       next = std::min({next, m.restarting_until, m.kernel_heard + dead_after_});
+    } else if (m.kernel_heard > m.last_heard && frozen_hold_ > absl::ZeroDuration()) {
+      next = std::min(
+          next, std::max(m.last_heard + dead_after_,
+                         std::min(m.kernel_heard + dead_after_, m.last_heard + frozen_hold_)));
     } else {
       next = std::min(next, m.last_heard + dead_after_);
     }
@@ -92,8 +108,10 @@ std::vector<std::string> Membership::Expire(absl::Time now) {
       } else if (now >= m.restarting_until) {
         gone = Departure{Cause::kRestartTimedOut, m.restarting_until, now};
       }
-    } else if (now - m.last_heard > dead_after_) {
-      gone = Departure{Cause::kSilent, m.last_heard, now};
+    } else if (now - m.last_heard > dead_after_ && !HeldAsFrozen(m, now)) {
+      const bool frozen = frozen_hold_ > absl::ZeroDuration() && m.kernel_heard > m.last_heard &&
+                          now - m.kernel_heard <= dead_after_;
+      gone = Departure{frozen ? Cause::kFrozenTooLong : Cause::kSilent, m.last_heard, now};
     }
     if (gone) {
       dead.push_back(it->first);

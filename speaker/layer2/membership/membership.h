@@ -5,6 +5,10 @@
 // A member that said it is restarting stays alive, VIPs and all, until its successor process
 // adverts, its grace period ends, or its host's kernel stops answering probes for `dead_after`
 // (the host went down): the last two take over as fast as a death.
+// With `frozen_hold`, a member whose adverts stop while its host's kernel still answers probes
+// (its speaker starved of CPU or stopped, the machine itself up and forwarding) is held, VIPs
+// and all, until it adverts again or `frozen_hold` passes: a busy node is not a dead one. A cut
+// link or a host gone answers no probe and expires after `dead_after` as before.
 // Pure state: the caller feeds it adverts, connection events and the time.
 #pragma once
 
@@ -43,13 +47,14 @@ class Membership {
     kSelf,        // our own advert looped back: ignored
   };
 
-  Membership(std::string self, absl::Duration dead_after)
-      : self_(std::move(self)), dead_after_(dead_after) {}
+  Membership(std::string self, absl::Duration dead_after,
+             absl::Duration frozen_hold = absl::ZeroDuration())
+      : self_(std::move(self)), dead_after_(dead_after), frozen_hold_(frozen_hold) {}
 
   Verdict OnAdvert(const Advert& advert, absl::Time now);
   // How a member stopped being alive, kept until it rejoins: the takeover that follows is
   // reported with this cause, and timed from `last_heard`.
-  enum class Cause { kLeft, kConnectionLost, kSilent, kRestartTimedOut };
+  enum class Cause { kLeft, kConnectionLost, kSilent, kRestartTimedOut, kFrozenTooLong };
   struct Departure {
     Cause cause = Cause::kSilent;
     absl::Time last_heard;  // its last accepted advert
@@ -62,12 +67,15 @@ class Membership {
   // Drops members not heard from for dead_after, and restarting members whose grace ended or
   // whose host fell silent; returns their names.
   std::vector<std::string> Expire(absl::Time now);
-  // The kernel of restarting `node`'s host answered a probe: the host is up.
+  // The kernel of `node`'s host answered a probe: the host is up.
   void OnHostAlive(const std::string& node, absl::Time now);
   // When the next member would expire if nothing more is heard (InfiniteFuture: nobody).
   absl::Time NextExpiry() const;
   // Restarting members, for probing their hosts.
   std::vector<std::string> Restarting() const;
+  // With frozen_hold: members silent for more than half of dead_after, for probing their
+  // hosts (answered before dead_after, the member is held as frozen, not dead).
+  std::vector<std::string> Suspects(absl::Time now) const;
 
   // Alive members, ourselves included, sorted.
   std::vector<std::string> Alive() const;
@@ -80,6 +88,9 @@ class Membership {
  private:
   std::string self_;
   absl::Duration dead_after_;
+  absl::Duration frozen_hold_;
+  // Silent, but its host answered a probe since its last advert, within dead_after.
+  bool HeldAsFrozen(const Member& m, absl::Time now) const;
   void Depart(std::map<std::string, Member>::iterator it, Cause cause, absl::Time now);
 
   std::map<std::string, Member> alive_;

@@ -21,7 +21,8 @@ Segment::Segment(EventLoop* loop, std::string ifname, std::array<uint8_t, 6> mac
       liveness_port_(liveness_port),
       options_(std::move(options)),
       changed_(std::move(changed)),
-      membership_(options_.node, absl::FromChrono(options_.dead_after)),
+      membership_(options_.node, absl::FromChrono(options_.dead_after),
+                  absl::FromChrono(options_.frozen_hold)),
       claims_(options_.initial_claims),
       probe_(loop, [this](const std::string& node) {
         membership_.OnHostAlive(node, absl::Now());
@@ -50,6 +51,8 @@ absl::StatusOr<std::unique_ptr<Segment>> Segment::Create(
   raw->Tick();  // first advert at once (not ready), then every interval
   raw->ready_timer_ = loop->RunAfter(raw->options_.hold_off, [raw] {
     raw->ready_timer_ = 0;
+    // Adverts that queued while this loop was busy first: ready means "has heard everybody".
+    raw->OnReadable();
     raw->ready_ = true;
     raw->SendAdvert(false);  // tell the others at once, not at the next tick
     if (raw->changed_) raw->changed_();
@@ -97,27 +100,49 @@ void Segment::Tick() {
   tick_ = 0;
   if (leaving_ || restarting_) return;
   SendAdvert(false);
-  // The hosts of restarting peers: is their kernel still up?
-  const std::vector<std::string> restarting = membership_.Restarting();
-  probe_.Retain(restarting);
-  for (const std::string& node : restarting) {
+  ProbeHosts();
+  CheckExpiry();
+  tick_ = loop_->RunAfter(options_.interval, [this] { Tick(); });
+}
+
+void Segment::ProbeHosts() {
+  // Restarting peers, and with a frozen hold silent ones: is their host's kernel still up?
+  std::vector<std::string> nodes = membership_.Restarting();
+  for (std::string& s : membership_.Suspects(absl::Now())) nodes.push_back(std::move(s));
+  probe_.Retain(nodes);
+  for (const std::string& node : nodes) {
     const Membership::Member* m = membership_.Find(node);
     if (m != nullptr && m->last.address && m->last.tcp_port != 0) {
       probe_.Probe(node, *m->last.address, m->last.tcp_port);
     }
   }
-  CheckExpiry();
-  tick_ = loop_->RunAfter(options_.interval, [this] { Tick(); });
 }
 
 void Segment::CheckExpiry() {
   OnReadable();
   probe_.Collect();
-  const std::vector<std::string> dead = membership_.Expire(absl::Now());
+  const absl::Time now = absl::Now();
+  const absl::Duration interval = absl::FromChrono(options_.interval);
+  const bool stalled = last_turn_ != absl::InfinitePast() && now - last_turn_ > 2 * interval;
+  last_turn_ = now;
+  if (stalled && options_.frozen_hold.count() > 0) {
+    // We were starved ourselves: give the peers one interval to be heard (their adverts, or
+    // their hosts' answers to the probes sent now) before judging anyone's silence.
+    no_expiry_before_ = now + interval;
+    ProbeHosts();
+  }
+  if (now < no_expiry_before_) {
+    ArmExpiry();
+    return;
+  }
+  const std::vector<std::string> dead = membership_.Expire(now);
   for (const std::string& node : dead) {
     const Membership::Departure* d = membership_.FindDeparture(node);
-    IRONLB_LOG(kInfo, d != nullptr && d->cause == Membership::Cause::kRestartTimedOut
+    IRONLB_LOG(kInfo, d == nullptr ? "peer fell silent"
+                      : d->cause == Membership::Cause::kRestartTimedOut
                           ? "peer did not come back from its restart in time"
+                      : d->cause == Membership::Cause::kFrozenTooLong
+                          ? "peer's host answers but its speaker stayed silent too long"
                           : "peer fell silent")
         .With("interface", ifname_)
         .With("peer", node);
@@ -130,7 +155,7 @@ void Segment::CheckExpiry() {
 void Segment::ArmExpiry() {
   if (expiry_timer_ != 0) loop_->Cancel(expiry_timer_);
   expiry_timer_ = 0;
-  const absl::Time next = membership_.NextExpiry();
+  const absl::Time next = std::max(membership_.NextExpiry(), no_expiry_before_);
   if (next == absl::InfiniteFuture() || leaving_ || restarting_) return;
   // Just past the deadline (Expire needs "more than dead_after"); at least 1 ms from now.
   const absl::Duration wait =

@@ -35,6 +35,10 @@ struct SegmentOptions {
   // --layer2-advert-interval / --layer2-dead-after trade the one against the other.
   std::chrono::milliseconds interval{40};
   std::chrono::milliseconds dead_after{160};
+  // A peer whose adverts stop while its host's kernel answers probes (its speaker starved of
+  // CPU, the host up and forwarding) keeps its VIPs this long before they move; 0: it is
+  // taken for dead after dead_after like a cut link (--layer2-frozen-hold).
+  std::chrono::milliseconds frozen_hold{2000};
   // After joining, listen this long (hearing every live peer) before becoming eligible.
   std::chrono::milliseconds hold_off{160};
   // What we answer for from the start: a restarted speaker's adopted VIPs, in its first advert.
@@ -96,6 +100,8 @@ class Segment {
   // members, and re-arms the expiry timer for the next member that could expire.
   void CheckExpiry();
   void ArmExpiry();
+  // Probes the hosts of restarting and silent peers.
+  void ProbeHosts();
 
   EventLoop* loop_;
   std::string ifname_;
@@ -115,6 +121,11 @@ class Segment {
   std::chrono::milliseconds restart_grace_{0};
   std::vector<IpAddress> claims_;
   EventLoop::TimerId expiry_timer_ = 0;
+  // When our own loop last turned (a tick or an expiry check): a turn much later than that
+  // means this speaker was starved itself, and its peers' silence is not theirs.
+  absl::Time last_turn_ = absl::InfinitePast();
+  // After such a stall nobody expires before this: queued adverts and probes answer first.
+  absl::Time no_expiry_before_ = absl::InfinitePast();
   HostProbe probe_;
   bool ready_ = false;
   EventLoop::TimerId ready_timer_ = 0;

@@ -2,6 +2,7 @@
 // backends, how new connections are spread over them, and how their health is checked.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -50,5 +51,19 @@ struct ForwardBackend {
 };
 
 enum class WhenAllDown { kDrop, kReject };
+
+// A check each node runs on itself (L2Advertisement `localCheck`): the node may own the
+// advertisement's VIPs only while it passes there, e.g. a control-plane node while its own
+// kube-apiserver answers. Checks go only to `address` (default 127.0.0.1), on `check.port`.
+struct LocalCheck {
+  HealthCheck check;  // type None is not allowed; port is required
+  IpAddress address;
+
+  friend bool operator==(const LocalCheck&, const LocalCheck&) = default;
+};
+// The longest name of an L2Advertisement with a localCheck (the name travels in adverts).
+inline constexpr size_t kMaxLocalCheckAdvertisementName = 200;
+// "HTTPS 127.0.0.1:6443/readyz", for reasons and status.
+std::string DescribeLocalCheck(const LocalCheck& c);
 
 }  // namespace ironlb::config

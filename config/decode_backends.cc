@@ -3,6 +3,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "config/decode_specs.h"
 
 namespace ironlb::config {
 namespace {
@@ -33,11 +34,20 @@ bool GoodPath(const std::string& p) {
   return true;
 }
 
-void DecodeHealthCheck(const Json& hc, const FieldPath& p, HealthCheck& out, FieldContext& ctx) {
-  WarnUnknownFields(hc, p,
-                    {"type", "port", "path", "host", "expectStatus", "send", "expect", "interval",
-                     "timeout", "rise", "fall"},
-                    ctx);
+// `local`: an L2Advertisement's localCheck (it also has `address`).
+void DecodeHealthCheck(const Json& hc, const FieldPath& p, HealthCheck& out, FieldContext& ctx,
+                       bool local = false) {
+  if (local) {
+    WarnUnknownFields(hc, p,
+                      {"type", "address", "port", "path", "host", "expectStatus", "send", "expect",
+                       "interval", "timeout", "rise", "fall"},
+                      ctx);
+  } else {
+    WarnUnknownFields(hc, p,
+                      {"type", "port", "path", "host", "expectStatus", "send", "expect", "interval",
+                       "timeout", "rise", "fall"},
+                      ctx);
+  }
   if (auto type = ReadString(hc, p, "type", ctx)) {
     if (*type == "TCP") {
       out.type = HealthCheckType::kTCP;
@@ -111,6 +121,34 @@ void DecodeHealthCheck(const Json& hc, const FieldPath& p, HealthCheck& out, Fie
 }
 
 }  // namespace
+
+void DecodeLocalCheck(const Json& spec, const FieldPath& path, std::optional<LocalCheck>& out,
+                      FieldContext& ctx) {
+  const Json* hc = ReadObject(spec, path, "localCheck", ctx);
+  if (hc == nullptr) return;
+  const FieldPath p = path.Key("localCheck");
+  LocalCheck c;
+  c.address = *IpAddress::Parse("127.0.0.1");
+  DecodeHealthCheck(*hc, p, c.check, ctx, /*local=*/true);
+  if (c.check.type == HealthCheckType::kNone) {
+    ctx.Error(p.Key("type"),
+              "None would make every node pass; leave localCheck out to have no check");
+  }
+  if (c.check.port == 0 && hc->find("port") == hc->end()) {
+    ctx.Error(p.Key("port"), "required: the local port to check (e.g. 6443 for kube-apiserver)");
+  }
+  if (auto a = ReadAddress(*hc, p, "address", ctx)) c.address = *a;
+  out = std::move(c);
+}
+
+std::string DescribeLocalCheck(const LocalCheck& c) {
+  const bool http =
+      c.check.type == HealthCheckType::kHTTP || c.check.type == HealthCheckType::kHTTPS;
+  const std::string host =
+      c.address.is_v6() ? absl::StrCat("[", c.address.ToString(), "]") : c.address.ToString();
+  return absl::StrCat(HealthCheckTypeName(c.check.type), " ", host, ":", c.check.port,
+                      http ? c.check.path : "");
+}
 
 const char* HealthCheckTypeName(HealthCheckType t) {
   switch (t) {

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "config/decode_backends.h"
 #include "config/values.h"
 
 namespace ironlb::config {
@@ -157,9 +158,11 @@ void DecodeL2Advertisement(const Json& spec, Flavor flavor, L2Advertisement& adv
                        "serviceSelectors"},
                       ctx);
   } else {
-    WarnUnknownFields(spec, kSpec,
-                      {"ipAddressPools", "ipAddressPoolSelectors", "nodeSelectors", "interfaces"},
-                      ctx);
+    WarnUnknownFields(
+        spec, kSpec,
+        {"ipAddressPools", "ipAddressPoolSelectors", "nodeSelectors", "interfaces", "localCheck"},
+        ctx);
+    DecodeLocalCheck(spec, kSpec, adv.local_check, ctx);
   }
   adv.ip_address_pools = ReadStringList(spec, kSpec, "ipAddressPools", ctx);
   adv.ip_address_pool_selectors = ReadSelectorList(spec, kSpec, "ipAddressPoolSelectors", ctx);

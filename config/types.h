@@ -87,6 +87,8 @@ struct L2Advertisement {
   std::vector<LabelSelector> ip_address_pool_selectors;
   std::vector<LabelSelector> node_selectors;
   std::vector<std::string> interfaces;  // names or patterns with '*'
+  // ironlb only: a node is eligible for these VIPs only while this check passes on it.
+  std::optional<LocalCheck> local_check;
   friend bool operator==(const L2Advertisement&, const L2Advertisement&) = default;
 };
 

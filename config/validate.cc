@@ -235,6 +235,14 @@ void ValidateConfig(const Config& config, std::vector<Diagnostic>* diagnostics) 
   CheckPoolOverlaps(config, r);
   for (const auto& adv : config.l2_advertisements) {
     CheckPoolRefs("L2Advertisement", adv.meta, adv.ip_address_pools, config, r);
+    // A passing local check travels in the speakers' adverts as a label named after the
+    // advertisement (one byte of length).
+    if (adv.local_check && adv.meta.name.size() > kMaxLocalCheckAdvertisementName) {
+      r.Error("L2Advertisement", adv.meta, "metadata.name",
+              absl::StrCat("longer than ", kMaxLocalCheckAdvertisementName,
+                           " characters: with a localCheck the name travels in the speakers' "
+                           "adverts"));
+    }
   }
   for (const auto& adv : config.bgp_advertisements) {
     CheckPoolRefs("BGPAdvertisement", adv.meta, adv.ip_address_pools, config, r);

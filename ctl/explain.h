@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,9 @@ struct NodeFacts {
   // Why the node cannot own anything here (not heard on the segment, taken out of
   // load-balancer duty by the API); empty when nothing stands against it.
   std::string unavailable;
+  // L2Advertisements whose localCheck passes on the node (its speaker's adverts say so);
+  // nullopt when unknown (--nodes, or nodes not heard): their checks are taken as passing.
+  std::optional<std::set<std::string>> passing_checks;
 };
 
 // The nodes on one layer-2 segment (from a speaker's status), or all the nodes given by --nodes.

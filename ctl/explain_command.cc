@@ -7,9 +7,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "config/loader.h"
 #include "controller/manifest_reader.h"
+#include "ctl/explain_forward.h"
 #include "ctl/explain_kube.h"
 #include "ctl/status_command.h"
 #include "ctl/table.h"
@@ -31,9 +33,14 @@ constexpr char kExplainHelp[] =
   - why it is pending, when it is;
   - layer 2: for each VIP and segment, the L2Advertisements that apply, the eligible nodes in
     rendezvous-hash order (the owner first, then who takes over if it goes) and why each other
-    node is not eligible (nodeSelectors, interfaces, not ready, excluded, no Local endpoint);
+    node is not eligible (nodeSelectors, interfaces, not ready, excluded, no Local endpoint,
+    an L2Advertisement's localCheck not passing on it);
   - BGP: what each node announces for it, to which peers, with which communities and
     local preference, or why it announces nothing.
+
+PortForward/NAME (a router's --config-dir): each balanced target's backends with their health
+as the router's speaker checks them (--status-socket), whether each takes new connections and
+why (down, draining), and its share of new connections now (the router's slot table).
 
 Kubernetes (--kubeconfig FILE, or $KUBECONFIG): reads the cluster once (Services, Namespaces,
 EndpointSlices, Nodes and the ironlb.io objects of every namespace) and decides as
@@ -66,17 +73,24 @@ std::string IpsText(const std::vector<IpAddress>& ips) {
 
 std::vector<NodeGroup> NodeGroupsFromStatus(const status::v1::SpeakerState& state) {
   config::Labels self_labels(state.node_labels().begin(), state.node_labels().end());
+  std::set<std::string> self_passing;
+  for (const auto& c : state.local_checks()) {
+    if (c.passing()) self_passing.insert(c.advertisement());
+  }
   std::vector<NodeGroup> out;
   for (const auto& seg : state.segments()) {
     NodeGroup g{.segment = seg.interface()};
-    g.nodes.push_back({state.node(), self_labels, seg.interface(), seg.ready(), ""});
+    g.nodes.push_back({state.node(), self_labels, seg.interface(), seg.ready(), "", self_passing});
     for (const auto& p : seg.peers()) {
-      g.nodes.push_back({p.node(), config::Labels(p.labels().begin(), p.labels().end()),
-                         p.interface(), p.ready(), ""});
+      g.nodes.push_back(
+          {p.node(), config::Labels(p.labels().begin(), p.labels().end()), p.interface(), p.ready(),
+           "", std::set<std::string>(p.passing_checks().begin(), p.passing_checks().end())});
     }
     out.push_back(std::move(g));
   }
-  if (out.empty()) out.push_back({.nodes = {{state.node(), self_labels, "", true, ""}}});
+  if (out.empty()) {
+    out.push_back({.nodes = {{state.node(), self_labels, "", true, "", self_passing}}});
+  }
   return out;
 }
 
@@ -221,6 +235,33 @@ int RunExplainKube(const ExplainOptions& options, const std::string& kubeconfig,
   return 0;
 }
 
+// A balanced forward, on the router: its configuration and the speaker's health.
+int RunExplainForward(const ExplainOptions& options, const std::string& name, std::ostream& out,
+                      std::ostream& err) {
+  const config::LoadResult cfg = config::LoadDirectory(options.config_dir);
+  if (!cfg.ok()) {
+    for (const auto& d : cfg.diagnostics) err << d.ToString() << "\n";
+    err << "ironlbctl explain: the configuration in " << options.config_dir
+        << " is invalid; fix it first (ironlbctl validate)\n";
+    return 1;
+  }
+  const std::string socket =
+      options.status_socket.empty() ? kDefaultStatusSocket : options.status_socket;
+  absl::StatusOr<status::v1::SpeakerState> state = ReadSpeakerState(socket);
+  absl::StatusOr<ForwardExplanation> e =
+      ExplainForward(cfg.config, name, state.ok() ? &*state : nullptr);
+  if (!e.ok()) {
+    err << "ironlbctl explain: " << e.status().message() << "\n";
+    return 1;
+  }
+  if (options.output == "json") {
+    PrintForwardExplanationJson(*e, out);
+  } else {
+    PrintForwardExplanation(*e, out);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int RunExplain(const ExplainOptions& options, std::ostream& out, std::ostream& err) {
@@ -239,12 +280,21 @@ int RunExplain(const ExplainOptions& options, std::ostream& out, std::ostream& e
     return 2;
   }
   if (options.service.empty() || options.service.find('/') == std::string::npos) {
-    err << "ironlbctl explain: name the Service as NAMESPACE/NAME (e.g. default/web)\n";
+    err << "ironlbctl explain: name the Service as NAMESPACE/NAME (e.g. default/web), or a "
+           "balanced forward as PortForward/NAME\n";
     return 2;
   }
   if (options.output != "table" && options.output != "json") {
     err << "ironlbctl explain: -o must be table or json, not \"" << options.output << "\"\n";
     return 2;
+  }
+  if (absl::string_view name = options.service;
+      absl::ConsumePrefix(&name, "PortForward/") || absl::ConsumePrefix(&name, "portforward/")) {
+    if (options.config_dir.empty()) {
+      err << "ironlbctl explain: PortForward/NAME is explained from the router's --config-dir\n";
+      return 2;
+    }
+    return RunExplainForward(options, std::string(name), out, err);
   }
   if (!kubeconfig.empty()) return RunExplainKube(options, kubeconfig, out, err);
   ExplainInput input;
@@ -305,7 +355,8 @@ CommandSpec ExplainCommand() {
       .summary = "why a Service has its address (or none), and which nodes answer for it and why",
       .usage =
           "ironlbctl explain NAMESPACE/NAME --kubeconfig FILE [--context NAME] [-o table|json]\n"
-          "ironlbctl explain NAMESPACE/NAME --config-dir DIR [--nodes LIST] [-o table|json]",
+          "ironlbctl explain NAMESPACE/NAME --config-dir DIR [--nodes LIST] [-o table|json]\n"
+          "ironlbctl explain PortForward/NAME --config-dir DIR [-o table|json]",
       .help = kExplainHelp,
       .define = [](CLI::App& cmd) -> CommandRun {
         struct Flags {

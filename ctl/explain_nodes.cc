@@ -20,6 +20,11 @@ void ExplainLayer2(const config::Config& config, const speaker::AssignedServices
   const std::vector<std::string> excluded = arp::DefaultExcludedInterfaces();
   bool any_vip = false;
   bool unknown_interface = false;
+  bool unknown_checks = false;
+  std::set<std::string> with_checks;  // L2Advertisements with a localCheck
+  for (const config::L2Advertisement& adv : config.l2_advertisements) {
+    if (adv.local_check) with_checks.insert(adv.meta.name);
+  }
   for (const speaker::Layer2Vip& vip : speaker::Layer2Vips(config, services, facts)) {
     if (!std::binary_search(vip.services.begin(), vip.services.end(), key)) continue;
     any_vip = true;
@@ -38,12 +43,17 @@ void ExplainLayer2(const config::Config& config, const speaker::AssignedServices
               {node.name,
                "not ready on the segment yet (a joining speaker owns nothing until it has heard "
                "everybody)"});
-        } else if (Verdict v = speaker::Eligibility(vip, node.name, {node.interface, node.labels},
-                                                    excluded, !node.interface.empty());
-                   v) {
-          eligible.push_back(node.name);
         } else {
-          ans.not_eligible.push_back({node.name, std::move(v.reason)});
+          speaker::SegmentView::Member member(node.interface, node.labels);
+          member.passing_checks = node.passing_checks.value_or(with_checks);
+          if (!node.passing_checks && !with_checks.empty()) unknown_checks = true;
+          if (Verdict v =
+                  speaker::Eligibility(vip, node.name, member, excluded, !node.interface.empty());
+              v) {
+            eligible.push_back(node.name);
+          } else {
+            ans.not_eligible.push_back({node.name, std::move(v.reason)});
+          }
         }
       }
       ans.eligible = speaker::PreferenceOrder(vip.vip, std::move(eligible));
@@ -61,6 +71,11 @@ void ExplainLayer2(const config::Config& config, const speaker::AssignedServices
     out.layer2_none =
         "no nodes known: run on a node whose speaker's status socket is reachable, or pass "
         "--nodes";
+  }
+  if (unknown_checks) {
+    out.notes.push_back(
+        "nodes not heard by a local speaker: their localChecks are unknown and taken as passing "
+        "(run explain on a node to see them)");
   }
   if (unknown_interface) {
     out.notes.push_back(

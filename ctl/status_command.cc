@@ -61,14 +61,37 @@ void PrintStatus(const status::v1::SpeakerState& s, std::ostream& out) {
     owned.Print(out);
   }
 
+  if (!s.local_checks().empty()) {
+    out << "\nLocal checks (this node may own an advertisement's VIPs only while its check "
+           "passes):\n";
+    Table checks({"L2ADVERTISEMENT", "CHECK", "STATE", "LAST RESULT"});
+    for (const auto& c : s.local_checks()) {
+      checks.AddRow({c.advertisement(), c.check(),
+                     c.passing() ? "passing" : (c.known() ? "failing" : "no result yet"),
+                     c.detail().empty() ? "-" : c.detail()});
+    }
+    checks.Print(out);
+  }
+
   out << "\nSpeakers heard:\n";
-  Table peers({"INTERFACE", "THIS NODE", "PEER", "PEER INTERFACE", "LAST HEARD"});
+  // With local checks, which of them pass on each peer (its adverts say so).
+  const bool with_checks = !s.local_checks().empty();
+  std::vector<std::string> columns = {"INTERFACE", "THIS NODE", "PEER", "PEER INTERFACE",
+                                      "LAST HEARD"};
+  if (with_checks) columns.push_back("CHECKS PASSING");
+  Table peers(columns);
   for (const auto& seg : s.segments()) {
     const std::string self = seg.ready() ? "ready" : "joining";
-    if (seg.peers().empty()) peers.AddRow({seg.interface(), self, "(none)", "-", "-"});
+    std::vector<std::string> none = {seg.interface(), self, "(none)", "-", "-"};
+    if (with_checks) none.push_back("-");
+    if (seg.peers().empty()) peers.AddRow(none);
     for (const auto& p : seg.peers()) {
-      peers.AddRow({seg.interface(), self, p.node() + (p.ready() ? "" : " (joining)"),
-                    p.interface(), Ago(now, p.last_heard_unix_ms())});
+      std::vector<std::string> row = {seg.interface(), self,
+                                      p.node() + (p.ready() ? "" : " (joining)"), p.interface(),
+                                      Ago(now, p.last_heard_unix_ms())};
+      if (with_checks)
+        row.push_back(p.passing_checks().empty() ? "none" : Join(p.passing_checks()));
+      peers.AddRow(row);
     }
   }
   if (peers.empty()) {

@@ -1,5 +1,6 @@
 #include "health/health_monitor.h"
 
+#include "absl/strings/str_cat.h"
 #include "common/log.h"
 
 namespace ironlb::health {
@@ -19,7 +20,11 @@ struct HealthMonitor::Worker {
 };
 
 HealthMonitor::HealthMonitor(std::shared_ptr<Prober> prober, std::function<void()> on_change)
-    : prober_(std::move(prober)), on_change_(std::move(on_change)) {}
+    : HealthMonitor(std::move(prober), std::move(on_change), Options{}) {}
+
+HealthMonitor::HealthMonitor(std::shared_ptr<Prober> prober, std::function<void()> on_change,
+                             Options options)
+    : prober_(std::move(prober)), on_change_(std::move(on_change)), options_(std::move(options)) {}
 
 HealthMonitor::~HealthMonitor() { SetTargets({}); }
 
@@ -62,6 +67,7 @@ void HealthMonitor::Run(Worker* w) {
     const ProbeResult r = prober_->Probe(w->target.check, w->target.address, w->target.port);
     const auto now = std::chrono::steady_clock::now();
     bool changed = false;
+    bool notify = false;
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (w->stop) return;
@@ -70,7 +76,7 @@ void HealthMonitor::Run(Worker* w) {
       if (r.kind == ProbeResult::Kind::kLocalError) {
         if (w->health.local_errors++ == 0) {
           IRONLB_LOG(kError, "health check cannot run")
-              .With("backend", w->key)
+              .With(options_.key_field, w->key)
               .With("error", r.detail);
         }
       } else {
@@ -79,7 +85,9 @@ void HealthMonitor::Run(Worker* w) {
           w->first_failure = now;
         }
         if (ok) w->first_failure = {};
+        const bool first = !w->state.known();
         changed = w->state.Record(ok, now);
+        notify = changed || (first && options_.notify_first_result);
         if (changed && !w->state.up() &&
             w->first_failure != std::chrono::steady_clock::time_point{}) {
           w->health.last_down_detection = now - w->first_failure;
@@ -90,12 +98,12 @@ void HealthMonitor::Run(Worker* w) {
         w->health.transitions = w->state.transitions();
       }
       if (changed) {
-        IRONLB_LOG(kInfo, w->health.up ? "backend up" : "backend down")
-            .With("backend", w->key)
+        IRONLB_LOG(kInfo, absl::StrCat(options_.subject, w->health.up ? " up" : " down"))
+            .With(options_.key_field, w->key)
             .With("check", r.detail);
       }
     }
-    if (changed && on_change_) on_change_();
+    if (notify && on_change_) on_change_();
     next += interval;
     if (next < now) next = now;  // a slow check: no burst to catch up
     std::unique_lock<std::mutex> lock(mu_);

@@ -1,9 +1,9 @@
 // Runs the health checks of a set of backends, each on its own thread at its check's interval,
 // and keeps each backend's up/down state (CheckState). Targets are replaced as a whole
 // (SetTargets); a backend kept across calls keeps its state and its thread. `on_change` is called
-// (from a checker thread) whenever a backend goes up or down; the caller re-plans on its own
-// thread. A check that cannot even open a socket is recorded as a problem, never as a crash,
-// and leaves the backend's state alone.
+// (from a checker thread) whenever a backend goes up or down (and, if asked, at its first result);
+// the caller re-plans on its own thread. A check that cannot even open a socket is recorded as a
+// problem, never as a crash, and leaves the backend's state alone.
 #pragma once
 
 #include <condition_variable>
@@ -43,7 +43,16 @@ struct BackendHealth {
 
 class HealthMonitor {
  public:
+  struct Options {
+    // What a key names, in log lines ("backend down", "local check down").
+    std::string subject = "backend";
+    std::string key_field = "backend";  // the log field holding the key
+    // Also call on_change when a key's first result comes in, whatever it is (a local check is
+    // not passing until it has passed once; a backend is up until found down).
+    bool notify_first_result = false;
+  };
   HealthMonitor(std::shared_ptr<Prober> prober, std::function<void()> on_change);
+  HealthMonitor(std::shared_ptr<Prober> prober, std::function<void()> on_change, Options options);
   ~HealthMonitor();
   HealthMonitor(const HealthMonitor&) = delete;
   HealthMonitor& operator=(const HealthMonitor&) = delete;
@@ -60,6 +69,7 @@ class HealthMonitor {
 
   std::shared_ptr<Prober> prober_;
   std::function<void()> on_change_;
+  Options options_;
   mutable std::mutex mu_;
   std::map<std::string, std::unique_ptr<Worker>> workers_;
 };

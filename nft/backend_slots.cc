@@ -1,25 +1,17 @@
 #include "nft/backend_slots.h"
 
 #include <cmath>
-#include <cstring>
 #include <string>
+
+#include "common/stable_hash.h"
 
 namespace ironlb::nft {
 namespace {
 
-// FNV-1a over the bytes, finished with SplitMix64: stable across versions and machines.
-// TODO(coordinator): one stable hash in common/ once it exists.
-uint64_t Hash(const std::string& bytes) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  h += 0x9e3779b97f4a7c15ull;
-  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
-  h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
-  return h ^ (h >> 31);
-}
+// The first version hashed with its own FNV-1a copy whose offset basis lost a digit
+// (1469598103934665603, not FNV's 14695981039346656037); kept, so that slot tables do not change
+// across versions (test/nft/backend_slots_test.cc pins them).
+constexpr uint64_t kSlotHashBasis = 1469598103934665603ull;
 
 std::string BackendBytes(const Backend& b) {
   std::string s = b.address.ToString();
@@ -40,11 +32,13 @@ std::vector<int> BackendSlotTable(const std::vector<Backend>& backends) {
     int best_index = -1;
     for (size_t i = 0; i < backends.size(); ++i) {
       if (!backends[i].active || backends[i].weight == 0) continue;
-      uint32_t be = slot;
       std::string key = ids[i];
-      key.append(reinterpret_cast<const char*>(&be), sizeof(be));
+      for (int byte = 0; byte < 4; ++byte) {  // little-endian, whatever the machine's order
+        key.push_back(static_cast<char>((slot >> (8 * byte)) & 0xff));
+      }
       // Weighted rendezvous (highest random weight): score = -w / ln(u), u uniform in (0,1).
-      const double u = (static_cast<double>(Hash(key) >> 11) + 0.5) / 9007199254740992.0;
+      const double u =
+          (static_cast<double>(MixedHash64(key, kSlotHashBasis) >> 11) + 0.5) / 9007199254740992.0;
       const double score = -static_cast<double>(backends[i].weight) / std::log(u);
       if (best_index < 0 || score > best) {
         best = score;

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "arp/link.h"
 #include "config/selector_text.h"
 #include "config/validate.h"
@@ -86,11 +87,20 @@ Verdict Judge(const Layer2Vip& vip, const std::string& node, const SegmentView::
         !check_interface ||
         arp::InterfaceSelected(member.interface, adv->interfaces, excluded_interfaces);
     const bool labels_ok = interface_ok && config::AnyMatches(adv->node_selectors, labels);
-    if (labels_ok) {
-      return Verdict::Yes(explain ? absl::StrCat(adv->meta.name, " selects it") : "");
+    const bool check_ok =
+        labels_ok && (!adv->local_check || member.passing_checks.count(adv->meta.name) > 0);
+    if (check_ok) {
+      return Verdict::Yes(explain
+                              ? absl::StrCat(adv->meta.name, " selects it",
+                                             adv->local_check ? " and its localCheck passes" : "")
+                              : "");
     }
     if (!explain) continue;
-    if (!interface_ok) {
+    if (labels_ok) {
+      why.push_back(absl::StrCat(adv->meta.name, ": its localCheck (",
+                                 config::DescribeLocalCheck(*adv->local_check),
+                                 ") is not passing on it"));
+    } else if (!interface_ok) {
       why.push_back(adv->interfaces.empty()
                         ? absl::StrCat(adv->meta.name, ": its interface ", member.interface,
                                        " is one ironlb never announces on unless named (",
@@ -118,6 +128,25 @@ Verdict Eligibility(const Layer2Vip& vip, const std::string& node,
                     const SegmentView::Member& member,
                     const std::vector<std::string>& excluded_interfaces, bool check_interface) {
   return Judge(vip, node, member, excluded_interfaces, check_interface, true);
+}
+
+config::Labels WithPassingChecks(config::Labels labels, const std::set<std::string>& passing) {
+  for (const std::string& name : passing) labels[kLocalCheckLabelPrefix + name] = "passing";
+  return labels;
+}
+
+config::Labels PassingChecksOf(const config::Labels& advert_labels,
+                               std::set<std::string>* passing) {
+  config::Labels out;
+  for (const auto& [key, value] : advert_labels) {
+    absl::string_view name = key;
+    if (absl::ConsumePrefix(&name, kLocalCheckLabelPrefix)) {
+      if (value == "passing") passing->insert(std::string(name));
+    } else {
+      out.emplace(key, value);
+    }
+  }
+  return out;
 }
 
 std::optional<std::string> OwnerOn(const Layer2Vip& vip, const SegmentView& segment,

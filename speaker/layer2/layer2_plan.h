@@ -55,6 +55,9 @@ struct SegmentView {
     bool ready = true;
     std::set<IpAddress> claims;  // VIPs it answers for now on this segment (its adverts)
     uint64_t incarnation = 0;    // when it joined the segment (Unix ns, its own clock)
+    // L2Advertisements whose localCheck passes on the member (its adverts say so, see
+    // PassingChecksOf); an advertisement with a localCheck selects only members listed here.
+    std::set<std::string> passing_checks;
   };
   std::map<std::string, Member> alive;  // node -> facts, ourselves included
   // Sticky ownership (the default): a VIP stays with the eligible member answering for it when
@@ -67,13 +70,22 @@ struct SegmentView {
   uint64_t settle_ns = 10'000'000'000;  // 10 s
 };
 
+// A passing local check travels in adverts as the label kLocalCheckLabelPrefix + the
+// advertisement's name (value "passing"): older speakers carry it as any label and ignore it.
+inline constexpr char kLocalCheckLabelPrefix[] = "localcheck.ironlb.io/";
+// `labels` plus one label per passing check, for our adverts.
+config::Labels WithPassingChecks(config::Labels labels, const std::set<std::string>& passing);
+// Splits an advert's labels into the node's labels (returned) and its passing checks.
+config::Labels PassingChecksOf(const config::Labels& advert_labels, std::set<std::string>* passing);
+
 // The owner of `vip` on `segment`, or nullopt when no member is eligible.
 std::optional<std::string> OwnerOn(const Layer2Vip& vip, const SegmentView& segment,
                                    const std::vector<std::string>& excluded_interfaces);
 
 // Is `node` (with `member` facts) eligible for `vip`: not excluded from load balancing (its
 // label, or the API's NetworkUnavailable), a ready endpoint when the VIP needs one, and some
-// advertisement of the VIP selects its interface and its labels (the API's, when known).
+// advertisement of the VIP selects its interface and its labels (the API's, when known) and,
+// when it has a localCheck, that check passes on the node.
 bool Eligible(const Layer2Vip& vip, const std::string& node, const SegmentView::Member& member,
               const std::vector<std::string>& excluded_interfaces);
 // The same decision with its reason, for `ironlbctl explain` and logs. `check_interface` false:

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/log.h"
 #include "speaker/layer2/restart_state.h"
 
@@ -43,6 +44,8 @@ absl::StatusOr<std::unique_ptr<Layer2Speaker>> Layer2Speaker::Create(
              .removed = [raw](int ifindex) { raw->OnLinkRemoved(ifindex); }});
   if (!links.ok()) return links.status();
   s->links_ = std::move(*links);
+  s->checks_ = std::make_unique<LocalChecks>(loop, s->options_.local_check_prober,
+                                             [raw] { raw->OnLocalChecksChanged(); });
   if (registry != nullptr) {
     auto m = std::make_unique<Metrics>();
     m->owned = &registry->AddGauge("ironlb_l2_vips_owned",
@@ -75,6 +78,11 @@ absl::StatusOr<std::unique_ptr<Layer2Speaker>> Layer2Speaker::Create(
         "From the old owner's last advert to this node claiming its VIP (cause: peer-left, "
         "peer-died, peer-silent).",
         {"interface", "cause"}, {0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2, 5});
+    m->local_check = &registry->AddGauge(
+        "ironlb_l2_local_check_passing",
+        "1 while the L2Advertisement's localCheck passes on this node (it may then own the "
+        "advertisement's VIPs), 0 while it fails or has no result yet.",
+        {"advertisement"});
     s->metrics_ = std::move(m);
     raw->UpdateMetrics();
   }
@@ -82,6 +90,8 @@ absl::StatusOr<std::unique_ptr<Layer2Speaker>> Layer2Speaker::Create(
 }
 
 Layer2Speaker::~Layer2Speaker() {
+  checks_.reset();  // joins the checker threads first
+  if (settle_timer_ != 0) loop_->Cancel(settle_timer_);
   if (metrics_timer_ != 0) loop_->Cancel(metrics_timer_);
   if (leave_timer_ != 0) loop_->Cancel(leave_timer_);
   segments_.clear();
@@ -108,8 +118,37 @@ void Layer2Speaker::OnLinkRemoved(int ifindex) {
   SyncSegments();
 }
 
+bool Layer2Speaker::LocalChecksSettled() const {
+  return checks_->AllKnown() || absl::Now() >= checks_settle_by_;
+}
+
+bool Layer2Speaker::RefreshLocalChecks() {
+  std::set<std::string> passing = checks_->Passing();
+  if (metrics_) {
+    metrics_->local_check->Clear();
+    for (const LocalCheckResult& r : checks_->Results()) {
+      metrics_->local_check->WithLabels({r.advertisement}).Set(r.passing ? 1 : 0);
+    }
+  }
+  if (passing == passing_) return false;
+  passing_ = std::move(passing);
+  IRONLB_LOG(kInfo, "layer 2: local checks passing")
+      .With("advertisements", passing_.empty() ? "none" : absl::StrJoin(passing_, ","));
+  for (auto& [ifindex, st] : segments_) {
+    if (st.segment) st.segment->SetLabels(WithPassingChecks(options_.labels, passing_));
+  }
+  return true;
+}
+
+void Layer2Speaker::OnLocalChecksChanged() {
+  if (stopping_) return;
+  const bool changed = RefreshLocalChecks();
+  SyncSegments();  // joins the segments once the first results are in
+  if (changed) Recompute();
+}
+
 void Layer2Speaker::SyncSegments() {
-  if (stopping_ || !links_) return;
+  if (stopping_ || !links_ || !LocalChecksSettled()) return;
   bool changed = false;
   // Drop segments whose interface went away, went down or is no longer wanted.
   for (auto it = segments_.begin(); it != segments_.end();) {
@@ -149,7 +188,7 @@ void Layer2Speaker::SyncSegments() {
     }
     SegmentOptions opts{.node = options_.node,
                         .key = options_.key,
-                        .labels = options_.labels,
+                        .labels = WithPassingChecks(options_.labels, passing_),
                         .incarnation = static_cast<uint64_t>(absl::ToUnixNanos(absl::Now())),
                         .interval = options_.interval,
                         .dead_after = options_.dead_after,
@@ -177,7 +216,21 @@ void Layer2Speaker::SetDesired(std::shared_ptr<const config::LoadResult> config,
                                const AssignedServices& services,
                                std::shared_ptr<const ClusterFacts> facts) {
   vips_ = Layer2Vips(config->config, services, std::move(facts));
+  checks_->Set(config->config);
+  if (!checks_->AllKnown()) {
+    // Wait for the first results before joining (LocalChecksSettled), at most a timeout more.
+    checks_settle_by_ =
+        absl::Now() + absl::FromChrono(checks_->LongestTimeout()) + absl::Milliseconds(100);
+    if (settle_timer_ != 0) loop_->Cancel(settle_timer_);
+    settle_timer_ = loop_->RunAfter(
+        absl::ToChronoMilliseconds(checks_settle_by_ - absl::Now()) + std::chrono::milliseconds(1),
+        [this] {
+          settle_timer_ = 0;
+          SyncSegments();
+        });
+  }
   config_ = std::move(config);
+  RefreshLocalChecks();  // a check removed with the configuration no longer passes
   SyncSegments();
   Recompute();
 }
@@ -217,6 +270,7 @@ void Layer2Speaker::Recompute() {
     if (st.segment->ready() || !mine.empty()) {
       v.alive[options_.node] = {st.segment->ifname(), options_.labels, st.segment->ready(),
                                 std::move(mine), st.segment->incarnation()};
+      v.alive[options_.node].passing_checks = passing_;
     }
     for (const std::string& node : st.segment->Alive()) {
       if (node == options_.node) continue;
@@ -224,8 +278,12 @@ void Layer2Speaker::Recompute() {
       if (m == nullptr) continue;
       std::set<IpAddress> claims(m->last.claims.begin(), m->last.claims.end());
       if (m->last.ready || !claims.empty()) {
-        v.alive[node] = {m->last.interface, m->last.labels, m->last.ready, std::move(claims),
-                         m->last.incarnation};
+        std::set<std::string> passing;
+        config::Labels labels = PassingChecksOf(m->last.labels, &passing);
+        SegmentView::Member& member = v.alive[node];
+        member = {m->last.interface, std::move(labels), m->last.ready, std::move(claims),
+                  m->last.incarnation};
+        member.passing_checks = std::move(passing);
       }
     }
     views.push_back(std::move(v));
@@ -268,7 +326,15 @@ Takeover Layer2Speaker::Explain(const SegmentView& view, const IpAddress& vip,
                          : "this node became ready on the segment and wins the hash";
     return t;
   }
-  if (view.alive.count(previous) > 0) {
+  if (auto alive = view.alive.find(previous); alive != view.alive.end()) {
+    for (const Layer2Vip& v : vips_) {
+      if (v.vip != vip) continue;
+      Verdict e = Eligibility(v, previous, alive->second, options_.arp.excluded_interfaces);
+      if (e) break;
+      t.cause = "peer-ineligible";
+      t.reason = absl::StrCat(previous, " is no longer eligible: ", e.reason);
+      return t;
+    }
     t.cause = "rebalance";
     t.reason = absl::StrCat("this node now wins the hash over ", previous, " (still alive)");
     return t;
@@ -371,7 +437,9 @@ std::vector<SegmentStatus> Layer2Speaker::Segments() const {
     for (const std::string& node : st.segment->Alive()) {
       const Membership::Member* m = st.segment->membership().Find(node);
       if (node == options_.node || m == nullptr) continue;
-      s.peers.push_back({node, m->last.interface, m->last.ready, m->last_heard, m->last.labels});
+      SegmentStatus::Peer p{node, m->last.interface, m->last.ready, m->last_heard, {}, {}};
+      p.labels = PassingChecksOf(m->last.labels, &p.passing_checks);
+      s.peers.push_back(std::move(p));
     }
     out.push_back(std::move(s));
   }

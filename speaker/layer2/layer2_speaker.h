@@ -27,6 +27,7 @@
 #include "common/metrics.h"
 #include "config/loader.h"
 #include "speaker/layer2/layer2_plan.h"
+#include "speaker/layer2/local_checks.h"
 #include "speaker/layer2/membership/liveness_mesh.h"
 #include "speaker/layer2/membership/segment.h"
 
@@ -51,6 +52,8 @@ struct Layer2SpeakerOptions {
   // speaker then starts as a new one, after its hold-off, and owns what the others leave it).
   std::string restart_state_file;
   arp::Layer2Options arp;
+  // Runs the L2Advertisements' localChecks; null: real sockets.
+  std::shared_ptr<health::Prober> local_check_prober;
 };
 
 // One VIP this node took over: from whom, why, and how long after the old owner went quiet.
@@ -59,7 +62,8 @@ struct Takeover {
   std::string interface;
   std::string previous_owner;  // empty when nobody held it
   // "start", "assigned" (new or newly eligible VIP), "peer-left", "peer-died", "peer-silent",
-  // "rebalance" (this node now wins the hash over a live owner)
+  // "peer-ineligible" (the live owner stopped being eligible: its localCheck failed, its
+  // labels changed), "rebalance" (this node now wins the hash over a live owner)
   std::string cause;
   std::string reason;  // the same, as a sentence for people
   absl::Time at;
@@ -76,7 +80,8 @@ struct SegmentStatus {
     std::string interface;  // its own name for its port
     bool ready = false;
     absl::Time last_heard;
-    config::Labels labels;  // from its adverts
+    config::Labels labels;                 // from its adverts
+    std::set<std::string> passing_checks;  // L2Advertisements whose localCheck passes there
   };
   std::vector<Peer> peers;  // alive, ourselves excluded
 };
@@ -116,6 +121,8 @@ class Layer2Speaker {
   std::vector<SegmentStatus> Segments() const;
   // The VIPs of the configuration with the Services on them.
   const std::vector<Layer2Vip>& vips() const { return vips_; }
+  // This node's local checks (health-gated ownership) and their last results.
+  std::vector<LocalCheckResult> LocalCheckResults() const { return checks_->Results(); }
 
  private:
   struct SegmentState {
@@ -140,11 +147,23 @@ class Layer2Speaker {
                    bool was_ready) const;
   // Publishes state and counters as metrics (atomics: the HTTP thread reads them).
   void UpdateMetrics();
+  // A local check started or stopped passing (or had its first result).
+  void OnLocalChecksChanged();
+  // Takes the passing checks into our adverts and metrics; true when the set changed.
+  bool RefreshLocalChecks();
+  // Segments are joined once every local check has had its first result (or its timeout
+  // passed), so our first advert already says which checks pass: a restarted speaker must not
+  // look ineligible to its peers for the few milliseconds before its checks answer.
+  bool LocalChecksSettled() const;
 
   EventLoop* loop_;
   Layer2SpeakerOptions options_;
   std::unique_ptr<arp::Layer2Service> layer2_;
   std::unique_ptr<arp::LinkMonitor> links_;
+  std::unique_ptr<LocalChecks> checks_;
+  std::set<std::string> passing_;  // local checks passing, as in our adverts
+  absl::Time checks_settle_by_ = absl::InfinitePast();
+  EventLoop::TimerId settle_timer_ = 0;
   std::shared_ptr<const config::LoadResult> config_;
   std::vector<Layer2Vip> vips_;
   std::map<int, SegmentState> segments_;  // by ifindex
@@ -169,6 +188,7 @@ class Layer2Speaker {
     metrics::Family<metrics::Counter>* gained = nullptr;
     metrics::Family<metrics::Counter>* takeovers = nullptr;   // {interface, cause}
     metrics::Family<metrics::Histogram>* failover = nullptr;  // {interface, cause}
+    metrics::Family<metrics::Gauge>* local_check = nullptr;   // {advertisement}
     std::map<std::string, SegmentCounters> reported;  // what was already added, per interface
   };
   std::unique_ptr<Metrics> metrics_;

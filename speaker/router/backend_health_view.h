@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "common/verdict.h"
 #include "config/types.h"
 
 namespace ironlb::speaker {
@@ -26,5 +27,19 @@ class BackendHealthView {
   // restarted speaker or a new router does not start with every backend down).
   virtual bool IsUp(const std::string& backend_key) const = 0;
 };
+
+// Whether a balanced forward's backend takes new connections now, and why: the decision the
+// router plan programs and `ironlbctl explain PortForward/NAME` prints. `health` null: no
+// checker (every backend counts as up).
+inline Verdict TakesNewConnections(const std::string& backend_key, const config::ForwardBackend& b,
+                                   const BackendHealthView* health) {
+  if (b.draining) {
+    return Verdict::No("draining: it keeps its connections and takes no new ones");
+  }
+  if (health != nullptr && !health->IsUp(backend_key)) {
+    return Verdict::No("down: its health checks fail, so its slots went to the others");
+  }
+  return Verdict::Yes("up: it takes new connections in proportion to its weight");
+}
 
 }  // namespace ironlb::speaker

@@ -165,8 +165,8 @@ class Planner {
     if (balanced != nullptr) {
       for (const config::ForwardBackend& b : balanced->backends) {
         std::string backend_key = BackendKey(group.meta.name, *balanced, b);
-        const bool up = health_ == nullptr || health_->IsUp(backend_key);
-        e.backends.push_back({b.address, b.port, b.weight, up && !b.draining});
+        e.backends.push_back(
+            {b.address, b.port, b.weight, TakesNewConnections(backend_key, b, health_).yes});
         info.backend_keys.push_back(std::move(backend_key));
         info.draining.push_back(b.draining);
       }

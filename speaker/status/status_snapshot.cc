@@ -49,6 +49,21 @@ void FillLayer2(const Layer2Speaker& l2, status::v1::SpeakerState& s) {
       peer->set_ready(p.ready);
       peer->set_last_heard_unix_ms(UnixMs(p.last_heard));
       for (const auto& [k, v] : p.labels) (*peer->mutable_labels())[k] = v;
+      for (const std::string& c : p.passing_checks) peer->add_passing_checks(c);
+    }
+  }
+  for (const LocalCheckResult& r : l2.LocalCheckResults()) {
+    auto* c = s.add_local_checks();
+    c->set_advertisement(r.advertisement);
+    c->set_check(r.check);
+    c->set_passing(r.passing);
+    c->set_known(r.known);
+    c->set_detail(r.detail);
+    if (!r.passing) {
+      s.add_problems(absl::StrCat("layer 2: localCheck of L2Advertisement ", r.advertisement, " (",
+                                  r.check, ") is not passing",
+                                  r.detail.empty() ? "" : absl::StrCat(": ", r.detail),
+                                  "; this node may not own its VIPs"));
     }
   }
   for (const Takeover& t : l2.takeovers()) FillTakeover(t, s.add_takeovers());
@@ -106,12 +121,14 @@ void FillRouter(const RouterRole& router, status::v1::SpeakerState& s) {
                              ? absl::StrCat("[", be.address.ToString(), "]:", be.port)
                              : absl::StrCat(be.address.ToString(), ":", be.port));
       out_b->set_weight(be.weight);
+      out_b->set_key(plan.info[i].backend_keys[b]);
       auto h = health.find(plan.info[i].backend_keys[b]);
       std::string state = "unchecked";
       if (h != health.end() && h->second.known) {
         state = h->second.up ? "up" : "down";
         out_b->set_detail(h->second.detail);
       }
+      out_b->set_health(state);
       if (plan.info[i].draining[b]) state = "draining";
       out_b->set_state(state);
       any_active = any_active || be.active;

@@ -7,7 +7,10 @@
 // Contenders are VipHolder factories: issue 6 adds the ironlb speaker to the list and prints
 // ratios. The CPU is shared with other work; figures are noisy.
 //   l2_failover_baseline [--trials 20] [--max-seconds 1500] [--busy-threads 0]
-//                        [--contenders keepalived_1s,keepalived_100ms,ironlb,ironlb_restart]
+//                        [--contenders keepalived_1s,keepalived_100ms,ironlb,ironlb_restart,
+//                                      ironlb_local_check]
+// ironlb_local_check (issue 18): the owner's local check (a kube-apiserver stand-in on port
+// 6443) failing while its speaker runs; the VIP must move within 1 s at the default timings.
 // ironlb_restart (issue 16): --trials restarts (SIGTERM, 300 ms without a speaker, a new
 // process) of the owner's speaker with the client probing every 10 ms and 20 long-lived TCP
 // streams through the VIP: failed requests, owner changes the client saw, streams reset.
@@ -34,6 +37,7 @@
 #include "test/lab/ironlb_holder.h"
 #include "test/lab/keepalived_holder.h"
 #include "test/lab/lab.h"
+#include "test/lab/local_check_holder.h"
 
 ABSL_FLAG(int, trials, 20, "trials per contender and failure (SIGKILL, link cut)");
 ABSL_FLAG(int, max_seconds, 1500, "bound on the whole run; cases stop early and say so");
@@ -51,6 +55,7 @@ namespace {
 struct Contender {
   std::string name;
   std::function<std::unique_ptr<VipHolder>(Lab*)> make;
+  std::vector<Failure> failures = {Failure::kKill, Failure::kLinkDown};
 };
 
 std::vector<Contender> AllContenders() {
@@ -78,6 +83,14 @@ std::vector<Contender> AllContenders() {
                       .speaker_binary = IRONLB_SPEAKER_BINARY,
                       .extra_args = {"--layer2-advert-interval=20ms", "--layer2-dead-after=80ms"}});
        }},
+      // Health-gated ownership: "kill" is the owner's kube-apiserver stand-in dying (its
+      // localCheck fails at the default 200 ms / fall 3) while its speaker runs on.
+      {"ironlb_local_check",
+       [](Lab* lab) {
+         return std::make_unique<LocalCheckHolder>(
+             lab, IronlbHolderOptions{.speaker_binary = IRONLB_SPEAKER_BINARY});
+       },
+       {Failure::kKill}},
   };
 }
 
@@ -249,7 +262,7 @@ int RunContenders(const std::vector<std::string>& wanted, int trials, absl::Time
         return 1;
       }
     }
-    for (Failure f : {Failure::kKill, Failure::kLinkDown}) {
+    for (Failure f : contender->failures) {
       const CaseResult r = RunCase(**lab, *holder, f, trials, deadline);
       const Summary& s = r.summary;
       printf(

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/str_join.h"
 #include "config/loader.h"
 #include "controller/manifest_reader.h"
 #include "ctl/cli.h"
@@ -211,8 +212,8 @@ TEST_F(ExplainCommandTest, AJoiningNodeIsNotEligibleYet) {
   const controller::ServiceManifests m = std::move(reader).Finish();
   ExplainInput in{.config = &cfg.config, .namespaces = &m.namespaces, .services = &m.services};
   in.nodes.push_back({.segment = "eth0",
-                      .nodes = {{"n1", {{"zone", "a"}}, "eth0", true, ""},
-                                {"n5", {{"zone", "a"}}, "eth0", false, ""}}});
+                      .nodes = {{"n1", {{"zone", "a"}}, "eth0", true, "", std::nullopt},
+                                {"n5", {{"zone", "a"}}, "eth0", false, "", std::nullopt}}});
   absl::StatusOr<Explanation> e = Explain(in, "shop/web");
   ASSERT_TRUE(e.ok()) << e.status();
   ASSERT_EQ(e->layer2.size(), 1u);
@@ -222,6 +223,54 @@ TEST_F(ExplainCommandTest, AJoiningNodeIsNotEligibleYet) {
   EXPECT_THAT(e->layer2[0].not_eligible[0].why_not, HasSubstr("not ready"));
   EXPECT_THAT(Explain(in, "shop/nope").status(),
               StatusIs(absl::StatusCode::kNotFound, "shop/nope"));
+}
+
+TEST_F(ExplainCommandTest, ALocalCheckNotPassingMakesANodeIneligibleWithItsReason) {
+  config::LoadResult cfg = config::LoadDirectory(dir_.string());
+  ASSERT_TRUE(cfg.ok());
+  ASSERT_EQ(cfg.config.l2_advertisements[0].meta.name, "lan-l2");
+  cfg.config.l2_advertisements[0].local_check =
+      config::LocalCheck{.check = {.port = 6443}, .address = *IpAddress::Parse("127.0.0.1")};
+  controller::ManifestReader reader;
+  reader.AddPath(dir_.string());
+  const controller::ServiceManifests m = std::move(reader).Finish();
+  ExplainInput in{.config = &cfg.config, .namespaces = &m.namespaces, .services = &m.services};
+  // n5 wins the hash among n1, n2, n5 (see above), but its check does not pass.
+  in.nodes.push_back(
+      {.segment = "eth0",
+       .nodes = {{"n1", {{"zone", "a"}}, "eth0", true, "", std::set<std::string>{"lan-l2"}},
+                 {"n2", {{"zone", "a"}}, "eth0", true, "", std::set<std::string>{"lan-l2"}},
+                 {"n5", {{"zone", "a"}}, "eth0", true, "", std::set<std::string>{}}}});
+  absl::StatusOr<Explanation> e = Explain(in, "shop/web");
+  ASSERT_TRUE(e.ok()) << e.status();
+  ASSERT_EQ(e->layer2.size(), 1u);
+  EXPECT_EQ(e->layer2[0].owner, "n2");
+  ASSERT_EQ(e->layer2[0].not_eligible.size(), 1u);
+  EXPECT_EQ(e->layer2[0].not_eligible[0].node, "n5");
+  EXPECT_EQ(e->layer2[0].not_eligible[0].why_not,
+            "lan-l2: its localCheck (TCP 127.0.0.1:6443) is not passing on it");
+  // Checks unknown (nodes given by hand): taken as passing, with a note.
+  in.nodes[0].nodes[2].passing_checks.reset();
+  e = Explain(in, "shop/web");
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->layer2[0].owner, "n5");
+  EXPECT_THAT(absl::StrJoin(e->notes, "\n"), HasSubstr("localChecks are unknown"));
+}
+
+TEST_F(ExplainCommandTest, PassingChecksComeFromTheSpeakerStatus) {
+  status::v1::SpeakerState s;
+  s.set_node("n1");
+  auto* c = s.add_local_checks();
+  c->set_advertisement("lan-l2");
+  c->set_passing(true);
+  auto* seg = s.add_segments();
+  seg->set_interface("eth0");
+  auto* p = seg->add_peers();
+  p->set_node("n2");
+  const std::vector<NodeGroup> groups = NodeGroupsFromStatus(s);
+  ASSERT_EQ(groups[0].nodes.size(), 2u);
+  EXPECT_EQ(groups[0].nodes[0].passing_checks, std::set<std::string>{"lan-l2"});
+  EXPECT_EQ(groups[0].nodes[1].passing_checks, std::set<std::string>{});
 }
 
 TEST_F(ExplainCommandTest, AutoAssignPoolsInPriorityOrderWithReasons) {

@@ -26,7 +26,8 @@ absl::Status IronlbHolder::WriteConfig() {
       << (options_.vip.find(':') == std::string::npos ? "/32" : "/128") << "\"]"
       << (options_.tcp_mss.empty() ? "" : ", tcpMSS: " + options_.tcp_mss) << "}\n---\n"
       << "apiVersion: ironlb.io/v1alpha1\nkind: L2Advertisement\nmetadata: {name: lab}\n"
-      << "spec: {ipAddressPools: [lab], interfaces: [eth0]}\n---\n"
+      << "spec: {ipAddressPools: [lab], interfaces: [eth0]"
+      << (options_.l2_spec_extra.empty() ? "" : ", " + options_.l2_spec_extra) << "}\n---\n"
       << "apiVersion: v1\nkind: Service\nmetadata:\n  name: backend\n  namespace: lab\n"
       << "  annotations: {ironlb.io/addresses: \"" << options_.vip << "\"}\n"
       << "spec: {type: LoadBalancer, ports: [{protocol: TCP, port: " << options_.port << "}]}\n";

@@ -25,6 +25,9 @@ struct IronlbHolderOptions {
   // from PreferredOwner(). False: the speakers' default, sticky ownership.
   bool rebalance = true;
   std::vector<std::string> extra_args;  // more speaker flags (e.g. --restart-grace=2s)
+  // More fields of the L2Advertisement's spec, in YAML flow style (e.g.
+  // "localCheck: {port: 6443}").
+  std::string l2_spec_extra;
 };
 
 class IronlbHolder : public VipHolder {
@@ -52,6 +55,8 @@ class IronlbHolder : public VipHolder {
   const Host& PreferredOwner() const override;
   // Where `host`'s speaker serves its status (each speaker has its own socket).
   std::string StatusSocket(const Host& host) const;
+  // The configuration directory every speaker reads (written at the first Start()).
+  const std::string& config_dir() const { return dir_; }
 
  private:
   absl::Status WriteConfig();

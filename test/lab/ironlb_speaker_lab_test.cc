@@ -121,6 +121,12 @@ TEST_P(IronlbSpeakerLabTest, MssClampOfTheVipIsOnTheWire) {
 TEST_P(IronlbSpeakerLabTest, StatusAndMetricsExplainEachTakeover) {
   const std::string vip = holder_->vip();
   const Host& owner = holder_->PreferredOwner();
+  // The owner may serve before the last speaker started has been heard (a loaded machine
+  // starts processes slowly): wait until it hears both others.
+  EXPECT_EQ(WaitForSpeakerMetric(
+                *lab_, owner, "ironlb_l2_members_alive{interface=\"eth0\"}",
+                [](double v) { return v == 3; }, absl::Seconds(30)),
+            3);
   auto before = Status(*holder_, owner);
   ASSERT_THAT(before, IsOk());
   ASSERT_EQ((*before)["owned"].size(), 1u);

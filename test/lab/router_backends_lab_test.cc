@@ -131,6 +131,13 @@ class RouterBackendsLabTest : public ::testing::Test {
     return r.ok() ? r->output : std::string(r.status().message());
   }
 
+  // `ironlbctl explain PortForward/web` on the router.
+  std::string Explain() {
+    auto r = lab_->Run(*lab_->router(), {IRONLB_CTL_BINARY, "explain", "PortForward/web",
+                                         "--config-dir", dir_, "--status-socket", Socket()});
+    return r.ok() ? r->output : std::string(r.status().message());
+  }
+
   std::unique_ptr<Lab> lab_;
   std::string dir_;
   std::unique_ptr<HostProcess> router_;
@@ -156,6 +163,11 @@ TEST_F(RouterBackendsLabTest, KillReviveDrainAndAllDown) {
   std::cout << "backend-down: new connections avoid the dead backend after "
             << absl::ToDoubleMilliseconds(*detected) << " ms (measured)\n";
   EXPECT_THAT(Status(), HasSubstr("10.90.0.11:8080 w1 down"));
+  // explain: the dead backend takes no new connections, with the router's reason and check.
+  const std::string why = Explain();
+  EXPECT_THAT(why, HasSubstr("down: its health checks fail")) << why;
+  EXPECT_THAT(why, HasSubstr("10.90.0.11:8080")) << why;
+  EXPECT_THAT(why, HasSubstr("0.0%")) << why;
 
   // Back: it gets connections again (rise 2).
   ASSERT_TRUE(StartBackend(0));
@@ -173,6 +185,7 @@ TEST_F(RouterBackendsLabTest, KillReviveDrainAndAllDown) {
   const std::string status = Status();
   EXPECT_THAT(status, HasSubstr("10.90.0.12:8080 w1 draining")) << status;
   EXPECT_THAT(status, HasSubstr("10.90.0.11:8080 w1 up")) << status;
+  EXPECT_THAT(Explain(), HasSubstr("draining: it keeps its connections and takes no new ones"));
 
   // Every backend gone: new connections are rejected (whenAllDown: Reject), and it is said.
   backends_.clear();

@@ -7,6 +7,7 @@
 
 #include <random>
 
+#include "common/stable_hash.h"
 #include "nft/ruleset_spec.h"
 #include "test/support/status_matchers.h"
 
@@ -72,6 +73,26 @@ TEST(BackendSlotsTest, InactiveBackendGetsNoSlotAndNobodyElseMoves) {
     // Coming back restores exactly the old table.
     EXPECT_EQ(BackendSlotTable(bs), before);
   }
+}
+
+// Golden: the table is stored nowhere but compared between hosts (the two routers of a pair, a
+// speaker before and after an upgrade, ClientIP affinity keeping a client on its backend), so
+// it must never change. These values are the first version's (its own FNV-1a/SplitMix64 copy),
+// now computed by common/stable_hash.
+TEST(BackendSlotsTest, TableIsFixedAcrossVersions) {
+  const auto table =
+      BackendSlotTable({B("10.0.0.1", 80, 3), B("10.0.0.2", 80, 1), B("10.0.0.3", 8080, 2)});
+  std::string first;
+  for (int i = 0; i < 24; ++i) first += std::to_string(table[static_cast<size_t>(i)]);
+  EXPECT_EQ(first, "002200222202102022200022");
+  EXPECT_EQ(Counts(table, 3), (std::vector<int>{502, 194, 328}));
+  std::string all;
+  for (int i : table) all += std::to_string(i);
+  EXPECT_EQ(Fnv1a64(all), 8662428466262802421ull);
+  const auto v6 = BackendSlotTable({B("fd00::11", 443), B("fd00::12", 443), B("fd00::13", 443)});
+  std::string all6;
+  for (int i : v6) all6 += std::to_string(i);
+  EXPECT_EQ(Fnv1a64(all6), 17595141768886920984ull);
 }
 
 TEST(BackendSlotsTest, NoActiveBackendMeansNoSlots) {

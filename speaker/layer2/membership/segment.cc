@@ -173,6 +173,12 @@ void Segment::SetClaims(std::vector<IpAddress> claims) {
   if (!leaving_ && !restarting_) SendAdvert(false);  // peers learn of it now, not next tick
 }
 
+void Segment::SetLabels(std::map<std::string, std::string> labels) {
+  if (labels == options_.labels) return;
+  options_.labels = std::move(labels);
+  if (!leaving_ && !restarting_) SendAdvert(false);
+}
+
 void Segment::OnReadable() {
   bool changed = false;
   for (int i = 0; i < 256; ++i) {  // bounded: the loop has other work

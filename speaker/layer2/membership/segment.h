@@ -75,6 +75,9 @@ class Segment {
   // The VIPs we answer for on this segment now; peers see them in our adverts (sticky
   // ownership). A change is advertised at once.
   void SetClaims(std::vector<IpAddress> claims);
+  // The labels our adverts carry (node labels and passing local checks); a change is
+  // advertised at once.
+  void SetLabels(std::map<std::string, std::string> labels);
   // The liveness connection to `node` closed: it died (called by the speaker's mesh hook).
   void PeerLost(const std::string& node);
 

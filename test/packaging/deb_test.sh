@@ -73,7 +73,8 @@ for line in \
   "ExecReload=/bin/kill -HUP \$MAINPID" "Restart=on-failure" \
   "AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW" "CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW" \
   "NoNewPrivileges=yes" "ProtectSystem=strict" "ProtectHome=yes" "PrivateTmp=yes" \
-  "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK AF_PACKET" "DynamicUser=yes"; do
+  "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK AF_PACKET" "DynamicUser=yes" \
+  "RuntimeDirectory=ironlb" "RuntimeDirectoryPreserve=restart"; do
   grep -qxF "$line" "$unit" || fail "unit lacks the line: $line"
 done
 if command -v systemd-analyze >/dev/null; then

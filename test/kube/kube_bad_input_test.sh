@@ -10,37 +10,10 @@
 # Services' AllocationFailed Events name it. Loopback only.
 set -euo pipefail
 
-src=$(cd "$(dirname "$0")/../.." && pwd)
-build=${IRONLB_BINARY_DIR:?}
-kubectl_bin=${IRONLB_KUBECTL:-/opt/ironlb/kubernetes-client/usr/bin/kubectl}
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  [ "${IRONLB_KEEP_LOGS:-0}" = 1 ] || rm -rf "$work"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  for f in "$work"/*.log; do
-    [ -e "$f" ] && { echo "--- $f" >&2; tail -n 20 "$f" >&2; }
-  done
-  exit 1
-}
-[ -x "$kubectl_bin" ] || fail "no kubectl at $kubectl_bin (packaging/install-deps.sh installs it)"
-
-"$build/test/kube/ironlb-fake-apiserver" --strict --kubeconfig_out "$work/kubeconfig" \
-  --service_account_token=controller-token=ironlb-system/ironlb-controller \
-  >"$work/apiserver.out" 2>"$work/apiserver.log" &
-pids+=($!)
-for _ in $(seq 1 100); do
-  [ -s "$work/apiserver.out" ] && break
-  sleep 0.1
-done
-url=$(head -n 1 "$work/apiserver.out")
-[ -n "$url" ] || fail "the fake API server did not start"
+# shellcheck source=test/kube/kubectl_env.sh
+source "$(dirname "$0")/kubectl_env.sh"
+start_fake_apiserver --strict \
+  --service_account_token=controller-token=ironlb-system/ironlb-controller
 export KUBECONFIG="$work/kubeconfig" HOME="$work"
 k() { "$kubectl_bin" --cache-dir "$work/cache" "$@"; }
 cd "$src"

@@ -120,8 +120,9 @@ TEST_F(MetalLBKubeTest, LegacyConfigMapByFlag) {
   StartController("config");
   ASSERT_TRUE(Eventually([&] { return !Ips("web", "app").empty(); }));
   EXPECT_THAT(Ips("web", "app"), ElementsAre("192.168.5.10"));
-  const json svc = *server_->Object(kServices, "web", "app");
-  EXPECT_EQ(PoolAnnotation(svc), "default");
+  // The pool annotation is a patch of its own, after the status.
+  EXPECT_TRUE(Eventually(
+      [&] { return PoolAnnotation(*server_->Object(kServices, "web", "app")) == "default"; }));
 }
 
 TEST_F(MetalLBKubeTest, BothGroupsAtOnceAndTheSameNameInBothIsNamed) {

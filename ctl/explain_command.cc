@@ -194,6 +194,19 @@ void PrintExplanationJson(const Explanation& e, std::ostream& out) {
 
 namespace {
 
+// An explanation printed as --output says, or its error; the exit status.
+template <typename T>
+int Report(const absl::StatusOr<T>& e, const ExplainOptions& options,
+           void (*json)(const T&, std::ostream&), void (*text)(const T&, std::ostream&),
+           std::ostream& out, std::ostream& err) {
+  if (!e.ok()) {
+    err << "ironlbctl explain: " << e.status().message() << "\n";
+    return 1;
+  }
+  (options.output == "json" ? json : text)(*e, out);
+  return 0;
+}
+
 int RunExplainKube(const ExplainOptions& options, const std::string& kubeconfig, std::ostream& out,
                    std::ostream& err) {
   if (!options.nodes.empty()) {
@@ -221,18 +234,9 @@ int RunExplainKube(const ExplainOptions& options, const std::string& kubeconfig,
   const std::string socket =
       options.status_socket.empty() ? kDefaultStatusSocket : options.status_socket;
   absl::StatusOr<status::v1::SpeakerState> state = ReadSpeakerState(socket);
-  absl::StatusOr<Explanation> e =
-      ExplainCluster(*cluster, options.service, options.lb_class, state.ok() ? &*state : nullptr);
-  if (!e.ok()) {
-    err << "ironlbctl explain: " << e.status().message() << "\n";
-    return 1;
-  }
-  if (options.output == "json") {
-    PrintExplanationJson(*e, out);
-  } else {
-    PrintExplanation(*e, out);
-  }
-  return 0;
+  return Report(
+      ExplainCluster(*cluster, options.service, options.lb_class, state.ok() ? &*state : nullptr),
+      options, PrintExplanationJson, PrintExplanation, out, err);
 }
 
 // A balanced forward, on the router: its configuration and the speaker's health.
@@ -248,18 +252,8 @@ int RunExplainForward(const ExplainOptions& options, const std::string& name, st
   const std::string socket =
       options.status_socket.empty() ? kDefaultStatusSocket : options.status_socket;
   absl::StatusOr<status::v1::SpeakerState> state = ReadSpeakerState(socket);
-  absl::StatusOr<ForwardExplanation> e =
-      ExplainForward(cfg.config, name, state.ok() ? &*state : nullptr);
-  if (!e.ok()) {
-    err << "ironlbctl explain: " << e.status().message() << "\n";
-    return 1;
-  }
-  if (options.output == "json") {
-    PrintForwardExplanationJson(*e, out);
-  } else {
-    PrintForwardExplanation(*e, out);
-  }
-  return 0;
+  return Report(ExplainForward(cfg.config, name, state.ok() ? &*state : nullptr), options,
+                PrintForwardExplanationJson, PrintForwardExplanation, out, err);
 }
 
 }  // namespace

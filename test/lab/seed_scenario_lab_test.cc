@@ -198,6 +198,14 @@ class SeedScenarioLabTest : public ::testing::Test {
                                                     ::testing::PrintToString(last_seen)));
   }
 
+  // Once settled: `n` more new connections (alternating ports) and who took them. A streak of
+  // good ones can happen by chance on a broken path; a settled one must hold for every one.
+  std::map<std::string, int> Sample(int n) {
+    std::map<std::string, int> seen;
+    for (int i = 0; i < n; ++i) ++seen[NewConnection(kPorts[i % 2])];
+    return seen;
+  }
+
   // Waits (bounded) until new connections on each port have reached every name in `names`.
   absl::Status UntilReached(const std::set<std::string>& names) {
     const absl::Time end = absl::Now() + kGenerous;
@@ -367,6 +375,8 @@ TEST_F(SeedScenarioLabTest, RouterPairBalancesClampsAndSurvivesBackendAndRouterF
               IsOk());
   std::cout << "s0 killed: 30 consecutive new connections avoided it "
             << absl::ToDoubleMilliseconds(absl::Now() - killed) << " ms later (measured)\n";
+  std::map<std::string, int> settled = Sample(60);
+  EXPECT_EQ(settled["s1"] + settled["s2"], 60) << ::testing::PrintToString(settled);
   ExpectHeldEcho({"s1", "s2"}, "after s0 died");
   // Both routers know (the standby checks too, so a takeover starts with the right state).
   ASSERT_THAT(UntilBothRoutersSay({"10.90.0.11:8080 w1 down", "10.90.0.11:8443 w1 down"}), IsOk());
@@ -383,6 +393,8 @@ TEST_F(SeedScenarioLabTest, RouterPairBalancesClampsAndSurvivesBackendAndRouterF
                   30, [](const std::string& who) { return who == "s0" || who == "s2"; },
                   "avoiding the draining s1"),
               IsOk());
+  settled = Sample(60);
+  EXPECT_EQ(settled["s0"] + settled["s2"], 60) << ::testing::PrintToString(settled);
   ASSERT_THAT(UntilBothRoutersSay({"10.90.0.12:8080 w1 draining", "10.90.0.12:8443 w1 draining",
                                    "10.90.0.11:8080 w1 up"}),
               IsOk());
@@ -410,8 +422,7 @@ TEST_F(SeedScenarioLabTest, RouterPairBalancesClampsAndSurvivesBackendAndRouterF
   ASSERT_NE(who, "error") << "no new connection through " << standby;
   std::cout << "cable of " << owner << " cut: first new connection through " << standby << " "
             << absl::ToDoubleMilliseconds(absl::Now() - cut_at) << " ms later (measured)\n";
-  std::map<std::string, int> after;
-  for (int i = 0; i < 40; ++i) ++after[NewConnection(kPorts[i % 2])];
+  std::map<std::string, int> after = Sample(60);
   EXPECT_EQ(after.count("error"), 0u) << ::testing::PrintToString(after);
   EXPECT_EQ(after.count("s1"), 0u) << ::testing::PrintToString(after);
   EXPECT_GT(after["s0"], 0) << ::testing::PrintToString(after);

@@ -1,0 +1,163 @@
+// Connections through an HA pair of routers across failovers (issue 16): the router pair of
+// test/lab/router_pair_lab.h (ironlb-speaker holding the outside address, PortForward with
+// sourceNATAddresses, conntrackd driven by the speaker), 20 long-lived TCP streams from the
+// outside client through it (half echo, half download, a line every 50 ms), then alternately
+// --kills owner deaths (speaker and conntrackd SIGKILLed, forwarding off; the dead router is
+// brought back as the standby before the next trial) and --cuts cuts of the owner's outside
+// cable (restored before the next trial). Per trial: streams reset, the longest stall of any
+// stream (from the failure to its next line), the time until the new owner is seen from outside
+// (polled every ~100 ms with a ping: coarse). Prints one JSON line.
+//   router_conntrack_bench [--kills 20] [--cuts 20] [--streams 20] [--max-seconds 1500]
+//                          [--conntrackd=false]   (the same without replication, for contrast)
+// The CPU is shared with other work; figures are noisy.
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "common/flags.h"
+#include "test/lab/router_pair_lab.h"
+
+ABSL_FLAG(int, kills, 20, "owner deaths");
+ABSL_FLAG(int, cuts, 20, "cuts of the owner's outside cable");
+ABSL_FLAG(int, streams, 20, "long-lived TCP streams through the pair");
+ABSL_FLAG(int, max_seconds, 1500, "bound on the whole run; trials stop early and say so");
+ABSL_FLAG(bool, conntrackd, true, "replicate connections with conntrackd (false: contrast)");
+
+namespace ironlb::lab {
+namespace {
+
+struct Figures {
+  int trials = 0;
+  int reset = 0;
+  std::vector<double> stall_ms;     // per trial, the longest stall of any stream
+  std::vector<double> takeover_ms;  // per trial, failure to the new owner seen outside
+};
+
+double Quantile(std::vector<double> v, double q) {
+  if (v.empty()) return -1;
+  std::sort(v.begin(), v.end());
+  return v[static_cast<size_t>(q * static_cast<double>(v.size() - 1) + 0.5)];
+}
+
+int Main(int argc, char** argv) {
+  ParseFlags(std::vector<std::string>(argv, argv + argc));
+  const absl::Time deadline = absl::Now() + absl::Seconds(absl::GetFlag(FLAGS_max_seconds));
+  const int n_streams = absl::GetFlag(FLAGS_streams);
+  const bool conntrackd = absl::GetFlag(FLAGS_conntrackd);
+  printf(
+      "router_conntrack_bench: %d kills, %d cuts, %d streams, conntrackd %s; the CPU is "
+      "shared with other work, figures are noisy\n",
+      absl::GetFlag(FLAGS_kills), absl::GetFlag(FLAGS_cuts), n_streams, conntrackd ? "on" : "off");
+  auto pair =
+      RouterPairLab::Create({.speaker_binary = IRONLB_SPEAKER_BINARY, .conntrackd = conntrackd});
+  if (!pair.ok()) {
+    fprintf(stderr, "router_conntrack_bench: %s\n", pair.status().ToString().c_str());
+    return 1;
+  }
+  RouterPairLab& p = **pair;
+  auto owner = p.WaitForSettledOwner(0, absl::Seconds(60));
+  if (!owner.ok()) {
+    fprintf(stderr, "router_conntrack_bench: %s\n", owner.status().ToString().c_str());
+    return 1;
+  }
+  auto streams = TcpStreams::Start(p.lab().outside_client()->netns, RouterPairLab::kOutsideAddress,
+                                   RouterPairLab::kPort, n_streams, absl::Milliseconds(50));
+  if (!streams.ok()) {
+    fprintf(stderr, "router_conntrack_bench: %s\n", streams.status().ToString().c_str());
+    return 1;
+  }
+  std::string current = *owner;
+  Figures kills, cuts;
+  int exit_code = 0;
+  auto alive = [&] {
+    int n = 0;
+    for (const StreamStats& s : (*streams)->Stats()) n += !s.reset;
+    return n;
+  };
+  auto trial = [&](bool cut, Figures& f) -> bool {
+    // A router just back may take the address over once ready (within the holder's settling
+    // time); the trial starts once that has happened and the standby has the connections.
+    auto settled = p.WaitForSettledOwner(conntrackd ? alive() : 0, absl::Seconds(60));
+    if (!settled.ok()) {
+      printf("  %s\n", settled.status().ToString().c_str());
+      return false;
+    }
+    current = *settled;
+    const std::string standby = p.Other(current);
+    const int before = alive();
+    (*streams)->ResetGaps();
+    const absl::Time failed = absl::Now();
+    absl::Status s = cut ? p.CutOutsideCable(current) : p.KillRouter(current);
+    if (!s.ok()) {
+      printf("  %s\n", s.ToString().c_str());
+      return false;
+    }
+    auto next = p.WaitForOwner(absl::Seconds(30));
+    if (!next.ok() || *next != standby) {
+      printf("  the address did not move to %s\n", standby.c_str());
+      return false;
+    }
+    const double takeover = absl::ToDoubleMilliseconds(absl::Now() - failed);
+    (*streams)->WaitAllFlowingSince(absl::Now(), absl::Seconds(conntrackd ? 30 : 5));
+    double stall = 0;
+    for (const StreamStats& st : (*streams)->Stats()) {
+      if (!st.reset) stall = std::max(stall, absl::ToDoubleMilliseconds(st.max_gap));
+    }
+    const int reset = before - alive();
+    f.trials++;
+    f.reset += reset;
+    f.stall_ms.push_back(stall);
+    f.takeover_ms.push_back(takeover);
+    printf("  %s %2d: %s -> %s, new owner seen after %.0f ms, longest stall %.0f ms, %d reset\n",
+           cut ? "cut " : "kill", f.trials, current.c_str(), standby.c_str(), takeover, stall,
+           reset);
+    fflush(stdout);
+    s = cut ? p.RestoreOutsideCable(current) : p.ReviveRouter(current);
+    if (!s.ok()) {
+      printf("  %s\n", s.ToString().c_str());
+      return false;
+    }
+    return true;
+  };
+  const int total = std::max(absl::GetFlag(FLAGS_kills), absl::GetFlag(FLAGS_cuts));
+  for (int i = 0; i < total && absl::Now() < deadline && alive() > 0; ++i) {
+    if (i < absl::GetFlag(FLAGS_kills) && !trial(false, kills)) {
+      exit_code = 1;
+      break;
+    }
+    if (i < absl::GetFlag(FLAGS_cuts) && absl::Now() < deadline && !trial(true, cuts)) {
+      exit_code = 1;
+      break;
+    }
+  }
+  if (absl::Now() >= deadline) printf("stopped at --max-seconds\n");
+  (*streams)->Stop();
+  std::vector<std::string> json = {"\"bench\":\"router_conntrack\"",
+                                   absl::StrCat("\"conntrackd\":", conntrackd ? "true" : "false"),
+                                   absl::StrCat("\"streams\":", n_streams)};
+  for (auto& [name, f] : {std::pair<const char*, Figures&>{"kill", kills}, {"cut", cuts}}) {
+    printf(
+        "%s: %d trials, %d streams reset, longest stall median %.0f ms, max %.0f ms; new "
+        "owner median %.0f ms\n",
+        name, f.trials, f.reset, Quantile(f.stall_ms, 0.5), Quantile(f.stall_ms, 1),
+        Quantile(f.takeover_ms, 0.5));
+    json.push_back(absl::StrFormat("\"%s_trials\":%d", name, f.trials));
+    json.push_back(absl::StrFormat("\"%s_streams_reset\":%d", name, f.reset));
+    json.push_back(absl::StrFormat("\"%s_stall_median_ms\":%.1f", name, Quantile(f.stall_ms, 0.5)));
+    json.push_back(absl::StrFormat("\"%s_stall_max_ms\":%.1f", name, Quantile(f.stall_ms, 1)));
+    json.push_back(absl::StrFormat("\"%s_new_owner_seen_median_ms\":%.1f", name,
+                                   Quantile(f.takeover_ms, 0.5)));
+  }
+  printf("{%s}\n", absl::StrJoin(json, ",").c_str());
+  return exit_code;
+}
+
+}  // namespace
+}  // namespace ironlb::lab
+
+int main(int argc, char** argv) { return ironlb::lab::Main(argc, argv); }

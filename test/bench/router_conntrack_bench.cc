@@ -8,10 +8,15 @@
 // stream (from the failure to its next line), the time until the new owner is seen from outside
 // (polled every ~100 ms with a ping: coarse). Prints one JSON line.
 //   router_conntrack_bench [--kills 20] [--cuts 20] [--streams 20] [--max-seconds 1500]
+//                          [--contenders ironlb,keepalived]
 //                          [--conntrackd=false]   (the same without replication, for contrast)
+// keepalived: the same lab and nftables forward, the addresses held by keepalived VRRPv3
+// (advert_int 0.1, a sync group of the outside and the source NAT address) whose notify
+// scripts run conntrack-tools' primary-backup.sh commands (see router_pair_lab.h).
 // The CPU is shared with other work; figures are noisy.
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -19,6 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "common/flags.h"
 #include "test/lab/router_pair_lab.h"
 
@@ -27,6 +33,8 @@ ABSL_FLAG(int, cuts, 20, "cuts of the owner's outside cable");
 ABSL_FLAG(int, streams, 20, "long-lived TCP streams through the pair");
 ABSL_FLAG(int, max_seconds, 1500, "bound on the whole run; trials stop early and say so");
 ABSL_FLAG(bool, conntrackd, true, "replicate connections with conntrackd (false: contrast)");
+ABSL_FLAG(std::string, contenders, "ironlb",
+          "comma-separated: ironlb, keepalived (VRRPv3 advert_int 0.1 + conntrackd, its recipe)");
 
 namespace ironlb::lab {
 namespace {
@@ -44,36 +52,27 @@ double Quantile(std::vector<double> v, double q) {
   return v[static_cast<size_t>(q * static_cast<double>(v.size() - 1) + 0.5)];
 }
 
-int Main(int argc, char** argv) {
-  ParseFlags(std::vector<std::string>(argv, argv + argc));
-  const absl::Time deadline = absl::Now() + absl::Seconds(absl::GetFlag(FLAGS_max_seconds));
-  const int n_streams = absl::GetFlag(FLAGS_streams);
-  const bool conntrackd = absl::GetFlag(FLAGS_conntrackd);
-  printf(
-      "router_conntrack_bench: %d kills, %d cuts, %d streams, conntrackd %s; the CPU is "
-      "shared with other work, figures are noisy\n",
-      absl::GetFlag(FLAGS_kills), absl::GetFlag(FLAGS_cuts), n_streams, conntrackd ? "on" : "off");
-  auto pair =
-      RouterPairLab::Create({.speaker_binary = IRONLB_SPEAKER_BINARY, .conntrackd = conntrackd});
+// One contender's trials; false when it could not go on.
+bool RunContender(RouterPairHolder holder, bool conntrackd, int n_kills, int n_cuts, int n_streams,
+                  absl::Time deadline, Figures& kills, Figures& cuts) {
+  auto pair = RouterPairLab::Create(
+      {.speaker_binary = IRONLB_SPEAKER_BINARY, .conntrackd = conntrackd, .holder = holder});
   if (!pair.ok()) {
     fprintf(stderr, "router_conntrack_bench: %s\n", pair.status().ToString().c_str());
-    return 1;
+    return false;
   }
   RouterPairLab& p = **pair;
   auto owner = p.WaitForSettledOwner(0, absl::Seconds(60));
   if (!owner.ok()) {
     fprintf(stderr, "router_conntrack_bench: %s\n", owner.status().ToString().c_str());
-    return 1;
+    return false;
   }
   auto streams = TcpStreams::Start(p.lab().outside_client()->netns, RouterPairLab::kOutsideAddress,
                                    RouterPairLab::kPort, n_streams, absl::Milliseconds(50));
   if (!streams.ok()) {
     fprintf(stderr, "router_conntrack_bench: %s\n", streams.status().ToString().c_str());
-    return 1;
+    return false;
   }
-  std::string current = *owner;
-  Figures kills, cuts;
-  int exit_code = 0;
   auto alive = [&] {
     int n = 0;
     for (const StreamStats& s : (*streams)->Stats()) n += !s.reset;
@@ -87,7 +86,7 @@ int Main(int argc, char** argv) {
       printf("  %s\n", settled.status().ToString().c_str());
       return false;
     }
-    current = *settled;
+    const std::string current = *settled;
     const std::string standby = p.Other(current);
     const int before = alive();
     (*streams)->ResetGaps();
@@ -124,34 +123,74 @@ int Main(int argc, char** argv) {
     }
     return true;
   };
-  const int total = std::max(absl::GetFlag(FLAGS_kills), absl::GetFlag(FLAGS_cuts));
-  for (int i = 0; i < total && absl::Now() < deadline && alive() > 0; ++i) {
-    if (i < absl::GetFlag(FLAGS_kills) && !trial(false, kills)) {
-      exit_code = 1;
-      break;
-    }
-    if (i < absl::GetFlag(FLAGS_cuts) && absl::Now() < deadline && !trial(true, cuts)) {
-      exit_code = 1;
-      break;
-    }
+  const int total = std::max(n_kills, n_cuts);
+  bool ok = true;
+  for (int i = 0; i < total && absl::Now() < deadline && alive() > 0 && ok; ++i) {
+    if (i < n_kills) ok = trial(false, kills);
+    if (ok && i < n_cuts && absl::Now() < deadline) ok = trial(true, cuts);
   }
   if (absl::Now() >= deadline) printf("stopped at --max-seconds\n");
   (*streams)->Stop();
+  return ok;
+}
+
+int Main(int argc, char** argv) {
+  ParseFlags(std::vector<std::string>(argv, argv + argc));
+  const int n_streams = absl::GetFlag(FLAGS_streams);
+  const bool conntrackd = absl::GetFlag(FLAGS_conntrackd);
+  const std::vector<std::string> contenders =
+      absl::StrSplit(absl::GetFlag(FLAGS_contenders), ',', absl::SkipEmpty());
+  printf(
+      "router_conntrack_bench: %d kills, %d cuts, %d streams, conntrackd %s, contenders %s; "
+      "the CPU is shared with other work, figures are noisy\n",
+      absl::GetFlag(FLAGS_kills), absl::GetFlag(FLAGS_cuts), n_streams, conntrackd ? "on" : "off",
+      absl::GetFlag(FLAGS_contenders).c_str());
+  const absl::Time deadline = absl::Now() + absl::Seconds(absl::GetFlag(FLAGS_max_seconds));
   std::vector<std::string> json = {"\"bench\":\"router_conntrack\"",
                                    absl::StrCat("\"conntrackd\":", conntrackd ? "true" : "false"),
                                    absl::StrCat("\"streams\":", n_streams)};
-  for (auto& [name, f] : {std::pair<const char*, Figures&>{"kill", kills}, {"cut", cuts}}) {
-    printf(
-        "%s: %d trials, %d streams reset, longest stall median %.0f ms, max %.0f ms; new "
-        "owner median %.0f ms\n",
-        name, f.trials, f.reset, Quantile(f.stall_ms, 0.5), Quantile(f.stall_ms, 1),
-        Quantile(f.takeover_ms, 0.5));
-    json.push_back(absl::StrFormat("\"%s_trials\":%d", name, f.trials));
-    json.push_back(absl::StrFormat("\"%s_streams_reset\":%d", name, f.reset));
-    json.push_back(absl::StrFormat("\"%s_stall_median_ms\":%.1f", name, Quantile(f.stall_ms, 0.5)));
-    json.push_back(absl::StrFormat("\"%s_stall_max_ms\":%.1f", name, Quantile(f.stall_ms, 1)));
-    json.push_back(absl::StrFormat("\"%s_new_owner_seen_median_ms\":%.1f", name,
-                                   Quantile(f.takeover_ms, 0.5)));
+  int exit_code = 0;
+  std::map<std::string, double> stall_median;
+  for (const std::string& c : contenders) {
+    const RouterPairHolder holder =
+        c == "keepalived" ? RouterPairHolder::kKeepalived : RouterPairHolder::kIronlb;
+    printf("%s (%s):\n", c.c_str(),
+           holder == RouterPairHolder::kIronlb
+               ? "ironlb-speaker holds the addresses, --conntrackd-config"
+               : "keepalived VRRPv3 advert_int 0.1, sync group, notify primary-backup.sh");
+    // Each contender gets its share of the time left.
+    const absl::Time until =
+        absl::Now() +
+        (deadline - absl::Now()) / static_cast<double>(contenders.size() - (&c - &contenders[0]));
+    Figures kills, cuts;
+    if (!RunContender(holder, conntrackd, absl::GetFlag(FLAGS_kills), absl::GetFlag(FLAGS_cuts),
+                      n_streams, until, kills, cuts)) {
+      exit_code = 1;
+    }
+    for (auto& [name, f] : {std::pair<const char*, Figures&>{"kill", kills}, {"cut", cuts}}) {
+      printf(
+          "%s %s: %d trials, %d streams reset, longest stall median %.0f ms, max %.0f ms; new "
+          "owner seen (coarse) median %.0f ms\n",
+          c.c_str(), name, f.trials, f.reset, Quantile(f.stall_ms, 0.5), Quantile(f.stall_ms, 1),
+          Quantile(f.takeover_ms, 0.5));
+      json.push_back(absl::StrFormat("\"%s_%s_trials\":%d", c, name, f.trials));
+      json.push_back(absl::StrFormat("\"%s_%s_streams_reset\":%d", c, name, f.reset));
+      json.push_back(
+          absl::StrFormat("\"%s_%s_stall_median_ms\":%.1f", c, name, Quantile(f.stall_ms, 0.5)));
+      json.push_back(
+          absl::StrFormat("\"%s_%s_stall_max_ms\":%.1f", c, name, Quantile(f.stall_ms, 1)));
+      json.push_back(absl::StrFormat("\"%s_%s_new_owner_seen_median_ms\":%.1f", c, name,
+                                     Quantile(f.takeover_ms, 0.5)));
+      stall_median[absl::StrCat(c, "_", name)] = Quantile(f.stall_ms, 0.5);
+    }
+  }
+  for (const char* name : {"kill", "cut"}) {
+    const auto k = stall_median.find(absl::StrCat("keepalived_", name));
+    const auto i = stall_median.find(absl::StrCat("ironlb_", name));
+    if (k != stall_median.end() && i != stall_median.end() && i->second > 0 && k->second > 0) {
+      json.push_back(absl::StrFormat("\"keepalived_over_ironlb_%s_stall_median\":%.2f", name,
+                                     k->second / i->second));
+    }
   }
   printf("{%s}\n", absl::StrJoin(json, ",").c_str());
   return exit_code;

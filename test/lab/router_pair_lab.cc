@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <tuple>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -15,6 +16,28 @@ namespace ironlb::lab {
 namespace {
 
 constexpr char kBackend[] = "10.90.0.11";  // s0
+
+// The forward alone (keepalived holds the addresses).
+std::string ForwardConfig() {
+  return absl::StrCat(
+      "apiVersion: ironlb.io/v1alpha1\nkind: PortForward\nmetadata: {name: pair}\nspec:\n"
+      "  addresses: [",
+      RouterPairLab::kOutsideAddress, "]\n  sourceNAT: Always\n  sourceNATAddresses: [",
+      RouterPairLab::kSourceNatAddress,
+      "]\n  targets:\n  - {protocol: TCP, port: 9000, address: ", kBackend,
+      ", targetPort: 9000}\n");
+}
+
+// conntrack-tools' primary-backup.sh (its examples/sync), the commands keepalived's notify
+// runs; conntrackd is already running here, so its start-up branch is left out.
+std::string PrimaryBackupScript(const std::string& conf) {
+  return absl::StrCat("#!/bin/sh\nC=\"conntrackd -C ", conf,
+                      "\"\ncase \"$1\" in\n"
+                      "  primary) $C -c; $C -f; $C -R; $C -B ;;\n"
+                      "  backup) $C -t; $C -n ;;\n"
+                      "  fault) $C -t ;;\n"
+                      "esac\nexit 0\n");
+}
 
 std::string RouterConfig() {
   return absl::StrCat(
@@ -51,7 +74,8 @@ absl::Status RouterPairLab::Build() {
   dir_ = lab_->work_dir() + "/pair";
   std::filesystem::create_directories(dir_);
   WriteFile(dir_ + "/key", "router-pair-conntrack-lab-key-0123456789\n");
-  WriteFile(dir_ + "/config.yaml", RouterConfig());
+  WriteFile(dir_ + "/config.yaml",
+            options_.holder == RouterPairHolder::kIronlb ? RouterConfig() : ForwardConfig());
   const Host& r1 = *lab_->router();
   const Host& r2 = *lab_->second_router();
   WriteFile(Conf("router"), ConntrackdConfig(r1, r2));
@@ -63,6 +87,7 @@ absl::Status RouterPairLab::Build() {
 }
 
 RouterPairLab::~RouterPairLab() {
+  keepaliveds_.clear();
   speakers_.clear();
   conntrackds_.clear();
   if (server_) server_->Stop();
@@ -134,17 +159,83 @@ absl::Status RouterPairLab::StartRouter(const std::string& name) {
                                    "",
                                    "--restart-state-file",
                                    absl::StrCat(dir_, "/", name, "/restart.json")};
-  if (options_.conntrackd) {
+  if (options_.conntrackd && options_.holder == RouterPairHolder::kIronlb) {
     argv.push_back("--conntrackd-config");
     argv.push_back(Conf(name));
   }
-  IRONLB_ASSIGN_OR_RETURN(speakers_[name],
-                          lab_->Spawn(r, argv, absl::StrCat("speaker-", name, "-", n)));
+  if (!speakers_[name] || !speakers_[name]->Running()) {  // keepalived: it stays up
+    IRONLB_ASSIGN_OR_RETURN(speakers_[name],
+                            lab_->Spawn(r, argv, absl::StrCat("speaker-", name, "-", n)));
+  }
+  if (options_.holder == RouterPairHolder::kKeepalived) return StartKeepalived(name);
   return absl::OkStatus();
 }
 
+std::string RouterPairLab::KeepalivedConfig(const std::string& name) const {
+  const std::string d = absl::StrCat(dir_, "/", name);
+  const std::string script = absl::StrCat(d, "/primary-backup.sh");
+  const int priority = name == "router" ? 150 : 100;
+  std::string c =
+      absl::StrCat("global_defs {\n  router_id ", name,
+                   "\n  vrrp_version 3\n  vrrp_garp_master_delay 0\n  vrrp_garp_master_repeat 3\n"
+                   "  vrrp_garp_interval 0.001\n  max_auto_priority -1\n  script_user root\n}\n");
+  absl::StrAppend(&c, "vrrp_sync_group PAIR {\n  group {\n    OUT\n    LAN\n  }\n");
+  if (options_.conntrackd) {
+    absl::StrAppend(&c, "  notify_master \"", script, " primary\"\n  notify_backup \"", script,
+                    " backup\"\n  notify_fault \"", script, " fault\"\n");
+  }
+  absl::StrAppend(&c, "}\n");
+  for (const auto& [instance, iface, vrid, address] :
+       {std::tuple<const char*, const char*, int, const char*>{"OUT", "eth1", 61, kOutsideAddress},
+        {"LAN", "eth0", 62, kSourceNatAddress}}) {
+    absl::StrAppend(&c, "vrrp_instance ", instance, " {\n  state BACKUP\n  nopreempt\n  interface ",
+                    iface, "\n  virtual_router_id ", vrid, "\n  priority ", priority,
+                    "\n  advert_int 0.1\n  virtual_ipaddress {\n    ", address, "/24 dev ", iface,
+                    "\n  }\n}\n");
+  }
+  return c;
+}
+
+absl::Status RouterPairLab::StartKeepalived(const std::string& name) {
+  const std::string d = absl::StrCat(dir_, "/", name);
+  for (const char* f : {"/keepalived.pid", "/vrrp.pid", "/checkers.pid"}) {
+    std::filesystem::remove(d + f);
+  }
+  WriteFile(d + "/primary-backup.sh", PrimaryBackupScript(Conf(name)));
+  std::filesystem::permissions(d + "/primary-backup.sh", std::filesystem::perms::owner_all);
+  WriteFile(d + "/keepalived.conf", KeepalivedConfig(name));
+  IRONLB_ASSIGN_OR_RETURN(
+      keepaliveds_[name],
+      lab_->Spawn(Router(name),
+                  {"keepalived", "--dont-fork", "--log-console", "--vrrp", "--use-file",
+                   d + "/keepalived.conf", "--pid", d + "/keepalived.pid", "--vrrp_pid",
+                   d + "/vrrp.pid", "--checkers_pid", d + "/checkers.pid"},
+                  absl::StrCat("keepalived-", name, "-", starts_.at(name))));
+  return absl::OkStatus();
+}
+
+bool RouterPairLab::HoldsAddress(const std::string& name) const {
+  if (options_.holder == RouterPairHolder::kIronlb) {
+    return SpeakerMetric(*lab_, Router(name), "ironlb_l2_vips_owned{interface=\"eth1\"}") == 1;
+  }
+  auto r = lab_->Run(Router(name), {"ip", "-o", "addr", "show", "dev", "eth1"}, absl::Seconds(5));
+  return r.ok() && absl::StrContains(r->output, absl::StrCat(" ", kOutsideAddress, "/"));
+}
+
 absl::Status RouterPairLab::KillRouter(const std::string& name) {
-  if (auto it = speakers_.find(name); it != speakers_.end() && it->second) it->second->Kill();
+  if (options_.holder == RouterPairHolder::kKeepalived) {
+    if (auto it = keepaliveds_.find(name); it != keepaliveds_.end() && it->second) {
+      it->second->Kill();
+    }
+    for (const auto& [address, iface] :
+         {std::pair<const char*, const char*>{kOutsideAddress, "eth1"},
+          {kSourceNatAddress, "eth0"}}) {
+      (void)RunCommand({"ip", "addr", "del", absl::StrCat(address, "/24"), "dev", iface},
+                       Router(name).netns);
+    }
+  } else if (auto it = speakers_.find(name); it != speakers_.end() && it->second) {
+    it->second->Kill();
+  }
   if (auto it = conntrackds_.find(name); it != conntrackds_.end() && it->second) {
     it->second->Kill();
   }
@@ -181,21 +272,32 @@ absl::StatusOr<std::string> RouterPairLab::WaitForOwner(absl::Duration limit) co
   std::string seen;
   while (absl::Now() < end) {
     for (const char* name : {"router", "router2"}) {
-      if (SpeakerMetric(*lab_, Router(name), "ironlb_l2_vips_owned{interface=\"eth1\"}") == 1) {
-        // Ping the address so the outside client has an entry to look at.
-        (void)lab_->Run(*lab_->outside_client(), {"ping", "-c1", "-W1", kOutsideAddress},
-                        absl::Seconds(3));
+      // keepalived can end up with both routers master (split brain): not settled.
+      if (HoldsAddress(name) &&
+          !(options_.holder == RouterPairHolder::kKeepalived && HoldsAddress(Other(name)))) {
         seen = OwnerSeenOutside();
+        if (seen.empty()) {  // no entry yet: make the outside client ask
+          (void)lab_->Run(*lab_->outside_client(), {"ping", "-c1", "-W1", kOutsideAddress},
+                          absl::Seconds(3));
+          seen = OwnerSeenOutside();
+        }
         if (seen == name) return seen;
       }
     }
-    absl::SleepFor(absl::Milliseconds(100));
+    absl::SleepFor(absl::Milliseconds(20));
   }
   return absl::DeadlineExceededError(absl::StrCat(
       "no router owns ", kOutsideAddress, " as seen from outside (entry names \"", seen, "\")"));
 }
 
 absl::Status RouterPairLab::WaitForPeers(const std::string& name, absl::Duration limit) const {
+  if (options_.holder == RouterPairHolder::kKeepalived) {
+    // keepalived says nothing of its peers; it is up when its process is.
+    auto it = keepaliveds_.find(name);
+    return it != keepaliveds_.end() && it->second && it->second->Running()
+               ? absl::OkStatus()
+               : absl::UnavailableError(absl::StrCat("keepalived on ", name, " is not running"));
+  }
   const double n = WaitForSpeakerMetric(
       *lab_, Router(name), "ironlb_l2_members_alive{interface=\"eth1\"}",
       [](double v) { return v == 2; }, limit);
@@ -260,7 +362,7 @@ int RouterPairLab::KernelEntries(const std::string& name) const {
 std::string RouterPairLab::Logs(const std::string& name) const {
   std::string out;
   for (int i = 1; i <= (starts_.count(name) ? starts_.at(name) : 0); ++i) {
-    for (const char* what : {"speaker-", "conntrackd-"}) {
+    for (const char* what : {"speaker-", "conntrackd-", "keepalived-"}) {
       const std::string f = absl::StrCat(lab_->work_dir(), "/", what, name, "-", i, ".log");
       out += absl::StrCat("---- ", f, "\n", ReadFile(f), "\n");
     }

@@ -9,6 +9,12 @@
 // address) and, with `conntrackd`, conntrackd on each router (FTFW over the LAN, UDP 3780) driven
 // by the speaker's --conntrackd-config. s0 runs a stream server (tcp_streams.h) in this process.
 // Everything is stopped by PID when the object goes.
+//
+// The keepalived baseline (holder kKeepalived, for the benchmark): the same lab and the same
+// nftables forward (ironlb-speaker in the router role, holding nothing), but the outside address
+// and the source NAT address held by keepalived (VRRPv3, advert_int 0.1, two instances in a sync
+// group: 10.91.0.100 on eth1, 10.90.0.250 on eth0, nopreempt) driving the same conntrackd with
+// conntrack-tools' primary-backup.sh commands from its notify scripts: its standard recipe.
 #pragma once
 
 #include <map>
@@ -21,9 +27,12 @@
 
 namespace ironlb::lab {
 
+enum class RouterPairHolder { kIronlb, kKeepalived };
+
 struct RouterPairOptions {
   std::string speaker_binary;
   bool conntrackd = true;
+  RouterPairHolder holder = RouterPairHolder::kIronlb;
 };
 
 class RouterPairLab {
@@ -44,9 +53,16 @@ class RouterPairLab {
   // outside client's entry names it); returns its name.
   absl::StatusOr<std::string> WaitForOwner(absl::Duration limit) const;
 
-  // conntrackd (when configured; waits for its control socket), then the speaker.
+  // Whether `name` holds the outside address now (its speaker says so; keepalived: it is on
+  // eth1).
+  bool HoldsAddress(const std::string& name) const;
+
+  // conntrackd (when configured; waits for its control socket), then the speaker (and
+  // keepalived).
   absl::Status StartRouter(const std::string& name);
-  // The machine dies: speaker and conntrackd SIGKILLed, forwarding off.
+  // The machine dies: speaker (keepalived) and conntrackd SIGKILLed, forwarding off, and with
+  // keepalived the addresses it left on the interfaces removed (a dead machine answers
+  // nothing).
   absl::Status KillRouter(const std::string& name);
   // Forwarding back on, then StartRouter.
   absl::Status ReviveRouter(const std::string& name);
@@ -78,6 +94,8 @@ class RouterPairLab {
   absl::Status Build();
   std::string ConntrackdConfig(const Host& router, const Host& peer) const;
   std::string Conf(const std::string& name) const;
+  std::string KeepalivedConfig(const std::string& name) const;
+  absl::Status StartKeepalived(const std::string& name);
 
   RouterPairOptions options_;
   std::unique_ptr<Lab> lab_;
@@ -85,6 +103,7 @@ class RouterPairLab {
   std::unique_ptr<StreamServer> server_;
   std::map<std::string, std::unique_ptr<HostProcess>> speakers_;
   std::map<std::string, std::unique_ptr<HostProcess>> conntrackds_;
+  std::map<std::string, std::unique_ptr<HostProcess>> keepaliveds_;
   std::map<std::string, int> starts_;  // per router, for log names
 };
 

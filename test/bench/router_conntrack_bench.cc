@@ -1,12 +1,14 @@
 // Connections through an HA pair of routers across failovers (issue 16): the router pair of
 // test/lab/router_pair_lab.h (ironlb-speaker holding the outside address, PortForward with
 // sourceNATAddresses, conntrackd driven by the speaker), 20 long-lived TCP streams from the
-// outside client through it (half echo, half download, a line every 50 ms), then alternately
+// outside client through it (half echo, half download, a line every 50 ms; fresh ones for each
+// trial), then alternately
 // --kills owner deaths (speaker and conntrackd SIGKILLed, forwarding off; the dead router is
 // brought back as the standby before the next trial) and --cuts cuts of the owner's outside
-// cable (restored before the next trial). Per trial: streams reset, the longest stall of any
-// stream (from the failure to its next line), the time until the new owner is seen from outside
-// (polled every ~100 ms with a ping: coarse). Prints one JSON line.
+// cable (restored before the next trial). Per trial: streams reset, streams stuck (not flowing
+// again 10 s after the new owner took over), the longest stall of a stream not reset (from the
+// failure to its next line, or to the end of the trial when stuck), the time until the new owner is
+// seen from outside (polled every ~100 ms with a ping: coarse). Prints one JSON line.
 //   router_conntrack_bench [--kills 20] [--cuts 20] [--streams 20] [--max-seconds 1500]
 //                          [--contenders ironlb,keepalived]
 //                          [--conntrackd=false]   (the same without replication, for contrast)
@@ -42,6 +44,7 @@ namespace {
 struct Figures {
   int trials = 0;
   int reset = 0;
+  int stuck = 0;                    // neither reset nor flowing again by the end of the trial
   std::vector<double> stall_ms;     // per trial, the longest stall of any stream
   std::vector<double> takeover_ms;  // per trial, failure to the new owner seen outside
 };
@@ -67,28 +70,29 @@ bool RunContender(RouterPairHolder holder, bool conntrackd, int n_kills, int n_c
     fprintf(stderr, "router_conntrack_bench: %s\n", owner.status().ToString().c_str());
     return false;
   }
-  auto streams = TcpStreams::Start(p.lab().outside_client()->netns, RouterPairLab::kOutsideAddress,
-                                   RouterPairLab::kPort, n_streams, absl::Milliseconds(50));
-  if (!streams.ok()) {
-    fprintf(stderr, "router_conntrack_bench: %s\n", streams.status().ToString().c_str());
-    return false;
-  }
-  auto alive = [&] {
-    int n = 0;
-    for (const StreamStats& s : (*streams)->Stats()) n += !s.reset;
-    return n;
-  };
+  // Fresh streams for every trial, so that one stuck in a trial does not count again later.
   auto trial = [&](bool cut, Figures& f) -> bool {
+    auto settled = p.WaitForSettledOwner(0, absl::Seconds(60));
+    if (!settled.ok()) {
+      printf("  %s\n", settled.status().ToString().c_str());
+      return false;
+    }
+    auto streams =
+        TcpStreams::Start(p.lab().outside_client()->netns, RouterPairLab::kOutsideAddress,
+                          RouterPairLab::kPort, n_streams, absl::Milliseconds(50));
+    if (!streams.ok()) {
+      printf("  %s\n", streams.status().ToString().c_str());
+      return false;
+    }
     // A router just back may take the address over once ready (within the holder's settling
-    // time); the trial starts once that has happened and the standby has the connections.
-    auto settled = p.WaitForSettledOwner(conntrackd ? alive() : 0, absl::Seconds(60));
+    // time); the failure comes once that has happened and the standby has the connections.
+    settled = p.WaitForSettledOwner(conntrackd ? n_streams : 0, absl::Seconds(60));
     if (!settled.ok()) {
       printf("  %s\n", settled.status().ToString().c_str());
       return false;
     }
     const std::string current = *settled;
     const std::string standby = p.Other(current);
-    const int before = alive();
     (*streams)->ResetGaps();
     const absl::Time failed = absl::Now();
     absl::Status s = cut ? p.CutOutsideCable(current) : p.KillRouter(current);
@@ -101,20 +105,30 @@ bool RunContender(RouterPairHolder holder, bool conntrackd, int n_kills, int n_c
       printf("  the address did not move to %s\n", standby.c_str());
       return false;
     }
-    const double takeover = absl::ToDoubleMilliseconds(absl::Now() - failed);
-    (*streams)->WaitAllFlowingSince(absl::Now(), absl::Seconds(conntrackd ? 30 : 5));
+    const absl::Time moved = absl::Now();
+    const double takeover = absl::ToDoubleMilliseconds(moved - failed);
+    const bool flowing = (*streams)->WaitAllFlowingSince(moved, absl::Seconds(conntrackd ? 10 : 5));
     double stall = 0;
+    int reset = 0, stuck = 0;
     for (const StreamStats& st : (*streams)->Stats()) {
-      if (!st.reset) stall = std::max(stall, absl::ToDoubleMilliseconds(st.max_gap));
+      if (st.reset) {
+        ++reset;
+      } else {
+        stall = std::max(stall, absl::ToDoubleMilliseconds(st.max_gap));
+        if (st.last_line <= moved) ++stuck;
+      }
     }
-    const int reset = before - alive();
+    (*streams)->Stop();
     f.trials++;
     f.reset += reset;
+    f.stuck += stuck;
     f.stall_ms.push_back(stall);
     f.takeover_ms.push_back(takeover);
-    printf("  %s %2d: %s -> %s, new owner seen after %.0f ms, longest stall %.0f ms, %d reset\n",
-           cut ? "cut " : "kill", f.trials, current.c_str(), standby.c_str(), takeover, stall,
-           reset);
+    printf(
+        "  %s %2d: %s -> %s, new owner seen after %.0f ms, longest stall %.0f ms%s, %d reset, "
+        "%d stuck\n",
+        cut ? "cut " : "kill", f.trials, current.c_str(), standby.c_str(), takeover, stall,
+        flowing ? "" : " (some never flowed again)", reset, stuck);
     fflush(stdout);
     s = cut ? p.RestoreOutsideCable(current) : p.ReviveRouter(current);
     if (!s.ok()) {
@@ -125,12 +139,11 @@ bool RunContender(RouterPairHolder holder, bool conntrackd, int n_kills, int n_c
   };
   const int total = std::max(n_kills, n_cuts);
   bool ok = true;
-  for (int i = 0; i < total && absl::Now() < deadline && alive() > 0 && ok; ++i) {
+  for (int i = 0; i < total && absl::Now() < deadline && ok; ++i) {
     if (i < n_kills) ok = trial(false, kills);
     if (ok && i < n_cuts && absl::Now() < deadline) ok = trial(true, cuts);
   }
   if (absl::Now() >= deadline) printf("stopped at --max-seconds\n");
-  (*streams)->Stop();
   return ok;
 }
 
@@ -175,6 +188,7 @@ int Main(int argc, char** argv) {
           Quantile(f.takeover_ms, 0.5));
       json.push_back(absl::StrFormat("\"%s_%s_trials\":%d", c, name, f.trials));
       json.push_back(absl::StrFormat("\"%s_%s_streams_reset\":%d", c, name, f.reset));
+      json.push_back(absl::StrFormat("\"%s_%s_streams_stuck\":%d", c, name, f.stuck));
       json.push_back(
           absl::StrFormat("\"%s_%s_stall_median_ms\":%.1f", c, name, Quantile(f.stall_ms, 0.5)));
       json.push_back(

@@ -311,7 +311,8 @@ int RouterPairLab::ExternalCacheEntries(const std::string& name) const {
   if (!r.ok() || r->exit_code != 0) return -1;
   int n = 0;
   for (absl::string_view line : absl::StrSplit(r->output, '\n')) {
-    n += absl::StrContains(line, absl::StrCat("dport=", kPort, " "));
+    n += absl::StrContains(line, absl::StrCat("dport=", kPort, " ")) &&
+         absl::StrContains(line, "ESTABLISHED");
   }
   return n;
 }

@@ -72,8 +72,8 @@ class RouterPairLab {
 
   // Waits (bounded) until `name`'s speaker sees both routers on both segments.
   absl::Status WaitForPeers(const std::string& name, absl::Duration limit) const;
-  // Connections to the forwarded port in `name`'s conntrackd external cache (the other
-  // router's, ready to commit); -1 when it cannot be read.
+  // Established connections to the forwarded port in `name`'s conntrackd external cache (the
+  // other router's, ready to commit); -1 when it cannot be read.
   int ExternalCacheEntries(const std::string& name) const;
   absl::Status WaitForExternalCache(const std::string& name, int entries,
                                     absl::Duration limit) const;

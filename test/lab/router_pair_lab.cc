@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <tuple>
 
@@ -78,6 +79,12 @@ absl::Status RouterPairLab::Build() {
             options_.holder == RouterPairHolder::kIronlb ? RouterConfig() : ForwardConfig());
   const Host& r1 = *lab_->router();
   const Host& r2 = *lab_->second_router();
+  for (const Host* r : {&r1, &r2}) {
+    IRONLB_RETURN_IF_ERROR(RunChecked(
+        {"sysctl", "-qw",
+         absl::StrCat("net.netfilter.nf_conntrack_tcp_loose=", options_.tcp_loose ? 1 : 0)},
+        r->netns));
+  }
   WriteFile(Conf("router"), ConntrackdConfig(r1, r2));
   WriteFile(Conf("router2"), ConntrackdConfig(r2, r1));
   IRONLB_ASSIGN_OR_RETURN(
@@ -167,6 +174,7 @@ absl::Status RouterPairLab::StartRouter(const std::string& name) {
     IRONLB_ASSIGN_OR_RETURN(speakers_[name],
                             lab_->Spawn(r, argv, absl::StrCat("speaker-", name, "-", n)));
   }
+  joined_[name] = absl::Now();
   if (options_.holder == RouterPairHolder::kKeepalived) return StartKeepalived(name);
   return absl::OkStatus();
 }
@@ -249,13 +257,12 @@ absl::Status RouterPairLab::ReviveRouter(const std::string& name) {
 }
 
 absl::Status RouterPairLab::CutOutsideCable(const std::string& name) {
-  return RunChecked(
-      {"ip", "-n", lab_->switch_netns(), "link", "set", absl::StrCat("p-", name, "-out"), "down"});
+  return lab_->CutOutsideLink(Router(name));
 }
 
 absl::Status RouterPairLab::RestoreOutsideCable(const std::string& name) {
-  return RunChecked(
-      {"ip", "-n", lab_->switch_netns(), "link", "set", absl::StrCat("p-", name, "-out"), "up"});
+  joined_[name] = absl::Now();
+  return lab_->RestoreOutsideLink(Router(name));
 }
 
 std::string RouterPairLab::OwnerSeenOutside() const {
@@ -335,6 +342,16 @@ absl::StatusOr<std::string> RouterPairLab::WaitForSettledOwner(int entries,
   const absl::Time end = absl::Now() + limit;
   for (const char* r : {"router", "router2"}) {
     IRONLB_RETURN_IF_ERROR(WaitForPeers(r, end - absl::Now()));
+  }
+  if (options_.holder == RouterPairHolder::kIronlb && joined_.size() == 2) {
+    // speaker/layer2/layer2_plan.h: SegmentView::settle_ns, 10 s.
+    const absl::Duration window = absl::Seconds(10) + absl::Milliseconds(500);
+    const absl::Time a = joined_.at("router"), b = joined_.at("router2");
+    if (absl::AbsDuration(a - b) < window) {
+      const absl::Time settled = std::max(a, b) + window;
+      if (settled > end) return absl::DeadlineExceededError("no time to settle");
+      absl::SleepFor(settled - absl::Now());
+    }
   }
   std::string owner;
   while (absl::Now() < end) {

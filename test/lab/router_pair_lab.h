@@ -33,6 +33,10 @@ struct RouterPairOptions {
   std::string speaker_binary;
   bool conntrackd = true;
   RouterPairHolder holder = RouterPairHolder::kIronlb;
+  // The routers' net.netfilter.nf_conntrack_tcp_loose (the kernel's default: on). Off, a
+  // router takes up no connection in mid-stream: a moved connection lives only if its state
+  // was replicated (tests use this, so they fail without the replication).
+  bool tcp_loose = true;
 };
 
 class RouterPairLab {
@@ -78,10 +82,10 @@ class RouterPairLab {
   absl::Status WaitForExternalCache(const std::string& name, int entries,
                                     absl::Duration limit) const;
   // Waits (bounded) until ownership is settled for a failover: a router owns the address and
-  // the other one (`standby`) holds `entries` of its connections. A router that just came
-  // back may take the address over once it is ready (it wins the hash and the holder is within
-  // its 10 s settling time), so this looks again until the owner stays the same. Returns the
-  // owner.
+  // the other one (`standby`) holds `entries` of its connections. Two routers that joined the
+  // segment within 10 s of each other may still hand the address to the hash winner (the
+  // speakers' settling time at start), so with ironlb this first waits out that window; then
+  // it looks again until the owner stays the same. Returns the owner.
   absl::StatusOr<std::string> WaitForSettledOwner(int entries, absl::Duration limit) const;
   // Forwarded connections in `name`'s kernel conntrack table.
   int KernelEntries(const std::string& name) const;
@@ -105,6 +109,8 @@ class RouterPairLab {
   std::map<std::string, std::unique_ptr<HostProcess>> conntrackds_;
   std::map<std::string, std::unique_ptr<HostProcess>> keepaliveds_;
   std::map<std::string, int> starts_;  // per router, for log names
+  // When each router last joined the outside segment (started, or its cable came back).
+  std::map<std::string, absl::Time> joined_;
 };
 
 }  // namespace ironlb::lab

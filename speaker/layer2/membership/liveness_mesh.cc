@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 #include "common/errno_status.h"
 #include "common/log.h"
@@ -55,6 +56,14 @@ std::string AddressOf(const sockaddr_storage& ss) {
     return IpAddress::FromV6(reinterpret_cast<const sockaddr_in6&>(ss).sin6_addr).ToString();
   }
   return "unknown";
+}
+
+// The peer of an accepted connection has already closed it (or reset it): a host probe
+// answered by our kernel while this speaker was busy, a port scan. Nothing to keep.
+bool PeerGone(int fd) {
+  char c;
+  const ssize_t n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
 }
 
 void SetNoDelay(int fd) {
@@ -137,14 +146,38 @@ void LivenessMesh::OnAccept() {
     const int fd =
         accept4(listen_fd_, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return;  // EAGAIN: drained
+    if (PeerGone(fd)) {
+      // The peers' host probes queue up here while this speaker is starved or restarting;
+      // those already closed must not count against their address (its speaker's own mesh
+      // connection comes from there too).
+      close(fd);
+      continue;
+    }
     std::string remote = AddressOf(ss);
     size_t from_remote = 0, strangers = 0;
     const Conn* oldest = nullptr;
-    for (const auto& [other_fd, c] : conns_) {
-      if (c->authenticated || !c->expected_peer.empty()) continue;
-      ++strangers;
-      if (c->remote == remote) ++from_remote;
-      if (oldest == nullptr || c->accepted < oldest->accepted) oldest = c.get();
+    auto count = [&] {
+      from_remote = strangers = 0;
+      oldest = nullptr;
+      for (const auto& [other_fd, c] : conns_) {
+        if (c->authenticated || !c->expected_peer.empty()) continue;
+        ++strangers;
+        if (c->remote == remote) ++from_remote;
+        if (oldest == nullptr || c->accepted < oldest->accepted) oldest = c.get();
+      }
+    };
+    count();
+    if (from_remote >= kStrangersPerAddress || strangers >= kStrangersInAll) {
+      // At the cap: first let go of strangers whose peers have closed since they were adopted
+      // (probes accepted in the same burst), then judge.
+      std::vector<int> gone;
+      for (const auto& [other_fd, c] : conns_) {
+        if (!c->authenticated && c->expected_peer.empty() && PeerGone(other_fd)) {
+          gone.push_back(other_fd);
+        }
+      }
+      for (int g : gone) Close(g, /*report=*/false);
+      count();
     }
     if (from_remote >= kStrangersPerAddress) {
       close(fd);

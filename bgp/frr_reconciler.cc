@@ -129,6 +129,11 @@ absl::StatusOr<std::vector<std::string>> FrrReconciler::ApplySkeleton(const BgpS
     running_.reset();  // changed now
     if (absl::Status st = clients_.bgpd_vty->Configure(cmds); !st.ok()) {
       known_skeletons_.erase(want.vrf);
+      // Stopped between `bgp default shutdown` and its undoing: the operator's next neighbor
+      // must not be created shut down (ironlb's own are enabled by the next pass).
+      if (std::find(cmds.begin(), cmds.end(), "bgp default shutdown") != cmds.end()) {
+        clients_.bgpd_vty->Configure({cmds[0], "no bgp default shutdown"}).IgnoreError();
+      }
       return st;
     }
   }

@@ -86,6 +86,14 @@ absl::Status WeightedEcmpLab::Build(const std::string& speaker_binary, const Opt
     api_->Put(kPeers, v6);
   }
   api_->Put(kPeers, peer);
+  int more = 0;
+  for (const auto& [address, asn] : options.more_peers) {
+    Json p = peer;
+    p["metadata"]["name"] = absl::StrCat("router-", ++more);
+    p["spec"]["peerAddress"] = address;
+    p["spec"]["peerASN"] = asn;
+    api_->Put(kPeers, p);
+  }
   api_->Put(kBgpAds, Advertisement(options.weighted));
   for (const Host& h : lab_->speakers()) api_->Put(kNodes, NodeObject(h.name));
   api_->Put(kServices, ServiceObject("lab", "web", kVip, "Local", "vips"));
@@ -95,6 +103,12 @@ absl::Status WeightedEcmpLab::Build(const std::string& speaker_binary, const Opt
   const Host& router = *lab_->router();
   IRONLB_RETURN_IF_ERROR(
       RunChecked({"sysctl", "-qw", "net.ipv4.fib_multipath_hash_policy=1"}, router.netns));
+  if (options.router_frr) IRONLB_RETURN_IF_ERROR(StartRouterFrr(options));
+  return StartSpeakers(speaker_binary);
+}
+
+absl::Status WeightedEcmpLab::StartRouterFrr(const Options& options) {
+  const Host& router = *lab_->router();
   router_frr_ = std::make_unique<FrrHost>(lab_.get(), router);
   IRONLB_RETURN_IF_ERROR(router_frr_->Start({"zebra", "bgpd"}));
   std::vector<std::string> cfg = {"configure terminal",
@@ -116,8 +130,11 @@ absl::Status WeightedEcmpLab::Build(const std::string& speaker_binary, const Opt
                            "maximum-paths 8", "exit-address-family"}) {
     cfg.push_back(line);
   }
-  IRONLB_RETURN_IF_ERROR(router_frr_->Vtysh(cfg).status());
+  return router_frr_->Vtysh(cfg).status();
+}
 
+absl::Status WeightedEcmpLab::StartSpeakers(const std::string& speaker_binary) {
+  const std::string dir = lab_->work_dir();
   for (const Host& h : lab_->speakers()) {
     IRONLB_RETURN_IF_ERROR(lab_->AddVip(h, kVip));
     auto frr = std::make_unique<FrrHost>(lab_.get(), h);
@@ -219,7 +236,7 @@ std::string WeightedEcmpLab::Diagnostics() const {
       absl::StrAppend(&out, "--- ", who, ": ", cmd, "\n", r.ok() ? *r : r.status().ToString());
     }
   };
-  show("router", *router_frr_);
+  if (router_frr_ != nullptr) show("router", *router_frr_);
   for (size_t i = 0; i < speaker_frr_.size(); ++i) {
     show(lab_->speaker(static_cast<int>(i)).name, *speaker_frr_[i]);
     const std::string log = absl::StrCat(lab_->work_dir(), "/ironlb-speaker-",

@@ -32,6 +32,12 @@ class WeightedEcmpLab {
     // takes it from the Secret ironlb-system/bgp-password (passwordSecret). A second BGPPeer,
     // "router-v6", then names a Secret that does not exist.
     std::string password;
+    // False: no FRR on the router host; the test runs a router of its own choice there (at the
+    // router's address, kRouterAsn).
+    bool router_frr = true;
+    // More BGPPeers of every speaker, eBGP from kSpeakerAsn: address -> peer ASN (a router the
+    // test runs on another lab host).
+    std::map<std::string, uint32_t> more_peers;
   };
   // `speaker_binary`: ironlb-speaker.
   static absl::StatusOr<std::unique_ptr<WeightedEcmpLab>> Start(const std::string& speaker_binary,
@@ -60,13 +66,15 @@ class WeightedEcmpLab {
   std::string Diagnostics() const;
 
   const Lab& lab() const { return *lab_; }
-  const FrrHost& router_frr() const { return *router_frr_; }
+  const FrrHost& router_frr() const { return *router_frr_; }  // with Options::router_frr
   const FrrHost& speaker_frr(int i) const { return *speaker_frr_[static_cast<size_t>(i)]; }
   kube::testing::FakeApiServer& api() const { return *api_; }
 
  private:
   WeightedEcmpLab() = default;
   absl::Status Build(const std::string& speaker_binary, const Options& options);
+  absl::Status StartRouterFrr(const Options& options);
+  absl::Status StartSpeakers(const std::string& speaker_binary);
   std::string HostOfGateway(const std::string& gateway) const;
 
   std::unique_ptr<Lab> lab_;

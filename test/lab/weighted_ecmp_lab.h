@@ -23,6 +23,7 @@ namespace ironlb::lab {
 class WeightedEcmpLab {
  public:
   static constexpr char kVip[] = "10.90.100.10";
+  static constexpr char kVip6[] = "fd00:90:100::10";  // with Options::ipv6
   static constexpr uint32_t kSpeakerAsn = 64512;
   static constexpr uint32_t kRouterAsn = 64513;
 
@@ -38,6 +39,8 @@ class WeightedEcmpLab {
     // More BGPPeers of every speaker, eBGP from kSpeakerAsn: address -> peer ASN (a router the
     // test runs on another lab host).
     std::map<std::string, uint32_t> more_peers;
+    // The Service is IPv6 (kVip6) and so are the BGP sessions (the router's fd00:90::1).
+    bool ipv6 = false;
   };
   // `speaker_binary`: ironlb-speaker.
   static absl::StatusOr<std::unique_ptr<WeightedEcmpLab>> Start(const std::string& speaker_binary,
@@ -52,6 +55,8 @@ class WeightedEcmpLab {
   // The BGPAdvertisement's weightByEndpoints, switched.
   void SetWeighted(bool weighted);
 
+  // The Service's VIP: kVip, or kVip6 with Options::ipv6.
+  const std::string& vip() const { return vip_; }
   // The router's kernel route to the VIP: next hop host name -> weight (`ip -j route`; through
   // the nexthop group when zebra installed one). Empty when there is no route.
   absl::StatusOr<std::map<std::string, int>> KernelWeights() const;
@@ -77,6 +82,9 @@ class WeightedEcmpLab {
   absl::Status StartSpeakers(const std::string& speaker_binary);
   std::string HostOfGateway(const std::string& gateway) const;
 
+  std::string vip_ = kVip;
+  bool ipv6_ = false;
+  std::map<std::string, std::string> link_local_hosts_;  // speakers' fe80:: address -> name
   std::unique_ptr<Lab> lab_;
   std::unique_ptr<kube::testing::FakeApiServer> api_;
   std::unique_ptr<FrrHost> router_frr_;

@@ -311,7 +311,9 @@ absl::Status FrrReconciler::WithdrawAll() {
 
 absl::StatusOr<FrrStatus> FrrReconciler::ReadStatus() {
   FrrStatus status;
-  auto summary = clients_.bgpd_vty->Execute("show bgp summary json");
+  // Every VRF's sessions (a speaker whose peers are all in VRFs has no default instance, and
+  // bgpd refuses `show bgp summary` then).
+  auto summary = clients_.bgpd_vty->Execute("show bgp vrf all summary json");
   if (!summary.ok()) return summary.status();
   auto peers = ParseBgpSummary(*summary);
   if (!peers.ok()) return peers.status();

@@ -347,6 +347,18 @@ TEST(FrrStatusTest, SummaryKeepsIronlbPeers) {
   EXPECT_EQ((*peers)[0].name, "r1");
   EXPECT_TRUE((*peers)[0].established());
   EXPECT_EQ((*peers)[0].prefixes_sent, 3u);
+  // Every VRF's instance (`show bgp vrf all summary json`): each peer with its VRF.
+  peers = ParseBgpSummary(R"({"default":{"ipv4Unicast":{"peers":{
+    "10.0.0.1":{"state":"Established","pfxSnt":3,"desc":"ironlb:r1"}}}},
+    "red":{"ipv4Unicast":{"routerId":"10.93.0.11","peers":{
+    "10.93.0.1":{"state":"Active","pfxSnt":0,"desc":"ironlb:red-r1"}}}}})");
+  ASSERT_THAT(peers, IsOk());
+  ASSERT_EQ(peers->size(), 2u);
+  EXPECT_EQ((*peers)[0].name, "r1");
+  EXPECT_EQ((*peers)[0].vrf, "");
+  EXPECT_EQ((*peers)[1].name, "red-r1");
+  EXPECT_EQ((*peers)[1].vrf, "red");
+  EXPECT_FALSE((*peers)[1].established());
   auto bfd = ParseBfdSessions(R"({"frr-bfdd:bfdd":{"bfd":{"sessions":{"single-hop":[
     {"dest-addr":"10.0.0.1","stats":{"local-state":"up"}},
     {"dest-addr":"10.0.0.2","stats":{"local-state":"down"}}]}}}})");

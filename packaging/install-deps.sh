@@ -25,6 +25,9 @@ test_pkgs=(
   socat procps psmisc util-linux curl ethtool keepalived
   stress-ng  # scripts/test-under-stress.sh: the suite with two busy cores beside it
   bird2 gobgpd  # routers other than FRR in lab_bgp_other_routers_test (run in lab namespaces)
+  # test/bench/lb_bench's contenders: IPVS (needs a kernel with ip_vs) and haproxy in TCP mode;
+  # conntrack empties the router's table between its measurements.
+  ipvsadm haproxy conntrack
   openssl  # the kube/ TLS tests make a throwaway CA and certificates
   prometheus  # promtool checks every daemon's /metrics (test/daemons/metrics_lint_test)
   # The images and the package install test (test/packaging/): a minbase bookworm root file

@@ -51,7 +51,8 @@ class TinyVty {
         for (ssize_t i = 0; i < n; ++i) {
           if (buf[i] != '\0') continue;
           const char reply[] = {'\0', '\0', '\0', '\0'};  // no output, result code 0
-          if (write(fd, reply, sizeof(reply)) != sizeof(reply)) break;
+          // The client may have closed already (it gives up on a failed poll): no SIGPIPE.
+          if (send(fd, reply, sizeof(reply), MSG_NOSIGNAL) != sizeof(reply)) break;
         }
       }
       close(fd);

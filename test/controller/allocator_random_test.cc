@@ -6,7 +6,6 @@
 //   - an assignment that is still valid never moves (unless its own Service changed);
 //   - every pending Service says why.
 #include <algorithm>
-#include <chrono>
 #include <cstdlib>
 #include <map>
 #include <random>
@@ -22,8 +21,9 @@
 namespace ironlb::controller {
 namespace {
 
+// The loop is bounded by its step count; its time by the ctest TIMEOUT (CMakeLists.txt). No
+// wall-clock budget inside: under ASan on a busy machine 4,000 steps took over 60 s.
 constexpr int kSteps = 4000;
-constexpr auto kTimeBudget = std::chrono::seconds(60);
 
 class RandomWorld {
  public:
@@ -197,11 +197,9 @@ TEST(AllocatorRandomTest, InvariantsHoldAfterEveryStep) {
   std::map<std::string, Service> specs;
   Allocator alloc;
   alloc.SetConfig(cfg);
-  const auto start = std::chrono::steady_clock::now();
   int assigned_seen = 0, pending_seen = 0, shared_seen = 0;
 
   for (int step = 0; step < kSteps; ++step) {
-    ASSERT_LT(std::chrono::steady_clock::now() - start, kTimeBudget) << "step " << step;
     std::map<std::string, std::vector<IpAddress>> before;
     for (const auto& [key, s] : specs) {
       const Allocation* a = alloc.Find(key);

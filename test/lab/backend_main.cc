@@ -2,7 +2,9 @@
 // wildcard address (so it answers on a VIP as soon as the VIP is local to its host), with its
 // host name and a newline. UDP replies leave from the address the request was sent to (a VIP
 // on lo), or the client would drop them.
-//   ironlb_lab_backend --name s0 --port 8080 [--port 8081 ...]
+//   ironlb_lab_backend --name s0 --port 8080 [--port 8081 ...] [--hold]
+// With --hold a TCP connection stays open after the name and echoes what the client sends until
+// the client closes it (long-lived connections that a test can check across a change).
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -50,11 +52,23 @@ int Open(int family, int type, uint16_t port) {
   return fd;
 }
 
-void AnswerTcp(int listen_fd, const std::string& reply) {
+// Returns the connection's fd when it is held open (--hold), else -1.
+int AnswerTcp(int listen_fd, const std::string& reply, bool hold) {
   const int fd = accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
-  if (fd < 0) return;
+  if (fd < 0) return -1;
   (void)!write(fd, reply.data(), reply.size());
+  if (hold) return fd;
   close(fd);
+  return -1;
+}
+
+// A held connection: echoes what came; false once the client closed it (or it failed).
+bool Echo(int fd) {
+  char buf[4096];
+  const ssize_t n = read(fd, buf, sizeof(buf));
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return true;
+  if (n <= 0) return false;
+  return write(fd, buf, static_cast<size_t>(n)) == n;
 }
 
 // Replies with the request's destination address as source (IP_PKTINFO / IPV6_PKTINFO).
@@ -108,7 +122,7 @@ void AnswerUdp(int fd, const std::string& reply) {
 }
 
 int Usage() {
-  fprintf(stderr, "usage: ironlb_lab_backend --name NAME --port PORT [--port PORT ...]\n");
+  fprintf(stderr, "usage: ironlb_lab_backend --name NAME --port PORT [--port PORT ...] [--hold]\n");
   return 2;
 }
 
@@ -117,7 +131,13 @@ int Usage() {
 int main(int argc, char** argv) {
   std::string name;
   std::vector<uint16_t> ports;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  bool hold = false;
+  int args = argc;
+  if (argc > 1 && std::string(argv[argc - 1]) == "--hold") {
+    hold = true;
+    --args;
+  }
+  for (int i = 1; i + 1 < args; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--name") {
       name = argv[i + 1];
@@ -129,7 +149,7 @@ int main(int argc, char** argv) {
       return Usage();
     }
   }
-  if (name.empty() || ports.empty() || argc % 2 == 0) return Usage();
+  if (name.empty() || ports.empty() || args % 2 == 0) return Usage();
   signal(SIGPIPE, SIG_IGN);
   const std::string reply = name + "\n";
   std::vector<Listener> listeners;
@@ -153,13 +173,21 @@ int main(int argc, char** argv) {
       if (errno == EINTR) continue;
       return 1;
     }
-    for (size_t i = 0; i < fds.size(); ++i) {
-      if ((fds[i].revents & POLLIN) == 0) continue;
-      if (listeners[i].tcp) {
-        AnswerTcp(fds[i].fd, reply);
+    const size_t polled = fds.size();
+    for (size_t i = 0; i < polled; ++i) {
+      if (fds[i].revents == 0) continue;
+      if (i >= listeners.size()) {  // a held connection
+        if (!Echo(fds[i].fd)) {
+          close(fds[i].fd);
+          fds[i].fd = -1;  // poll skips it; removed below
+        }
+      } else if (listeners[i].tcp) {
+        const int held = AnswerTcp(fds[i].fd, reply, hold);
+        if (held >= 0) fds.push_back({.fd = held, .events = POLLIN, .revents = 0});
       } else {
         AnswerUdp(fds[i].fd, reply);
       }
     }
+    std::erase_if(fds, [](const pollfd& p) { return p.fd < 0; });
   }
 }

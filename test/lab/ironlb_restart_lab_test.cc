@@ -5,10 +5,12 @@
 //   while its speaker restarts is taken over as fast as any dead host;
 // - a returning owner takes nothing back (sticky), and a speaker leaving for good hands over
 //   with one ARP/NDP answerer at any instant (the client never sees the old MAC again).
-// Every wait is on a condition with a generous deadline; no timing bound on a busy machine
-// except where the bound is the behaviour (a 30 s grace not waited out).
+// Every wait is on a condition with a generous deadline; which mechanism acted (grace ended,
+// host gone, frozen hold) is read from the takeover's cause, never from how long it took.
 #include <signal.h>
 
+#include <algorithm>
+#include <fstream>
 #include <set>
 #include <string>
 #include <vector>
@@ -150,12 +152,11 @@ TEST_P(IronlbRestartLabTest, AHostThatGoesDownWhileItsSpeakerRestartsIsTakenOver
   // The host's kernel still answers the others' probes: they keep waiting for its speaker.
   // Then its cable is cut (as a host powering off during a reboot).
   ASSERT_THAT(lab_->CutLink(owner), IsOk());
-  const absl::Time cut = absl::Now();
   ASSERT_THAT(
-      WaitForServingHost(*lab_, GetParam(), 8080, Protocol::kTcp, Heir(), absl::Seconds(25)),
+      WaitForServingHost(*lab_, GetParam(), 8080, Protocol::kTcp, Heir(), absl::Seconds(60)),
       IsOk());
-  // Far sooner than the grace: the others noticed the host itself was gone.
-  EXPECT_LT(absl::Now() - cut, absl::Seconds(15));
+  // Not by the grace running out: the others noticed the host itself was gone (the cause says
+  // which; how soon is l2_failover_baseline's to measure).
   EXPECT_TRUE(MetricReaches(
       Heir(), "ironlb_l2_takeovers_total{interface=\"eth0\",cause=\"peer-silent\"}", 1));
   ASSERT_THAT(lab_->RestoreLink(owner), IsOk());
@@ -216,11 +217,13 @@ TEST_P(IronlbRestartLabTest, AReturningOwnerTakesNothingBack) {
   for (const Host& h : lab_->speakers()) {
     ASSERT_TRUE(MetricReaches(h, "ironlb_l2_members_alive" + kEth0, 3)) << h.name;
   }
-  // Over the next 100 requests (about 2 s), the heir serves every one: no second move.
-  auto prober =
-      Prober::Start(lab_->client().netns, {.vip = GetParam(), .port = 8080, .max_requests = 100});
+  // Over the next 100 requests (about 2 s), the heir serves every one: no second move. Each
+  // may take long on a busy machine (a move shows as another host answering, not as a wait).
+  auto prober = Prober::Start(
+      lab_->client().netns,
+      {.vip = GetParam(), .port = 8080, .timeout = absl::Seconds(5), .max_requests = 100});
   ASSERT_THAT(prober, IsOk());
-  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  const absl::Time deadline = absl::Now() + absl::Seconds(120);
   while ((*prober)->Results().size() < 100 && absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(50));
   }
@@ -265,12 +268,14 @@ TEST_P(IronlbRestartLabTest, LeavingForGoodHasOneAnswererAtAnyInstant) {
                           "tcpdump");
   ASSERT_THAT(dump, IsOk());
   absl::SleepFor(absl::Milliseconds(300));  // tcpdump attached before the first request
-  // The client asks for the VIP every 10 ms while the owner leaves.
+  // The client asks for the VIP every 10 ms while the owner leaves, until told to stop (a
+  // busy machine spawns each ask slowly: the test waits on answers, not on a count of asks).
+  const std::string stop_file = lab_->work_dir() + "/asker.stop";
   auto asker = lab_->Spawn(
       lab_->client(),
       {"sh", "-c",
        absl::StrCat(
-           "for i in $(seq 200); do ",
+           "for i in $(seq 3000); do [ -e ", stop_file, " ] && break; ",
            v6 ? absl::StrCat("ndisc6 -q -r 1 -w 10 ", GetParam(), " ", lab_->client().lan_if)
               : absl::StrCat("arping -q -c 1 -w 0.05 -i ", lab_->client().lan_if, " ", GetParam()),
            " >/dev/null 2>&1; sleep 0.01; done")},
@@ -278,6 +283,14 @@ TEST_P(IronlbRestartLabTest, LeavingForGoodHasOneAnswererAtAnyInstant) {
   ASSERT_THAT(asker, IsOk());
   absl::SleepFor(absl::Milliseconds(500));
   ASSERT_THAT(holder_->Stop(owner), IsOk());  // SIGUSR2: leaving for good
+  // Until the heir has answered 20 times (well past the handover), or a generous deadline.
+  const absl::Time deadline = absl::Now() + absl::Seconds(120);
+  while (absl::Now() < deadline) {
+    const std::vector<std::string> seen = AnswerersInOrder(ReadFile(pcap), GetParam());
+    if (std::count(seen.begin(), seen.end(), Heir().mac) >= 20) break;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  { std::ofstream(stop_file) << "stop\n"; }
   ASSERT_TRUE((*asker)->WaitExit(absl::Seconds(60)));
   (*dump)->Signal(SIGTERM);
   (*dump)->WaitExit(absl::Seconds(5));

@@ -263,4 +263,14 @@ absl::Status Lab::RestoreLink(const Host& host) {
   return RunChecked({"ip", "-n", switch_netns_, "link", "set", host.switch_port, "up"});
 }
 
+absl::Status Lab::CutOutsideLink(const Host& router) {
+  return RunChecked(
+      {"ip", "-n", switch_netns_, "link", "set", absl::StrCat("p-", router.name, "-out"), "down"});
+}
+
+absl::Status Lab::RestoreOutsideLink(const Host& router) {
+  return RunChecked(
+      {"ip", "-n", switch_netns_, "link", "set", absl::StrCat("p-", router.name, "-out"), "up"});
+}
+
 }  // namespace ironlb::lab

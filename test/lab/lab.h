@@ -92,6 +92,9 @@ class Lab {
   // The host's cable: its bridge port down/up (the host sees carrier loss).
   absl::Status CutLink(const Host& host);
   absl::Status RestoreLink(const Host& host);
+  // A router's outside cable (eth1's port on the outside segment) down/up.
+  absl::Status CutOutsideLink(const Host& router);
+  absl::Status RestoreOutsideLink(const Host& router);
 
  private:
   Lab() = default;

@@ -21,6 +21,11 @@ constexpr char kNoImportCheck[] = "no bgp network import-check";
 // handful of peers, and its routes should reach a router that comes back at once.
 constexpr char kCoalesceTime[] = "coalesce-time 100";
 constexpr char kDefaultShutdown[] = "bgp default shutdown";
+// With graceful restart, the F bit: the node forwards to its VIPs whatever its bgpd does, so a
+// router helping a restart of this bgpd keeps the stale routes when the session comes back
+// (without it, FRR drops them at the new OPEN, before the new bgpd has re-announced them).
+// MetalLB's FRR mode writes it too.
+constexpr char kPreserveForwarding[] = "bgp graceful-restart preserve-fw-state";
 
 std::string AfOf(const IpAddress& a) { return a.is_v4() ? "ipv4 unicast" : "ipv6 unicast"; }
 
@@ -55,7 +60,10 @@ bool Owned(const std::string& line, const std::set<std::string>& owned_neighbors
 
 // Order of additions: the instance default first, then neighbors' creation, then the rest.
 int Rank(const std::string& line) {
-  if (line == kNoDefaultIpv4 || line == kNoImportCheck || line == kCoalesceTime) return 0;
+  if (line == kNoDefaultIpv4 || line == kNoImportCheck || line == kCoalesceTime ||
+      line == kPreserveForwarding) {
+    return 0;
+  }
   if (absl::StrContains(line, " remote-as ")) return 1;
   return 2;
 }
@@ -131,7 +139,10 @@ BgpSkeleton DesiredSkeleton(const DesiredState& state, const std::string& vrf) {
     global.insert(absl::StrCat(n, kDescriptionPrefix, p.name));
     if (p.router_id) global.insert(absl::StrCat("bgp router-id ", p.router_id->ToString()));
     if (p.connect_time_s) global.insert(absl::StrCat(n, "timers connect ", *p.connect_time_s));
-    if (p.graceful_restart) global.insert(n + "graceful-restart");
+    if (p.graceful_restart) {
+      global.insert(n + "graceful-restart");
+      global.insert(kPreserveForwarding);
+    }
     if (!p.bfd_profile.empty()) {
       global.insert(n + "bfd");
       global.insert(absl::StrCat(n, "bfd profile ", BfdProfileName(p.bfd_profile)));

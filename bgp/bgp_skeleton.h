@@ -6,7 +6,8 @@
 // other session alone).
 //
 // ironlb owns the neighbors it configured (they carry `description ironlb:<peer>`),
-// `no bgp default ipv4-unicast` and `no bgp network import-check`; other neighbors in the same
+// `no bgp default ipv4-unicast`, `no bgp network import-check` and, with a graceful-restart peer,
+// `bgp graceful-restart preserve-fw-state` (never removed); other neighbors in the same
 // `router bgp` are left as they are. Earlier versions' `redistribute static|connected
 // route-map ironlb-...` lines are removed.
 #pragma once

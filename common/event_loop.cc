@@ -75,6 +75,7 @@ EventLoop::TimerId EventLoop::RunAfter(Clock::duration delay, std::function<void
 }
 
 void EventLoop::Cancel(TimerId id) {
+  if (firing_.erase(id) > 0) return;  // due in the batch being fired: it will not run
   auto it = timer_index_.find(id);
   if (it == timer_index_.end()) return;
   timers_.erase(it->second);
@@ -102,14 +103,19 @@ void EventLoop::FireDueTimers() {
   armed_for_ = Clock::time_point::max();
   Clock::time_point now = Clock::now();
   // Collect first: callbacks may add or cancel timers.
-  std::vector<std::function<void()>> due;
+  std::vector<std::pair<TimerId, std::function<void()>>> due;
   while (!timers_.empty() && timers_.begin()->first <= now) {
     auto it = timers_.begin();
     timer_index_.erase(it->second.first);
-    due.push_back(std::move(it->second.second));
+    firing_.insert(it->second.first);
+    due.emplace_back(it->second.first, std::move(it->second.second));
     timers_.erase(it);
   }
-  for (auto& fn : due) fn();
+  for (auto& [id, fn] : due) {
+    // An earlier callback of this batch may have cancelled it (and freed what it refers to).
+    if (firing_.erase(id) == 0) continue;
+    fn();
+  }
   ArmTimer();
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 
 namespace ironlb {
@@ -57,6 +58,9 @@ class EventLoop {
   // Deadline -> (id, callback); ids index into it for Cancel().
   std::multimap<Clock::time_point, std::pair<TimerId, std::function<void()>>> timers_;
   absl::flat_hash_map<TimerId, decltype(timers_)::iterator> timer_index_;
+  // Timers taken out as due by FireDueTimers and not run yet: a callback that cancels one of
+  // them (say, by destroying the object it would call) must stop it from running.
+  absl::flat_hash_set<TimerId> firing_;
   TimerId next_timer_id_ = 1;
   Clock::time_point armed_for_ = Clock::time_point::max();
 

@@ -10,8 +10,10 @@ const FieldPath kSpec = FieldPath{}.Key("spec");
 }  // namespace
 
 void DecodePortForward(const Json& spec, PortForward& pf, FieldContext& ctx) {
-  WarnUnknownFields(spec, kSpec,
-                    {"interfaces", "addresses", "serviceSelectors", "targets", "sourceNAT"}, ctx);
+  WarnUnknownFields(
+      spec, kSpec,
+      {"interfaces", "addresses", "serviceSelectors", "targets", "sourceNAT", "sourceNATAddresses"},
+      ctx);
   pf.interfaces = ReadStringList(spec, kSpec, "interfaces", ctx);
   const std::vector<std::string> addrs = ReadStringList(spec, kSpec, "addresses", ctx);
   const FieldPath ap = kSpec.Key("addresses");
@@ -38,6 +40,28 @@ void DecodePortForward(const Json& spec, PortForward& pf, FieldContext& ctx) {
       ctx.Error(kSpec.Key("sourceNAT"),
                 absl::StrCat("\"", *snat, "\" is not one of Auto, Always, Never"));
     }
+  }
+  const std::vector<std::string> snat_addrs =
+      ReadStringList(spec, kSpec, "sourceNATAddresses", ctx);
+  const FieldPath sp = kSpec.Key("sourceNATAddresses");
+  for (size_t i = 0; i < snat_addrs.size(); ++i) {
+    auto a = IpAddress::Parse(snat_addrs[i]);
+    if (!a.ok()) {
+      ctx.Error(sp.Index(i), std::string(a.status().message()));
+      continue;
+    }
+    for (const IpAddress& seen : pf.source_nat_addresses) {
+      if (seen.is_v6() == a->is_v6()) {
+        ctx.Error(sp.Index(i), absl::StrCat(a->ToString(), ": at most one address per family (",
+                                            seen.ToString(), " is already given)"));
+      }
+    }
+    pf.source_nat_addresses.push_back(*a);
+  }
+  if (!pf.source_nat_addresses.empty() && pf.source_nat == SourceNat::kNever) {
+    ctx.Error(sp,
+              "sourceNAT is Never: these addresses would never be used (set sourceNAT to "
+              "Always or Auto, or remove them)");
   }
   const Json* targets = ReadArray(spec, kSpec, "targets", ctx);
   if (targets == nullptr) return;

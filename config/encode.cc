@@ -146,6 +146,9 @@ Json Forward(const PortForward& f) {
   }
   static constexpr const char* kSnat[] = {"Auto", "Always", "Never"};
   if (f.source_nat != SourceNat::kAuto) spec["sourceNAT"] = kSnat[static_cast<int>(f.source_nat)];
+  for (const IpAddress& a : f.source_nat_addresses) {
+    spec["sourceNATAddresses"].push_back(a.ToString());
+  }
   return spec;
 }
 

@@ -216,6 +216,11 @@ struct PortForward {
   std::vector<LabelSelector> service_selectors;
   std::vector<ForwardTarget> targets;
   SourceNat source_nat = SourceNat::kAuto;
+  // sourceNATAddresses: source NAT to this address of the target's family instead of
+  // masquerading to the router's own (at most one per family). Held with the group's outside
+  // addresses: the router that answers for those answers for it too (an HA pair's replies then
+  // come back to whichever router forwards).
+  std::vector<IpAddress> source_nat_addresses;
   friend bool operator==(const PortForward&, const PortForward&) = default;
 };
 

@@ -55,8 +55,9 @@ absl::Status ValidateBackends(const PortForwardEntry& f, const Label& label) {
 
 bool SameDestination(const PortForwardEntry& a, const PortForwardEntry& b) {
   return a.target_address == b.target_address && a.target_port == b.target_port &&
-         a.source_nat == b.source_nat && a.backends == b.backends &&
-         a.source_affinity == b.source_affinity && a.when_all_down == b.when_all_down;
+         a.source_nat == b.source_nat && a.source_nat_address == b.source_nat_address &&
+         a.backends == b.backends && a.source_affinity == b.source_affinity &&
+         a.when_all_down == b.when_all_down;
 }
 
 std::string ForwardLabel(const PortForwardEntry& f, size_t index) {
@@ -104,6 +105,18 @@ absl::Status ValidateForward(const PortForwardEntry& f, size_t index) {
   if (IsUnspecified(f.target_address)) {
     return absl::InvalidArgumentError(
         absl::StrCat(label(), ": target address must not be the unspecified address"));
+  }
+  if (f.source_nat_address) {
+    if (!f.source_nat) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(label(), ": a source NAT address without source NAT"));
+    }
+    if (f.source_nat_address->family() != f.target_address.family() ||
+        IsUnspecified(*f.source_nat_address)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(label(), ": source NAT address ", f.source_nat_address->ToString(),
+                       " is not a usable ", IpFamilyName(f.target_address.family()), " address"));
+    }
   }
   if (f.balanced()) return ValidateBackends(f, label);
   return absl::OkStatus();

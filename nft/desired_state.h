@@ -60,6 +60,9 @@ struct PortForwardEntry {
   uint16_t target_port = 0;
   // Masquerade forwarded connections so replies return through this router.
   bool source_nat = false;
+  // With source_nat: source NAT to this address (the target's family) instead of
+  // masquerading to the outgoing interface's own address.
+  std::optional<IpAddress> source_nat_address;
   // A balanced forward when not empty: new connections are spread over the active backends
   // by weight (see backend_slots.h), each connection stays where it went. Then target_address
   // and target_port must equal the first backend's (they give the forward's family).

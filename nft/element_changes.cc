@@ -83,6 +83,12 @@ absl::Status PlanForwards(const DesiredState& before, const DesiredState& after,
   for (const auto& [f, index] : c.added) {
     if (f->balanced()) return absl::CancelledError("balanced forward changed");
   }
+  // Source NAT to an address: its map entry is shared by every forward to the same target.
+  for (const auto* list : {&c.removed, &c.added}) {
+    for (const auto& [f, index] : *list) {
+      if (f->source_nat_address) return absl::CancelledError("source NAT address changed");
+    }
+  }
   for (const auto& [f, index] : c.added) IRONLB_RETURN_IF_ERROR(ValidateForward(*f, index));
   std::vector<const PortForwardEntry*> done, snat_done;
   std::vector<const PortForwardEntry*> touched;

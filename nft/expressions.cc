@@ -192,6 +192,16 @@ void Dnat(nftnl_rule* r, uint32_t family, int addr_slot, int proto_slot) {
   Add(r, e);
 }
 
+void Snat(nftnl_rule* r, uint32_t family, int addr_slot) {
+  nftnl_expr* e = New("nat");
+  nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_SNAT);
+  nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, family);
+  nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, Register(addr_slot));
+  nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MAX, Register(addr_slot));
+  nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FLAGS, NF_NAT_RANGE_MAP_IPS);
+  Add(r, e);
+}
+
 void Masquerade(nftnl_rule* r) { Add(r, New("masq")); }
 
 void Jump(nftnl_rule* r, const std::string& chain) {

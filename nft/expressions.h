@@ -49,6 +49,8 @@ void HtonU16(nftnl_rule* r, int slot);
 // tcp option maxseg size set <slot>
 void TcpMssWrite(nftnl_rule* r, int slot);
 void Dnat(nftnl_rule* r, uint32_t family, int addr_slot, int proto_slot);
+// snat to the address in `addr_slot` (any port).
+void Snat(nftnl_rule* r, uint32_t family, int addr_slot);
 void Masquerade(nftnl_rule* r);
 void Jump(nftnl_rule* r, const std::string& chain);
 void Verdict(nftnl_rule* r, int verdict);

@@ -257,7 +257,9 @@ void AddBackendStatsRules(RulesetSpec& r, bool v6) {
   }
 }
 
-void AddSnatRule(RulesetSpec& r, const char* set, bool v6) {
+// Source NAT of DNATed connections whose target is in `set`: masquerade, or (to_address) to
+// the address the map gives.
+void AddSnatRule(RulesetSpec& r, const char* set, bool v6, bool to_address) {
   r.rules.push_back({"fwd_postrouting", [=](nftnl_rule* rule) {
                        expr::CtStatusAny(rule, IPS_DST_NAT);
                        expr::MetaLoad(rule, NFT_META_NFPROTO, 0);
@@ -267,8 +269,13 @@ void AddSnatRule(RulesetSpec& r, const char* set, bool v6) {
                        const int proto_slot = v6 ? 4 : 1;
                        expr::MetaLoad(rule, NFT_META_L4PROTO, proto_slot);
                        expr::PayloadLoad(rule, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, proto_slot + 1);
-                       expr::Lookup(rule, set, 0, std::nullopt);
-                       expr::Masquerade(rule);
+                       if (to_address) {
+                         expr::Lookup(rule, set, 0, 0);
+                         expr::Snat(rule, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4, 0);
+                       } else {
+                         expr::Lookup(rule, set, 0, std::nullopt);
+                         expr::Masquerade(rule);
+                       }
                      }});
 }
 
@@ -370,7 +377,11 @@ void AddBalancedElements(const PortForwardEntry& f, SetFn& set) {
     const std::string key = BackendCounterKey(f, b);
     set(v6 ? kLbStats6 : kLbStats4).emplace_back(key, "");
     set(v6 ? kLbNew6 : kLbNew4).emplace_back(key, "");
-    if (f.source_nat) set(v6 ? kSnat6 : kSnat4).emplace_back(key, "");
+    if (f.source_nat_address) {
+      set(v6 ? kSnatTo6 : kSnatTo4).emplace_back(key, AddressBytes(*f.source_nat_address));
+    } else if (f.source_nat) {
+      set(v6 ? kSnat6 : kSnat4).emplace_back(key, "");
+    }
   }
 }
 
@@ -396,6 +407,8 @@ RulesetSpec BuildRuleset(const DesiredState& state) {
   for (size_t i = 4; i < 8; ++i) r.sets[i].element_counters = true;
   r.sets.push_back(MakeSet(kSnat4, fwd4_key, 12));
   r.sets.push_back(MakeSet(kSnat6, fwd6_key, 24));
+  r.sets.push_back(MakeMap(kSnatTo4, fwd4_key, 12, kTypeIpv4, 4));
+  r.sets.push_back(MakeMap(kSnatTo6, fwd6_key, 24, kTypeIpv6, 16));
   r.sets.push_back(MakeSet(kGuardTcp, kTypeInetService, 2));
   r.sets.push_back(MakeSet(kFwdStats4, fwd4_key, 12));
   r.sets.push_back(MakeSet(kFwdStats6, fwd6_key, 24));
@@ -463,7 +476,12 @@ RulesetSpec BuildRuleset(const DesiredState& state) {
         f.outside_address ? (f.target_address.is_v6() ? set(kFwd6) : fwd4) : set(ForwardSetName(f));
     target.emplace_back(ForwardKey(f), ForwardData(f));
     set(ForwardStatsSetName(f)).emplace_back(ForwardKey(f), "");
-    if (f.source_nat) (f.target_address.is_v6() ? snat6 : snat4).emplace_back(SnatKey(f), "");
+    if (f.source_nat_address) {
+      set(f.target_address.is_v6() ? kSnatTo6 : kSnatTo4)
+          .emplace_back(SnatKey(f), AddressBytes(*f.source_nat_address));
+    } else if (f.source_nat) {
+      (f.target_address.is_v6() ? snat6 : snat4).emplace_back(SnatKey(f), "");
+    }
   }
   auto& guard = set(kGuardTcp);
   for (uint16_t port : state.guarded_tcp_ports) guard.emplace_back(Port(port), "");
@@ -518,8 +536,10 @@ RulesetSpec BuildRuleset(const DesiredState& state) {
   AddDownRules(r, kLbDownIf6, true, true);
   AddBackendStatsRules(r, false);
   AddBackendStatsRules(r, true);
-  AddSnatRule(r, kSnat4, false);
-  AddSnatRule(r, kSnat6, true);
+  AddSnatRule(r, kSnatTo4, false, /*to_address=*/true);
+  AddSnatRule(r, kSnatTo6, true, /*to_address=*/true);
+  AddSnatRule(r, kSnat4, false, /*to_address=*/false);
+  AddSnatRule(r, kSnat6, true, /*to_address=*/false);
   AddStatsRules(r, false);
   AddStatsRules(r, true);
   // iifname != "lo" tcp dport @guard_tcp drop

@@ -29,6 +29,10 @@ inline constexpr char kFwdIf4[] = "fwdif4";
 inline constexpr char kFwdIf6[] = "fwdif6";
 inline constexpr char kSnat4[] = "snat4";
 inline constexpr char kSnat6[] = "snat6";
+// Source NAT to a given address (PortForward sourceNATAddresses): target address . protocol .
+// target port -> the address; checked before the masquerading sets above.
+inline constexpr char kSnatTo4[] = "snatto4";
+inline constexpr char kSnatTo6[] = "snatto6";
 inline constexpr char kGuardTcp[] = "guard_tcp";
 // Per-forward traffic: every packet of a forwarded connection, both directions, matched by the
 // connection's original tuple in the forward hook (the DNAT maps' own counters see only each

@@ -28,6 +28,8 @@ test_pkgs=(
   # test/bench/lb_bench's contenders: IPVS (needs a kernel with ip_vs) and haproxy in TCP mode;
   # conntrack empties the router's table between its measurements.
   ipvsadm haproxy conntrack
+  # The router pair's connection replication (lab_router_conntrack_test, router_conntrack_bench).
+  conntrackd
   openssl  # the kube/ TLS tests make a throwaway CA and certificates
   prometheus  # promtool checks every daemon's /metrics (test/daemons/metrics_lint_test)
   # The images and the package install test (test/packaging/): a minbase bookworm root file

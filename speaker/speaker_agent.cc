@@ -169,7 +169,7 @@ absl::Status SpeakerAgent::Init(std::unique_ptr<kube::Client> cluster) {
                               .vty_dir = bgp_options->vty_dir,
                               .bgpd_grpc_target = absl::StrCat(bgp_options->grpc_host, ":",
                                                                bgp_options->bgpd_grpc_port)},
-      std::move(role), &registry_);
+      std::move(role), &registry_, options_.conntrack);
   layer2_ = std::make_unique<Layer2Part>(
       loop_, &sockets_,
       [&] {
@@ -178,6 +178,9 @@ absl::Status SpeakerAgent::Init(std::unique_ptr<kube::Client> cluster) {
         l2.labels = labels_;
         l2.key = std::move(*key);
         l2.liveness_port = static_cast<uint16_t>(options_.liveness_port);
+        l2.on_ownership_changing = [router = router_.get()](const std::set<IpAddress>& owned) {
+          router->OwnershipChanging(owned);
+        };
         return l2;
       }(),
       &registry_);

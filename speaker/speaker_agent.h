@@ -52,6 +52,8 @@ struct SpeakerAgentOptions {
   std::string bgp_speakers_peer_group;
   // --on-sigterm: SIGTERM restarts (true, the default) or leaves for good.
   bool sigterm_restarts = true;
+  // Router role: conntrackd driven on ownership changes (config "" = off).
+  ConntrackSyncOptions conntrack;
   // Layer-2 timing, restart and stickiness (speaker_flags.h fills them from the flags); the
   // agent adds node, labels, key and liveness port.
   Layer2SpeakerOptions layer2;

@@ -48,6 +48,13 @@ ABSL_FLAG(std::string, bgp_secrets_dir, "/etc/ironlb/secrets",
 ABSL_FLAG(std::string, bgp_speakers_peer_group, "",
           "Router role, BGP: the peer group of the speakers in this router's FRR; its sessions "
           "may announce only addresses of the pools (empty: no filter).");
+ABSL_FLAG(std::string, conntrackd_config, "",
+          "Router role, HA pair: conntrackd's configuration file. conntrackd (run as its own "
+          "service) replicates forwarded connections between the routers; at every change of "
+          "layer-2 ownership the speaker makes it primary (commit, the keepalived way) or backup. "
+          "Empty: off.");
+ABSL_FLAG(std::string, conntrackd, "/usr/sbin/conntrackd",
+          "Router role: the conntrackd program run with --conntrackd-config.");
 
 ABSL_FLAG(std::string, on_sigterm, "restart",
           "restart: SIGTERM keeps this node's VIPs for --restart-grace while the next process "
@@ -131,7 +138,9 @@ absl::StatusOr<SpeakerAgentOptions> SpeakerOptionsFromFlags() {
                         .local_services = absl::GetFlag(FLAGS_local_services),
                         .bgp_secrets_dir = absl::GetFlag(FLAGS_bgp_secrets_dir),
                         .bgp_speakers_peer_group = absl::GetFlag(FLAGS_bgp_speakers_peer_group),
-                        .sigterm_restarts = absl::GetFlag(FLAGS_on_sigterm) == "restart"};
+                        .sigterm_restarts = absl::GetFlag(FLAGS_on_sigterm) == "restart",
+                        .conntrack = {.config = absl::GetFlag(FLAGS_conntrackd_config),
+                                      .binary = absl::GetFlag(FLAGS_conntrackd)}};
   if (absl::Status st = ApplyFailoverFlags(o.layer2); !st.ok()) return st;
   return o;
 }

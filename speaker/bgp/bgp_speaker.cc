@@ -257,6 +257,11 @@ void BgpSpeaker::Run() {
         status = std::move(*s);
       }
     }
+    // After a failure the retry reads everything FRR holds: a daemon that failed may have
+    // restarted empty (bgpd killed: its route-maps are gone too, though only the vty failed),
+    // and a bgpd that came back with its neighbors but not the policy they use would send its
+    // End-of-RIB without the routes, so a router helping the restart would drop them.
+    if (!result.ok()) next_audit = next_try;
     std::lock_guard<std::mutex> lock(mu_);
     last_error_ = result.status();
     if (status) last_status_ = std::move(status);

@@ -200,4 +200,26 @@ std::vector<arp::VipClaim> ClaimsFor(const std::string& self, const std::vector<
   return out;
 }
 
+std::vector<arp::VipClaim> SourceNatClaims(
+    const config::Config& config, const std::vector<arp::VipClaim>& claims,
+    const std::function<std::string(const IpAddress&)>& egress) {
+  std::set<IpAddress> held;
+  for (const arp::VipClaim& c : claims) held.insert(c.vip);
+  std::map<IpAddress, std::string> out;
+  for (const config::PortForward& pf : config.port_forwards) {
+    if (std::none_of(pf.addresses.begin(), pf.addresses.end(),
+                     [&](const IpAddress& a) { return held.count(a) > 0; })) {
+      continue;
+    }
+    for (const IpAddress& a : pf.source_nat_addresses) {
+      if (held.count(a) > 0 || out.count(a) > 0) continue;
+      std::string ifname = egress(a);
+      if (!ifname.empty()) out[a] = std::move(ifname);
+    }
+  }
+  std::vector<arp::VipClaim> result;
+  for (auto& [a, ifname] : out) result.push_back({a, {std::move(ifname)}});
+  return result;
+}
+
 }  // namespace ironlb::speaker

@@ -5,6 +5,7 @@
 // nodes with ready endpoints), so they agree without talking about VIPs at all.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -104,5 +105,14 @@ std::map<IpAddress, std::string> OwnersOn(const std::vector<Layer2Vip>& vips,
 std::vector<arp::VipClaim> ClaimsFor(const std::string& self, const std::vector<Layer2Vip>& vips,
                                      const std::vector<SegmentView>& segments,
                                      const std::vector<std::string>& excluded_interfaces);
+
+// PortForward sourceNATAddresses are held with the group's outside addresses (issue 16): for
+// each group of which `claims` hold one of its `addresses`, a claim for each of its source NAT
+// addresses on the interface this host reaches that address by (`egress`; an address without
+// a route, or one already claimed, is left out). So an HA pair's backends send their replies to
+// whichever router now forwards.
+std::vector<arp::VipClaim> SourceNatClaims(
+    const config::Config& config, const std::vector<arp::VipClaim>& claims,
+    const std::function<std::string(const IpAddress&)>& egress);
 
 }  // namespace ironlb::speaker

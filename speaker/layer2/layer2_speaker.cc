@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "arp/route_lookup.h"
 #include "common/log.h"
 #include "speaker/layer2/restart_state.h"
 
@@ -288,7 +289,23 @@ void Layer2Speaker::Recompute() {
     }
     views.push_back(std::move(v));
   }
-  layer2_->SetOwnedVips(ClaimsFor(options_.node, vips_, views, options_.arp.excluded_interfaces));
+  std::vector<arp::VipClaim> claims =
+      ClaimsFor(options_.node, vips_, views, options_.arp.excluded_interfaces);
+  if (config_) {
+    for (arp::VipClaim& c : SourceNatClaims(config_->config, claims, EgressFn())) {
+      claims.push_back(std::move(c));
+    }
+  }
+  if (options_.on_ownership_changing) {
+    std::set<IpAddress> was, will;
+    for (const auto& [ifname, vips] : before) was.insert(vips.begin(), vips.end());
+    for (const arp::VipClaim& c : claims) will.insert(c.vip);
+    if (was != will || !ownership_reported_) {
+      ownership_reported_ = true;
+      options_.on_ownership_changing(will);
+    }
+  }
+  layer2_->SetOwnedVips(std::move(claims));
   const auto announced = layer2_->Announced();
   for (auto& [ifindex, st] : segments_) {
     if (!st.segment) continue;
@@ -309,6 +326,14 @@ void Layer2Speaker::Recompute() {
     }
     UpdateMetrics();
   }
+}
+
+std::function<std::string(const IpAddress&)> Layer2Speaker::EgressFn() const {
+  if (options_.egress_interface) return options_.egress_interface;
+  return [](const IpAddress& a) {
+    auto name = arp::EgressInterface(a);
+    return name.ok() ? *name : std::string();
+  };
 }
 
 Takeover Layer2Speaker::Explain(const SegmentView& view, const IpAddress& vip,

@@ -54,6 +54,12 @@ struct Layer2SpeakerOptions {
   arp::Layer2Options arp;
   // Runs the L2Advertisements' localChecks; null: real sockets.
   std::shared_ptr<health::Prober> local_check_prober;
+  // Called on the loop's thread just before the set of addresses answered for (every
+  // interface, PortForward source NAT addresses included) changes, with the new set: the router
+  // role's conntrack sync commits a new primary's connections before they are announced.
+  std::function<void(const std::set<IpAddress>& owned)> on_ownership_changing;
+  // The interface this host reaches an address by ("" = no route); null: the kernel's routes.
+  std::function<std::string(const IpAddress&)> egress_interface;
 };
 
 // One VIP this node took over: from whom, why, and how long after the old owner went quiet.
@@ -145,6 +151,7 @@ class Layer2Speaker {
   // `was_ready`: we were eligible on this segment at the previous recompute.
   Takeover Explain(const SegmentView& view, const IpAddress& vip, const std::string& previous,
                    bool was_ready) const;
+  std::function<std::string(const IpAddress&)> EgressFn() const;
   // Publishes state and counters as metrics (atomics: the HTTP thread reads them).
   void UpdateMetrics();
   // A local check started or stopped passing (or had its first result).
@@ -176,7 +183,8 @@ class Layer2Speaker {
   absl::Time adopt_until_ = absl::InfinitePast();
   // Owner of each VIP per interface at the last recompute.
   std::map<std::string, std::map<IpAddress, std::string>> owners_;
-  std::set<std::string> ready_on_;  // interfaces where we were ready at the last recompute
+  std::set<std::string> ready_on_;   // interfaces where we were ready at the last recompute
+  bool ownership_reported_ = false;  // on_ownership_changing called at least once
   std::deque<Takeover> takeovers_;
   std::map<std::pair<std::string, IpAddress>, Takeover> owned_since_;
 

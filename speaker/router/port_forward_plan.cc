@@ -161,6 +161,11 @@ class Planner {
     e.target_address = want.target;
     e.target_port = want.target_port;
     e.source_nat = SourceNat(group, o, want.target);
+    if (e.source_nat) {
+      for (const IpAddress& a : group.source_nat_addresses) {
+        if (a.is_v6() == want.target.is_v6()) e.source_nat_address = a;
+      }
+    }
     ForwardInfo info{group.meta.name, o.Text(), source, {}, {}};
     if (balanced != nullptr) {
       for (const config::ForwardBackend& b : balanced->backends) {

@@ -313,7 +313,7 @@ TEST_F(FrrReconcilerTest, EveryPeerFieldLandsInBgpdAndIsStable) {
   for (const char* line :
        {"bgp router-id 10.255.0.1", "neighbor 10.80.0.1 remote-as external",
         "neighbor 10.80.0.1 timers connect 5", "neighbor 10.80.0.1 graceful-restart",
-        "neighbor ilbrec0 interface remote-as internal",
+        "bgp graceful-restart preserve-fw-state", "neighbor ilbrec0 interface remote-as internal",
         "neighbor ilbrec0 description ironlb:fabric",
         "neighbor ilbrec0 route-map ironlb-out-fabric out"}) {
     EXPECT_THAT(running, HasSubstr(line));

@@ -28,6 +28,28 @@ TEST(EventLoopTest, TimersFireInDeadlineOrderAndCancelledOnesNever) {
   EXPECT_EQ(loop->pending_timers(), 0u);
 }
 
+// Two timers due in one turn, the first cancelling the second (an object destroyed by one
+// callback cancels its own timer): the second must not run, or it would use what was freed.
+// Found by router_conntrack_bench: a segment's expiry timer fired after the segment was gone.
+TEST(EventLoopTest, ATimerCancelledByAnotherDueInTheSameTurnDoesNotRun) {
+  auto loop = *EventLoop::Create();
+  std::vector<int> fired;
+  EventLoop::TimerId second = 0;
+  loop->RunAfter(1ms, [&] {
+    fired.push_back(1);
+    loop->Cancel(second);
+  });
+  second = loop->RunAfter(2ms, [&] { fired.push_back(2); });
+  loop->RunAfter(3ms, [&] { fired.push_back(3); });
+  std::this_thread::sleep_for(20ms);  // all three due before the loop turns
+  auto deadline = std::chrono::steady_clock::now() + 1s;
+  while (fired.size() < 2 && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_TRUE(loop->RunOnce(50ms).ok());
+  }
+  EXPECT_EQ(fired, (std::vector<int>{1, 3}));
+  EXPECT_EQ(loop->pending_timers(), 0u);
+}
+
 TEST(EventLoopTest, WatchedFdCallsBackUntilUnwatched) {
   auto loop = *EventLoop::Create();
   int fd = eventfd(0, EFD_NONBLOCK);

@@ -338,6 +338,18 @@ std::vector<Case> Cases() {
       {"forward_source_nat_bad",
        Doc("PortForward", "home", "  interfaces: [wan0]\n  sourceNAT: sometimes\n"),
        "spec.sourceNAT: \"sometimes\" is not one of Auto, Always, Never"},
+      {"forward_source_nat_address_bad",
+       Doc("PortForward", "home", "  interfaces: [wan0]\n  sourceNATAddresses: [10.90.0.300]\n"),
+       "PortForward/home spec.sourceNATAddresses[0]: "},
+      {"forward_source_nat_address_two_per_family",
+       Doc("PortForward", "home",
+           "  interfaces: [wan0]\n  sourceNATAddresses: [10.90.0.250, 10.90.0.251]\n"),
+       "PortForward/home spec.sourceNATAddresses[1]: 10.90.0.251: at most one address per "
+       "family"},
+      {"forward_source_nat_address_never",
+       Doc("PortForward", "home",
+           "  interfaces: [wan0]\n  sourceNAT: Never\n  sourceNATAddresses: [10.90.0.250]\n"),
+       "PortForward/home spec.sourceNATAddresses: sourceNAT is Never"},
       // --- documents -------------------------------------------------------------------
       {"yaml_syntax", "apiVersion: ironlb.io/v1alpha1\nkind: [AddressPool\n", "test.yaml:"},
       {"not_an_object", "- just\n- a list\n", "each YAML document must be an object"},

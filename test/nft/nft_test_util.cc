@@ -61,7 +61,7 @@ std::string Elements(const std::vector<std::string>& items) {
 
 std::string NftText(const DesiredState& state) {
   std::vector<std::string> mss4, mss6, pmtu4, pmtu6, fwd4, fwd6, fwdif4, fwdif6, snat4, snat6,
-      guard, stats4, stats6, statsif4, statsif6;
+      snatto4, snatto6, guard, stats4, stats6, statsif4, statsif6;
   for (const ClampedVip& c : state.clamped_vips) {
     if (c.pmtu) {
       (c.vip.is_v4() ? pmtu4 : pmtu6).push_back(c.vip.ToString());
@@ -84,15 +84,19 @@ std::string NftText(const DesiredState& state) {
       (v6 ? fwdif6 : fwdif4).push_back(absl::StrCat(key, " : ", value));
       (v6 ? statsif6 : statsif4).push_back(key);
     }
-    if (f.source_nat) {
-      (v6 ? snat6 : snat4)
-          .push_back(absl::StrCat(f.target_address.ToString(), " . ", proto, " . ", f.target_port));
+    const std::string snat_key =
+        absl::StrCat(f.target_address.ToString(), " . ", proto, " . ", f.target_port);
+    if (f.source_nat_address) {
+      (v6 ? snatto6 : snatto4)
+          .push_back(absl::StrCat(snat_key, " : ", f.source_nat_address->ToString()));
+    } else if (f.source_nat) {
+      (v6 ? snat6 : snat4).push_back(snat_key);
     }
   }
   for (uint16_t p : state.guarded_tcp_ports) guard.push_back(absl::StrCat(p));
   // Exact duplicates collapse in ironlb; nft rejects them in one elements list.
   for (auto* v : {&mss4, &mss6, &pmtu4, &pmtu6, &fwd4, &fwd6, &fwdif4, &fwdif6, &snat4, &snat6,
-                  &guard, &stats4, &stats6, &statsif4, &statsif6}) {
+                  &snatto4, &snatto6, &guard, &stats4, &stats6, &statsif4, &statsif6}) {
     std::sort(v->begin(), v->end());
     v->erase(std::unique(v->begin(), v->end()), v->end());
   }
@@ -119,6 +123,8 @@ std::string NftText(const DesiredState& state) {
                   Elements(fwdif6), "}\n");
   absl::StrAppend(&t, "set snat4 { type ", k4, "; ", Elements(snat4), "}\n");
   absl::StrAppend(&t, "set snat6 { type ", k6, "; ", Elements(snat6), "}\n");
+  absl::StrAppend(&t, "map snatto4 { type ", k4, " : ipv4_addr; ", Elements(snatto4), "}\n");
+  absl::StrAppend(&t, "map snatto6 { type ", k6, " : ipv6_addr; ", Elements(snatto6), "}\n");
   absl::StrAppend(&t, "set guard_tcp { type inet_service; ", Elements(guard), "}\n");
   absl::StrAppend(&t, "set fwdstats4 { type ", k4, "; counter; ", Elements(stats4), "}\n");
   absl::StrAppend(&t, "set fwdstats6 { type ", k6, "; counter; ", Elements(stats6), "}\n");
@@ -158,6 +164,8 @@ std::string NftText(const DesiredState& state) {
   absl::StrAppend(&t,
                   "chain fwd_postrouting { type nat hook postrouting priority srcnat; policy "
                   "accept;\n",
+                  "ct status dnat meta nfproto ipv4 snat ip to ", p4, " map @snatto4\n",
+                  "ct status dnat meta nfproto ipv6 snat ip6 to ", p6, " map @snatto6\n",
                   "ct status dnat meta nfproto ipv4 ", p4, " @snat4 masquerade\n",
                   "ct status dnat meta nfproto ipv6 ", p6, " @snat6 masquerade\n}\n");
   // The chain's rules are in ForwardStatsRulesJson(): nft 1.0.6 cannot parse
@@ -294,6 +302,9 @@ DesiredState SampleState(int forwards, int vips) {
     }
     f.target_port = static_cast<uint16_t>(8000 + i % 1000);
     f.source_nat = i % 3 == 0;
+    if (i % 9 == 0) {  // source NAT to a given address (an HA pair's floating one)
+      f.source_nat_address = *IpAddress::Parse(f.target_address.is_v6() ? "fd00:3::1" : "10.3.0.1");
+    }
     s.forwards.push_back(f);
   }
   s.guarded_tcp_ports = {50051, 50052};

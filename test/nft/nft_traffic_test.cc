@@ -187,6 +187,56 @@ TEST_F(NftTrafficTest, TcpAndUdpForwardsCarryAnExchangeBothWays) {
   }
 }
 
+// PortForward sourceNATAddresses (issue 16): the server sees the given address, not the
+// router's own, and its replies to that address come back to the client.
+TEST_F(NftTrafficTest, SourceNatToAGivenAddress) {
+  DesiredState state;
+  state.forwards.push_back(Forward("tcp4", "10.0.1.1", L4Protocol::kTcp, 8080, "10.0.2.2", 5001));
+  state.forwards.back().source_nat_address = *IpAddress::Parse("10.0.2.50");
+  state.forwards.push_back(Forward("udp4", "10.0.1.1", L4Protocol::kUdp, 5353, "10.0.2.2", 53));
+  state.forwards.back().source_nat_address = *IpAddress::Parse("10.0.2.50");
+  state.forwards.push_back(Forward("tcp6", "fd00:1::1", L4Protocol::kTcp, 8443, "fd00:2::2", 443));
+  state.forwards.back().source_nat_address = *IpAddress::Parse("fd00:2::50");
+  // Masqueraded as before: a forward without an address.
+  state.forwards.push_back(Forward("tcp4m", "10.0.1.1", L4Protocol::kTcp, 8081, "10.0.2.2", 5002));
+  // The floating address is not on the router: the server reaches it through the router (in
+  // an HA pair the owning router answers ARP/NDP for it).
+  ASSERT_THAT(testing::Run(lab_.server.Exec() + "ip route add 10.0.2.50/32 via 10.0.2.1"), IsOk());
+  ASSERT_THAT(testing::Run(lab_.server.Exec() + "ip -6 route add fd00:2::50/128 via fd00:2::1"),
+              IsOk());
+  Apply(state);
+  struct Case {
+    std::string addr;
+    uint16_t port;
+    int family, type;
+    uint16_t server_port;
+    std::string seen;
+  };
+  const std::vector<Case> cases = {
+      {"10.0.1.1", 8080, AF_INET, SOCK_STREAM, 5001, "10.0.2.50"},
+      {"10.0.1.1", 5353, AF_INET, SOCK_DGRAM, 53, "10.0.2.50"},
+      {"fd00:1::1", 8443, AF_INET6, SOCK_STREAM, 443, "fd00:2::50"},
+      {"10.0.1.1", 8081, AF_INET, SOCK_STREAM, 5002, "10.0.2.1"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.addr + ":" + std::to_string(c.port));
+    EchoServer echo(lab_.server, c.family, c.type, c.server_port, kTimeoutMs);
+    ASSERT_TRUE(echo.listening());
+    auto reply = Exchange(lab_.client, c.addr, c.port, c.type, "hello", kTimeoutMs);
+    ASSERT_THAT(reply, IsOk());
+    EXPECT_EQ(*reply, "echo:hello");
+    EXPECT_EQ(echo.Finish(), c.seen);
+  }
+  // Applying the same state again changes nothing; moving the address is one more apply.
+  Apply(state);
+  state.forwards[0].source_nat_address = *IpAddress::Parse("10.0.2.51");
+  ASSERT_THAT(testing::Run(lab_.server.Exec() + "ip route add 10.0.2.51/32 via 10.0.2.1"), IsOk());
+  Apply(state);
+  EchoServer echo(lab_.server, AF_INET, SOCK_STREAM, 5001, kTimeoutMs);
+  ASSERT_THAT(Exchange(lab_.client, "10.0.1.1", 8080, SOCK_STREAM, "again", kTimeoutMs), IsOk());
+  EXPECT_EQ(echo.Finish(), "10.0.2.51");
+}
+
 TEST_F(NftTrafficTest, PortGuardDropsNonLoopbackAndAllowsLoopback) {
   constexpr uint16_t kGrpc = 50051;
   DesiredState state;

@@ -75,7 +75,8 @@ Planned PlanFor(const std::string& forwards, const std::string& services,
     out.lines.push_back(
         absl::StrCat(f.outside_address ? f.outside_address->ToString() : f.outside_interface, " ",
                      nft::L4ProtocolName(f.protocol), "/", f.port, " -> ",
-                     f.target_address.ToString(), ":", f.target_port, f.source_nat ? " snat" : ""));
+                     f.target_address.ToString(), ":", f.target_port, f.source_nat ? " snat" : "",
+                     f.source_nat_address ? " to " + f.source_nat_address->ToString() : ""));
   }
   nft::DesiredState state;
   state.forwards = out.plan.forwards;
@@ -240,6 +241,33 @@ TEST(PortForwardPlanTest, SourceNatAutoOnlyWhenRepliesWouldBypassTheRouter) {
       PlanFor(forwards, services).lines,
       UnorderedElementsAre("wan0 tcp/80 -> 10.90.0.100:80", "203.0.113.5 tcp/80 -> 10.90.0.100:80",
                            "wan1 tcp/80 -> 10.90.0.100:80 snat", "lan0 tcp/80 -> 10.90.0.100:80"));
+}
+
+// An HA pair's replies come back to a floating address held with the outside address (issue
+// 16): source NAT goes to the address of the target's family; a family without one masquerades.
+TEST(PortForwardPlanTest, SourceNatAddressOfTheTargetsFamily) {
+  const std::string forwards =
+      "apiVersion: ironlb.io/v1alpha1\nkind: PortForward\nmetadata: {name: ha}\nspec:\n"
+      "  addresses: [203.0.113.5, \"2001:db8::5\"]\n  sourceNAT: Always\n"
+      "  sourceNATAddresses: [10.90.0.250]\n---\n"
+      "apiVersion: ironlb.io/v1alpha1\nkind: PortForward\nmetadata: {name: auto}\nspec:\n"
+      "  interfaces: [wan0]\n  sourceNATAddresses: [10.90.0.251]\n---\n";
+  const std::string services =
+      Svc("web",
+          "  annotations: {ironlb.io/forward-from: \"ha,auto\", ironlb.io/addresses: "
+          "\"10.90.0.100,fd00:90::100\"}\n",
+          "  ipFamilyPolicy: RequireDualStack\n  ports: [{protocol: TCP, port: 80}]\n");
+  FakeRoutes two_armed;  // Auto: the LAN is behind lan0, so no source NAT on wan0
+  two_armed.egress["10.90.0.100"] = "lan0";
+  EXPECT_THAT(
+      PlanFor(forwards, services, two_armed).lines,
+      UnorderedElementsAre("203.0.113.5 tcp/80 -> 10.90.0.100:80 snat to 10.90.0.250",
+                           "2001:db8::5 tcp/80 -> fd00:90::100:80 snat",
+                           "wan0 tcp/80 -> 10.90.0.100:80", "wan0 tcp/80 -> fd00:90::100:80"));
+  FakeRoutes one_armed;
+  one_armed.egress["10.90.0.100"] = "wan0";
+  EXPECT_THAT(PlanFor(forwards, services, one_armed).lines,
+              ::testing::Contains("wan0 tcp/80 -> 10.90.0.100:80 snat to 10.90.0.251"));
 }
 
 TEST(PortForwardPlanTest, BadInputIsReportedByNameAndTheRestIsForwarded) {

@@ -20,6 +20,7 @@ constexpr char kNoImportCheck[] = "no bgp network import-check";
 // peer by default), waiting for other sessions to come up and share the work; a node has a
 // handful of peers, and its routes should reach a router that comes back at once.
 constexpr char kCoalesceTime[] = "coalesce-time 100";
+constexpr char kDefaultShutdown[] = "bgp default shutdown";
 // With graceful restart, the F bit: the node forwards to its VIPs whatever its bgpd does, so a
 // router helping a restart of this bgpd keeps the stale routes when the session comes back
 // (without it, FRR drops them at the new OPEN, before the new bgpd has re-announced them).
@@ -65,6 +66,42 @@ int Rank(const std::string& line) {
   }
   if (absl::StrContains(line, " remote-as ")) return 1;
   return 2;
+}
+
+// A neighbor is created by its `remote-as` line, and bgpd answers a router's connection from
+// then on, with the address families activated so far: none yet. BIRD refuses such an OPEN
+// ("Required capability missing") and waits its error wait time (60 s by default) before it
+// tries again. So new neighbors are created shut down (`bgp default shutdown` around their
+// `remote-as` lines: atomic, unlike a `neighbor shutdown` line after them) and enabled last,
+// when their families, timers and route-maps are in place. An operator's own `bgp default
+// shutdown` is left as it is.
+void HoldNewNeighborsUntilConfigured(const BgpSkeleton& have, const std::set<std::string>& wanted,
+                                     std::vector<std::string>& body) {
+  std::set<std::string> existing;
+  bool operators_default = false;
+  if (auto it = have.lines.find(""); it != have.lines.end()) {
+    for (const std::string& l : it->second) {
+      if (absl::StrContains(l, " remote-as ")) existing.insert(NeighborOf(l));
+      if (l == kDefaultShutdown) operators_default = true;
+    }
+  }
+  std::vector<std::string> created;
+  size_t first = body.size(), last = 0;
+  for (size_t i = 0; i < body.size(); ++i) {
+    const std::string n = NeighborOf(body[i]);
+    if (n.empty() || existing.count(n) || !wanted.count(n)) continue;
+    if (!absl::StrContains(body[i], " remote-as ")) continue;
+    created.push_back(n);
+    first = std::min(first, i);
+    last = i;
+  }
+  if (created.empty()) return;
+  if (!operators_default) {
+    body.insert(body.begin() + static_cast<std::ptrdiff_t>(last) + 1,
+                absl::StrCat("no ", kDefaultShutdown));
+    body.insert(body.begin() + static_cast<std::ptrdiff_t>(first), kDefaultShutdown);
+  }
+  for (const std::string& n : created) body.push_back(absl::StrCat("no neighbor ", n, " shutdown"));
 }
 
 }  // namespace
@@ -237,6 +274,7 @@ std::vector<std::string> SkeletonCommands(const BgpSkeleton& have_in, const BgpS
     if (!ctx.empty()) body.push_back("exit-address-family");
   }
   if (body.empty() && have.asn) return cmds;
+  HoldNewNeighborsUntilConfigured(have, wanted_neighbors, body);
   cmds.push_back(RouterBgpCommand(*asn, want.vrf.empty() ? have.vrf : want.vrf));
   cmds.insert(cmds.end(), body.begin(), body.end());
   return cmds;

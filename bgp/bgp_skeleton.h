@@ -46,7 +46,9 @@ BgpSkeleton ParseRunningConfig(absl::string_view running_config, const std::stri
 // "router bgp ASN" or "router bgp ASN vrf NAME".
 std::string RouterBgpCommand(uint32_t asn, const std::string& vrf);
 
-// Commands (for configure mode, in order) that make `have` into `want`; empty when equal.
+// Commands (for configure mode, in order) that make `have` into `want`; empty when equal. A new
+// neighbor is created shut down and enabled after the rest of its configuration, so its first
+// OPEN already carries its address families.
 std::vector<std::string> SkeletonCommands(const BgpSkeleton& have, const BgpSkeleton& want);
 
 // bgpd re-runs its policy on routes it already holds (redistribution and outbound) only when

@@ -43,6 +43,10 @@ struct PeerSession {
   // peer address's only.
   bool dual_stack = false;
   std::string vrf;  // the session's VRF (`router bgp ASN vrf NAME`); "" = the default VRF
+  // The BGPPeer object the session comes from, for Events about it: its apiVersion
+  // ("ironlb.io/v1alpha1", "metallb.io/v1beta2"; empty = ironlb's) and namespace.
+  std::string object_api_version;
+  std::string object_namespace;
 
   // FRR's name of the neighbor: its address, or the interface of an unnumbered session.
   std::string NeighborKey() const { return interface.empty() ? address.ToString() : interface; }

@@ -129,6 +129,11 @@ absl::StatusOr<std::vector<std::string>> FrrReconciler::ApplySkeleton(const BgpS
     running_.reset();  // changed now
     if (absl::Status st = clients_.bgpd_vty->Configure(cmds); !st.ok()) {
       known_skeletons_.erase(want.vrf);
+      // Stopped between `bgp default shutdown` and its undoing: the operator's next neighbor
+      // must not be created shut down (ironlb's own are enabled by the next pass).
+      if (std::find(cmds.begin(), cmds.end(), "bgp default shutdown") != cmds.end()) {
+        clients_.bgpd_vty->Configure({cmds[0], "no bgp default shutdown"}).IgnoreError();
+      }
       return st;
     }
   }
@@ -306,7 +311,9 @@ absl::Status FrrReconciler::WithdrawAll() {
 
 absl::StatusOr<FrrStatus> FrrReconciler::ReadStatus() {
   FrrStatus status;
-  auto summary = clients_.bgpd_vty->Execute("show bgp summary json");
+  // Every VRF's sessions (a speaker whose peers are all in VRFs has no default instance, and
+  // bgpd refuses `show bgp summary` then).
+  auto summary = clients_.bgpd_vty->Execute("show bgp vrf all summary json");
   if (!summary.ok()) return summary.status();
   auto peers = ParseBgpSummary(*summary);
   if (!peers.ok()) return peers.status();

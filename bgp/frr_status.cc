@@ -37,19 +37,39 @@ absl::StatusOr<std::vector<PeerStatus>> ParseBgpSummary(absl::string_view json) 
   if (!j.ok()) return j.status();
   std::vector<PeerStatus> out;
   if (!j->is_object()) return out;
-  for (const auto& [family, af] : j->items()) {
-    if (!af.is_object() || !af.contains("peers") || !af["peers"].is_object()) continue;
-    for (const auto& [address, p] : af["peers"].items()) {
-      const std::string desc = p.value("desc", "");
-      if (!absl::StartsWith(desc, kDescriptionPrefix)) continue;
-      PeerStatus s;
-      s.name = desc.substr(sizeof(kDescriptionPrefix) - 1);
-      s.address = address;
-      s.family = family;
-      s.state = p.value("state", "");
-      s.prefixes_sent = p.value("pfxSnt", uint64_t{0});
-      out.push_back(std::move(s));
+  auto families = [&out](const Json& instance, const std::string& vrf) {
+    for (const auto& [family, af] : instance.items()) {
+      if (!af.is_object() || !af.contains("peers") || !af["peers"].is_object()) continue;
+      for (const auto& [address, p] : af["peers"].items()) {
+        const std::string desc = p.value("desc", "");
+        if (!absl::StartsWith(desc, kDescriptionPrefix)) continue;
+        PeerStatus s;
+        s.name = desc.substr(sizeof(kDescriptionPrefix) - 1);
+        s.address = address;
+        s.family = family;
+        s.vrf = vrf;
+        s.state = p.value("state", "");
+        s.prefixes_sent = p.value("pfxSnt", uint64_t{0});
+        out.push_back(std::move(s));
+      }
     }
+  };
+  // One instance (`show bgp summary json`: families at the top), or every VRF's (`show bgp vrf
+  // all summary json`: instances by VRF name, "default" for the default one).
+  bool per_vrf = false;
+  for (const auto& [key, value] : j->items()) {
+    if (value.is_object() && !value.contains("peers")) {
+      for (const auto& [family, af] : value.items()) {
+        if (af.is_object() && af.contains("peers")) per_vrf = true;
+      }
+    }
+  }
+  if (!per_vrf) {
+    families(*j, "");
+    return out;
+  }
+  for (const auto& [vrf, instance] : j->items()) {
+    if (instance.is_object()) families(instance, vrf == "default" ? "" : vrf);
   }
   return out;
 }

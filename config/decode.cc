@@ -104,6 +104,7 @@ void DecodeObject(const Document& doc, Config* config, std::vector<RawObject>* o
   WarnUnknownFields(obj, kRoot, {"apiVersion", "kind", "metadata", "spec", "status"}, ctx);
   ObjectMeta meta = DecodeMeta(obj, doc, ctx);
   meta.source.label = label == absl::StrCat(kind, "/", meta.name) ? "" : label;
+  if (doc.field_names.empty()) meta.source.api_version = api_version;
   if (!doc.field_names.empty()) {
     meta.source.field_names =
         std::make_shared<const std::map<std::string, std::string>>(doc.field_names);

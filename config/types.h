@@ -29,6 +29,9 @@ struct ObjectSource {
   // How messages name the object when not "Kind/name": "IPAddressPool.metallb.io/lan" for
   // MetalLB's objects, "ConfigMap/config" for objects of MetalLB's legacy ConfigMap.
   std::string label;
+  // The apiVersion the object was written in ("ironlb.io/v1alpha1", "metallb.io/v1beta2"), for
+  // Events about it; empty for objects of MetalLB's legacy ConfigMap.
+  std::string api_version;
   // For objects made from MetalLB's legacy ConfigMap: JSON pointer of a field of the object
   // ("/spec/addresses/1") -> how the ConfigMap spells it ("data.config address-pools[0]...").
   std::shared_ptr<const std::map<std::string, std::string>> field_names;

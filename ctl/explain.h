@@ -69,6 +69,8 @@ struct BgpRoute {
   std::string peer;
   std::vector<std::string> communities;
   std::optional<uint32_t> local_pref;
+  // weightByEndpoints: the link bandwidth announced (N Mbps for N ready endpoints on the node).
+  std::optional<uint32_t> link_bandwidth_mbps;
 };
 
 struct BgpNodeAnswer {

@@ -127,13 +127,15 @@ void PrintExplanation(const Explanation& e, std::ostream& out) {
   if (!e.bgp_none.empty()) out << "\nBGP: " << e.bgp_none << "\n";
   if (!e.bgp.empty()) {
     out << "\nBGP:\n";
-    Table t({"NODE", "PREFIX", "PEER", "COMMUNITIES", "LOCAL-PREF", "WHY NOT"});
+    Table t({"NODE", "PREFIX", "PEER", "COMMUNITIES", "LOCAL-PREF", "LINK-BANDWIDTH", "WHY NOT"});
     for (const BgpNodeAnswer& n : e.bgp) {
-      if (n.routes.empty()) t.AddRow({n.node, "-", "-", "-", "-", n.why_not});
+      if (n.routes.empty()) t.AddRow({n.node, "-", "-", "-", "-", "-", n.why_not});
       for (const BgpRoute& r : n.routes) {
         t.AddRow({n.node, r.prefix, r.peer,
                   r.communities.empty() ? "-" : absl::StrJoin(r.communities, " "),
-                  r.local_pref ? std::to_string(*r.local_pref) : "-", "-"});
+                  r.local_pref ? std::to_string(*r.local_pref) : "-",
+                  r.link_bandwidth_mbps ? absl::StrCat(*r.link_bandwidth_mbps, " Mbps") : "-",
+                  "-"});
       }
     }
     t.Print(out);
@@ -183,6 +185,8 @@ void PrintExplanationJson(const Explanation& e, std::ostream& out) {
       route["peer"] = r.peer;
       route["communities"] = r.communities;
       route["local_pref"] = r.local_pref ? nlohmann::json(*r.local_pref) : nlohmann::json();
+      route["link_bandwidth_mbps"] =
+          r.link_bandwidth_mbps ? nlohmann::json(*r.link_bandwidth_mbps) : nlohmann::json();
       a["routes"].push_back(std::move(route));
     }
     a["why_not"] = n.why_not;

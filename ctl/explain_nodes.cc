@@ -129,7 +129,10 @@ void ExplainBgp(const config::Config& config, const speaker::AssignedServices& s
                                       [&](const IpAddress& ip) { return a.prefix.Contains(ip); });
         if (!mine) continue;
         for (const auto& [peer, attrs] : a.peers) {
-          BgpRoute r{.prefix = a.prefix.ToString(), .peer = peer, .local_pref = attrs.local_pref};
+          BgpRoute r{.prefix = a.prefix.ToString(),
+                     .peer = peer,
+                     .local_pref = attrs.local_pref,
+                     .link_bandwidth_mbps = attrs.link_bandwidth_mbps};
           for (const config::Community& c : attrs.communities) r.communities.push_back(c.text);
           ans.routes.push_back(std::move(r));
         }

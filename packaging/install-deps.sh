@@ -24,6 +24,7 @@ test_pkgs=(
   iproute2 nftables iputils-ping arping ndisc6 tcpdump tshark
   socat procps psmisc util-linux curl ethtool keepalived
   stress-ng  # scripts/test-under-stress.sh: the suite with two busy cores beside it
+  bird2 gobgpd  # routers other than FRR in lab_bgp_other_routers_test (run in lab namespaces)
   # test/bench/lb_bench's contenders: IPVS (needs a kernel with ip_vs) and haproxy in TCP mode;
   # conntrack empties the router's table between its measurements.
   ipvsadm haproxy conntrack
@@ -50,6 +51,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
   echo "install-deps.sh: all packages present"
+fi
+
+# bird2 enables its system service; the tests start their own BIRD in a lab namespace, and a
+# test machine needs no routing daemon of its own (gobgpd's service needs a config it lacks).
+if command -v systemctl >/dev/null && systemctl is-enabled -q bird.service 2>/dev/null; then
+  systemctl disable --now bird.service >/dev/null 2>&1 || true
 fi
 
 # Debian's kubectl (package kubernetes-client), unpacked beside the system's: the packaging

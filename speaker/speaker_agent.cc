@@ -153,10 +153,7 @@ absl::Status SpeakerAgent::Init(std::unique_ptr<kube::Client> cluster) {
   bgp_options->on_secret_problem = [cluster = cluster_.get(),
                                     ns = options_.config_namespace](const PeerSecretProblem& p) {
     if (cluster == nullptr) return;
-    cluster->Warning({{"apiVersion", "ironlb.io/v1alpha1"},
-                      {"kind", "BGPPeer"},
-                      {"metadata", {{"namespace", ns}, {"name", p.peer}}}},
-                     "PasswordSecretUnreadable", p.message);
+    cluster->Warning(PeerSecretEventObject(p, ns), "PasswordSecretUnreadable", p.message);
   };
   BgpNode bgp_node{.name = node_, .labels = labels_, .local_endpoints = std::move(*local_services)};
   bgp_ = std::make_unique<BgpPart>(loop_, *bgp_options, std::move(bgp_node), &registry_);

@@ -104,7 +104,9 @@ bgp::DesiredState PlanBgp(const config::Config& config, const AssignedServices& 
          .graceful_restart = p.enable_graceful_restart,
          // disableMP (deprecated by MetalLB) is the default: one family per session.
          .dual_stack = p.dual_stack_address_family && !p.disable_mp,
-         .vrf = p.vrf});
+         .vrf = p.vrf,
+         .object_api_version = p.meta.source.api_version,
+         .object_namespace = p.meta.namespace_});
     if (!p.bfd_profile.empty()) profiles.insert(p.bfd_profile);
   }
   std::sort(out.peers.begin(), out.peers.end(),

@@ -52,6 +52,15 @@ bool UsesPasswordSecrets(const bgp::DesiredState& state) {
                      [](const bgp::PeerSession& p) { return p.password_secret.has_value(); });
 }
 
+nlohmann::json PeerSecretEventObject(const PeerSecretProblem& problem,
+                                     const std::string& default_namespace) {
+  return {{"apiVersion", problem.api_version.empty() ? config::kApiVersion : problem.api_version},
+          {"kind", "BGPPeer"},
+          {"metadata",
+           {{"namespace", problem.namespace_.empty() ? default_namespace : problem.namespace_},
+            {"name", problem.peer}}}};
+}
+
 std::vector<PeerSecretProblem> ResolvePeerPasswords(bgp::DesiredState& state,
                                                     SecretReader& reader) {
   std::vector<PeerSecretProblem> problems;
@@ -75,7 +84,8 @@ std::vector<PeerSecretProblem> ResolvePeerPasswords(bgp::DesiredState& state,
       why = "the password contains white space, which FRR refuses";
     }
     if (!why.empty()) {
-      problems.push_back({p.name, who + why + "; this session is not configured"});
+      problems.push_back({p.name, who + why + "; this session is not configured",
+                          p.object_api_version, p.object_namespace});
       dropped.insert(p.name);
       continue;
     }

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "bgp/desired_state.h"
 #include "config/types.h"
+#include "nlohmann/json.hpp"
 
 namespace ironlb::speaker {
 
@@ -49,8 +50,10 @@ class LastGoodSecretReader : public SecretReader {
 };
 
 struct PeerSecretProblem {
-  std::string peer;     // BGPPeer name
-  std::string message;  // "BGPPeer \"p\" spec.passwordSecret: ..."
+  std::string peer;         // BGPPeer name
+  std::string message;      // "BGPPeer \"p\" spec.passwordSecret: ..."
+  std::string api_version;  // the BGPPeer's, as written ("" = ironlb.io/v1alpha1)
+  std::string namespace_;   // the BGPPeer's ("" = unknown)
   friend bool operator==(const PeerSecretProblem&, const PeerSecretProblem&) = default;
 };
 
@@ -58,6 +61,11 @@ struct PeerSecretProblem {
 // whose Secret cannot be read, or whose password FRR would refuse (white space, over 80
 // characters), is removed from `state`, its announcements' entries too, and reported.
 std::vector<PeerSecretProblem> ResolvePeerPasswords(bgp::DesiredState& state, SecretReader& reader);
+
+// The involvedObject of the Warning Event about `problem`: the BGPPeer as the user wrote it
+// (metallb.io or ironlb.io, its own namespace; `default_namespace` when it has none).
+nlohmann::json PeerSecretEventObject(const PeerSecretProblem& problem,
+                                     const std::string& default_namespace);
 
 // Whether any peer of `state` takes its password from a Secret.
 bool UsesPasswordSecrets(const bgp::DesiredState& state);

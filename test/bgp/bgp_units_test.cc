@@ -77,7 +77,23 @@ TEST(BgpSkeletonTest, RunningConfigRoundTripsAndChangesOnlyWhatDiffers) {
   EXPECT_EQ(fresh[1], "coalesce-time 100");
   EXPECT_EQ(fresh[2], "no bgp default ipv4-unicast");
   EXPECT_EQ(fresh[3], "no bgp network import-check");
-  EXPECT_EQ(fresh[4], "neighbor 10.0.0.1 remote-as 64500");
+  // The new neighbor is created shut down and enabled last, once its families are active (a
+  // router that answers its first OPEN must see them: BIRD refuses an OPEN without them).
+  EXPECT_EQ(fresh[4], "bgp default shutdown");
+  EXPECT_EQ(fresh[5], "neighbor 10.0.0.1 remote-as 64500");
+  EXPECT_EQ(fresh[6], "no bgp default shutdown");
+  EXPECT_EQ(fresh.back(), "no neighbor 10.0.0.1 shutdown");
+  EXPECT_THAT(fresh, ::testing::Contains("neighbor 10.0.0.1 activate"));
+  // The operator's own `bgp default shutdown` stays; a neighbor left shut down by a pass that
+  // stopped half-way is enabled.
+  BgpSkeleton operators = ParseRunningConfig("router bgp 64512\n bgp default shutdown\nexit\n");
+  const auto under_operators = SkeletonCommands(operators, want);
+  EXPECT_THAT(under_operators, ::testing::Not(::testing::Contains("no bgp default shutdown")));
+  EXPECT_EQ(under_operators.back(), "no neighbor 10.0.0.1 shutdown");
+  BgpSkeleton half = want;
+  half.lines[""].insert("neighbor 10.0.0.1 shutdown");
+  EXPECT_THAT(SkeletonCommands(half, want),
+              ElementsAre("router bgp 64512", "no neighbor 10.0.0.1 shutdown"));
   // Nothing wanted: ironlb's neighbor goes, the operator's stays.
   EXPECT_THAT(
       SkeletonCommands(have, DesiredSkeleton(DesiredState{})),
@@ -331,6 +347,18 @@ TEST(FrrStatusTest, SummaryKeepsIronlbPeers) {
   EXPECT_EQ((*peers)[0].name, "r1");
   EXPECT_TRUE((*peers)[0].established());
   EXPECT_EQ((*peers)[0].prefixes_sent, 3u);
+  // Every VRF's instance (`show bgp vrf all summary json`): each peer with its VRF.
+  peers = ParseBgpSummary(R"({"default":{"ipv4Unicast":{"peers":{
+    "10.0.0.1":{"state":"Established","pfxSnt":3,"desc":"ironlb:r1"}}}},
+    "red":{"ipv4Unicast":{"routerId":"10.93.0.11","peers":{
+    "10.93.0.1":{"state":"Active","pfxSnt":0,"desc":"ironlb:red-r1"}}}}})");
+  ASSERT_THAT(peers, IsOk());
+  ASSERT_EQ(peers->size(), 2u);
+  EXPECT_EQ((*peers)[0].name, "r1");
+  EXPECT_EQ((*peers)[0].vrf, "");
+  EXPECT_EQ((*peers)[1].name, "red-r1");
+  EXPECT_EQ((*peers)[1].vrf, "red");
+  EXPECT_FALSE((*peers)[1].established());
   auto bfd = ParseBfdSessions(R"({"frr-bfdd:bfdd":{"bfd":{"sessions":{"single-hop":[
     {"dest-addr":"10.0.0.1","stats":{"local-state":"up"}},
     {"dest-addr":"10.0.0.2","stats":{"local-state":"down"}}]}}}})");

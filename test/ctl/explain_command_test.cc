@@ -305,9 +305,27 @@ TEST_F(ExplainCommandTest, BgpRoutesPerNodeWithAttributesAndReasons) {
   EXPECT_EQ(r["peer"], "tor");
   EXPECT_THAT(Strings(r["communities"]), ElementsAre("64500:100"));
   EXPECT_EQ(r["local_pref"], 200);
+  EXPECT_TRUE(r["link_bandwidth_mbps"].is_null());  // the advertisement does not weigh
   EXPECT_THAT(by_node["n2"]["why_not"].get<std::string>(),
               HasSubstr("do not select its labels (bgp=yes,zone=a)"));
   EXPECT_THAT(by_node["n3"]["why_not"].get<std::string>(), HasSubstr("no BGPPeer"));
+}
+
+TEST_F(ExplainCommandTest, BgpRoutesShowTheLinkBandwidthOfWeightedAdvertisements) {
+  std::string config = kConfig;
+  const std::string plain = "localPref: 200,";
+  ASSERT_NE(config.find(plain), std::string::npos);
+  config.replace(config.find(plain), plain.size(), "localPref: 200, weightByEndpoints: true,");
+  std::ofstream(dir_ / "config.yaml") << config;
+  const nlohmann::json j = Explained("dmz/api");
+  std::map<std::string, nlohmann::json> by_node;
+  for (const auto& n : j["bgp"]) by_node[n["node"]] = n;
+  ASSERT_EQ(by_node["n1"]["routes"].size(), 1u);
+  // A Cluster Service: the same weight, 1 Mbps, on every announcing node.
+  EXPECT_EQ(by_node["n1"]["routes"][0]["link_bandwidth_mbps"], 1);
+  ASSERT_EQ(Run({"explain", "dmz/api"}, kNodes, "table"), 0) << err_.str();
+  EXPECT_THAT(out_.str(), HasSubstr("LINK-BANDWIDTH"));
+  EXPECT_THAT(out_.str(), HasSubstr("1 Mbps"));
 }
 
 TEST_F(ExplainCommandTest, SharingWithWhomAndWhyNot) {

@@ -4,13 +4,17 @@
 // (eBGP with `remote-as external`), routerID, enableGracefulRestart (the router sees the
 // speaker's restart capability), connectTime, dualStackAddressFamily / disableMP (IPv6
 // prefixes over the IPv4 session, or not), interface (unnumbered, over IPv6 link-local
-// addresses). (vrf is checked against bgpd in frr_reconciler_test: this lab's kernel has no VRF
-// devices, `ip link add ... type vrf` fails with "Unknown device type".)
+// addresses), vrf (a peer in a VRF: this lab's kernel has no VRF devices, `ip link add ... type
+// vrf` fails with "Unknown device type", so the VRF is FRR's other kind, a network namespace,
+// with s0's zebra run as `zebra -n`).
+#include <unistd.h>
+
 #include "absl/strings/str_cat.h"
 #include "bgp/frr_reconciler.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "test/lab/cleanup_registry.h"
 #include "test/lab/frr_host.h"
 #include "test/lab/host_command.h"
 #include "test/lab/lab.h"
@@ -192,6 +196,101 @@ TEST_F(BgpPeerFieldsLabTest, AnUnnumberedPeerTalksOverLinkLocalAddresses) {
   ASSERT_THAT(out, IsOk());
   EXPECT_THAT(*out, HasSubstr("fe80::"));
   EXPECT_THAT(*out, HasSubstr("ilbun1"));
+}
+
+// A network namespace for one test (removed with it).
+class ScopedNetns {
+ public:
+  explicit ScopedNetns(std::string name) : name_(std::move(name)) {
+    CleanupRegistry::AddNamespace(name_);
+  }
+  ~ScopedNetns() {
+    RunCommand({"ip", "netns", "del", name_}).IgnoreError();
+    CleanupRegistry::RemoveNamespace(name_);
+  }
+  const std::string& name() const { return name_; }
+
+ private:
+  std::string name_;
+};
+
+TEST_F(BgpPeerFieldsLabTest, APeerInAVrfHasItsSessionAndRoutesThere) {
+  // The VRF "ilb-red-<pid>": a network namespace with its own link to the router (10.93.0.0/24);
+  // the default instance has no route there at all. (A VRF name is at most 15 characters, as a
+  // VRF device's, which the BGPPeer's validation holds it to.)
+  ScopedNetns red(absl::StrCat("ilb-red-", getpid()));
+  ASSERT_THAT(RunChecked({"ip", "netns", "add", red.name()}), IsOk());
+  ASSERT_THAT(RunChecked({"ip", "link", "add", "ilbred0", "netns", red.name(), "type", "veth",
+                          "peer", "name", "ilbred1", "netns", lab_->router()->netns}),
+              IsOk());
+  for (const auto& [ns, ifname, address] :
+       {std::tuple{red.name(), "ilbred0", "10.93.0.11/24"},
+        std::tuple{lab_->router()->netns, "ilbred1", "10.93.0.1/24"}}) {
+    ASSERT_THAT(RunChecked({"sh", "-c",
+                            absl::StrCat("ip link set lo up && ip addr add ", address, " dev ",
+                                         ifname, " && ip link set ", ifname, " up")},
+                           ns),
+                IsOk());
+  }
+  speaker_->SetNetnsVrfs({red.name()});
+  ASSERT_NO_FATAL_FAILURE(
+      Start({absl::StrCat("router bgp ", kRouterAsn), "no bgp ebgp-requires-policy",
+             absl::StrCat("neighbor 10.93.0.11 remote-as ", kMyAsn),
+             "neighbor 10.93.0.11 timers connect 1"}));
+  // zebra took the namespace as a VRF (and no other namespace of the machine).
+  auto vrfs = speaker_->Vtysh({"show vrf"});
+  ASSERT_THAT(vrfs, IsOk());
+  EXPECT_THAT(*vrfs, HasSubstr(red.name()));
+  EXPECT_THAT(*vrfs, ::testing::Not(HasSubstr(lab_->router()->netns)));
+
+  bgp::PeerSession peer{.name = "red-router",
+                        .my_asn = kMyAsn,
+                        .peer_asn = kRouterAsn,
+                        .address = *IpAddress::Parse("10.93.0.1"),
+                        .hold_time_s = 9,
+                        .keepalive_time_s = 3,
+                        .connect_time_s = 1,
+                        .vrf = red.name()};
+  ASSERT_THAT(reconciler_->Apply(OneVipTo(peer)), IsOk());
+
+  // The router has the VIP from the speaker's address in the VRF.
+  Json seen;
+  EXPECT_TRUE(WaitRouter(absl::StrCat("show bgp ipv4 unicast ", kVip, "/32 json"), [&](const Json&
+                                                                                           j) {
+    seen = j;
+    return j.is_object() && j.contains("paths") && !j["paths"].empty() &&
+           j["paths"][0].value("nexthops", Json::array()).dump().find("10.93.0.11") !=
+               std::string::npos;
+  })) << seen.dump();
+  // The speaker's session is in the VRF's instance, and only there.
+  auto in_vrf = vty_->Execute(absl::StrCat("show bgp vrf ", red.name(), " summary json"));
+  ASSERT_THAT(in_vrf, IsOk());
+  const Json summary = Json::parse(*in_vrf, nullptr, false);
+  ASSERT_TRUE(summary.is_object()) << *in_vrf;
+  const Json& ipv4 = summary.value("ipv4Unicast", Json::object());
+  ASSERT_TRUE(ipv4.contains("peers") && ipv4["peers"].contains("10.93.0.1")) << *in_vrf;
+  EXPECT_EQ(ipv4["peers"]["10.93.0.1"].value("state", ""), "Established") << *in_vrf;
+  EXPECT_EQ(ipv4["peers"]["10.93.0.1"].value("pfxSnt", 0), 1) << *in_vrf;
+  auto running = vty_->Execute("show running-config");
+  ASSERT_THAT(running, IsOk());
+  EXPECT_THAT(*running, HasSubstr(absl::StrCat("router bgp ", kMyAsn, " vrf ", red.name(), "\n")));
+  EXPECT_THAT(*running, ::testing::Not(HasSubstr(absl::StrCat("router bgp ", kMyAsn, "\n"))));
+  // ironlb's status reads the session in its VRF.
+  auto status = reconciler_->ReadStatus();
+  ASSERT_THAT(status, IsOk());
+  ASSERT_EQ(status->peers.size(), 1u);
+  EXPECT_EQ(status->peers[0].name, "red-router");
+  EXPECT_EQ(status->peers[0].vrf, red.name());
+  EXPECT_TRUE(status->peers[0].established());
+  EXPECT_EQ(status->peers[0].prefixes_sent, 1u);
+
+  // Withdrawn from the VRF's instance: gone from the router.
+  bgp::DesiredState none = OneVipTo(peer);
+  none.announcements.clear();
+  ASSERT_THAT(reconciler_->Apply(none), IsOk());
+  EXPECT_TRUE(WaitRouter("show bgp ipv4 unicast json", [](const Json& j) {
+    return j.is_object() && !HasRoute(j, absl::StrCat(kVip, "/32"));
+  }));
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // Weighted ECMP against a real FRR router (see weighted_ecmp_lab.h): a Local Service with 3
 // ready endpoints on s0 and 1 on s1 gets kernel next-hop weights 3:1 on the router and new
 // connections split 3:1; the weights follow the endpoints; switching weightByEndpoints off
-// brings equal ECMP back.
+// brings equal ECMP back. The same for an IPv6 VIP over IPv6 sessions.
 #include "absl/strings/str_cat.h"
 #include "bgp/pool_filter.h"
 #include "gmock/gmock.h"
@@ -96,6 +96,37 @@ TEST(BgpWeightedEcmpLabTest, EndpointsWeighTheRoutersNextHopsAndTheConnections) 
   for (const auto& [node, e] : ExtendedCommunities(l)) {
     EXPECT_THAT(e, ::testing::Not(HasSubstr("LB:"))) << node;
   }
+}
+
+// The same over IPv6: an IPv6 VIP announced over IPv6 sessions; the router's kernel route (its
+// next hops the speakers' link-local addresses) carries the weights, connections split by them,
+// and the weights follow the endpoints.
+TEST(BgpWeightedEcmpLabTest, AnIpv6VipIsWeightedByEndpointsToo) {
+  auto started = WeightedEcmpLab::Start(IRONLB_SPEAKER_BINARY, {.ipv6 = true});
+  ASSERT_THAT(started, IsOk());
+  WeightedEcmpLab& l = **started;
+  l.SetEndpoints({{"s0", 3}, {"s1", 1}});
+  ASSERT_THAT(l.WaitForWeights({{"s0", 75}, {"s1", 25}}, absl::Seconds(60)), IsOk())
+      << l.Diagnostics();
+  auto route = l.lab().Run(*l.lab().router(), {"ip", "-6", "route", "show", l.vip()});
+  ASSERT_THAT(route, IsOk());
+  std::printf("the router's route to %s:\n%s", l.vip().c_str(), route->output.c_str());
+  auto bgp = l.router_frr().Vtysh({absl::StrCat("show bgp ipv6 unicast ", l.vip(), "/128")});
+  ASSERT_THAT(bgp, IsOk());
+  EXPECT_THAT(*bgp, HasSubstr("LB:64512:375000 (3.000 Mbps)"));
+  EXPECT_THAT(*bgp, HasSubstr("LB:64512:125000 (1.000 Mbps)"));
+
+  const std::map<std::string, int> split = l.Connections(1000);
+  EXPECT_EQ(split.count(""), 0u) << "failed connections: " << split.at("");
+  const int s0 = split.count("s0") ? split.at("s0") : 0;
+  const int s1 = split.count("s1") ? split.at("s1") : 0;
+  std::printf("1000 IPv6 connections, endpoints 3:1: s0 %d, s1 %d\n", s0, s1);
+  EXPECT_EQ(s0 + s1, 1000);
+  EXPECT_GE(s0, 675);
+  EXPECT_LE(s0, 825);
+
+  l.SetEndpoints({{"s0", 1}, {"s1", 3}});
+  EXPECT_THAT(l.WaitForWeights({{"s0", 25}, {"s1", 75}}, absl::Seconds(60)), IsOk());
 }
 
 }  // namespace

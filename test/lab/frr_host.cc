@@ -22,6 +22,28 @@ FrrHost::~FrrHost() {
   std::filesystem::remove_all(dir_, ec);
 }
 
+std::vector<std::string> FrrHost::WithNetnsVrfs(const std::vector<std::string>& zebra) const {
+  // In a mount namespace of its own (unshare fails rather than mount anything in the caller's):
+  // each VRF's namespace file bound aside, a tmpfs over /run/netns, the files bound back.
+  const std::string keep = absl::StrCat(dir_, "/netns-vrfs");
+  std::string script = absl::StrCat("set -e; mkdir -p ", keep, "; ");
+  for (const std::string& ns : netns_vrfs_) {
+    absl::StrAppend(&script, "touch ", keep, "/", ns, "; mount --bind /run/netns/", ns, " ", keep,
+                    "/", ns, "; ");
+  }
+  absl::StrAppend(&script, "mount -t tmpfs ironlb-netns-vrfs /run/netns; ");
+  for (const std::string& ns : netns_vrfs_) {
+    absl::StrAppend(&script, "touch /run/netns/", ns, "; mount --bind ", keep, "/", ns,
+                    " /run/netns/", ns, "; ");
+  }
+  absl::StrAppend(&script, "exec \"$@\"");
+  std::vector<std::string> argv = {"unshare", "-m", "--propagation", "private",
+                                   "sh",      "-c", script,          "zebra"};
+  argv.insert(argv.end(), zebra.begin(), zebra.end());
+  argv.push_back("-n");
+  return argv;
+}
+
 int FrrHost::GrpcPort(const std::string& daemon) const {
   if (daemon == "staticd") return kStaticdGrpc;
   if (daemon == "bgpd") return kBgpdGrpc;
@@ -54,6 +76,7 @@ absl::Status FrrHost::Start(const std::vector<std::string>& daemons) {
       argv.push_back("-M");
       argv.push_back(absl::StrCat("grpc:", port));
     }
+    if (d == "zebra" && !netns_vrfs_.empty()) argv = WithNetnsVrfs(argv);
     daemons_.erase(d);
     IRONLB_ASSIGN_OR_RETURN(auto proc, lab_->Spawn(host_, argv));
     daemons_[d] = std::move(proc);

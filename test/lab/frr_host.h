@@ -23,6 +23,11 @@ class FrrHost {
   FrrHost(Lab* lab, const Host& host);
   ~FrrHost();  // kills every daemon, removes the pathspace directory
 
+  // zebra (started after this) takes these network namespaces as VRFs (`zebra -n`, FRR's
+  // netns VRF backend: a VRF per file in /var/run/netns, named after it). zebra sees only
+  // these: it runs with a private /var/run/netns holding just them, so it neither watches nor
+  // sweeps routes in any other namespace on the machine.
+  void SetNetnsVrfs(std::vector<std::string> netns) { netns_vrfs_ = std::move(netns); }
   // Starts `daemons` (zebra first) and waits until each has its vty (and gRPC port).
   absl::Status Start(const std::vector<std::string>& daemons);
   // SIGKILL, as a crash.
@@ -36,11 +41,13 @@ class FrrHost {
 
  private:
   int GrpcPort(const std::string& daemon) const;
+  std::vector<std::string> WithNetnsVrfs(const std::vector<std::string>& zebra) const;
 
   Lab* lab_;
   Host host_;
   std::string dir_;
   std::map<std::string, std::unique_ptr<HostProcess>> daemons_;
+  std::vector<std::string> netns_vrfs_;
 };
 
 }  // namespace ironlb::lab

@@ -49,7 +49,21 @@ WeightedEcmpLab::~WeightedEcmpLab() {
 }
 
 absl::Status WeightedEcmpLab::Build(const std::string& speaker_binary, const Options& options) {
+  ipv6_ = options.ipv6;
+  vip_ = ipv6_ ? kVip6 : kVip;
   IRONLB_ASSIGN_OR_RETURN(lab_, Lab::Create({.speakers = 2, .router = true}));
+  // IPv6 next hops on the LAN are the speakers' link-local addresses.
+  for (const Host& s : lab_->speakers()) {
+    IRONLB_ASSIGN_OR_RETURN(CommandResult r, lab_->Run(s, {"ip", "-j", "-6", "addr", "show", "dev",
+                                                           s.lan_if, "scope", "link"}));
+    const Json j = Json::parse(r.output, nullptr, false);
+    if (j.is_discarded()) continue;
+    for (const Json& link : j) {
+      for (const Json& a : link.value("addr_info", Json::array())) {
+        link_local_hosts_[a.value("local", "")] = s.name;
+      }
+    }
+  }
   IRONLB_ASSIGN_OR_RETURN(api_, StartApiServerIn(lab_->client()));
   const std::string dir = lab_->work_dir();
   std::ofstream(dir + "/kubeconfig")
@@ -61,14 +75,16 @@ absl::Status WeightedEcmpLab::Build(const std::string& speaker_binary, const Opt
       << "current-context: lab\n";
   std::ofstream(dir + "/key") << "lab-speakers-shared-key-0123456789\n";
 
-  api_->Put(kPools, PoolObject(kNs, "vips", "10.90.100.10-10.90.100.20"));
+  api_->Put(kPools,
+            PoolObject(kNs, "vips",
+                       ipv6_ ? "fd00:90:100::10-fd00:90:100::20" : "10.90.100.10-10.90.100.20"));
   Json peer = {{"apiVersion", "ironlb.io/v1alpha1"},
                {"kind", "BGPPeer"},
                {"metadata", {{"namespace", kNs}, {"name", "router"}}},
                {"spec",
                 {{"myASN", kSpeakerAsn},
                  {"peerASN", kRouterAsn},
-                 {"peerAddress", lab_->router()->ipv4},
+                 {"peerAddress", ipv6_ ? lab_->router()->ipv6 : lab_->router()->ipv4},
                  {"holdTime", "9s"},
                  {"keepaliveTime", "3s"},
                  {"connectTime", "1s"}}}};
@@ -86,15 +102,36 @@ absl::Status WeightedEcmpLab::Build(const std::string& speaker_binary, const Opt
     api_->Put(kPeers, v6);
   }
   api_->Put(kPeers, peer);
+  int more = 0;
+  for (const auto& [address, asn] : options.more_peers) {
+    Json p = peer;
+    p["metadata"]["name"] = absl::StrCat("router-", ++more);
+    p["spec"]["peerAddress"] = address;
+    p["spec"]["peerASN"] = asn;
+    api_->Put(kPeers, p);
+  }
   api_->Put(kBgpAds, Advertisement(options.weighted));
   for (const Host& h : lab_->speakers()) api_->Put(kNodes, NodeObject(h.name));
-  api_->Put(kServices, ServiceObject("lab", "web", kVip, "Local", "vips"));
+  Json service = ServiceObject("lab", "web", vip_, "Local", "vips");
+  if (ipv6_) {
+    service["spec"]["ipFamilies"] = {"IPv6"};
+    service["spec"]["clusterIP"] = "fd00:96::1234";
+    service["spec"]["clusterIPs"] = {"fd00:96::1234"};
+  }
+  api_->Put(kServices, service);
 
   // The router: eBGP from the speakers' AS (MetalLB's usual set-up), multipath, and the L4 hash
   // so that connections (not only source addresses) spread over the next hops.
   const Host& router = *lab_->router();
-  IRONLB_RETURN_IF_ERROR(
-      RunChecked({"sysctl", "-qw", "net.ipv4.fib_multipath_hash_policy=1"}, router.netns));
+  IRONLB_RETURN_IF_ERROR(RunChecked({"sysctl", "-qw", "net.ipv4.fib_multipath_hash_policy=1",
+                                     "net.ipv6.fib_multipath_hash_policy=1"},
+                                    router.netns));
+  if (options.router_frr) IRONLB_RETURN_IF_ERROR(StartRouterFrr(options));
+  return StartSpeakers(speaker_binary);
+}
+
+absl::Status WeightedEcmpLab::StartRouterFrr(const Options& options) {
+  const Host& router = *lab_->router();
   router_frr_ = std::make_unique<FrrHost>(lab_.get(), router);
   IRONLB_RETURN_IF_ERROR(router_frr_->Start({"zebra", "bgpd"}));
   std::vector<std::string> cfg = {"configure terminal",
@@ -110,16 +147,20 @@ absl::Status WeightedEcmpLab::Build(const std::string& speaker_binary, const Opt
     cfg.push_back(absl::StrCat("neighbor speakers password ", options.password));
   }
   for (const Host& s : lab_->speakers()) {
-    cfg.push_back(absl::StrCat("neighbor ", s.ipv4, " peer-group speakers"));
+    cfg.push_back(absl::StrCat("neighbor ", ipv6_ ? s.ipv6 : s.ipv4, " peer-group speakers"));
   }
-  for (const char* line : {"address-family ipv4 unicast", "neighbor speakers activate",
-                           "maximum-paths 8", "exit-address-family"}) {
+  for (const char* line :
+       {ipv6_ ? "address-family ipv6 unicast" : "address-family ipv4 unicast",
+        "neighbor speakers activate", "maximum-paths 8", "exit-address-family"}) {
     cfg.push_back(line);
   }
-  IRONLB_RETURN_IF_ERROR(router_frr_->Vtysh(cfg).status());
+  return router_frr_->Vtysh(cfg).status();
+}
 
+absl::Status WeightedEcmpLab::StartSpeakers(const std::string& speaker_binary) {
+  const std::string dir = lab_->work_dir();
   for (const Host& h : lab_->speakers()) {
-    IRONLB_RETURN_IF_ERROR(lab_->AddVip(h, kVip));
+    IRONLB_RETURN_IF_ERROR(lab_->AddVip(h, vip_));
     auto frr = std::make_unique<FrrHost>(lab_.get(), h);
     IRONLB_RETURN_IF_ERROR(frr->Start({"zebra", "staticd", "bgpd"}));
     IRONLB_ASSIGN_OR_RETURN(
@@ -151,7 +192,8 @@ std::string WeightedEcmpLab::HostOfGateway(const std::string& gateway) const {
   for (const Host& s : lab_->speakers()) {
     if (s.ipv4 == gateway || s.ipv6 == gateway) return s.name;
   }
-  return gateway;
+  auto ll = link_local_hosts_.find(gateway);
+  return ll != link_local_hosts_.end() ? ll->second : gateway;
 }
 
 absl::StatusOr<std::map<std::string, int>> WeightedEcmpLab::KernelWeights() const {
@@ -164,7 +206,8 @@ absl::StatusOr<std::map<std::string, int>> WeightedEcmpLab::KernelWeights() cons
     }
     return j;
   };
-  IRONLB_ASSIGN_OR_RETURN(Json routes, run({"ip", "-j", "route", "show", kVip}));
+  IRONLB_ASSIGN_OR_RETURN(Json routes,
+                          run({"ip", "-j", ipv6_ ? "-6" : "-4", "route", "show", vip_}));
   std::map<std::string, int> out;
   for (const Json& route : routes) {
     if (route.contains("nexthops")) {  // a multipath route, its next hops inline
@@ -206,20 +249,24 @@ absl::StatusOr<absl::Duration> WeightedEcmpLab::WaitForWeights(
     }
     absl::SleepFor(absl::Milliseconds(10));
   }
-  return absl::DeadlineExceededError(absl::StrCat("the router's kernel route to ", kVip, ": ", seen,
+  return absl::DeadlineExceededError(absl::StrCat("the router's kernel route to ", vip_, ": ", seen,
                                                   "after ", absl::FormatDuration(limit)));
 }
 
 std::string WeightedEcmpLab::Diagnostics() const {
   std::string out;
   auto show = [&](const std::string& who, const FrrHost& frr) {
-    for (const char* cmd :
-         {"show bgp ipv4 unicast summary", "show bgp ipv4 unicast", "show ip route"}) {
+    const std::vector<std::string> cmds =
+        ipv6_ ? std::vector<std::string>{"show bgp ipv6 unicast summary", "show bgp ipv6 unicast",
+                                         "show ipv6 route"}
+              : std::vector<std::string>{"show bgp ipv4 unicast summary", "show bgp ipv4 unicast",
+                                         "show ip route"};
+    for (const std::string& cmd : cmds) {
       auto r = frr.Vtysh({cmd});
       absl::StrAppend(&out, "--- ", who, ": ", cmd, "\n", r.ok() ? *r : r.status().ToString());
     }
   };
-  show("router", *router_frr_);
+  if (router_frr_ != nullptr) show("router", *router_frr_);
   for (size_t i = 0; i < speaker_frr_.size(); ++i) {
     show(lab_->speaker(static_cast<int>(i)).name, *speaker_frr_[i]);
     const std::string log = absl::StrCat(lab_->work_dir(), "/ironlb-speaker-",
@@ -234,7 +281,7 @@ std::map<std::string, int> WeightedEcmpLab::Connections(int count) const {
   std::map<std::string, int> out;
   for (int i = 0; i < count; ++i) {
     auto who =
-        ProbeOnce(lab_->outside_client()->netns, kVip, 8080, Protocol::kTcp, absl::Seconds(2));
+        ProbeOnce(lab_->outside_client()->netns, vip_, 8080, Protocol::kTcp, absl::Seconds(2));
     ++out[who.ok() ? *who : ""];
   }
   return out;

@@ -23,6 +23,7 @@ namespace ironlb::lab {
 class WeightedEcmpLab {
  public:
   static constexpr char kVip[] = "10.90.100.10";
+  static constexpr char kVip6[] = "fd00:90:100::10";  // with Options::ipv6
   static constexpr uint32_t kSpeakerAsn = 64512;
   static constexpr uint32_t kRouterAsn = 64513;
 
@@ -32,6 +33,14 @@ class WeightedEcmpLab {
     // takes it from the Secret ironlb-system/bgp-password (passwordSecret). A second BGPPeer,
     // "router-v6", then names a Secret that does not exist.
     std::string password;
+    // False: no FRR on the router host; the test runs a router of its own choice there (at the
+    // router's address, kRouterAsn).
+    bool router_frr = true;
+    // More BGPPeers of every speaker, eBGP from kSpeakerAsn: address -> peer ASN (a router the
+    // test runs on another lab host).
+    std::map<std::string, uint32_t> more_peers;
+    // The Service is IPv6 (kVip6) and so are the BGP sessions (the router's fd00:90::1).
+    bool ipv6 = false;
   };
   // `speaker_binary`: ironlb-speaker.
   static absl::StatusOr<std::unique_ptr<WeightedEcmpLab>> Start(const std::string& speaker_binary,
@@ -46,6 +55,8 @@ class WeightedEcmpLab {
   // The BGPAdvertisement's weightByEndpoints, switched.
   void SetWeighted(bool weighted);
 
+  // The Service's VIP: kVip, or kVip6 with Options::ipv6.
+  const std::string& vip() const { return vip_; }
   // The router's kernel route to the VIP: next hop host name -> weight (`ip -j route`; through
   // the nexthop group when zebra installed one). Empty when there is no route.
   absl::StatusOr<std::map<std::string, int>> KernelWeights() const;
@@ -60,15 +71,20 @@ class WeightedEcmpLab {
   std::string Diagnostics() const;
 
   const Lab& lab() const { return *lab_; }
-  const FrrHost& router_frr() const { return *router_frr_; }
+  const FrrHost& router_frr() const { return *router_frr_; }  // with Options::router_frr
   const FrrHost& speaker_frr(int i) const { return *speaker_frr_[static_cast<size_t>(i)]; }
   kube::testing::FakeApiServer& api() const { return *api_; }
 
  private:
   WeightedEcmpLab() = default;
   absl::Status Build(const std::string& speaker_binary, const Options& options);
+  absl::Status StartRouterFrr(const Options& options);
+  absl::Status StartSpeakers(const std::string& speaker_binary);
   std::string HostOfGateway(const std::string& gateway) const;
 
+  std::string vip_ = kVip;
+  bool ipv6_ = false;
+  std::map<std::string, std::string> link_local_hosts_;  // speakers' fe80:: address -> name
   std::unique_ptr<Lab> lab_;
   std::unique_ptr<kube::testing::FakeApiServer> api_;
   std::unique_ptr<FrrHost> router_frr_;

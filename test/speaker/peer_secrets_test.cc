@@ -6,8 +6,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "config/loader.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "speaker/bgp/bgp_plan.h"
 #include "speaker/kube/kube_secret_reader.h"
 #include "test/kube/fake_api_server.h"
 #include "test/kube/kube_test_util.h"
@@ -86,6 +88,46 @@ TEST(PeerSecretsTest, PasswordsFrrWouldRefuseAreNamed) {
   EXPECT_THAT(problems[0].message, HasSubstr("white space"));
   EXPECT_THAT(problems[1].message, HasSubstr("at most 80 characters"));
   EXPECT_THAT(d.peers, SizeIs(1));
+}
+
+// The Warning Event about an unreadable Secret names the BGPPeer the user wrote: a MetalLB one
+// as metallb.io/v1beta2 in its own namespace, an ironlb one as ironlb.io/v1alpha1.
+TEST(PeerSecretsTest, TheEventNamesTheBgpPeerAsTheUserWroteIt) {
+  config::ConfigReader reader;
+  for (const auto& [api, ns, name, address] :
+       {std::tuple{"metallb.io/v1beta2", "metallb-system", "mlb", "10.0.0.1"},
+        std::tuple{"ironlb.io/v1alpha1", "ironlb-system", "ilb", "10.0.0.2"}}) {
+    reader.AddJson({{"apiVersion", api},
+                    {"kind", "BGPPeer"},
+                    {"metadata", {{"namespace", ns}, {"name", name}}},
+                    {"spec",
+                     {{"myASN", 64512},
+                      {"peerASN", 64500},
+                      {"peerAddress", address},
+                      {"passwordSecret", {{"name", "missing"}}}}}});
+  }
+  const config::LoadResult loaded = std::move(reader).Finish();
+  ASSERT_TRUE(loaded.ok()) << loaded.diagnostics.size();
+  bgp::DesiredState d = PlanBgp(loaded.config, {}, BgpNode{.name = "n1"});
+  ASSERT_THAT(d.peers, SizeIs(2));
+  MapReader none;
+  const auto problems = ResolvePeerPasswords(d, none);
+  ASSERT_THAT(problems, SizeIs(2));
+  std::map<std::string, nlohmann::json> events;
+  for (const PeerSecretProblem& p : problems) {
+    events[p.peer] = PeerSecretEventObject(p, "ironlb-system");
+  }
+  EXPECT_EQ(events["mlb"],
+            nlohmann::json({{"apiVersion", "metallb.io/v1beta2"},
+                            {"kind", "BGPPeer"},
+                            {"metadata", {{"namespace", "metallb-system"}, {"name", "mlb"}}}}));
+  EXPECT_EQ(events["ilb"],
+            nlohmann::json({{"apiVersion", "ironlb.io/v1alpha1"},
+                            {"kind", "BGPPeer"},
+                            {"metadata", {{"namespace", "ironlb-system"}, {"name", "ilb"}}}}));
+  // A peer of a standalone config directory (no namespace) is put in the speaker's.
+  EXPECT_EQ(PeerSecretEventObject({.peer = "p"}, "ironlb-system")["metadata"]["namespace"],
+            "ironlb-system");
 }
 
 TEST(PeerSecretsTest, AnUnreachableApiKeepsTheLastPasswordAMissingSecretDoesNot) {

@@ -267,7 +267,16 @@ TEST_P(IronlbRestartLabTest, LeavingForGoodHasOneAnswererAtAnyInstant) {
                                         v6 ? "icmp6" : "arp", " > ", pcap, " 2>/dev/null")},
                           "tcpdump");
   ASSERT_THAT(dump, IsOk());
-  absl::SleepFor(absl::Milliseconds(300));  // tcpdump attached before the first request
+  // Waits (bounded) until the capture holds `n` answers from `mac`.
+  auto answers_from = [&](const std::string& mac, long n) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(120);
+    while (absl::Now() < deadline) {
+      const std::vector<std::string> seen = AnswerersInOrder(ReadFile(pcap), GetParam());
+      if (std::count(seen.begin(), seen.end(), mac) >= n) return true;
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    return false;
+  };
   // The client asks for the VIP every 10 ms while the owner leaves, until told to stop (a
   // busy machine spawns each ask slowly: the test waits on answers, not on a count of asks).
   const std::string stop_file = lab_->work_dir() + "/asker.stop";
@@ -281,15 +290,11 @@ TEST_P(IronlbRestartLabTest, LeavingForGoodHasOneAnswererAtAnyInstant) {
            " >/dev/null 2>&1; sleep 0.01; done")},
       "asker");
   ASSERT_THAT(asker, IsOk());
-  absl::SleepFor(absl::Milliseconds(500));
+  // The capture sees the owner answer before it leaves (tcpdump attached, the asks arrive).
+  ASSERT_TRUE(answers_from(owner.mac, 3)) << ReadFile(pcap).substr(0, 2000);
   ASSERT_THAT(holder_->Stop(owner), IsOk());  // SIGUSR2: leaving for good
-  // Until the heir has answered 20 times (well past the handover), or a generous deadline.
-  const absl::Time deadline = absl::Now() + absl::Seconds(120);
-  while (absl::Now() < deadline) {
-    const std::vector<std::string> seen = AnswerersInOrder(ReadFile(pcap), GetParam());
-    if (std::count(seen.begin(), seen.end(), Heir().mac) >= 20) break;
-    absl::SleepFor(absl::Milliseconds(100));
-  }
+  // Until the heir has answered 20 times (well past the handover); judged below.
+  (void)answers_from(Heir().mac, 20);
   { std::ofstream(stop_file) << "stop\n"; }
   ASSERT_TRUE((*asker)->WaitExit(absl::Seconds(60)));
   (*dump)->Signal(SIGTERM);

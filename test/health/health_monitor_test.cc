@@ -59,7 +59,8 @@ TEST(HealthMonitorTest, FailingBackendGoesDownAndBackUp) {
   EXPECT_TRUE(m.IsUp("a"));
   EXPECT_EQ(changes, 0);
   prober->Set("10.0.0.1", ProbeResult::Kind::kDown);
-  ASSERT_TRUE(WaitFor([&] { return !m.IsUp("a"); }));
+  // The state flips under the monitor's lock and the callback runs after it: wait for both.
+  ASSERT_TRUE(WaitFor([&] { return !m.IsUp("a") && changes >= 1; }));
   EXPECT_TRUE(m.IsUp("b"));
   EXPECT_EQ(changes, 1);
   for (const BackendHealth& h : m.Snapshot()) {
@@ -73,7 +74,7 @@ TEST(HealthMonitorTest, FailingBackendGoesDownAndBackUp) {
   EXPECT_FALSE(m.IsUp("a"));
   EXPECT_EQ(m.Snapshot().size(), 1u);
   prober->Set("10.0.0.1", ProbeResult::Kind::kUp);
-  ASSERT_TRUE(WaitFor([&] { return m.IsUp("a"); }));
+  ASSERT_TRUE(WaitFor([&] { return m.IsUp("a") && changes >= 2; }));
   EXPECT_EQ(changes, 2);
 }
 

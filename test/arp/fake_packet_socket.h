@@ -58,6 +58,8 @@ class FakePacketSocket : public PacketSocket {
     uint64_t one = 1;
     (void)!write(fd_, &one, sizeof(one));
   }
+  // Injected frames the service has not received yet.
+  size_t pending() const { return inbound_.size(); }
 
   std::vector<std::vector<uint8_t>> sent;
   std::set<IpAddress> groups;

@@ -61,18 +61,18 @@ class Layer2ServiceTest : public ::testing::Test {
       ASSERT_TRUE(loop_->RunOnce(10ms).ok());
     }
   }
-  void RunFor(std::chrono::milliseconds d) {
-    auto deadline = std::chrono::steady_clock::now() + d;
-    while (std::chrono::steady_clock::now() < deadline) ASSERT_TRUE(loop_->RunOnce(5ms).ok());
-  }
 
-  // Injects `frame` on `ifindex` and returns what the service sent in answer.
+  // Injects `frame` on `ifindex` and returns what the service sent in answer (it answers as it
+  // receives, so running the loop until the frame was received is enough).
   std::vector<std::vector<uint8_t>> Ask(int ifindex, const Frame& frame) {
     FakePacketSocket* s = sockets_.On(ifindex);
     if (s == nullptr) return {};
     size_t before = s->sent.size();
     s->Inject(frame.span());
-    RunFor(30ms);
+    RunUntil([&] {
+      FakePacketSocket* now = sockets_.On(ifindex);
+      return now == nullptr || now->pending() == 0;
+    });
     s = sockets_.On(ifindex);
     if (s == nullptr) return {};
     return std::vector<std::vector<uint8_t>>(s->sent.begin() + static_cast<long>(before),

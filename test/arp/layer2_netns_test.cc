@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <string>
 #include <thread>
 
@@ -54,13 +55,24 @@ class Layer2NetnsTest : public ::testing::Test {
     Lab::Exec(lab_->client(), absl::StrCat("ip neigh show ", ip, " dev br0"), &out);
     return out;
   }
-  // Polls until the client's neighbour entry for `ip` holds `mac`, at most 3 s.
+  // Polls until the client's neighbour entry for `ip` holds `mac` (30 s at most: a deadline for a
+  // hung test only, a busy machine is slow).
   bool ClientLearns(const std::string& ip, const MacAddress& mac) {
-    for (int i = 0; i < 60; ++i) {
+    for (int i = 0; i < 600; ++i) {
       if (absl::StrContains(ClientNeighbour(ip), mac.ToString())) return true;
       std::this_thread::sleep_for(50ms);
     }
     return false;
+  }
+  // The speaker's counters once `done` holds for them (30 s at most, as above).
+  Layer2Counters::Snapshot CountersWhen(
+      const std::function<bool(const Layer2Counters::Snapshot&)>& done, Speaker& speaker) {
+    Layer2Counters::Snapshot c = speaker.Counters();
+    for (int i = 0; i < 600 && !done(c); ++i) {
+      std::this_thread::sleep_for(50ms);
+      c = speaker.Counters();
+    }
+    return c;
   }
   bool Arping(const std::string& ip, std::string* out) {
     return Lab::Exec(lab_->client(), absl::StrCat("arping -c 1 -w 1 -i br0 ", ip), out) == 0;
@@ -84,9 +96,11 @@ TEST_F(Layer2NetnsTest, ClaimPutsTheSpeakersMacInTheClientsNeighbourTable) {
   std::string maddr;
   Lab::Exec(lab_->speaker(0), "ip -6 maddr show dev eth0", &maddr);
   EXPECT_THAT(maddr, HasSubstr("ff02::1:ff00:100"));
-  // First round at once, then 2 more: GARP in both forms, one NA per round.
-  std::this_thread::sleep_for(400ms);
-  Layer2Counters::Snapshot c = speaker->Counters();
+  // First round at once, then 2 more: GARP in both forms, one NA per round. Waits for the third
+  // round instead of a fixed time (a loaded machine runs the 100 ms timers late).
+  Layer2Counters::Snapshot c = CountersWhen(
+      [](const auto& n) { return n.gratuitous_arp_sent >= 6 && n.unsolicited_na_sent >= 3; },
+      *speaker);
   EXPECT_EQ(c.gratuitous_arp_sent, 6u);
   EXPECT_EQ(c.unsolicited_na_sent, 3u);
   EXPECT_EQ(c.send_errors, 0u);
@@ -104,7 +118,9 @@ TEST_F(Layer2NetnsTest, ArpingAndNdisc6GetAnswersOnlyForOwnedVipsUntilReleased) 
   EXPECT_FALSE(Arping("10.77.0.101", &out)) << out;
   EXPECT_FALSE(Ndisc6("fd00:77::101", &out)) << out;
 
-  Layer2Counters::Snapshot c = speaker->Counters();
+  // The unanswered requests are counted when the speaker's loop gets to them: wait for it.
+  Layer2Counters::Snapshot c = CountersWhen(
+      [](const auto& n) { return n.arp_requests_seen >= 2 && n.ns_seen >= 2; }, *speaker);
   EXPECT_EQ(c.arp_requests_seen, 2u);
   EXPECT_EQ(c.arp_replies_sent, 1u);
   EXPECT_EQ(c.ns_seen, 2u);
@@ -144,7 +160,7 @@ TEST_F(Layer2NetnsTest, FollowsInterfaceDownUpMacChangeAndNewInterfaces) {
   speaker->SetOwnedVips({{Ip(kVip4), {"eth*"}}});
   ASSERT_TRUE(ClientLearns(kVip4, Lab::SpeakerMac(0)));
   auto announced_on = [&](const std::string& ifname) {
-    for (int i = 0; i < 60; ++i) {
+    for (int i = 0; i < 600; ++i) {
       auto a = speaker->Call([](Layer2Service& s) { return s.Announced(); });
       if (a.count(ifname) > 0) return true;
       std::this_thread::sleep_for(50ms);
@@ -152,7 +168,7 @@ TEST_F(Layer2NetnsTest, FollowsInterfaceDownUpMacChangeAndNewInterfaces) {
     return false;
   };
   auto withdrawn_from = [&](const std::string& ifname) {
-    for (int i = 0; i < 60; ++i) {
+    for (int i = 0; i < 600; ++i) {
       auto a = speaker->Call([](Layer2Service& s) { return s.Announced(); });
       if (a.count(ifname) == 0) return true;
       std::this_thread::sleep_for(50ms);
@@ -231,7 +247,7 @@ TEST_F(Layer2NetnsTest, LinkMonitorFollowsAddressChanges) {
     return false;
   };
   auto wait_for = [&](const IpAddress& ip, bool present) {
-    for (int i = 0; i < 60; ++i) {
+    for (int i = 0; i < 600; ++i) {
       if (eth0_has(ip) == present) return true;
       std::this_thread::sleep_for(50ms);
     }
@@ -281,7 +297,7 @@ TEST_F(Layer2NetnsTest, KernelFilterPassesOnlyRequestsAndMalformedOnesAreCounted
   client.join();
   ASSERT_TRUE(s.ok()) << s;
   Layer2Counters::Snapshot c;
-  for (int i = 0; i < 40; ++i) {
+  for (int i = 0; i < 1200; ++i) {  // 30 s at most: a hung test only
     c = speaker->Counters();
     if (c.malformed_dropped > 0) break;
     std::this_thread::sleep_for(25ms);

@@ -62,11 +62,11 @@ TEST_F(LivenessMeshTest, PairsAuthenticateAndAGracefulDropReportsNothing) {
   a->Ensure("node-b", kLoopback, b->port());
   ASSERT_TRUE(RunUntil(
       *loop_, [&] { return a->Connected("node-b") && b->Connected("node-a"); },
-      std::chrono::seconds(2)));
+      std::chrono::seconds(30)));
   a->Ensure("node-b", kLoopback, b->port());  // idempotent
   a->Drop("node-b");
   RunUntil(
-      *loop_, [&] { return !b->Connected("node-a"); }, std::chrono::seconds(2));
+      *loop_, [&] { return !b->Connected("node-a"); }, std::chrono::seconds(30));
   // node-a dropped on purpose (it counted node-b gone, e.g. after missing its adverts on a
   // busy host) and said so first: node-b must not take that for node-a's death and take its
   // VIPs (a false takeover one side's false silence used to cause on the other).
@@ -92,7 +92,7 @@ TEST_F(LivenessMeshTest, AKilledPeerProcessIsNoticedWithinMilliseconds) {
   ASSERT_EQ(read(ready[0], &z_port, sizeof(z_port)), static_cast<ssize_t>(sizeof(z_port)));
   a->Ensure("node-z", kLoopback, z_port);
   ASSERT_TRUE(RunUntil(
-      *loop_, [&] { return a->Connected("node-z"); }, std::chrono::seconds(2)));
+      *loop_, [&] { return a->Connected("node-z"); }, std::chrono::seconds(30)));
   const auto killed = Clock::now();
   kill(child, SIGKILL);
   // No adverts run here: a loss noticed at all was noticed by the mesh connection closing.
@@ -196,7 +196,7 @@ TEST_F(LivenessStrangerTest, RefusalsLogTheAddressNeverTheBytesAndAreRateLimited
     // Refused: b closes it.
     ASSERT_TRUE(RunUntil(
         *loop_, [&] { return b->unauthenticated() == 0 && !Refusals().empty(); },
-        std::chrono::seconds(5)));
+        std::chrono::seconds(30)));
     close(fd);
   }
   const std::vector<std::string> refusals = Refusals();
@@ -217,6 +217,10 @@ TEST_F(LivenessStrangerTest, IdleStrangersAreCappedTimedOutAndKeepNoSpeakerOut) 
   auto b = Mesh("node-b", "k");
   std::vector<int> fds;
   for (int i = 0; i < 20; ++i) fds.push_back(StrangerConnect("127.0.0.200", b->port()));
+  // Accepted up to the cap (waited for: a loaded machine turns the loop late), then a while
+  // for any above it to show.
+  RunUntil(
+      *loop_, [&] { return b->unauthenticated() >= 4; }, std::chrono::seconds(30));
   RunUntil(
       *loop_, [] { return false; }, std::chrono::milliseconds(200));
   EXPECT_EQ(b->unauthenticated(), 4u);
@@ -228,6 +232,8 @@ TEST_F(LivenessStrangerTest, IdleStrangersAreCappedTimedOutAndKeepNoSpeakerOut) 
           *loop_, [] { return false; }, std::chrono::milliseconds(20));
     }
   }
+  RunUntil(
+      *loop_, [&] { return b->unauthenticated() >= 64; }, std::chrono::seconds(30));
   RunUntil(
       *loop_, [] { return false; }, std::chrono::milliseconds(200));
   EXPECT_EQ(b->unauthenticated(), 64u);
@@ -244,7 +250,7 @@ TEST_F(LivenessStrangerTest, IdleStrangersAreCappedTimedOutAndKeepNoSpeakerOut) 
   // Failover still works: node-a's process goes away, node-b notices.
   a.reset();
   ASSERT_TRUE(RunUntil(
-      *loop_, [&] { return !lost_.empty(); }, std::chrono::seconds(5)));
+      *loop_, [&] { return !lost_.empty(); }, std::chrono::seconds(30)));
   EXPECT_THAT(lost_, ::testing::ElementsAre("node-b lost node-a"));
   for (int fd : fds) close(fd);
   // Logged per address, rate limited: nowhere near one line per connection.

@@ -60,7 +60,7 @@ TEST_F(SegmentNetnsTest, MembersFindEachOtherAndNoticeSilenceAndLeaving) {
   ASSERT_THAT(n2.status(), IsOk());
   const std::vector<std::string> all = {"node-0", "node-1", "node-2"};
   for (Node* n : {&n0, &n1, &n2}) {
-    EXPECT_GE(WaitAlive(*n, all, std::chrono::seconds(2)).count(), 0);
+    EXPECT_GE(WaitAlive(*n, all, std::chrono::seconds(30)).count(), 0);
   }
   // After the hold-off that follows joining (160 ms), everyone is eligible.
   EXPECT_TRUE(WaitFor([&] { return n0.Ready() && n2.Ready(); }));

@@ -33,9 +33,9 @@ std::unique_ptr<AdvertSocket> OpenIn(const std::string& ns) {
   return out;
 }
 
-// Waits (bounded) for one payload on `s`.
+// Waits (bounded: 30 s, a hung test only) for one payload on `s`.
 std::vector<uint8_t> ReceiveOne(AdvertSocket& s) {
-  for (int i = 0; i < 200; ++i) {
+  for (int i = 0; i < 6000; ++i) {
     auto r = s.Receive();
     EXPECT_THAT(r, IsOk());
     if (r.ok() && !r->empty()) return *r;

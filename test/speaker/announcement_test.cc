@@ -144,7 +144,7 @@ TEST_F(PublisherTest, WritesOnlyChangesAndCleansUp) {
   EXPECT_GE(publisher.stats().failures, 1);
   EXPECT_THAT(Names(), ElementsAre("dns-tcp-s1", "dns-udp-s1", "elsewhere-s2", "web-s1"));
   // Graceful stop: ours go, s2's stay.
-  publisher.WithdrawAll(absl::Seconds(5));
+  publisher.WithdrawAll(absl::Seconds(30));
   EXPECT_THAT(Names(), ElementsAre("elsewhere-s2"));
 }
 
@@ -213,7 +213,7 @@ TEST_F(PublisherTest, ObjectsNamedByAnOlderSpeakerAreReplaced) {
     EXPECT_EQ(o["metadata"]["labels"]["ironlb.io/node"], FitName(node, 63));
   }
   // And the graceful stop finds them all under the new label.
-  publisher.WithdrawAll(absl::Seconds(5));
+  publisher.WithdrawAll(absl::Seconds(30));
   EXPECT_THAT(Names(), SizeIs(0));
 }
 

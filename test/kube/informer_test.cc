@@ -225,7 +225,7 @@ TEST_F(InformerTest, SilentWatchIsReopenedAfterTheIdleTimeout) {
   Informer informer(client_.get(), options, recorder_.Handlers());
   informer.Start();
   ASSERT_TRUE(informer.WaitForSync(absl::Seconds(10)));
-  ASSERT_TRUE(Eventually([&] { return Watches(*server_).size() >= 2; }, absl::Seconds(5)));
+  ASSERT_TRUE(Eventually([&] { return Watches(*server_).size() >= 2; }, absl::Seconds(30)));
   auto watches = Watches(*server_);
   EXPECT_EQ(watches[1].params["resourceVersion"], watches[0].params["resourceVersion"]);
   server_->Put(kServices, Service("default", "b"));

@@ -214,12 +214,24 @@ Capture::Capture(const ScopedNetns& netns, const std::string& interface,
            static_cast<char*>(nullptr));
     _exit(127);
   }
-  // Wait (bounded) until tcpdump has created its file, i.e. the capture is running.
-  for (int i = 0; i < 50 && access(file_.c_str(), F_OK) != 0; ++i) usleep(100 * 1000);
+  // Wait (bounded: 30 s, a hung test only) until tcpdump has created its file, i.e. the capture
+  // is running.
+  for (int i = 0; i < 300 && access(file_.c_str(), F_OK) != 0; ++i) usleep(100 * 1000);
   usleep(200 * 1000);
 }
 
 Capture::~Capture() { (void)Stop(); }
+
+absl::StatusOr<std::string> Capture::StopWhen(const std::function<bool(const std::string&)>& seen) {
+  if (pid_ <= 0) return absl::FailedPreconditionError("capture not running");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto text = Run("tcpdump -nn -v -r " + file_ + " 2>/dev/null || true");
+    if (text.ok() && seen(*text)) break;
+    usleep(50 * 1000);
+  }
+  return Stop();
+}
 
 absl::StatusOr<std::string> Capture::Stop() {
   if (pid_ <= 0) return absl::FailedPreconditionError("capture not running");

@@ -58,6 +58,9 @@ class Capture {
   ~Capture();
   // Stops the capture and returns `tcpdump -nn -v -r` text of what it saw.
   absl::StatusOr<std::string> Stop();
+  // The same, once that text satisfies `seen` (30 s at most, a hung test only): packets reach
+  // the file when tcpdump gets to run, late on a loaded machine.
+  absl::StatusOr<std::string> StopWhen(const std::function<bool(const std::string&)>& seen);
 
  private:
   pid_t pid_ = -1;

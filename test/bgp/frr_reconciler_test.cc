@@ -30,8 +30,9 @@ using ::testing::Not;
 
 IpAddress Ip(const char* s) { return *IpAddress::Parse(s); }
 
+// Polls `cond` (30 s at most: a hung test only, a loaded machine is slow).
 bool Eventually(const std::function<bool()>& cond) {
-  for (int i = 0; i < 100; ++i) {
+  for (int i = 0; i < 600; ++i) {
     if (cond()) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -238,7 +239,7 @@ TEST_F(FrrReconcilerTest, RestartedBgpdGetsEverythingBackOnAudit) {
               StatusIs(absl::StatusCode::kUnavailable, "FRR bgpd"));
   ASSERT_THAT(frr_.Start("bgpd", ports_["bgpd"]), IsOk());
   absl::Status st;
-  for (int i = 0; i < 50; ++i) {
+  for (int i = 0; i < 300; ++i) {  // bounded (30 s of pauses): a hung test only
     st = reconciler_->Apply(TwoPeers(), /*audit=*/true).status();
     if (st.ok()) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));

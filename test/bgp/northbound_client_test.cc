@@ -42,9 +42,10 @@ YangEdit RouteEdit(const std::string& prefix, const std::string& afi) {
           "unspec"};
 }
 
-// Polls `cmd` until its output contains (or no longer contains) `text`; bounded to 5 s.
+// Polls `cmd` until its output contains (or no longer contains) `text`; bounded to 30 s (a hung
+// test only).
 bool EventuallyOutput(const std::string& cmd, const std::string& text, bool present = true) {
-  for (int i = 0; i < 100; ++i) {
+  for (int i = 0; i < 600; ++i) {
     if ((ironlb::testing::RunShell(cmd).find(text) != std::string::npos) == present) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -116,7 +117,7 @@ TEST_F(NorthboundClientTest, UnreachableFrrIsUnavailableAndARestartedOneIsReconn
               StatusIs(absl::StatusCode::kUnavailable, "FRR staticd"));
   ASSERT_THAT(frr_.Start("staticd", port_), IsOk());
   absl::Status st;
-  for (int i = 0; i < 50; ++i) {  // gRPC reconnects within its (shortened) backoff
+  for (int i = 0; i < 300; ++i) {  // gRPC reconnects within its (shortened) backoff
     st = client_->Commit({RouteEdit("192.0.2.30/32", "ipv4-unicast")}, "after restart").status();
     if (st.ok()) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));

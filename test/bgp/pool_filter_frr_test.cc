@@ -161,7 +161,7 @@ TEST_F(PoolFilterFrrTest, RefusalsNameTheProblemAndBgpdRestartIsRepaired) {
   ASSERT_THAT(frr_.Start("bgpd", port_), IsOk());
   frr_.Vtysh(kOperatorConfig);
   absl::StatusOr<PoolFilterResult> back = absl::UnavailableError("not tried");
-  for (int i = 0; i < 50 && !back.ok(); ++i) {  // gRPC reconnects with its own backoff
+  for (int i = 0; i < 300 && !back.ok(); ++i) {  // gRPC reconnects with its own backoff
     back = reconciler_->Apply(pools);
     if (!back.ok()) absl::SleepFor(absl::Milliseconds(100));
   }

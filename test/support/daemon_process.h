@@ -64,10 +64,10 @@ class Daemon {
     ADD_FAILURE() << "no log line matching " << re << " in:\n" << log_;
     return "";
   }
-  // Sends `sig` and waits (bounded) for the exit status.
+  // Sends `sig` and waits (bounded: 30 s, a hung daemon only) for the exit status.
   int StopWith(int sig) {
     kill(pid_, sig);
-    for (int i = 0; i < 100; ++i) {
+    for (int i = 0; i < 600; ++i) {
       int status = 0;
       if (waitpid(pid_, &status, WNOHANG) == pid_) {
         pid_ = -1;

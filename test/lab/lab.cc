@@ -106,6 +106,7 @@ absl::Status Lab::AddHost(Host& host, const std::string& bridge, const std::stri
 absl::Status Lab::Build(const LabOptions& options) {
   switch_netns_ = absl::StrCat(base_, "-sw");
   IRONLB_RETURN_IF_ERROR(AddNetns(switch_netns_));
+  IRONLB_ASSIGN_OR_RETURN(switch_links_, LinkSetter::Open(switch_netns_));
   for (const char* bridge : {"br0", "br1"}) {
     if (std::string(bridge) == "br1" && !options.router) break;
     // No STP and no forwarding delay: a port that comes back up forwards at once.
@@ -201,7 +202,8 @@ absl::Status Lab::StartBackends(const std::vector<uint16_t>& ports) {
 }
 
 Lab::~Lab() {
-  backends_.clear();  // kills them by PID
+  backends_.clear();      // kills them by PID
+  switch_links_.reset();  // its socket would keep the switch namespace alive
   for (auto it = namespaces_.rbegin(); it != namespaces_.rend(); ++it) {
     (void)RunCommand({"ip", "netns", "del", *it});
     CleanupRegistry::RemoveNamespace(*it);
@@ -256,21 +258,19 @@ absl::Status Lab::AnnounceVip(const Host& host, const std::string& vip) {
 }
 
 absl::Status Lab::CutLink(const Host& host) {
-  return RunChecked({"ip", "-n", switch_netns_, "link", "set", host.switch_port, "down"});
+  return switch_links_->SetUp(host.switch_port, false);
 }
 
 absl::Status Lab::RestoreLink(const Host& host) {
-  return RunChecked({"ip", "-n", switch_netns_, "link", "set", host.switch_port, "up"});
+  return switch_links_->SetUp(host.switch_port, true);
 }
 
 absl::Status Lab::CutOutsideLink(const Host& router) {
-  return RunChecked(
-      {"ip", "-n", switch_netns_, "link", "set", absl::StrCat("p-", router.name, "-out"), "down"});
+  return switch_links_->SetUp(absl::StrCat("p-", router.name, "-out"), false);
 }
 
 absl::Status Lab::RestoreOutsideLink(const Host& router) {
-  return RunChecked(
-      {"ip", "-n", switch_netns_, "link", "set", absl::StrCat("p-", router.name, "-out"), "up"});
+  return switch_links_->SetUp(absl::StrCat("p-", router.name, "-out"), true);
 }
 
 }  // namespace ironlb::lab

@@ -25,6 +25,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "test/lab/host_command.h"
+#include "test/lab/link_setter.h"
 
 namespace ironlb::lab {
 
@@ -115,6 +116,8 @@ class Lab {
   Host outside_;
   std::string work_dir_;
   std::vector<std::unique_ptr<HostProcess>> backends_;
+  // Cables are cut and restored over this (see link_setter.h), not by starting `ip`.
+  std::unique_ptr<LinkSetter> switch_links_;
 };
 
 }  // namespace ironlb::lab

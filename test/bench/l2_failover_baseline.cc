@@ -7,13 +7,24 @@
 // Contenders are VipHolder factories: issue 6 adds the ironlb speaker to the list and prints
 // ratios. The CPU is shared with other work; figures are noisy.
 //   l2_failover_baseline [--trials 20] [--max-seconds 1500] [--busy-threads 0]
+//                        [--background-pps 0] [--soak-seconds 0]
 //                        [--contenders keepalived_1s,keepalived_100ms,ironlb,ironlb_restart,
 //                                      ironlb_local_check]
+// A link cut is the host's switch port set down over rtnetlink from this process, timed just
+// before the request (not a spawned `ip`, which took 20–150 ms to start under stress-ng).
+// For ironlb contenders it also prints the speakers' own view: the mean time from the old
+// owner's last advert to the claim (ironlb_l2_failover_seconds), their self-stall count, and
+// during the soak the adverts each node sends a second (frames/s per node).
 // ironlb_local_check (issue 18): the owner's local check (a kube-apiserver stand-in on port
 // 6443) failing while its speaker runs; the VIP must move within 1 s at the default timings.
 // ironlb_restart (issue 16): --trials restarts (SIGTERM, 300 ms without a speaker, a new
 // process) of the owner's speaker with the client probing every 10 ms and 20 long-lived TCP
 // streams through the VIP: failed requests, owner changes the client saw, streams reset.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -45,6 +56,9 @@ ABSL_FLAG(int, busy_threads, 0,
           "threads spinning on the CPU during the run, to measure on a loaded machine");
 ABSL_FLAG(std::string, contenders, "keepalived_1s,keepalived_100ms",
           "comma-separated contenders to measure");
+ABSL_FLAG(int, background_pps, 0,
+          "LAN background traffic during every contender's run: UDP datagrams a second from the "
+          "client to the speaker hosts and the LAN's broadcast address (0 = none)");
 ABSL_FLAG(int, soak_seconds, 0,
           "ironlb contenders: after the trials, this long with no failure at all, counting the "
           "takeovers that happen anyway (false takeovers: a busy machine taken for a dead one)");
@@ -75,13 +89,13 @@ std::vector<Contender> AllContenders() {
          return std::make_unique<IronlbHolder>(
              lab, IronlbHolderOptions{.speaker_binary = IRONLB_SPEAKER_BINARY});
        }},
-      // Twice as fast: adverts every 20 ms, dead after 80 ms.
-      {"ironlb_fast",
+      // The defaults before issue 16: adverts every 40 ms, dead after 160 ms.
+      {"ironlb_40ms",
        [](Lab* lab) {
          return std::make_unique<IronlbHolder>(
-             lab, IronlbHolderOptions{
-                      .speaker_binary = IRONLB_SPEAKER_BINARY,
-                      .extra_args = {"--layer2-advert-interval=20ms", "--layer2-dead-after=80ms"}});
+             lab, IronlbHolderOptions{.speaker_binary = IRONLB_SPEAKER_BINARY,
+                                      .extra_args = {"--layer2-advert-interval=40ms",
+                                                     "--layer2-dead-after=160ms"}});
        }},
       // Health-gated ownership: "kill" is the owner's kube-apiserver stand-in dying (its
       // localCheck fails at the default 200 ms / fall 3) while its speaker runs on.
@@ -107,6 +121,65 @@ double Takeovers(const Lab& lab) {
   }
   return n;
 }
+
+// Sum over the speakers of one sample of their /metrics (absent counts as 0).
+double SumOverSpeakers(const Lab& lab, const std::string& sample) {
+  double n = 0;
+  for (const Host& h : lab.speakers()) n += std::max(0.0, SpeakerMetric(lab, h, sample));
+  return n;
+}
+
+// LAN background traffic: from the client's namespace, 512-byte UDP datagrams to port 9 of
+// every speaker host and of the LAN's broadcast address, round-robin, `pps` a second, until
+// destroyed (and at most two hours).
+class BackgroundTraffic {
+ public:
+  BackgroundTraffic(const Lab& lab, int pps) {
+    if (pps <= 0) return;
+    std::vector<std::string> targets;
+    for (const Host& h : lab.speakers()) targets.push_back(h.ipv4);
+    targets.push_back(absl::StrCat(Lab::kLanPrefix4, "255"));
+    thread_ = std::thread([this, netns = lab.client().netns, targets, pps] {
+      if (!EnterNetnsForThread(netns).ok()) return;
+      const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+      if (fd < 0) return;
+      const int on = 1;
+      setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &on, sizeof(on));
+      std::vector<sockaddr_in> to(targets.size());
+      for (size_t i = 0; i < targets.size(); ++i) {
+        to[i].sin_family = AF_INET;
+        to[i].sin_port = htons(9);
+        inet_pton(AF_INET, targets[i].c_str(), &to[i].sin_addr);
+      }
+      const char payload[512] = {};
+      const absl::Time start = absl::Now();
+      const absl::Time end = start + absl::Hours(2);
+      size_t next = 0;
+      while (!stop_.load() && absl::Now() < end) {
+        // Catch up to where `pps` says we should be, then sleep a millisecond.
+        const double due = absl::ToDoubleSeconds(absl::Now() - start) * pps;
+        while (static_cast<double>(sent_.load()) < due && !stop_.load()) {
+          const sockaddr_in& dst = to[next++ % to.size()];
+          (void)sendto(fd, payload, sizeof(payload), MSG_DONTWAIT,
+                       reinterpret_cast<const sockaddr*>(&dst), sizeof(dst));
+          ++sent_;
+        }
+        absl::SleepFor(absl::Milliseconds(1));
+      }
+      close(fd);
+    });
+  }
+  ~BackgroundTraffic() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  uint64_t sent() const { return sent_.load(); }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> sent_{0};
+  std::thread thread_;
+};
 
 struct CaseResult {
   Summary summary;
@@ -262,7 +335,17 @@ int RunContenders(const std::vector<std::string>& wanted, int trials, absl::Time
         return 1;
       }
     }
+    const bool ironlb = absl::StartsWith(name, "ironlb");
+    BackgroundTraffic background(**lab, absl::GetFlag(FLAGS_background_pps));
     for (Failure f : contender->failures) {
+      const std::string silent_sum =
+          "ironlb_l2_failover_seconds_sum{interface=\"eth0\",cause=\"peer-silent\"}";
+      const std::string silent_count =
+          "ironlb_l2_failover_seconds_count{interface=\"eth0\",cause=\"peer-silent\"}";
+      const std::string stalls = "ironlb_l2_self_stalls_total{interface=\"eth0\"}";
+      const double sum_before = ironlb ? SumOverSpeakers(**lab, silent_sum) : 0;
+      const double count_before = ironlb ? SumOverSpeakers(**lab, silent_count) : 0;
+      const double stalls_before = ironlb ? SumOverSpeakers(**lab, stalls) : 0;
       const CaseResult r = RunCase(**lab, *holder, f, trials, deadline);
       const Summary& s = r.summary;
       printf(
@@ -279,18 +362,47 @@ int RunContenders(const std::vector<std::string>& wanted, int trials, absl::Time
       json.push_back(
           absl::StrFormat("\"%s_failed_requests_per_trial\":%.1f", key, r.mean_failed_requests));
       if (s.count < trials) exit_code = 1;
+      if (ironlb) {
+        // The speakers' own view (a killed speaker's counters restart with it; the heirs'
+        // are the ones that count here).
+        const double n = SumOverSpeakers(**lab, silent_count) - count_before;
+        const double detect_ms =
+            n > 0 ? (SumOverSpeakers(**lab, silent_sum) - sum_before) * 1000 / n : 0;
+        const double self_stalls = SumOverSpeakers(**lab, stalls) - stalls_before;
+        printf(
+            "%s %s: speakers' view: %.0f takeovers after silence, mean %.1f ms from the last "
+            "advert to the claim; %.0f self-stalls\n",
+            name.c_str(), FailureName(f), n, detect_ms, self_stalls);
+        json.push_back(absl::StrFormat("\"%s_silence_to_claim_mean_ms\":%.1f", key, detect_ms));
+        json.push_back(absl::StrFormat("\"%s_self_stalls\":%.0f", key, self_stalls));
+      }
     }
     const int soak = absl::GetFlag(FLAGS_soak_seconds);
-    if (soak > 0 && absl::StartsWith(name, "ironlb")) {
+    if (soak > 0 && ironlb) {
       // Every speaker back and settled, then nothing but the load for `soak` seconds.
       absl::SleepFor(absl::Seconds(3));
+      const std::string sent = "ironlb_l2_adverts_total{interface=\"eth0\",direction=\"sent\"}";
+      const std::string stalls = "ironlb_l2_self_stalls_total{interface=\"eth0\"}";
       const double before = Takeovers(**lab);
+      const double sent_before = SumOverSpeakers(**lab, sent);
+      const double stalls_before = SumOverSpeakers(**lab, stalls);
+      const uint64_t background_before = background.sent();
       absl::SleepFor(absl::Seconds(soak));
       const double false_takeovers = Takeovers(**lab) - before;
-      printf("%s soak: %d s without a failure, %.0f takeovers\n", name.c_str(), soak,
-             false_takeovers);
+      const double per_node = (SumOverSpeakers(**lab, sent) - sent_before) / soak /
+                              static_cast<double>((*lab)->speaker_count());
+      const double stalls_n = SumOverSpeakers(**lab, stalls) - stalls_before;
+      const double background_pps =
+          static_cast<double>(background.sent() - background_before) / soak;
+      printf(
+          "%s soak: %d s without a failure, %.0f takeovers, %.1f adverts/s per node, %.0f "
+          "self-stalls, background %.0f datagrams/s\n",
+          name.c_str(), soak, false_takeovers, per_node, stalls_n, background_pps);
       json.push_back(absl::StrFormat("\"%s_soak_s\":%d", name, soak));
       json.push_back(absl::StrFormat("\"%s_false_takeovers\":%.0f", name, false_takeovers));
+      json.push_back(absl::StrFormat("\"%s_adverts_per_s_per_node\":%.1f", name, per_node));
+      json.push_back(absl::StrFormat("\"%s_soak_self_stalls\":%.0f", name, stalls_n));
+      json.push_back(absl::StrFormat("\"%s_background_pps\":%.0f", name, background_pps));
     }
   }
   return exit_code;

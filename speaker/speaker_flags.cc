@@ -66,13 +66,13 @@ ABSL_FLAG(std::string, restart_state_file, "/run/ironlb/layer2-restart.json",
 ABSL_FLAG(bool, layer2_rebalance, false,
           "A returning node takes back the VIPs it wins by the hash (default: sticky).");
 
-ABSL_FLAG(absl::Duration, layer2_advert_interval, absl::Milliseconds(40),
+ABSL_FLAG(absl::Duration, layer2_advert_interval, absl::Milliseconds(20),
           "How often each speaker sends its advert on every layer-2 segment (10ms..1s).");
 ABSL_FLAG(absl::Duration, layer2_frozen_hold, absl::Seconds(2),
           "A speaker silent while its host still answers (starved of CPU, the host up) keeps "
           "its VIPs this long before they move (0s: moved after --layer2-dead-after; at most "
           "30s).");
-ABSL_FLAG(absl::Duration, layer2_dead_after, absl::Milliseconds(160),
+ABSL_FLAG(absl::Duration, layer2_dead_after, absl::Milliseconds(80),
           "A speaker silent this long is taken for dead: its VIPs move (at least 3 intervals).");
 
 namespace ironlb::speaker {

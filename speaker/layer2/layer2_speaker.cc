@@ -64,6 +64,11 @@ absl::StatusOr<std::unique_ptr<Layer2Speaker>> Layer2Speaker::Create(
         "Speaker adverts per interface: sent, received, or rejected (bad signature, malformed "
         "or replayed).",
         {"interface", "direction"});
+    m->self_stalls = &registry->AddCounter(
+        "ironlb_l2_self_stalls_total",
+        "Times this speaker's own loop ran more than two advert intervals late (starved of CPU) "
+        "and put off judging its peers' silence by one interval.",
+        {"interface"});
     m->gained = &registry->AddCounter(
         "ironlb_l2_vips_gained_total",
         "VIPs this node took ownership of (start, takeover after a peer died or left, "
@@ -495,15 +500,17 @@ void Layer2Speaker::UpdateMetrics() {
     const SegmentCounters now = st.segment->counters();
     SegmentCounters& was = metrics_->reported[ifname];
     // Counters only grow; a segment that was recreated starts again from zero.
-    auto add = [&](const char* dir, uint64_t n, uint64_t& prev) {
+    auto add = [](metrics::Counter& counter, uint64_t n, uint64_t& prev) {
       if (n < prev) prev = 0;
-      if (n > prev)
-        metrics_->adverts->WithLabels({ifname, dir}).Increment(static_cast<double>(n - prev));
+      if (n > prev) counter.Increment(static_cast<double>(n - prev));
       prev = n;
     };
-    add("sent", now.adverts_sent, was.adverts_sent);
-    add("received", now.adverts_received, was.adverts_received);
-    add("rejected", now.adverts_rejected, was.adverts_rejected);
+    add(metrics_->adverts->WithLabels({ifname, "sent"}), now.adverts_sent, was.adverts_sent);
+    add(metrics_->adverts->WithLabels({ifname, "received"}), now.adverts_received,
+        was.adverts_received);
+    add(metrics_->adverts->WithLabels({ifname, "rejected"}), now.adverts_rejected,
+        was.adverts_rejected);
+    add(metrics_->self_stalls->WithLabels({ifname}), now.self_stalls, was.self_stalls);
   }
   if (metrics_timer_ == 0) {
     metrics_timer_ = loop_->RunAfter(std::chrono::seconds(1), [this] {

@@ -38,8 +38,8 @@ struct Layer2SpeakerOptions {
   config::Labels labels;
   std::string key;                         // shared by the cluster's speakers; signs adverts
   uint16_t liveness_port = 7946;           // TCP, on each segment's own address
-  std::chrono::milliseconds interval{40};  // see SegmentOptions
-  std::chrono::milliseconds dead_after{160};
+  std::chrono::milliseconds interval{20};  // see SegmentOptions
+  std::chrono::milliseconds dead_after{80};
   std::chrono::milliseconds frozen_hold{2000};  // see SegmentOptions
   // After announcing we leave, we answer for each VIP until a peer claims it, at most this
   // long (a peer too old to advertise its claims takes over without telling).
@@ -192,7 +192,8 @@ class Layer2Speaker {
     metrics::Family<metrics::Gauge>* owned = nullptr;
     metrics::Family<metrics::Gauge>* elected = nullptr;  // VIPs with an owner on the segment
     metrics::Family<metrics::Gauge>* members = nullptr;
-    metrics::Family<metrics::Counter>* adverts = nullptr;  // {interface, direction}
+    metrics::Family<metrics::Counter>* adverts = nullptr;      // {interface, direction}
+    metrics::Family<metrics::Counter>* self_stalls = nullptr;  // {interface}
     metrics::Family<metrics::Counter>* gained = nullptr;
     metrics::Family<metrics::Counter>* takeovers = nullptr;   // {interface, cause}
     metrics::Family<metrics::Histogram>* failover = nullptr;  // {interface, cause}

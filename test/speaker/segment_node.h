@@ -92,6 +92,14 @@ class Node {
       return d->cause;
     });
   }
+  // How long `node` had been silent when it was counted gone (0 when it was not).
+  std::chrono::microseconds SilenceBeforeDeparture(const std::string& node) {
+    return Call([&] {
+      const Membership::Departure* d = segment_->membership().FindDeparture(node);
+      return d == nullptr ? std::chrono::microseconds(0)
+                          : absl::ToChronoMicroseconds(d->noticed - d->last_heard);
+    });
+  }
   SegmentCounters Counters() {
     return Call([this] { return segment_->counters(); });
   }

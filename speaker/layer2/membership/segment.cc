@@ -129,6 +129,7 @@ void Segment::CheckExpiry() {
     // We were starved ourselves: give the peers one interval to be heard (their adverts, or
     // their hosts' answers to the probes sent now) before judging anyone's silence.
     no_expiry_before_ = now + interval;
+    ++counters_.self_stalls;
     ProbeHosts();
   }
   if (now < no_expiry_before_) {

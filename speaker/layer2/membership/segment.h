@@ -28,13 +28,13 @@ struct SegmentOptions {
   std::string key;  // shared by every speaker of the cluster
   std::map<std::string, std::string> labels;
   uint64_t incarnation = 0;  // distinct per start of the speaker (e.g. boot time in ns)
-  // 40 ms adverts (25 frames/s per node and segment), dead after 160 ms (four missed): a cut
-  // link is noticed 120..160 ms after it (the expiry timer fires at the deadline, not at the
-  // next tick), and a speaker must be starved of CPU for over 120 ms to be taken for dead.
-  // Adverts queued while our own loop was busy are read before anyone is expired.
-  // --layer2-advert-interval / --layer2-dead-after trade the one against the other.
-  std::chrono::milliseconds interval{40};
-  std::chrono::milliseconds dead_after{160};
+  // 20 ms adverts (50 frames/s per node and segment), dead after 80 ms (four missed): a cut
+  // link is noticed 60..80 ms after it (the expiry timer fires at the deadline, not at the next
+  // tick). A starved speaker is not taken for dead: its host's kernel still answers the probes
+  // (frozen_hold), and adverts queued while our own loop was busy are read before anyone is
+  // expired. --layer2-advert-interval / --layer2-dead-after trade speed against traffic.
+  std::chrono::milliseconds interval{20};
+  std::chrono::milliseconds dead_after{80};
   // A peer whose adverts stop while its host's kernel answers probes (its speaker starved of
   // CPU, the host up and forwarding) keeps its VIPs this long before they move; 0: it is
   // taken for dead after dead_after like a cut link (--layer2-frozen-hold).
@@ -49,6 +49,9 @@ struct SegmentCounters {
   uint64_t adverts_sent = 0;
   uint64_t adverts_received = 0;
   uint64_t adverts_rejected = 0;  // bad signature, malformed or replayed
+  // Turns of our own loop that came more than two intervals after the last: this speaker was
+  // starved (CPU, a paused VM) and put off judging its peers' silence by one interval.
+  uint64_t self_stalls = 0;
 };
 
 class Segment {

@@ -122,6 +122,8 @@ double Takeovers(const Lab& lab) {
   return n;
 }
 
+constexpr char kSelfStalls[] = "ironlb_l2_self_stalls_total{interface=\"eth0\"}";
+
 // Sum over the speakers of one sample of their /metrics (absent counts as 0).
 double SumOverSpeakers(const Lab& lab, const std::string& sample) {
   double n = 0;
@@ -342,10 +344,9 @@ int RunContenders(const std::vector<std::string>& wanted, int trials, absl::Time
           "ironlb_l2_failover_seconds_sum{interface=\"eth0\",cause=\"peer-silent\"}";
       const std::string silent_count =
           "ironlb_l2_failover_seconds_count{interface=\"eth0\",cause=\"peer-silent\"}";
-      const std::string stalls = "ironlb_l2_self_stalls_total{interface=\"eth0\"}";
       const double sum_before = ironlb ? SumOverSpeakers(**lab, silent_sum) : 0;
       const double count_before = ironlb ? SumOverSpeakers(**lab, silent_count) : 0;
-      const double stalls_before = ironlb ? SumOverSpeakers(**lab, stalls) : 0;
+      const double stalls_before = ironlb ? SumOverSpeakers(**lab, kSelfStalls) : 0;
       const CaseResult r = RunCase(**lab, *holder, f, trials, deadline);
       const Summary& s = r.summary;
       printf(
@@ -368,7 +369,7 @@ int RunContenders(const std::vector<std::string>& wanted, int trials, absl::Time
         const double n = SumOverSpeakers(**lab, silent_count) - count_before;
         const double detect_ms =
             n > 0 ? (SumOverSpeakers(**lab, silent_sum) - sum_before) * 1000 / n : 0;
-        const double self_stalls = SumOverSpeakers(**lab, stalls) - stalls_before;
+        const double self_stalls = SumOverSpeakers(**lab, kSelfStalls) - stalls_before;
         printf(
             "%s %s: speakers' view: %.0f takeovers after silence, mean %.1f ms from the last "
             "advert to the claim; %.0f self-stalls\n",
@@ -382,16 +383,15 @@ int RunContenders(const std::vector<std::string>& wanted, int trials, absl::Time
       // Every speaker back and settled, then nothing but the load for `soak` seconds.
       absl::SleepFor(absl::Seconds(3));
       const std::string sent = "ironlb_l2_adverts_total{interface=\"eth0\",direction=\"sent\"}";
-      const std::string stalls = "ironlb_l2_self_stalls_total{interface=\"eth0\"}";
       const double before = Takeovers(**lab);
       const double sent_before = SumOverSpeakers(**lab, sent);
-      const double stalls_before = SumOverSpeakers(**lab, stalls);
+      const double stalls_before = SumOverSpeakers(**lab, kSelfStalls);
       const uint64_t background_before = background.sent();
       absl::SleepFor(absl::Seconds(soak));
       const double false_takeovers = Takeovers(**lab) - before;
       const double per_node = (SumOverSpeakers(**lab, sent) - sent_before) / soak /
                               static_cast<double>((*lab)->speaker_count());
-      const double stalls_n = SumOverSpeakers(**lab, stalls) - stalls_before;
+      const double stalls_n = SumOverSpeakers(**lab, kSelfStalls) - stalls_before;
       const double background_pps =
           static_cast<double>(background.sent() - background_before) / soak;
       printf(

@@ -42,19 +42,8 @@ absl::Status IronlbHolder::Start(const Host& host) {
   // The VIP on loopback: the backend answers on it; the kernel does not answer ARP for it
   // (the lab sets arp_ignore), the speaker does when it owns it.
   (void)lab_->AddVip(host, options_.vip);
-  std::vector<std::string> argv = {options_.speaker_binary,
-                                   "--config-dir",
-                                   dir_,
-                                   "--layer2-key-file",
-                                   dir_ + "/key",
-                                   "--node-name",
-                                   host.name,
-                                   "--metrics-address",
-                                   "127.0.0.1:7473",
-                                   "--status-socket",
-                                   StatusSocket(host),
-                                   "--restart-state-file",
-                                   RestartStateFile(host)};
+  std::vector<std::string> argv = lab_->SpeakerArgv(options_.speaker_binary, host, dir_);
+  argv.insert(argv.end(), {"--restart-state-file", RestartStateFile(host)});
   if (options_.rebalance) argv.push_back("--layer2-rebalance");
   argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
   IRONLB_ASSIGN_OR_RETURN(auto daemon,
@@ -124,9 +113,7 @@ std::string IronlbHolder::RestartStateFile(const Host& host) const {
   return absl::StrCat(lab_->work_dir(), "/restart-", host.name, ".json");
 }
 
-std::string IronlbHolder::StatusSocket(const Host& host) const {
-  return absl::StrCat(lab_->work_dir(), "/status-", host.name, ".sock");
-}
+std::string IronlbHolder::StatusSocket(const Host& host) const { return lab_->StatusSocket(host); }
 
 double SpeakerMetric(const Lab& lab, const Host& host, const std::string& sample) {
   auto r = lab.Run(host, {"curl", "-s", "--max-time", "2", "http://127.0.0.1:7473/metrics"});

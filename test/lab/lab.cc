@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <iostream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -222,6 +223,32 @@ std::vector<pid_t> Lab::BackendPids() const {
   std::vector<pid_t> pids;
   for (const auto& b : backends_) pids.push_back(b->pid());
   return pids;
+}
+
+std::string Lab::StatusSocket(const Host& host) const {
+  return absl::StrCat(work_dir_, "/status-", host.name, ".sock");
+}
+
+std::vector<std::string> Lab::SpeakerArgv(const std::string& binary, const Host& host,
+                                          const std::string& config_dir) const {
+  return {binary,
+          "--config-dir",
+          config_dir,
+          "--layer2-key-file",
+          config_dir + "/key",
+          "--node-name",
+          host.name,
+          "--metrics-address",
+          "127.0.0.1:7473",
+          "--status-socket",
+          StatusSocket(host)};
+}
+
+void Lab::PrintLogs(const std::vector<std::string>& log_names) const {
+  for (const std::string& name : log_names) {
+    std::cout << "---- " << name << " log\n"
+              << ReadFile(absl::StrCat(work_dir_, "/", name, ".log")) << "\n";
+  }
 }
 
 const Host* Lab::HostByMac(const std::string& mac) const {

@@ -75,6 +75,15 @@ class Lab {
   const std::string& work_dir() const { return work_dir_; }
   // PIDs of the backends (for tests of teardown).
   std::vector<pid_t> BackendPids() const;
+  // The status socket the lab gives `host`'s speaker: work_dir()/status-NAME.sock.
+  std::string StatusSocket(const Host& host) const;
+  // A speaker on `host` as the lab runs it: `binary` with its configuration in `config_dir`,
+  // the layer-2 key in `config_dir`/key, metrics on the host's loopback port 7473 and
+  // StatusSocket(host). Callers append their own flags.
+  std::vector<std::string> SpeakerArgv(const std::string& binary, const Host& host,
+                                       const std::string& config_dir) const;
+  // Prints the logs of the processes spawned with these log names (for a failed test).
+  void PrintLogs(const std::vector<std::string>& log_names) const;
 
   // `argv` in `host`'s namespace; waits for it.
   absl::StatusOr<CommandResult> Run(const Host& host, const std::vector<std::string>& argv,

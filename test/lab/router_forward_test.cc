@@ -95,12 +95,8 @@ class RouterForwardTest : public ::testing::Test {
     WriteFile(router_dir_ + "/services.yaml", Services(true));
     for (const Host& h : lab_->speakers()) {
       for (const std::string& vip : AllVips()) ASSERT_THAT(lab_->AddVip(h, vip), IsOk());
-      auto p = lab_->Spawn(
-          h,
-          {IRONLB_SPEAKER_BINARY, "--config-dir", lan_dir_, "--layer2-key-file", lan_dir_ + "/key",
-           "--node-name", h.name, "--metrics-address", "127.0.0.1:7473", "--status-socket",
-           lab_->work_dir() + "/status-" + h.name + ".sock"},
-          "speaker-" + h.name);
+      auto p = lab_->Spawn(h, lab_->SpeakerArgv(IRONLB_SPEAKER_BINARY, h, lan_dir_),
+                           "speaker-" + h.name);
       ASSERT_THAT(p, IsOk());
       speakers_[h.name] = std::move(*p);
     }

@@ -105,12 +105,8 @@ class RouterHaTest : public ::testing::Test {
     for (const Host& h : lab_->speakers()) {
       names.push_back(h.name);
       ASSERT_THAT(lab_->AddVip(h, kWebVip), IsOk());
-      auto p = lab_->Spawn(
-          h,
-          {IRONLB_SPEAKER_BINARY, "--config-dir", lan_dir_, "--layer2-key-file", lan_dir_ + "/key",
-           "--node-name", h.name, "--metrics-address", "127.0.0.1:7473", "--status-socket",
-           lab_->work_dir() + "/status-" + h.name + ".sock"},
-          "speaker-" + h.name);
+      auto p = lab_->Spawn(h, lab_->SpeakerArgv(IRONLB_SPEAKER_BINARY, h, lan_dir_),
+                           "speaker-" + h.name);
       ASSERT_THAT(p, IsOk());
       speakers_.push_back(std::move(*p));
     }
@@ -120,27 +116,18 @@ class RouterHaTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (HasFailure()) {
-      for (const Host* r : routers_) {
-        std::cout << "---- " << r->name << " log\n"
-                  << ReadFile(lab_->work_dir() + "/" + r->name + ".log") << "\n";
-      }
-    }
+    if (HasFailure()) lab_->PrintLogs({"router", "router2"});
     routers_running_.clear();
     speakers_.clear();
     lab_.reset();
   }
 
   void StartRouter(const Host& r) {
-    auto p = lab_->Spawn(
-        r,
-        {IRONLB_SPEAKER_BINARY, "--config-dir", router_dir_, "--layer2-key-file",
-         router_dir_ + "/key", "--node-name", r.name, "--metrics-address", "127.0.0.1:7473",
-         "--status-socket", lab_->work_dir() + "/status-" + r.name + ".sock",
-         // The returning router takes the address back (this test's expectation); the
-         // default, sticky ownership, is covered by lab_ironlb_restart_test.
-         "--layer2-rebalance"},
-        r.name);
+    std::vector<std::string> argv = lab_->SpeakerArgv(IRONLB_SPEAKER_BINARY, r, router_dir_);
+    // The returning router takes the address back (this test's expectation); the default,
+    // sticky ownership, is covered by lab_ironlb_restart_test.
+    argv.push_back("--layer2-rebalance");
+    auto p = lab_->Spawn(r, argv, r.name);
     ASSERT_THAT(p, IsOk());
     routers_running_[r.name] = std::move(*p);
   }

@@ -153,19 +153,8 @@ absl::Status RouterPairLab::StartRouter(const std::string& name) {
     }
     IRONLB_RETURN_IF_ERROR(ready);
   }
-  std::vector<std::string> argv = {options_.speaker_binary,
-                                   "--config-dir",
-                                   dir_,
-                                   "--layer2-key-file",
-                                   dir_ + "/key",
-                                   "--node-name",
-                                   name,
-                                   "--metrics-address",
-                                   "127.0.0.1:7473",
-                                   "--status-socket",
-                                   "",
-                                   "--restart-state-file",
-                                   absl::StrCat(dir_, "/", name, "/restart.json")};
+  std::vector<std::string> argv = lab_->SpeakerArgv(options_.speaker_binary, r, dir_);
+  argv.insert(argv.end(), {"--restart-state-file", absl::StrCat(dir_, "/", name, "/restart.json")});
   if (options_.conntrackd && options_.holder == RouterPairHolder::kIronlb) {
     argv.push_back("--conntrackd-config");
     argv.push_back(Conf(name));

@@ -121,23 +121,14 @@ class SeedScenarioLabTest : public ::testing::Test {
     WriteFile(dir_ + "/key", "seed-scenario-lab-pair-key-0123456789\n");
     WriteFile(dir_ + "/config.yaml", RouterConfig(false));
     for (const Host* r : routers_) {
-      auto p = lab_->Spawn(*r,
-                           {IRONLB_SPEAKER_BINARY, "--config-dir", dir_, "--layer2-key-file",
-                            dir_ + "/key", "--node-name", r->name, "--metrics-address",
-                            "127.0.0.1:7473", "--status-socket", Socket(*r)},
-                           r->name);
+      auto p = lab_->Spawn(*r, lab_->SpeakerArgv(IRONLB_SPEAKER_BINARY, *r, dir_), r->name);
       ASSERT_THAT(p, IsOk());
       router_procs_[r->name] = std::move(*p);
     }
   }
 
   void TearDown() override {
-    if (HasFailure()) {
-      for (const Host* r : routers_) {
-        std::cout << "---- " << r->name << " log\n"
-                  << ReadFile(lab_->work_dir() + "/" + r->name + ".log") << "\n";
-      }
-    }
+    if (HasFailure()) lab_->PrintLogs({"router", "router2"});
     held_.clear();
     captures_.clear();
     router_procs_.clear();
@@ -145,9 +136,7 @@ class SeedScenarioLabTest : public ::testing::Test {
     lab_.reset();
   }
 
-  std::string Socket(const Host& r) const {
-    return lab_->work_dir() + "/status-" + r.name + ".sock";
-  }
+  std::string Socket(const Host& r) const { return lab_->StatusSocket(r); }
   const std::string& Outside() const { return lab_->outside_client()->netns; }
 
   absl::Status StartBackend(int i) {

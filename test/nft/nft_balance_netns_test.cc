@@ -8,8 +8,6 @@
 
 #include <map>
 
-#include "nft/mnl_transport.h"
-#include "nft/reconciler.h"
 #include "test/nft/backend_servers.h"
 #include "test/nft/traffic_util.h"
 #include "test/support/status_matchers.h"
@@ -21,7 +19,7 @@ using ::ironlb::nft::testing::BackendServers;
 using ::ironlb::nft::testing::Exchange;
 using ::ironlb::nft::testing::HeldConnection;
 using ::ironlb::nft::testing::Lab;
-using ::ironlb::nft::testing::RunIn;
+using ::ironlb::nft::testing::ReconcilerIn;
 using ::ironlb::testing::IsOk;
 using ::ironlb::testing::StatusIs;
 
@@ -31,14 +29,10 @@ class NftBalanceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(lab_.ok);
-    ASSERT_THAT(RunIn(lab_.router,
-                      [this] {
-                        auto t = MnlTransport::Create();
-                        if (t.ok()) transport_ = std::move(*t);
-                      }),
-                IsOk());
-    ASSERT_NE(transport_, nullptr);
-    reconciler_ = std::make_unique<Reconciler>(transport_.get());
+    auto nft = ReconcilerIn(lab_.router);
+    ASSERT_THAT(nft, IsOk());
+    transport_ = std::move(nft->transport);
+    reconciler_ = std::move(nft->reconciler);
   }
 
   absl::StatusOr<ReconcileResult> Apply(const DesiredState& state) {

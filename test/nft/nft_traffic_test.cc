@@ -4,8 +4,6 @@
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
-#include "nft/mnl_transport.h"
-#include "nft/reconciler.h"
 #include "test/nft/traffic_util.h"
 #include "test/support/status_matchers.h"
 
@@ -17,7 +15,7 @@ using ::ironlb::nft::testing::EchoServer;
 using ::ironlb::nft::testing::Exchange;
 using ::ironlb::nft::testing::Lab;
 using ::ironlb::nft::testing::ParseSynMss;
-using ::ironlb::nft::testing::RunIn;
+using ::ironlb::nft::testing::ReconcilerIn;
 using ::ironlb::testing::IsOk;
 
 constexpr int kTimeoutMs = 30000;  // a hung test only: answers come at once
@@ -26,14 +24,10 @@ class NftTrafficTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(lab_.ok);
-    ASSERT_THAT(RunIn(lab_.router,
-                      [this] {
-                        auto t = MnlTransport::Create();
-                        if (t.ok()) transport_ = std::move(*t);
-                      }),
-                IsOk());
-    ASSERT_NE(transport_, nullptr);
-    reconciler_ = std::make_unique<Reconciler>(transport_.get());
+    auto nft = ReconcilerIn(lab_.router);
+    ASSERT_THAT(nft, IsOk());
+    transport_ = std::move(nft->transport);
+    reconciler_ = std::move(nft->reconciler);
   }
 
   void Apply(const DesiredState& state) { ASSERT_THAT(reconciler_->Reconcile(state), IsOk()); }

@@ -34,6 +34,18 @@ absl::Status RunIn(const ScopedNetns& netns, const std::function<void()>& fn) {
   return rc == 0 ? absl::OkStatus() : absl::InternalError("cannot return from netns");
 }
 
+absl::StatusOr<NftIn> ReconcilerIn(const ScopedNetns& netns) {
+  absl::StatusOr<std::unique_ptr<MnlTransport>> transport =
+      absl::InternalError("no transport opened");
+  absl::Status entered = RunIn(netns, [&transport] { transport = MnlTransport::Create(); });
+  if (!entered.ok()) return entered;
+  if (!transport.ok()) return transport.status();
+  NftIn nft;
+  nft.transport = std::move(*transport);
+  nft.reconciler = std::make_unique<Reconciler>(nft.transport.get());
+  return nft;
+}
+
 Lab::Lab() {
   if (!client.ok() || !router.ok() || !server.ok()) return;
   const std::string c = client.Exec(), r = router.Exec(), s = server.Exec();

@@ -6,16 +6,27 @@
 #include <sys/types.h>
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "nft/mnl_transport.h"
+#include "nft/reconciler.h"
 #include "test/nft/nft_test_util.h"
 
 namespace ironlb::nft::testing {
 
 // Runs `fn` with the calling thread inside `netns`, then moves it back.
 absl::Status RunIn(const ScopedNetns& netns, const std::function<void()>& fn);
+
+// A reconciler whose netlink socket was opened inside `netns` (so it programs that namespace's
+// nftables from any thread).
+struct NftIn {
+  std::unique_ptr<MnlTransport> transport;
+  std::unique_ptr<Reconciler> reconciler;
+};
+absl::StatusOr<NftIn> ReconcilerIn(const ScopedNetns& netns);
 
 // client (10.0.1.2, fd00:1::2) -- r-c/c-r -- router (10.0.1.1, fd00:1::1 | 10.0.2.1, fd00:2::1)
 // -- r-s/s-r -- server (10.0.2.2, fd00:2::2). The client routes everything via the router; the

@@ -3,6 +3,7 @@
 #include <random>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "common/status_macros.h"
 #include "test/lab/failover.h"
 
@@ -86,6 +87,12 @@ absl::StatusOr<TrialResult> RunFailoverTrial(Lab& lab, VipHolder& holder, Failur
   trial.new_owner = answer->host;
   IRONLB_ASSIGN_OR_RETURN(trial.failover, FailoverTime(results, event, owner.name));
   trial.failed_requests = FailedBetween(results, event, event + trial.failover);
+  for (const ProbeResult& r : results) {
+    if (r.ok || r.sent < event || r.sent >= event + trial.failover) continue;
+    absl::StrAppendFormat(&trial.failures, "sent at +%.1f ms: %s after %.1f ms; ",
+                          absl::ToDoubleMilliseconds(r.sent - event), r.error,
+                          absl::ToDoubleMilliseconds(r.latency()));
+  }
   return trial;
 }
 

@@ -36,6 +36,8 @@ struct TrialResult {
   std::string new_owner;
   absl::Duration failover;  // event to the first answer from new_owner
   int failed_requests = 0;  // requests sent from the event until that answer
+  // Each of those: when it was sent after the event, what went wrong, how long it took.
+  std::string failures;
 };
 
 // Waits until `expected` answers `count` consecutive probes of vip:port from the client.

@@ -69,7 +69,9 @@ TEST_P(IronlbFailoverTest, KillLinkCutAndGracefulStop) {
   auto stop = RunFailoverTrial(*lab_, *holder_, Failure::kStop);
   ASSERT_THAT(stop, IsOk());
   EXPECT_NE(stop->new_owner, stop->old_owner);
-  EXPECT_EQ(stop->failed_requests, 0) << "a graceful stop must hand over without a gap";
+  EXPECT_EQ(stop->failed_requests, 0)
+      << "a graceful stop must hand over without a gap (new owner answered after "
+      << absl::FormatDuration(stop->failover) << "): " << stop->failures;
 
   // After every trial the owner came back (RunFailoverTrial restores it) and won its VIP back.
   EXPECT_THAT(WaitForServingHost(*lab_, holder_->vip(), 8080, Protocol::kTcp,

@@ -187,7 +187,6 @@ class BgpLabTest : public ::testing::Test {
 
   std::set<std::string> AllSpeakers() { return {"s0", "s1", "s2"}; }
 
-  // bgpd's "established since" for each ironlb peer of speaker `i`.
   // Per neighbor of speaker i: how many times its session was established and dropped. (Not
   // bgpTimerUpEstablishedEpoch: bgpd computes it as now minus uptime at each query, so one
   // session's epoch read twice may differ by a second.)

@@ -136,7 +136,6 @@ class SeedScenarioLabTest : public ::testing::Test {
     lab_.reset();
   }
 
-  std::string Socket(const Host& r) const { return lab_->StatusSocket(r); }
   const std::string& Outside() const { return lab_->outside_client()->netns; }
 
   absl::Status StartBackend(int i) {
@@ -218,7 +217,8 @@ class SeedScenarioLabTest : public ::testing::Test {
   }
 
   std::string Status(const Host& r) {
-    auto out = lab_->Run(r, {IRONLB_CTL_BINARY, "status", "--status-socket", Socket(r)});
+    auto out =
+        lab_->Run(r, {IRONLB_CTL_BINARY, "status", "--status-socket", lab_->StatusSocket(r)});
     return out.ok() ? out->output : std::string(out.status().message());
   }
 
